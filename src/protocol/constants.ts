@@ -1,0 +1,59 @@
+/**
+ * Names that appear on the wire. Client and server both import these, so a
+ * typo cannot make them disagree.
+ */
+
+/** Path of the orchestrator socket; the transport suffix is added by the Phoenix client. */
+export const SOCKET_PATH = '/test_orchestrators/socket';
+/** Full WebSocket path the server listens on. */
+export const WEBSOCKET_PATH = `${SOCKET_PATH}/websocket`;
+
+/** Topic prefix: the full topic is `test_orchestrator:<run_key>-<build_id>`. */
+export const TOPIC_PREFIX = 'test_orchestrator:';
+/** The run key this package uses (the reference clients use `rspec`, `minitest`, `ex_unit`). */
+export const RUN_KEY = 'jest';
+
+/** Phoenix channel lifecycle events. */
+export const PhxEvents = {
+  join: 'phx_join',
+  reply: 'phx_reply',
+  error: 'phx_error',
+  close: 'phx_close',
+  leave: 'phx_leave',
+  heartbeat: 'heartbeat',
+} as const;
+
+/** The topic Phoenix heartbeats travel on. */
+export const PHOENIX_TOPIC = 'phoenix';
+
+/** Orchestrator events. */
+export const Events = {
+  /** Client → server: node 0 fills the queue. */
+  enq: 'enq',
+  /** Client → server: results of the last batch, and a request for the next one. */
+  deq: 'deq',
+  /** Client → server: this node is finished. */
+  leave: 'leave',
+  /** Server → client push: send a `deq` now (the queue was filled). */
+  deqRequest: 'deq_request',
+  /** Server → client push (extension): node 0 is gone before enqueueing; enqueue the run. */
+  enqRequest: 'enq_request',
+} as const;
+
+/** Reply `event` fields inside `response`. */
+export const ReplyEvents = {
+  join: 'join',
+  deq: 'deq',
+} as const;
+
+/** Run states reported in the join reply. */
+export const RunStates = {
+  /** Tests are enqueued: start sending `deq`. */
+  running: 'running',
+  /** Waiting for node 0 to enqueue: wait for a `deq_request` push. */
+  waiting: 'waiting',
+} as const;
+
+/** Serializer versions: V1 JSON objects (the reference clients), V2 JSON arrays. */
+export const VSN_V1 = '1.0.0';
+export const VSN_V2 = '2.0.0';

@@ -1,0 +1,162 @@
+/**
+ * The file entry shape: building it (pending, and from a Jest result) and
+ * checking it. One module owns the shape so the runner, the reporter and the
+ * server cannot drift apart.
+ */
+import type { TestResult } from '@jest/test-result';
+import type { CaseEntry, FileEntry, TestCounters, TestStatus } from './types';
+
+/** Cap on a failure message carried in a frame; a huge stack must not blow the frame limit. */
+export const MAX_FAILURE_MESSAGE = 8 * 1024;
+
+const STATUSES: ReadonlySet<string> = new Set<TestStatus>(['pending', 'passed', 'failed']);
+const CASE_KEY = /^[1-9][0-9]*$/;
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
+
+function zeroCounters(): TestCounters {
+  return { failed: 0, passed: 0, pending: 0 };
+}
+
+function roundSeconds(ms: number | null | undefined): number {
+  if (ms == null || !Number.isFinite(ms) || ms < 0) return 0;
+  return Math.round(ms) / 1000;
+}
+
+function clip(message: string): string {
+  const plain = message.replace(ANSI, '');
+  return plain.length > MAX_FAILURE_MESSAGE ? `${plain.slice(0, MAX_FAILURE_MESSAGE)}\n… (truncated)` : plain;
+}
+
+/**
+ * The entry node 0 sends in `enq`. Jest does not know a file's test count
+ * before running it, so the entry carries one placeholder case, which the
+ * reference server requires. `durationMs` is Jest's last known runtime.
+ */
+export function pendingEntry(durationMs?: number): FileEntry {
+  const entry: FileEntry = {
+    file_status: 'pending',
+    test_count: 1,
+    test_counters: zeroCounters(),
+    '1': { status: 'pending', run_time: 0.0 },
+  };
+  if (durationMs != null && Number.isFinite(durationMs) && durationMs > 0) entry.run_time = roundSeconds(durationMs);
+  return entry;
+}
+
+function caseStatus(status: string): TestStatus {
+  if (status === 'passed' || status === 'failed') return status;
+  // skipped, todo, disabled, focused-out: not run, so pending.
+  return 'pending';
+}
+
+/** Builds the result entry for one file from Jest's result for it. */
+export function toFileEntry(result: TestResult): FileEntry {
+  const counters = zeroCounters();
+  const cases: CaseEntry[] = result.testResults.map(assertion => {
+    const status = caseStatus(assertion.status);
+    counters[status === 'pending' ? 'pending' : status] += 1;
+    const entry: CaseEntry = {
+      status,
+      run_time: roundSeconds(assertion.duration),
+      description: assertion.fullName || [...assertion.ancestorTitles, assertion.title].join(' '),
+    };
+    if (status === 'failed' && assertion.failureMessages.length > 0) {
+      entry.failure_message = clip(assertion.failureMessages.join('\n'));
+    }
+    return entry;
+  });
+
+  const runtime = result.perfStats?.runtime ?? result.perfStats.end - result.perfStats.start;
+  const execError = result.testExecError;
+  if (execError != null || (cases.length === 0 && result.failureMessage)) {
+    // The file failed to run (syntax error, missing module, hook failure
+    // outside tests): one failed case carries the error so it is not lost.
+    const message = clip(result.failureMessage || execError?.message || 'Test suite failed to run');
+    if (cases.length === 0) {
+      cases.push({ status: 'failed', run_time: 0, description: 'Test suite failed to run', failure_message: message });
+      counters.failed += 1;
+    }
+    return build('failed', cases, counters, runtime, message);
+  }
+
+  const status: TestStatus = counters.failed > 0 ? 'failed' : counters.passed > 0 ? 'passed' : 'pending';
+  return build(status, cases, counters, runtime);
+}
+
+/** Builds the entry for a file this node could not run at all (no Jest result). */
+export function failedEntry(message: string): FileEntry {
+  const failure = clip(message);
+  return build(
+    'failed',
+    [{ status: 'failed', run_time: 0, description: 'Test file could not be run', failure_message: failure }],
+    { failed: 1, passed: 0, pending: 0 },
+    0,
+    failure,
+  );
+}
+
+function build(
+  status: TestStatus,
+  cases: CaseEntry[],
+  counters: TestCounters,
+  runtimeMs: number,
+  failure?: string,
+): FileEntry {
+  const entry: FileEntry = {
+    file_status: status,
+    test_count: cases.length,
+    test_counters: counters,
+    run_time: roundSeconds(runtimeMs),
+  };
+  if (failure !== undefined) entry.failure_message = failure;
+  // Keep the required "1" key even for a file with no cases at all.
+  if (cases.length === 0) entry['1'] = { status: 'pending', run_time: 0 };
+  cases.forEach((c, i) => {
+    entry[String(i + 1)] = c;
+  });
+  return entry;
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
+}
+
+function isSeconds(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+}
+
+/**
+ * Checks one entry against the protocol shape. Returns a sentence naming
+ * the first problem, or null when the entry is valid.
+ */
+export function checkEntry(value: unknown): string | null {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'entry must be an object';
+  const e = value as Record<string, unknown>;
+  if (typeof e.file_status !== 'string' || !STATUSES.has(e.file_status)) {
+    return 'file_status must be "pending", "passed" or "failed"';
+  }
+  if (!isCount(e.test_count)) return 'test_count must be a non-negative integer';
+  const counters = e.test_counters as Record<string, unknown> | null | undefined;
+  if (counters === null || typeof counters !== 'object' || Array.isArray(counters)) {
+    return 'test_counters must be an object {failed, passed, pending}';
+  }
+  for (const name of ['failed', 'passed', 'pending']) {
+    if (!isCount(counters[name])) return `test_counters.${name} must be a non-negative integer`;
+  }
+  if (e.run_time !== undefined && !isSeconds(e.run_time)) return 'run_time must be a non-negative number of seconds';
+  if (!('1' in e)) return 'entry must have the numbered case "1"';
+  for (const [key, c] of Object.entries(e)) {
+    if (!CASE_KEY.test(key)) continue;
+    if (c === null || typeof c !== 'object' || Array.isArray(c)) return `case "${key}" must be an object`;
+    const t = c as Record<string, unknown>;
+    if (typeof t.status !== 'string' || !STATUSES.has(t.status)) {
+      return `case "${key}".status must be "pending", "passed" or "failed"`;
+    }
+    if (!isSeconds(t.run_time)) return `case "${key}".run_time must be a non-negative number`;
+    if (t.description !== undefined && typeof t.description !== 'string') {
+      return `case "${key}".description must be a string`;
+    }
+  }
+  return null;
+}

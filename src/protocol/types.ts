@@ -1,0 +1,105 @@
+/**
+ * Types of what travels on the wire. Field names keep the protocol's
+ * snake_case; nothing outside src/protocol should need to spell them.
+ */
+
+export type TestStatus = 'pending' | 'passed' | 'failed';
+
+export interface TestCounters {
+  failed: number;
+  passed: number;
+  pending: number;
+}
+
+/** One test case inside a file entry, under a numbered key "1".."N". */
+export interface CaseEntry {
+  status: TestStatus;
+  /** Seconds. */
+  run_time: number;
+  description?: string;
+  /** Formatted failure message, on failed cases only. */
+  failure_message?: string;
+}
+
+/**
+ * One test file, as sent in `enq` (pending) and in `deq` (results).
+ * The numbered keys "1".."N" hold the cases; the reference server requires at
+ * least "1" even in a pending entry.
+ */
+export interface FileEntry {
+  file_status: TestStatus;
+  test_count: number;
+  test_counters: TestCounters;
+  /** Seconds. Results only; also the last known duration in `enq` (extension). */
+  run_time?: number;
+  /** Extension: set on a failed file whose failure was not in a test (syntax error, missing module). */
+  failure_message?: string;
+  [caseNumber: string]: CaseEntry | TestStatus | number | TestCounters | string | undefined;
+}
+
+/** Map of test id (posix path relative to rootDir) to entry. */
+export type EntryMap = Record<string, FileEntry>;
+
+/** `enq` payload. */
+export interface EnqPayload {
+  tests: EntryMap;
+}
+
+/** `deq` payload: the bare results map of the batch just run (empty on the first `deq`). */
+export type DeqPayload = EntryMap;
+
+/** Join params (extension fields; the reference clients send `{}`). */
+export interface JoinPayload {
+  /** Stable id of this node process, so a reconnect keeps its identity and leases. */
+  node_id?: string;
+  /** How many files this node runs at once; sizes its batches. */
+  workers?: number;
+}
+
+export type RunState = 'running' | 'waiting';
+
+export interface JoinResponse {
+  event: 'join';
+  node_index: number;
+  state: RunState;
+}
+
+/** Whole-run figures, sent with the final (empty) `deq` reply. Extension. */
+export interface RunSummary {
+  files: number;
+  passed: number;
+  failed: number;
+  pending: number;
+  tests: number;
+  nodes: number;
+  /** Files recorded per node index. */
+  files_by_node: Record<string, number>;
+}
+
+export interface DeqResponse {
+  event: 'deq';
+  tests: string[];
+  /** Extension: present on the final empty reply once every file has a result. */
+  summary?: RunSummary;
+}
+
+export interface ErrorResponse {
+  reason: string;
+}
+
+export interface ReplyPayload<R = unknown> {
+  status: 'ok' | 'error';
+  response: R;
+}
+
+export type Ref = string | number | null;
+
+/** A decoded Phoenix message, whichever serializer carried it. */
+export interface Message {
+  /** Echoed verbatim: the reference clients send integers, phoenix.js strings. */
+  join_ref: Ref;
+  ref: Ref;
+  topic: string;
+  event: string;
+  payload: unknown;
+}
