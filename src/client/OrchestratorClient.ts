@@ -1,0 +1,357 @@
+/**
+ * Client of a FastCI-style orchestrator, on the official phoenix.js Socket.
+ *
+ * One socket, one channel (`test_orchestrator:<run_key>-<build_id>`). Pushes
+ * that the reference server never answers (`enq`, `leave`) still start a
+ * phoenix timeout timer, and `socket.disconnect()` does not clear it; every
+ * push is tracked so `close()` can cancel them and the Jest process can exit.
+ */
+import createDebug from 'debug';
+import WebSocket from 'isomorphic-ws';
+import { Socket, type Channel, type Push } from 'phoenix';
+import { redact, type FastCiConfig } from '../config';
+import { ErrorCodes, FastCiError } from '../errors';
+import { Events, SOCKET_PATH, VSN_V1 } from '../protocol/constants';
+import { topicFor } from '../protocol/topic';
+import type { DeqResponse, EntryMap, JoinPayload, JoinResponse } from '../protocol/types';
+import { phoenixCodec } from './codec';
+import { connectionParams } from './params';
+import { parseDeqResponse, parseJoinResponse, reasonOf } from './replies';
+
+const debug = createDebug('jest-fast-ci:client');
+
+/** A held `deq` may legitimately wait for the slowest file of another node. */
+export const DEQ_TIMEOUT_MS = 2 * 60 * 60 * 1000;
+/** `leave` is not answered by the reference server; wait this long at most. */
+const LEAVE_WAIT_MS = 1_000;
+
+export type PushListener = (payload: unknown) => void;
+export type FatalListener = (error: FastCiError) => void;
+
+export interface ClientOptions {
+  /** Files this node runs at once; sent in the join payload to size batches. */
+  workers: number;
+  /** Reconnect backoff, injectable for tests. Default: phoenix's own. */
+  reconnectAfterMs?: (tries: number) => number;
+}
+
+interface PendingDeq {
+  results: EntryMap;
+  push: Push;
+  resolve: (response: DeqResponse) => void;
+  reject: (error: Error) => void;
+}
+
+export class OrchestratorClient {
+  readonly #config: FastCiConfig;
+  readonly #options: ClientOptions;
+  readonly #topic: string;
+  #socket: Socket | undefined;
+  #channel: Channel | undefined;
+  #joined = false;
+  #closed = false;
+  #fatal: FastCiError | undefined;
+  #lostTimer: NodeJS.Timeout | undefined;
+  #pendingDeq: PendingDeq | undefined;
+  readonly #openPushes = new Set<Push>();
+  readonly #fatalListeners = new Set<FatalListener>();
+  readonly #pushListeners = new Map<string, Set<PushListener>>();
+  readonly #rejoinListeners = new Set<(response: JoinResponse) => void>();
+
+  constructor(config: FastCiConfig, options: ClientOptions) {
+    if (!config.secretKey) throw new TypeError('OrchestratorClient needs a config with a secret key');
+    this.#config = config;
+    this.#options = options;
+    this.#topic = topicFor(config.runKey, config.buildId);
+  }
+
+  /** The server URL as it is safe to print. */
+  get server(): string {
+    return redact(this.#config.server, this.#config.secretKey);
+  }
+
+  get topic(): string {
+    return this.#topic;
+  }
+
+  /**
+   * Opens the socket and joins the run's topic. Rejects within the connect
+   * timeout with FASTCI_ERR_REFUSED (HTTP 403: wrong key), FASTCI_ERR_SERVER
+   * (join refused) or FASTCI_ERR_UNREACHABLE.
+   */
+  connect(): Promise<JoinResponse> {
+    if (this.#socket) throw new Error('connect() was already called');
+    const config = this.#config;
+    const timeoutS = config.connectTimeoutMs / 1000;
+    const socket = new Socket(`${config.server}${SOCKET_PATH}`, {
+      // Without an explicit transport phoenix.js silently long-polls on Node.
+      transport: WebSocket as unknown as new (endpoint: string) => object,
+      vsn: VSN_V1,
+      ...phoenixCodec(config.secretKey),
+      params: connectionParams(config),
+      timeout: config.connectTimeoutMs,
+      ...(this.#options.reconnectAfterMs ? { reconnectAfterMs: this.#options.reconnectAfterMs } : {}),
+      rejoinAfterMs: (tries: number) => [200, 500, 1000, 2000][tries - 1] ?? 5000,
+    });
+    this.#socket = socket;
+    debug('connecting to %s (topic %s)', this.server, this.#topic);
+
+    return new Promise<JoinResponse>((resolve, reject) => {
+      let lastError = 'no answer';
+      let settled = false;
+      const settle = (error: FastCiError | undefined, response?: JoinResponse): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(deadline);
+        if (error) {
+          this.#teardown();
+          reject(error);
+        } else {
+          resolve(response!);
+        }
+      };
+      const deadline = setTimeout(() => {
+        settle(new FastCiError(ErrorCodes.UNREACHABLE, `Could not reach the orchestrator at ${this.server} within ${timeoutS}s (${lastError}). Check FAST_CI_SERVER and that the server is up.`));
+      }, config.connectTimeoutMs);
+
+      socket.onError((error: unknown) => {
+        lastError = describeSocketError(error, config.secretKey);
+        if (/\b403\b/.test(lastError)) {
+          settle(new FastCiError(ErrorCodes.REFUSED, `The orchestrator at ${this.server} refused the connection (HTTP 403): the secret key is wrong or not accepted there. Check FAST_CI_SECRET_KEY.`));
+        } else if (this.#joined) {
+          this.#onConnectionLost(lastError);
+        }
+      });
+      socket.connect();
+
+      const joinPayload = (): JoinPayload => ({ node_id: config.nodeId, workers: this.#options.workers });
+      const channel = socket.channel(this.#topic, joinPayload);
+      this.#channel = channel;
+      channel.onError((reason: unknown) => {
+        // Transport errors are handled by the socket's reconnect; an error
+        // the server raised on the channel is fatal, as in the reference clients.
+        if (isTransportError(reason)) return;
+        this.#fail(new FastCiError(ErrorCodes.SERVER, `The orchestrator reported an error on ${this.#topic}${formatReason(reason)}.`));
+      });
+      channel.onClose(() => {
+        if (!this.#closed) this.#fail(new FastCiError(ErrorCodes.CONNECTION_LOST, `The orchestrator closed the channel ${this.#topic}.`));
+      });
+      for (const event of [Events.deqRequest, Events.enqRequest]) {
+        channel.on(event, (payload?: unknown) => this.#emitPush(event, payload));
+      }
+
+      channel
+        .join(config.connectTimeoutMs)
+        .receive('ok', (response: unknown) => {
+          let join: JoinResponse;
+          try {
+            join = parseJoinResponse(response);
+          } catch (error) {
+            return settled ? this.#fail(error as FastCiError) : settle(error as FastCiError);
+          }
+          if (!this.#joined) {
+            this.#joined = true;
+            debug('joined %s as node %d (%s)', this.#topic, join.node_index, join.state);
+            settle(undefined, join);
+          } else {
+            this.#onRejoined(join);
+          }
+        })
+        .receive('error', (response: unknown) => {
+          const error = new FastCiError(ErrorCodes.SERVER, `The orchestrator refused to join ${this.#topic}: ${reasonOf(response)}.`);
+          return settled ? this.#fail(error) : settle(error);
+        });
+    });
+  }
+
+  /**
+   * Sends the run's files (node 0, or a node asked with `enq_request`).
+   * Does not wait: the reference server sends no reply when all is fine. An
+   * error reply still fails the node through onFatal.
+   */
+  enq(tests: EntryMap): void {
+    const push = this.#push(Events.enq, { tests }, this.#config.connectTimeoutMs);
+    push
+      .receive('ok', () => this.#forget(push))
+      .receive('timeout', () => this.#forget(push))
+      .receive('error', (response: unknown) => {
+        this.#forget(push);
+        this.#fail(new FastCiError(ErrorCodes.SERVER, `The orchestrator rejected the test files (enq): ${reasonOf(response)}.`));
+      });
+  }
+
+  /**
+   * Sends the results of the last batch and asks for the next. Resolves with
+   * the next batch (empty: nothing more for this node now). If the connection
+   * drops while waiting, the same request is sent again after the rejoin;
+   * the server ignores results it already has.
+   */
+  deq(results: EntryMap): Promise<DeqResponse> {
+    if (this.#fatal) return Promise.reject(this.#fatal);
+    if (this.#pendingDeq) return Promise.reject(new Error('deq() called while another deq is waiting for its reply'));
+    return new Promise<DeqResponse>((resolve, reject) => {
+      const pending: PendingDeq = { results, resolve, reject, push: undefined as unknown as Push };
+      this.#pendingDeq = pending;
+      this.#sendDeq(pending);
+    });
+  }
+
+  /** Tells the server this node is done, then closes. Never throws. */
+  async leave(): Promise<void> {
+    if (this.#channel && this.#joined && !this.#fatal && !this.#closed) {
+      const push = this.#push(Events.leave, {}, LEAVE_WAIT_MS);
+      await new Promise<void>(done => {
+        push.receive('ok', () => done()).receive('error', () => done()).receive('timeout', () => done());
+      });
+    }
+    await this.close();
+  }
+
+  /** Closes the socket and cancels every timer it holds. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const pending = this.#pendingDeq;
+    this.#pendingDeq = undefined;
+    pending?.reject(this.#fatal ?? new FastCiError(ErrorCodes.CONNECTION_LOST, 'The orchestrator client was closed while waiting for a batch.'));
+    await this.#teardown();
+  }
+
+  /** Server pushes: `deq_request`, `enq_request`. Returns an unsubscribe function. */
+  onPush(event: string, listener: PushListener): () => void {
+    let set = this.#pushListeners.get(event);
+    if (!set) this.#pushListeners.set(event, (set = new Set()));
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  /** A fatal error: server error reply, `phx_error`, or a connection that could not be restored. */
+  onFatal(listener: FatalListener): () => void {
+    this.#fatalListeners.add(listener);
+    if (this.#fatal) listener(this.#fatal);
+    return () => this.#fatalListeners.delete(listener);
+  }
+
+  /** Called after a reconnect with the new join reply (which may list this node's leases). */
+  onRejoin(listener: (response: JoinResponse) => void): () => void {
+    this.#rejoinListeners.add(listener);
+    return () => this.#rejoinListeners.delete(listener);
+  }
+
+  #sendDeq(pending: PendingDeq): void {
+    const push = this.#push(Events.deq, pending.results, DEQ_TIMEOUT_MS);
+    pending.push = push;
+    push
+      .receive('ok', (response: unknown) => {
+        this.#forget(push);
+        if (this.#pendingDeq !== pending) return;
+        this.#pendingDeq = undefined;
+        try {
+          pending.resolve(parseDeqResponse(response));
+        } catch (error) {
+          pending.reject(error as Error);
+        }
+      })
+      .receive('error', (response: unknown) => {
+        this.#forget(push);
+        if (this.#pendingDeq !== pending) return;
+        this.#pendingDeq = undefined;
+        const error = new FastCiError(ErrorCodes.SERVER, `The orchestrator rejected deq: ${reasonOf(response)}.`);
+        pending.reject(error);
+        this.#fail(error);
+      })
+      .receive('timeout', () => {
+        this.#forget(push);
+        if (this.#pendingDeq !== pending) return;
+        this.#pendingDeq = undefined;
+        pending.reject(new FastCiError(ErrorCodes.TIMEOUT, `The orchestrator at ${this.server} did not answer deq within ${DEQ_TIMEOUT_MS / 60000} minutes.`));
+      });
+  }
+
+  #push(event: string, payload: object, timeoutMs: number): Push {
+    if (!this.#channel) throw new Error(`${event} before connect()`);
+    const push = this.#channel.push(event, payload, timeoutMs);
+    this.#openPushes.add(push);
+    return push;
+  }
+
+  #forget(push: Push): void {
+    this.#openPushes.delete(push);
+  }
+
+  #onConnectionLost(reason: string): void {
+    if (this.#lostTimer || this.#closed || this.#fatal) return;
+    debug('connection lost (%s); reconnecting for up to %ds', reason, this.#config.reconnectTimeoutMs / 1000);
+    this.#lostTimer = setTimeout(() => {
+      this.#fail(new FastCiError(ErrorCodes.CONNECTION_LOST, `Lost the connection to the orchestrator at ${this.server} and could not restore it within ${this.#config.reconnectTimeoutMs / 1000}s (${reason}).`));
+    }, this.#config.reconnectTimeoutMs);
+  }
+
+  #onRejoined(join: JoinResponse): void {
+    debug('rejoined %s as node %d', this.#topic, join.node_index);
+    clearTimeout(this.#lostTimer);
+    this.#lostTimer = undefined;
+    for (const listener of this.#rejoinListeners) listener(join);
+    // The reply to a deq sent before the drop may never come: ask again.
+    const pending = this.#pendingDeq;
+    if (pending) {
+      cancelPush(pending.push);
+      this.#forget(pending.push);
+      this.#sendDeq(pending);
+    }
+  }
+
+  #emitPush(event: string, payload: unknown): void {
+    debug('push %s', event);
+    for (const listener of this.#pushListeners.get(event) ?? []) listener(payload);
+  }
+
+  #fail(error: FastCiError): void {
+    if (this.#fatal || this.#closed) return;
+    this.#fatal = error;
+    debug('fatal: %s', error.message);
+    const pending = this.#pendingDeq;
+    this.#pendingDeq = undefined;
+    pending?.reject(error);
+    for (const listener of this.#fatalListeners) listener(error);
+  }
+
+  #teardown(): Promise<void> {
+    clearTimeout(this.#lostTimer);
+    this.#lostTimer = undefined;
+    for (const push of this.#openPushes) cancelPush(push);
+    this.#openPushes.clear();
+    const socket = this.#socket;
+    if (!socket) return Promise.resolve();
+    return new Promise<void>(done => {
+      // disconnect() polls for the close for up to ~1.5 s; do not wait longer.
+      const cap = setTimeout(done, 2_000);
+      socket.disconnect(() => {
+        clearTimeout(cap);
+        done();
+      });
+    });
+  }
+}
+
+/** phoenix.js keeps these on Push but does not type them. */
+function cancelPush(push: Push): void {
+  const p = push as unknown as { cancelTimeout?: () => void; cancelRefEvent?: () => void };
+  p.cancelTimeout?.();
+  p.cancelRefEvent?.();
+}
+
+function isTransportError(reason: unknown): boolean {
+  return typeof reason === 'object' && reason !== null && (reason as { source?: unknown }).source === 'transport';
+}
+
+function formatReason(reason: unknown): string {
+  const text = reasonOf(reason);
+  return text === 'no reason given' ? '' : `: ${text}`;
+}
+
+function describeSocketError(error: unknown, secret: string | undefined): string {
+  const e = error as { message?: unknown; error?: { message?: unknown; code?: unknown } } | undefined;
+  const message = e?.error?.message ?? e?.message ?? String(error);
+  return redact(String(message), secret);
+}

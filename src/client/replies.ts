@@ -1,0 +1,40 @@
+/** Checks the server's replies before the runner trusts them. */
+import { ErrorCodes, FastCiError } from '../errors';
+import type { DeqResponse, JoinResponse, RunSummary } from '../protocol/types';
+
+function protocolError(what: string, value: unknown): FastCiError {
+  return new FastCiError(ErrorCodes.PROTOCOL, `The orchestrator sent a ${what} this client does not understand: ${JSON.stringify(value)?.slice(0, 200)}`);
+}
+
+export function parseJoinResponse(value: unknown): JoinResponse {
+  const r = value as Partial<JoinResponse> & { leases?: unknown } | undefined;
+  if (!r || typeof r.node_index !== 'number' || !Number.isInteger(r.node_index) || r.node_index < 0) {
+    throw protocolError('join reply', value);
+  }
+  // The reference server always answers "running"; treat anything unknown as running.
+  const state = r.state === 'waiting' ? 'waiting' : 'running';
+  const response: JoinResponse & { leases?: string[] } = { event: 'join', node_index: r.node_index, state };
+  if (Array.isArray(r.leases) && r.leases.every(id => typeof id === 'string')) response.leases = r.leases as string[];
+  return response;
+}
+
+export function parseDeqResponse(value: unknown): DeqResponse {
+  const r = value as { tests?: unknown; summary?: unknown } | undefined;
+  if (!r || !Array.isArray(r.tests) || !r.tests.every(id => typeof id === 'string')) {
+    throw protocolError('deq reply', value);
+  }
+  const response: DeqResponse = { event: 'deq', tests: r.tests as string[] };
+  if (r.summary && typeof r.summary === 'object') response.summary = r.summary as RunSummary;
+  return response;
+}
+
+/** The `reason` of an error reply, or a short rendering of whatever came. */
+export function reasonOf(response: unknown): string {
+  if (response && typeof response === 'object' && typeof (response as { reason?: unknown }).reason === 'string') {
+    return (response as { reason: string }).reason;
+  }
+  if (response === undefined || response === null || (typeof response === 'object' && Object.keys(response).length === 0)) {
+    return 'no reason given';
+  }
+  return JSON.stringify(response).slice(0, 300);
+}

@@ -1,0 +1,201 @@
+/**
+ * One function turns the environment and the runner options into the frozen
+ * config every other part reads. Precedence: FAST_CI_* env > runner options >
+ * the CI's own variables > git > defaults. Invalid values throw a
+ * FastCiError(FASTCI_ERR_CONFIG) naming the setting and the fix.
+ */
+import { randomUUID } from 'node:crypto';
+import { ErrorCodes, FastCiError } from '../errors';
+import { RUN_KEY } from '../protocol/constants';
+import { detectCi, type Env } from './ciEnv';
+import { readGit, type GitInfo } from './git';
+
+export const DEFAULT_SERVER = 'wss://apx.ruby.ci:443';
+export const DEFAULT_CONNECT_TIMEOUT_S = 15;
+export const DEFAULT_RECONNECT_TIMEOUT_S = 60;
+
+/** Options accepted in `runner: ["jest-fast-ci", { ... }]` (Jest 30.4+). */
+export interface FastCiOptions {
+  /** Orchestrator URL, `ws://` or `wss://` with an explicit port. Default `wss://apx.ruby.ci:443`. */
+  server?: string;
+  buildId?: string;
+  commit?: string;
+  branch?: string;
+  /** Seconds to wait for the first connection and join. Default 15. */
+  connectTimeout?: number;
+  /** Seconds a lost connection may be retried mid-run before the node gives up. Default 60. */
+  reconnectTimeout?: number;
+  /** `auto` (run a share locally when the server cannot be reached) or `off` (fail). Default `auto`. */
+  fallback?: 'auto' | 'off';
+  /** 0-based shard index and shard count for the fallback split, when the CI does not say. */
+  nodeIndex?: number;
+  nodeTotal?: number;
+}
+
+const OPTION_NAMES: ReadonlySet<string> = new Set([
+  'server', 'buildId', 'commit', 'branch', 'connectTimeout', 'reconnectTimeout', 'fallback', 'nodeIndex', 'nodeTotal',
+]);
+
+export interface FastCiConfig {
+  /** False without a secret key: the runner then behaves like plain Jest. */
+  readonly enabled: boolean;
+  readonly secretKey: string | undefined;
+  readonly server: string;
+  readonly runKey: string;
+  readonly buildId: string;
+  readonly commit: string;
+  readonly branch: string;
+  readonly commitMessage: string;
+  readonly author: { readonly name?: string; readonly email?: string };
+  /** Stable for this process: lets a reconnect rejoin as the same node. */
+  readonly nodeId: string;
+  readonly connectTimeoutMs: number;
+  readonly reconnectTimeoutMs: number;
+  readonly fallback: 'auto' | 'off';
+  readonly nodeIndex: number | undefined;
+  readonly nodeTotal: number | undefined;
+  /** Where the build metadata came from, for the start-up line. */
+  readonly provider: string;
+}
+
+function configError(message: string): FastCiError {
+  return new FastCiError(ErrorCodes.CONFIG, message);
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+/** Validates and normalizes the server URL; the message names the setting and shows a valid value. */
+export function parseServerUrl(value: string, setting: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw configError(`${setting} must be a URL with a scheme, like wss://apx.ruby.ci:443 or ws://127.0.0.1:4000; got "${value}".`);
+  }
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
+    throw configError(`${setting} must use ws:// or wss://, got "${url.protocol}//". Example: wss://apx.ruby.ci:443.`);
+  }
+  // The reference clients require the port written out, 443 included; an
+  // implicit port is a classic copy-paste mistake, so say it at start.
+  if (!/^wss?:\/\/[^/]*:\d+/.test(value)) {
+    throw configError(`${setting} must include the port, e.g. ${url.protocol}//${url.hostname}:${url.protocol === 'wss:' ? 443 : 4000}; got "${value}".`);
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    throw configError(`${setting} must not carry credentials, a query or a fragment; put the key in FAST_CI_SECRET_KEY.`);
+  }
+  return value.replace(/\/+$/, '');
+}
+
+function parseSeconds(value: unknown, setting: string, fallback: number): number {
+  if (value === undefined || value === '') return fallback * 1000;
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isFinite(n) || n <= 0) {
+    throw configError(`${setting} must be a positive number of seconds, got "${String(value)}".`);
+  }
+  return Math.round(n * 1000);
+}
+
+function parseIndex(value: unknown, setting: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isInteger(n) || n < 0) throw configError(`${setting} must be a non-negative integer, got "${String(value)}".`);
+  return n;
+}
+
+function checkOptions(options: unknown): FastCiOptions {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw configError('The jest-fast-ci runner options must be an object, as in runner: ["jest-fast-ci", { server: "ws://127.0.0.1:4000" }].');
+  }
+  for (const key of Object.keys(options)) {
+    if (key === 'secretKey') {
+      throw configError('Do not put the secret key in jest.config: set the FAST_CI_SECRET_KEY environment variable from your CI secret store.');
+    }
+    if (!OPTION_NAMES.has(key)) {
+      throw configError(`Unknown jest-fast-ci runner option "${key}". Known options: ${[...OPTION_NAMES].join(', ')}.`);
+    }
+  }
+  return options as FastCiOptions;
+}
+
+export interface ResolveInput {
+  env?: Env;
+  /** Runner options from jest.config (Jest 30.4+ array form). */
+  options?: unknown;
+  /** Where to read git metadata from; default process.cwd(). */
+  cwd?: string;
+  /** Injected for tests. */
+  readGit?: (cwd: string) => GitInfo;
+}
+
+export function resolveConfig(input: ResolveInput = {}): FastCiConfig {
+  const env = input.env ?? process.env;
+  const options = checkOptions(input.options);
+
+  const rawKey = env.FAST_CI_SECRET_KEY;
+  if (rawKey !== undefined && rawKey.trim() === '') {
+    throw configError('FAST_CI_SECRET_KEY is set but empty. Set it to your orchestrator key, or unset it to run plain Jest.');
+  }
+  const secretKey = rawKey?.trim();
+
+  const serverSetting = nonEmpty(env.FAST_CI_SERVER) !== undefined ? 'FAST_CI_SERVER' : 'the runner option "server"';
+  const server = parseServerUrl(nonEmpty(env.FAST_CI_SERVER) ?? options.server ?? DEFAULT_SERVER, serverSetting);
+
+  const fallback = nonEmpty(env.FAST_CI_FALLBACK) ?? options.fallback ?? 'auto';
+  if (fallback !== 'auto' && fallback !== 'off') {
+    throw configError(`FAST_CI_FALLBACK must be "auto" or "off", got "${fallback}".`);
+  }
+
+  const ci = detectCi(env);
+  let gitInfo: GitInfo | undefined;
+  const fromGit = (): GitInfo => (gitInfo ??= (input.readGit ?? readGit)(input.cwd ?? process.cwd()));
+
+  const buildId = nonEmpty(env.FAST_CI_BUILD_ID) ?? nonEmpty(options.buildId) ?? ci.buildId ?? fromGit().shortCommit;
+  const commit = nonEmpty(env.FAST_CI_COMMIT) ?? nonEmpty(options.commit) ?? ci.commit ?? fromGit().commit;
+  const branch = nonEmpty(env.FAST_CI_BRANCH) ?? nonEmpty(options.branch) ?? ci.branch ?? fromGit().branch;
+  if (secretKey !== undefined && buildId === undefined) {
+    throw configError('No build id: this is not a known CI and not a git checkout. Set FAST_CI_BUILD_ID to a value shared by every node of the run (and new for each run).');
+  }
+  if (buildId !== undefined && !/^[\w.:@/+-]{1,200}$/.test(buildId)) {
+    throw configError(`The build id "${buildId}" has characters that cannot go in a topic; set FAST_CI_BUILD_ID to letters, digits and ._-:@/+ only.`);
+  }
+
+  const nodeIndex = parseIndex(env.FAST_CI_NODE_INDEX ?? options.nodeIndex, 'FAST_CI_NODE_INDEX') ?? ci.nodeIndex;
+  const nodeTotal = parseIndex(env.FAST_CI_NODE_TOTAL ?? options.nodeTotal, 'FAST_CI_NODE_TOTAL') ?? ci.nodeTotal;
+  if (nodeTotal !== undefined && nodeTotal < 1) throw configError('FAST_CI_NODE_TOTAL must be at least 1.');
+  if (nodeIndex !== undefined && nodeTotal !== undefined && nodeIndex >= nodeTotal) {
+    throw configError(`FAST_CI_NODE_INDEX (${nodeIndex}) must be below FAST_CI_NODE_TOTAL (${nodeTotal}); indexes are 0-based.`);
+  }
+
+  return Object.freeze({
+    enabled: secretKey !== undefined,
+    secretKey,
+    server,
+    runKey: RUN_KEY,
+    buildId: buildId ?? 'local',
+    commit: commit ?? '',
+    branch: branch ?? '',
+    commitMessage: nonEmpty(env.FAST_CI_COMMIT_MSG) ?? ci.commitMessage ?? (secretKey ? fromGit().commitMessage : undefined) ?? '',
+    author: Object.freeze({
+      name: ci.authorName ?? (secretKey ? fromGit().authorName : undefined),
+      email: ci.authorEmail ?? (secretKey ? fromGit().authorEmail : undefined),
+    }),
+    nodeId: nonEmpty(env.FAST_CI_NODE_ID) ?? randomUUID(),
+    connectTimeoutMs: parseSeconds(nonEmpty(env.FAST_CI_CONNECT_TIMEOUT) ?? options.connectTimeout, 'FAST_CI_CONNECT_TIMEOUT', DEFAULT_CONNECT_TIMEOUT_S),
+    reconnectTimeoutMs: parseSeconds(nonEmpty(env.FAST_CI_RECONNECT_TIMEOUT) ?? options.reconnectTimeout, 'FAST_CI_RECONNECT_TIMEOUT', DEFAULT_RECONNECT_TIMEOUT_S),
+    fallback,
+    nodeIndex,
+    nodeTotal,
+    provider: ci.provider,
+  });
+}
+
+/** The server URL with the secret replaced, safe to print. */
+export function redact(text: string, secret: string | undefined): string {
+  let out = text.replace(/([?&]secret_key=)[^&#\s"]*/g, '$1[REDACTED]');
+  if (secret) out = out.split(secret).join('[REDACTED]');
+  if (secret) out = out.split(encodeURIComponent(secret)).join('[REDACTED]');
+  return out;
+}

@@ -1,0 +1,37 @@
+/**
+ * What this node did, shared by the runner (which knows) and the reporter
+ * (which tells). Both live in Jest's main process but may be loaded through
+ * different module paths (the runner through the project's transform), so
+ * the record hangs off a global symbol rather than a module variable.
+ */
+import type { RunSummary } from './protocol/types';
+
+export type NodeMode = 'orchestrated' | 'local' | 'fallback';
+
+export interface NodeRun {
+  mode: NodeMode;
+  /** Why the node ran locally or in fallback, for the reporter's line. */
+  reason?: string;
+  nodeIndex?: number;
+  buildId?: string;
+  /** Redacted. */
+  server?: string;
+  /** Files in the whole run, when known (node 0 enqueued them, or the final summary). */
+  runFiles?: number;
+  /** Files this node ran (reported to the server or, locally, to Jest). */
+  filesHere: number;
+  failedHere: number;
+  summary?: RunSummary;
+}
+
+const KEY = Symbol.for('jest-fast-ci.nodeRun');
+
+type Holder = { [KEY]?: NodeRun };
+
+export function setNodeRun(run: NodeRun): void {
+  (globalThis as Holder)[KEY] = run;
+}
+
+export function getNodeRun(): NodeRun | undefined {
+  return (globalThis as Holder)[KEY];
+}

@@ -1,0 +1,47 @@
+/** The reporter's lines, as pure functions of what the node and the run did. */
+import type { NodeRun } from '../nodeRun';
+import type { TestCounters } from '../protocol/types';
+
+export interface Tally {
+  files: number;
+  failedFiles: number;
+  tests: TestCounters;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function testsPart(t: TestCounters): string {
+  const total = t.passed + t.failed + t.pending;
+  const parts = [`${t.passed} passed`];
+  if (t.failed > 0) parts.push(`${t.failed} failed`);
+  if (t.pending > 0) parts.push(`${t.pending} skipped`);
+  return `${plural(total, 'test')}: ${parts.join(', ')}`;
+}
+
+/** Lines printed after Jest's own summary. */
+export function formatNodeReport(run: NodeRun | undefined, here: Tally): string[] {
+  const prefix = 'jest-fast-ci ▸';
+  if (run === undefined) {
+    return [`${prefix} the reporter is on but the runner is not: add runner: "jest-fast-ci" to jest.config.`];
+  }
+  if (run.mode === 'local') {
+    return [`${prefix} ran locally (${run.reason}): ${plural(here.files, 'file')}, ${testsPart(here.tests)}`];
+  }
+  if (run.mode === 'fallback') {
+    return [`${prefix} FALLBACK, not orchestrated: ${plural(here.files, 'file')} here, ${testsPart(here.tests)}`];
+  }
+  const node = run.nodeIndex === undefined ? 'node ?' : `node ${run.nodeIndex}`;
+  const of = run.runFiles === undefined ? '' : ` of ${run.runFiles}`;
+  const lines = [`${prefix} ${node} · build ${run.buildId} · ran ${here.files}${of} files here (${testsPart(here.tests)})`];
+  const s = run.summary;
+  if (s) {
+    const outcome = s.failed > 0 ? `${s.failed} failed, ${s.passed} passed` : `${s.passed} passed`;
+    const pending = s.pending > 0 ? `, ${s.pending} skipped` : '';
+    lines.push(`${prefix} whole run: ${plural(s.files, 'file')} on ${plural(s.nodes, 'node')}: ${outcome}${pending} (${plural(s.tests, 'test')})`);
+  } else {
+    lines.push(`${prefix} whole run: the orchestrator sent no run summary (other nodes may still be running).`);
+  }
+  return lines;
+}

@@ -1,0 +1,145 @@
+/**
+ * The Jest runner. With FAST_CI_SECRET_KEY set, it replaces Jest's local
+ * scheduling with the orchestrator's queue; without it (and in watch mode)
+ * it hands everything to Jest's own runner, so the project behaves like
+ * plain Jest.
+ */
+import * as fs from 'node:fs';
+import type { Test, TestEvents } from '@jest/test-result';
+import type { Config } from '@jest/types';
+import type { TestRunnerContext, TestRunnerOptions, TestWatcher } from 'jest-runner';
+import { OrchestratorClient } from '../client';
+import { redact, resolveConfig, type FastCiConfig } from '../config';
+import { ErrorCodes, isFastCiError } from '../errors';
+import { setNodeRun, type NodeRun } from '../nodeRun';
+import { RunnerEmitter } from './emitter';
+import { InBandExecutor, PoolExecutor, type FileExecutor } from './executors';
+import { fallbackShare } from './fallbackShare';
+import { FileQueue } from './FileQueue';
+import { loadJestPeers } from './jestPeers';
+import { NodeSession } from './NodeSession';
+import { TestIds } from './testIds';
+
+const peers = loadJestPeers();
+
+export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
+  readonly #emitter = new RunnerEmitter();
+  readonly #options: unknown;
+
+  constructor(globalConfig: Config.GlobalConfig, context: TestRunnerContext, options?: unknown) {
+    super(globalConfig, context);
+    this.#options = options;
+  }
+
+  on<Name extends keyof TestEvents>(name: Name, listener: (args: TestEvents[Name]) => void | Promise<void>): () => void {
+    return this.#emitter.on(name, listener);
+  }
+
+  async runTests(tests: Array<Test>, watcher: TestWatcher, options: TestRunnerOptions): Promise<void> {
+    const rootDir = this._globalConfig.rootDir;
+    const config = resolveConfig({ options: this.#options, cwd: rootDir });
+    const watching = this._globalConfig.watch || this._globalConfig.watchAll;
+
+    if (!config.enabled || watching) {
+      const reason = watching ? 'watch mode always runs locally' : 'FAST_CI_SECRET_KEY is not set';
+      process.stderr.write(`jest-fast-ci: ${reason}; running all ${tests.length} test files here, like plain Jest.\n`);
+      setNodeRun({ mode: 'local', reason, filesHere: tests.length, failedHere: 0 });
+      return this.#runLocally(tests, watcher, options);
+    }
+
+    const ids = new TestIds(tests, rootDir);
+    const executor = this.#executor(tests, watcher, options);
+    const queue = new FileQueue(executor, this.#emitter);
+    const client = new OrchestratorClient(config, { workers: executor.concurrency });
+    const run: NodeRun = { mode: 'orchestrated', buildId: config.buildId, server: client.server, filesHere: 0, failedHere: 0 };
+    setNodeRun(run);
+    process.stderr.write(`jest-fast-ci: build ${config.buildId} (${config.provider}), orchestrator ${client.server}\n`);
+
+    const session = new NodeSession(client, queue, ids, rootDir, {
+      onJoined(join, enqueued) {
+        run.nodeIndex = join.node_index;
+        run.runFiles = enqueued;
+      },
+    });
+    try {
+      const result = await session.run();
+      run.summary = result.summary;
+      if (result.summary) run.runFiles = result.summary.files;
+      await client.leave();
+    } catch (error) {
+      await client.close();
+      if (isFastCiError(error, ErrorCodes.UNREACHABLE) && run.nodeIndex === undefined) {
+        return this.#fallback(config, error.message, tests, ids, watcher, options, run);
+      }
+      throw error;
+    } finally {
+      run.filesHere = queue.filesRun;
+      run.failedHere = queue.failedFiles;
+      await executor.end();
+    }
+  }
+
+  /** Jest's own runner, events forwarded: exactly plain Jest. */
+  async #runLocally(tests: Test[], watcher: TestWatcher, options: TestRunnerOptions): Promise<void> {
+    const inner = new peers.jestRunner.default(this._globalConfig, this._context);
+    const forward = [
+      inner.on('test-file-start', args => this.#emitter.emit('test-file-start', args)),
+      inner.on('test-file-success', args => this.#emitter.emit('test-file-success', args)),
+      inner.on('test-file-failure', args => this.#emitter.emit('test-file-failure', args)),
+      inner.on('test-case-start', args => this.#emitter.emit('test-case-start', args)),
+      inner.on('test-case-result', args => this.#emitter.emit('test-case-result', args)),
+    ];
+    try {
+      await inner.runTests(tests, watcher, options);
+    } finally {
+      for (const off of forward) off();
+    }
+  }
+
+  /**
+   * The orchestrator could not be reached at start. With a known shard
+   * index and count, run this shard's share; otherwise run everything. Loud,
+   * because the run is no longer balanced (FAST_CI_FALLBACK=off fails instead).
+   */
+  async #fallback(
+    config: FastCiConfig,
+    why: string,
+    tests: Test[],
+    ids: TestIds,
+    watcher: TestWatcher,
+    options: TestRunnerOptions,
+    run: NodeRun,
+  ): Promise<void> {
+    if (config.fallback === 'off') {
+      throw Object.assign(new Error(`${why}\nFAST_CI_FALLBACK=off: not running any test without the orchestrator.`), { code: ErrorCodes.UNREACHABLE });
+    }
+    let share = tests;
+    let what: string;
+    if (config.nodeIndex !== undefined && config.nodeTotal !== undefined) {
+      const weighted = tests.map(test => ({ id: ids.id(test), weight: fileSize(test.path) }));
+      const mine = new Set(fallbackShare(weighted, config.nodeIndex, config.nodeTotal));
+      share = tests.filter(test => mine.has(ids.id(test)));
+      what = `running shard ${config.nodeIndex + 1} of ${config.nodeTotal}: ${share.length} of ${tests.length} files, split by file size`;
+    } else {
+      what = `no shard index and count are known (FAST_CI_NODE_INDEX / FAST_CI_NODE_TOTAL), so running all ${tests.length} files here`;
+    }
+    const line = `jest-fast-ci: WARNING: fallback mode. ${redact(why, config.secretKey)} The run is not balanced: ${what}. Set FAST_CI_FALLBACK=off to fail instead.`;
+    process.stderr.write(`\n${line}\n\n`);
+    Object.assign(run, { mode: 'fallback', reason: line, filesHere: share.length });
+    await this.#runLocally(share, watcher, options);
+  }
+
+  #executor(tests: Test[], watcher: TestWatcher, options: TestRunnerOptions): FileExecutor {
+    return options.serial
+      ? new InBandExecutor(peers, this._globalConfig, this._context, this.#emitter, watcher)
+      : new PoolExecutor(peers, this._globalConfig, this._context, this.#emitter, tests);
+  }
+}
+
+function fileSize(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
+  }
+}

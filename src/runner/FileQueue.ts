@@ -1,0 +1,138 @@
+/**
+ * The node's local queue: files handed out by the server wait here until a
+ * worker is free. Each finished file becomes a result entry, kept until the
+ * next `deq` takes it, and is then announced to Jest's reporters.
+ */
+import type { Test } from '@jest/test-result';
+import { failedEntry, toFileEntry } from '../protocol/entries';
+import type { EntryMap } from '../protocol/types';
+import type { RunnerEmitter } from './emitter';
+import type { FileExecutor } from './executors';
+
+interface Waiter {
+  readonly isReady: () => boolean;
+  readonly resolve: () => void;
+}
+
+export class FileQueue {
+  readonly #executor: FileExecutor;
+  readonly #emitter: RunnerEmitter;
+  readonly #pending: Array<{ id: string; test: Test }> = [];
+  readonly #waiters: Waiter[] = [];
+  #running = 0;
+  /** Files finished but still being handed to the reporters. */
+  #announcing = 0;
+  #results: EntryMap = {};
+  #stopped = false;
+  #filesRun = 0;
+  #failedFiles = 0;
+
+  constructor(executor: FileExecutor, emitter: RunnerEmitter) {
+    this.#executor = executor;
+    this.#emitter = emitter;
+  }
+
+  /** Files waiting for a worker. */
+  get unstarted(): number {
+    return this.#pending.length;
+  }
+
+  /** True while any file is waiting, running, or being reported to Jest. */
+  get isBusy(): boolean {
+    return this.#pending.length > 0 || this.#running > 0 || this.#announcing > 0;
+  }
+
+  get filesRun(): number {
+    return this.#filesRun;
+  }
+
+  get failedFiles(): number {
+    return this.#failedFiles;
+  }
+
+  add(id: string, test: Test): void {
+    if (this.#stopped) return;
+    this.#pending.push({ id, test });
+    this.#pump();
+  }
+
+  /**
+   * Reports a file this node cannot run (an id it cannot map to a file) as
+   * failed, through the same path as a real result, so nothing is skipped.
+   */
+  async addFailure(id: string, test: Test, message: string): Promise<void> {
+    this.#results[id] = failedEntry(message);
+    this.#filesRun += 1;
+    this.#failedFiles += 1;
+    await this.#emitter.emit('test-file-start', [test]);
+    await this.#emitter.emit('test-file-failure', [test, { message, stack: undefined, type: 'Error' }]);
+  }
+
+  /** The results gathered since the last call: what the next `deq` carries. */
+  takeResults(): EntryMap {
+    const results = this.#results;
+    this.#results = {};
+    return results;
+  }
+
+  /** Resolves once every queued file has been handed to a worker: time to ask for more. */
+  whenNoUnstarted(): Promise<void> {
+    return this.#when(() => this.#pending.length === 0);
+  }
+
+  /** Resolves once nothing is waiting or running. */
+  whenIdle(): Promise<void> {
+    return this.#when(() => !this.isBusy);
+  }
+
+  /** Starts no new file (fatal error or interrupt); running files finish. */
+  stop(): void {
+    this.#stopped = true;
+    this.#pending.length = 0;
+    this.#check();
+  }
+
+  #when(isReady: () => boolean): Promise<void> {
+    if (isReady()) return Promise.resolve();
+    return new Promise(resolve => this.#waiters.push({ isReady, resolve }));
+  }
+
+  #check(): void {
+    for (let i = this.#waiters.length - 1; i >= 0; i--) {
+      const waiter = this.#waiters[i]!;
+      if (waiter.isReady()) {
+        this.#waiters.splice(i, 1);
+        waiter.resolve();
+      }
+    }
+  }
+
+  #pump(): void {
+    while (!this.#stopped && this.#running < this.#executor.concurrency && this.#pending.length > 0) {
+      const item = this.#pending.shift()!;
+      this.#running += 1;
+      void this.#runOne(item.id, item.test);
+    }
+    this.#check();
+  }
+
+  async #runOne(id: string, test: Test): Promise<void> {
+    const outcome = await this.#executor.run(test);
+    const entry = outcome.ok ? toFileEntry(outcome.result) : failedEntry(outcome.error.message);
+    this.#results[id] = entry;
+    this.#filesRun += 1;
+    if (entry.file_status === 'failed') this.#failedFiles += 1;
+    // Reporters are awaited; meanwhile the freed worker starts the next file.
+    this.#running -= 1;
+    this.#announcing += 1;
+    this.#pump();
+    try {
+      await (outcome.ok
+        ? this.#emitter.emit('test-file-success', [test, outcome.result])
+        : this.#emitter.emit('test-file-failure', [test, outcome.error]));
+    } finally {
+      this.#announcing -= 1;
+      this.#check();
+    }
+  }
+}

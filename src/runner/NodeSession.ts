@@ -1,0 +1,146 @@
+/**
+ * One node's part in an orchestrated run:
+ *
+ *   join ─► (node 0: enq) ─► deq ─► run batch ─► deq(results) ─► … ─► [] ─► leave
+ *
+ * The next `deq` goes out as soon as the last file of the current batch has
+ * been handed to a worker, so workers never wait on the network; results of
+ * files still running ride on the `deq` after. An empty reply while files
+ * of this node still run means "nothing more for now": finish them, report
+ * them in one more `deq`, and stop only on an empty reply with nothing left.
+ */
+import * as path from 'node:path';
+import * as fs from 'node:fs';
+import type { Test } from '@jest/test-result';
+import type { OrchestratorClient } from '../client';
+import { ErrorCodes, FastCiError } from '../errors';
+import { pendingEntry } from '../protocol/entries';
+import { Events } from '../protocol/constants';
+import type { EntryMap, JoinResponse, RunSummary } from '../protocol/types';
+import type { FileQueue } from './FileQueue';
+import type { TestIds } from './testIds';
+
+export interface SessionResult {
+  readonly nodeIndex: number;
+  readonly summary: RunSummary | undefined;
+  readonly enqueued: number | undefined;
+}
+
+export interface SessionHooks {
+  /** Called once joined, so the reporter knows the node index early. */
+  onJoined?(join: JoinResponse, enqueued: number | undefined): void;
+}
+
+export class NodeSession {
+  readonly #client: OrchestratorClient;
+  readonly #queue: FileQueue;
+  readonly #ids: TestIds;
+  readonly #rootDir: string;
+  readonly #hooks: SessionHooks;
+  /** Every id this node was handed, so a rejoin's lease list adds only the lost ones. */
+  readonly #handed = new Set<string>();
+  #enqueued = false;
+
+  constructor(client: OrchestratorClient, queue: FileQueue, ids: TestIds, rootDir: string, hooks: SessionHooks = {}) {
+    this.#client = client;
+    this.#queue = queue;
+    this.#ids = ids;
+    this.#rootDir = rootDir;
+    this.#hooks = hooks;
+  }
+
+  async run(): Promise<SessionResult> {
+    const client = this.#client;
+    let rejectFatal!: (error: Error) => void;
+    const fatal = new Promise<never>((_, reject) => (rejectFatal = reject));
+    fatal.catch(() => {});
+    const unsubscribe = [
+      client.onFatal(error => {
+        this.#queue.stop();
+        rejectFatal(error);
+      }),
+      client.onPush(Events.enqRequest, () => this.#enq()),
+      client.onRejoin(join => this.#adoptLeases(join)),
+    ];
+    // Before connect() resolves, so a push right after the join is not missed.
+    let deqRequested = false;
+    let onDeqRequest: (() => void) | undefined;
+    unsubscribe.push(
+      client.onPush(Events.deqRequest, () => {
+        deqRequested = true;
+        onDeqRequest?.();
+      }),
+    );
+    try {
+      const join = await client.connect();
+      if (join.node_index === 0) this.#enq();
+      this.#hooks.onJoined?.(join, join.node_index === 0 ? this.#ids.size : undefined);
+      if (join.state === 'waiting' && !deqRequested) {
+        await Promise.race([new Promise<void>(resolve => (onDeqRequest = resolve)), fatal]);
+      }
+      const summary = await this.#loop(fatal);
+      return { nodeIndex: join.node_index, summary, enqueued: this.#enqueued && join.node_index === 0 ? this.#ids.size : undefined };
+    } finally {
+      for (const off of unsubscribe) off();
+    }
+  }
+
+  async #loop(fatal: Promise<never>): Promise<RunSummary | undefined> {
+    let results: EntryMap = {};
+    let summary: RunSummary | undefined;
+    for (;;) {
+      const reply = await Promise.race([this.#client.deq(results), fatal]);
+      if (reply.summary) summary = reply.summary;
+      if (reply.tests.length > 0) {
+        await this.#take(reply.tests);
+        await Promise.race([this.#queue.whenNoUnstarted(), fatal]);
+      } else if (this.#queue.isBusy) {
+        await Promise.race([this.#queue.whenIdle(), fatal]);
+      }
+      results = this.#queue.takeResults();
+      if (reply.tests.length === 0 && !this.#queue.isBusy && Object.keys(results).length === 0) return summary;
+    }
+  }
+
+  async #take(ids: readonly string[]): Promise<void> {
+    for (const id of ids) {
+      this.#handed.add(id);
+      const test = this.#ids.test(id);
+      if (test) {
+        this.#queue.add(id, test);
+      } else {
+        await this.#queue.addFailure(id, this.#unknownTest(id), unknownTestMessage(id));
+      }
+    }
+  }
+
+  #enq(): void {
+    if (this.#enqueued) return;
+    this.#enqueued = true;
+    const tests: EntryMap = {};
+    for (const [id, test] of this.#ids.entries()) tests[id] = pendingEntry(test.duration);
+    this.#client.enq(tests);
+  }
+
+  /** After a reconnect the server lists this node's leases; a batch whose reply was lost shows up here. */
+  #adoptLeases(join: JoinResponse & { leases?: string[] }): void {
+    const lost = (join.leases ?? []).filter(id => !this.#handed.has(id));
+    if (lost.length > 0) void this.#take(lost);
+  }
+
+  /** A stand-in Test for an id with no local file, so Jest can report it as failed. */
+  #unknownTest(id: string): Test {
+    const any = this.#ids.entries().next().value as [string, Test] | undefined;
+    if (!any) throw new FastCiError(ErrorCodes.UNKNOWN_TEST, unknownTestMessage(id));
+    const relative = id.includes(':') && !fs.existsSync(path.join(this.#rootDir, id)) ? id.slice(id.indexOf(':') + 1) : id;
+    return { context: any[1].context, path: path.join(this.#rootDir, relative), duration: undefined };
+  }
+}
+
+export function unknownTestMessage(id: string): string {
+  return (
+    `jest-fast-ci: the orchestrator handed this node the test file "${id}", which this node's Jest did not find. ` +
+    'Every node of a run must check out the same commit and use the same Jest config (testMatch, projects); ' +
+    'the file is reported as failed so it is not silently skipped.'
+  );
+}
