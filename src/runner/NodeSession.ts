@@ -59,7 +59,10 @@ export class NodeSession {
         this.#queue.stop();
         rejectFatal(error);
       }),
-      client.onPush(Events.enqRequest, () => this.#enq()),
+      client.onPush(Events.enqRequest, () => {
+        this.#enq();
+        onDeqRequest?.();
+      }),
       client.onRejoin(join => this.#adoptLeases(join)),
     ];
     // Before connect() resolves, so a push right after the join is not missed.
@@ -75,7 +78,8 @@ export class NodeSession {
       const join = await client.connect();
       if (join.node_index === 0) this.#enq();
       this.#hooks.onJoined?.(join, join.node_index === 0 ? this.#ids.size : undefined);
-      if (join.state === 'waiting' && !deqRequested) {
+      // The node that enqueued needs no go-ahead: frames on one socket arrive in order.
+      if (join.state === 'waiting' && !deqRequested && !this.#enqueued) {
         await Promise.race([new Promise<void>(resolve => (onDeqRequest = resolve)), fatal]);
       }
       const summary = await this.#loop(fatal);

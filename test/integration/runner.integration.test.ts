@@ -1,0 +1,173 @@
+/**
+ * The runner and reporter end to end: real `jest` processes on fixture
+ * projects against the real embedded server on loopback.
+ */
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { startServer, type OrchestratorServer } from '../../src/server';
+import { fixture, runJestNode, runJestNodes } from '../helpers/jestNodes';
+
+const KEY = 'integration-secret-7f3a';
+const basicFiles = fs.readdirSync(path.join(fixture('basic'), 'test')).map(f => `test/${f}`).sort();
+
+let server: OrchestratorServer;
+
+beforeAll(async () => {
+  server = await startServer({ host: '127.0.0.1', port: 0, secretKeys: [KEY], recordFrames: true });
+});
+
+afterAll(async () => {
+  await server.close();
+});
+
+function nodeEnv(buildId: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { FAST_CI_SECRET_KEY: KEY, FAST_CI_SERVER: server.url, FAST_CI_BUILD_ID: buildId, ...extra };
+}
+
+describe('one node', () => {
+  it('runs every file through the orchestrator and records each result on the server', async () => {
+    const buildId = randomUUID();
+    const node = await runJestNode({ cwd: fixture('basic'), env: nodeEnv(buildId) });
+    expect(node.code).toBe(0);
+    expect(node.nodeIndex).toBe(0);
+    const run = server.run(buildId)!;
+    expect(run.state).toBe('finished');
+    expect(Object.keys(run.results).sort()).toEqual(basicFiles);
+    expect(run.summary).toMatchObject({ files: 12, passed: 12, failed: 0, tests: 36, nodes: 1 });
+    expect(node.output).toContain(`jest-fast-ci ▸ node 0 · build ${buildId} · ran 12 of 12 files here (36 tests: 24 passed, 12 skipped)`);
+    expect(node.output).toMatch(/Test Suites: 12 passed, 12 total/);
+  });
+
+  it('also works in band (--runInBand), without a worker pool', async () => {
+    const buildId = randomUUID();
+    const node = await runJestNode({ cwd: fixture('basic'), env: nodeEnv(buildId), args: ['--runInBand'] });
+    expect(node.code).toBe(0);
+    expect(Object.keys(server.run(buildId)!.results)).toHaveLength(12);
+  });
+});
+
+describe('three nodes at once', () => {
+  it('runs every file exactly once across them and each node exits by what it ran', async () => {
+    const buildId = randomUUID();
+    const nodes = await runJestNodes(3, { cwd: fixture('basic'), env: nodeEnv(buildId) });
+    const run = server.run(buildId)!;
+    expect(run.state).toBe('finished');
+    expect(Object.keys(run.results).sort()).toEqual(basicFiles);
+    expect(nodes.map(n => n.code)).toEqual([0, 0, 0]);
+    expect(nodes.map(n => n.nodeIndex).sort()).toEqual([0, 1, 2]);
+    // What each node says it ran is what the server recorded from it, and
+    // together the nodes ran each file once.
+    for (const node of nodes) {
+      const recorded = Object.values(run.results).filter(r => r.nodeIndex === node.nodeIndex).length;
+      expect(node.output).toContain(`ran ${recorded} of 12 files here`);
+      expect(node.output).toContain(`Test Suites: ${recorded} passed, ${recorded} total`);
+    }
+    expect(run.warnings).toEqual([]);
+  });
+
+  it('fails only the nodes that ran a failing file', async () => {
+    const buildId = randomUUID();
+    const nodes = await runJestNodes(3, { cwd: fixture('failing'), env: nodeEnv(buildId) });
+    const run = server.run(buildId)!;
+    expect(run.summary).toMatchObject({ files: 6, failed: 2, passed: 4 });
+    expect(run.results['test/syntax.test.js']!.entry.file_status).toBe('failed');
+    expect(String(run.results['test/syntax.test.js']!.entry.failure_message)).toContain("Cannot find module './does-not-exist'");
+    for (const node of nodes) {
+      const ranFailure = Object.values(run.results).some(r => r.nodeIndex === node.nodeIndex && r.entry.file_status === 'failed');
+      expect({ node: node.nodeIndex, code: node.code }).toEqual({ node: node.nodeIndex, code: ranFailure ? 1 : 0 });
+    }
+  });
+});
+
+describe('without the orchestrator', () => {
+  it('runs everything locally like plain Jest when no key is set, with a one-line notice', async () => {
+    const node = await runJestNode({ cwd: fixture('basic'), env: { FAST_CI_SERVER: server.url } });
+    expect(node.code).toBe(0);
+    expect(node.output).toContain('jest-fast-ci: FAST_CI_SECRET_KEY is not set; running all 12 test files here, like plain Jest.');
+    expect(node.output).toMatch(/Test Suites: 12 passed, 12 total/);
+  });
+
+  it('fails with a clear error on a wrong key, and never prints the key', async () => {
+    const wrong = 'wrong-key-c0ffee';
+    const node = await runJestNode({ cwd: fixture('basic'), env: { ...nodeEnv(randomUUID()), FAST_CI_SECRET_KEY: wrong, DEBUG: 'jest-fast-ci:*' } });
+    expect(node.code).toBe(1);
+    expect(node.output).toContain(`The orchestrator at ${server.url} refused the connection (HTTP 403): the secret key is wrong`);
+    expect(node.output).not.toContain(wrong);
+  });
+
+  it('names an unreachable server within the connect timeout, and fails when fallback is off', async () => {
+    const port = await closedPort();
+    const node = await runJestNode({
+      cwd: fixture('basic'),
+      env: { ...nodeEnv(randomUUID()), FAST_CI_SERVER: `ws://127.0.0.1:${port}`, FAST_CI_CONNECT_TIMEOUT: '2', FAST_CI_FALLBACK: 'off' },
+      timeoutMs: 30_000,
+    });
+    expect(node.code).toBe(1);
+    expect(node.output).toContain(`Could not reach the orchestrator at ws://127.0.0.1:${port} within 2s`);
+    expect(node.output).toContain('FAST_CI_FALLBACK=off');
+    expect(node.output).not.toContain('PASS');
+  });
+
+  it('falls back to its share of the files, loudly, when the server is unreachable', async () => {
+    const port = await closedPort();
+    const env = { ...nodeEnv(randomUUID()), FAST_CI_SERVER: `ws://127.0.0.1:${port}`, FAST_CI_CONNECT_TIMEOUT: '1', FAST_CI_NODE_TOTAL: '2' };
+    const shards = await Promise.all([0, 1].map(i => runJestNode({ cwd: fixture('basic'), env: { ...env, FAST_CI_NODE_INDEX: String(i) } })));
+    const ran = shards.map(s => [...s.output.matchAll(/PASS (test\/\S+)/g)].map(m => m[1]));
+    expect(shards.map(s => s.code)).toEqual([0, 0]);
+    expect(shards[0]!.output).toContain('jest-fast-ci: WARNING: fallback mode.');
+    expect(shards[0]!.output).toMatch(/running shard 1 of 2: \d+ of 12 files, split by file size/);
+    // Every file ran on exactly one shard.
+    expect(ran.flat().sort()).toEqual(basicFiles);
+  });
+});
+
+describe('the wire', () => {
+  it('speaks the reference protocol: URL params, topic, join, enq, deq with results, leave', async () => {
+    const buildId = randomUUID();
+    const node = await runJestNode({ cwd: fixture('basic'), env: nodeEnv(buildId, { FAST_CI_BRANCH: 'feature/x', FAST_CI_COMMIT: 'c0mm1t' }) });
+    expect(node.code).toBe(0);
+    const frames = server.run(buildId)!.frames!;
+    const topic = `test_orchestrator:jest-${buildId}`;
+
+    // Query params in the reference clients' order (the secret is stripped from the record), then vsn.
+    expect(Object.keys(frames[0]!.query)).toEqual(['build_id', 'run_key', 'branch', 'commit', 'commit_msg', 'author', 'vsn']);
+    expect(frames[0]!.query).toMatchObject({ build_id: buildId, run_key: 'jest', branch: 'feature/x', commit: 'c0mm1t', vsn: '1.0.0' });
+    expect(JSON.parse(frames[0]!.query.author!)).toEqual({ name: expect.any(String), email: expect.any(String) });
+
+    const events = frames.filter(f => f.message.topic === topic).map(f => f.message.event);
+    expect(events[0]).toBe('phx_join');
+    expect(events[1]).toBe('enq');
+    expect(events[events.length - 1]).toBe('leave');
+    expect(events.slice(2, -1).every(e => e === 'deq')).toBe(true);
+
+    const enq = frames.find(f => f.message.event === 'enq')!.message.payload as { tests: Record<string, unknown> };
+    expect(Object.keys(enq.tests).sort()).toEqual(basicFiles);
+    expect(enq.tests['test/file01.test.js']).toMatchObject({
+      file_status: 'pending', test_count: 1, test_counters: { failed: 0, passed: 0, pending: 0 }, '1': { status: 'pending', run_time: 0 },
+    });
+
+    const deqs = frames.filter(f => f.message.event === 'deq').map(f => f.message.payload as Record<string, Record<string, unknown>>);
+    expect(deqs[0]).toEqual({});
+    const reported = Object.assign({}, ...deqs);
+    expect(Object.keys(reported).sort()).toEqual(basicFiles);
+    expect(reported['test/file03.test.js']).toMatchObject({
+      file_status: 'passed',
+      test_count: 3,
+      test_counters: { passed: 2, failed: 0, pending: 1 },
+      '1': { status: 'passed', run_time: expect.any(Number), description: 'file03 adds' },
+      '2': { status: 'passed', description: 'file03 concatenates' },
+      '3': { status: 'pending', description: 'file03 is skipped' },
+    });
+  });
+});
+
+/** A loopback port with nothing listening on it. */
+async function closedPort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>(resolve => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as net.AddressInfo;
+  await new Promise(resolve => probe.close(resolve));
+  return port;
+}

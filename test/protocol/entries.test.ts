@@ -1,0 +1,83 @@
+import type { TestResult } from '@jest/test-result';
+import { checkEntry, failedEntry, pendingEntry, toFileEntry } from '../../src/protocol/entries';
+
+function result(overrides: Partial<TestResult>): TestResult {
+  return {
+    leaks: false, numFailingTests: 0, numPassingTests: 0, numPendingTests: 0, numTodoTests: 0, openHandles: [],
+    perfStats: { end: 1500, start: 1000, runtime: 500, slow: false, loadTestEnvironmentEnd: 0, loadTestEnvironmentStart: 0, setupAfterEnvEnd: 0, setupAfterEnvStart: 0, setupFilesEnd: 0, setupFilesStart: 0 },
+    skipped: false, snapshot: { added: 0, fileDeleted: false, matched: 0, unchecked: 0, uncheckedKeys: [], unmatched: 0, updated: 0 },
+    testFilePath: '/p/a.test.js', testResults: [],
+    ...overrides,
+  } as TestResult;
+}
+
+function assertion(title: string, status: string, duration: number | null, failureMessages: string[] = []) {
+  return { ancestorTitles: ['suite'], title, fullName: `suite ${title}`, status, duration, failureMessages, failureDetails: [], numPassingAsserts: 0, location: null } as unknown as TestResult['testResults'][number];
+}
+
+describe('pendingEntry', () => {
+  it('has the placeholder case the reference server requires', () => {
+    expect(pendingEntry()).toEqual({ file_status: 'pending', test_count: 1, test_counters: { failed: 0, passed: 0, pending: 0 }, '1': { status: 'pending', run_time: 0 } });
+    expect(checkEntry(pendingEntry())).toBeNull();
+  });
+
+  it('carries the last known duration in seconds', () => {
+    expect(pendingEntry(2500).run_time).toBe(2.5);
+  });
+});
+
+describe('toFileEntry', () => {
+  it('numbers cases in file order, counts skipped and todo as pending, keeps failure messages', () => {
+    const entry = toFileEntry(result({
+      testResults: [
+        assertion('one', 'passed', 12),
+        assertion('two', 'failed', 3, ['\u001b[31mExpected 3\u001b[39m']),
+        assertion('three', 'skipped', null),
+        assertion('four', 'todo', null),
+      ],
+    }));
+    expect(entry).toEqual({
+      file_status: 'failed',
+      test_count: 4,
+      test_counters: { passed: 1, failed: 1, pending: 2 },
+      run_time: 0.5,
+      '1': { status: 'passed', run_time: 0.012, description: 'suite one' },
+      '2': { status: 'failed', run_time: 0.003, description: 'suite two', failure_message: 'Expected 3' },
+      '3': { status: 'pending', run_time: 0, description: 'suite three' },
+      '4': { status: 'pending', run_time: 0, description: 'suite four' },
+    });
+    expect(checkEntry(entry)).toBeNull();
+  });
+
+  it('reports a file that failed to run as failed with its error', () => {
+    const entry = toFileEntry(result({ testExecError: { message: "Cannot find module './x'", stack: '' }, failureMessage: "Cannot find module './x'" }));
+    expect(entry).toMatchObject({ file_status: 'failed', test_count: 1, test_counters: { failed: 1, passed: 0, pending: 0 }, failure_message: "Cannot find module './x'" });
+    expect(entry['1']).toMatchObject({ status: 'failed', failure_message: "Cannot find module './x'" });
+  });
+
+  it('marks a file whose tests were all skipped as pending', () => {
+    expect(toFileEntry(result({ testResults: [assertion('x', 'skipped', null)] })).file_status).toBe('pending');
+  });
+});
+
+describe('failedEntry', () => {
+  it('is a valid failed entry carrying the message', () => {
+    const entry = failedEntry('boom');
+    expect(checkEntry(entry)).toBeNull();
+    expect(entry).toMatchObject({ file_status: 'failed', test_counters: { failed: 1 } });
+  });
+});
+
+describe('checkEntry', () => {
+  it.each([
+    [null, 'entry must be an object'],
+    [{ ...pendingEntry(), file_status: 'ok' }, 'file_status must be'],
+    [{ ...pendingEntry(), test_count: -1 }, 'test_count must be'],
+    [{ ...pendingEntry(), test_counters: { failed: 0, passed: 0 } }, 'test_counters.pending'],
+    [{ file_status: 'pending', test_count: 1, test_counters: { failed: 0, passed: 0, pending: 0 } }, 'must have the numbered case "1"'],
+    [{ ...pendingEntry(), '2': { status: 'done', run_time: 0 } }, 'case "2".status'],
+    [{ ...pendingEntry(), '1': { status: 'passed', run_time: 'fast' } }, 'case "1".run_time'],
+  ])('names the problem in %j', (entry, message) => {
+    expect(checkEntry(entry)).toContain(message);
+  });
+});
