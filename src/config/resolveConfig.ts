@@ -192,10 +192,19 @@ export function resolveConfig(input: ResolveInput = {}): FastCiConfig {
   });
 }
 
-/** The server URL with the secret replaced, safe to print. */
+/**
+ * Keys shorter than this are only redacted as the `secret_key` parameter:
+ * replacing every occurrence of a one- or two-letter key would mangle the
+ * text without hiding anything.
+ */
+const MIN_REDACTED_LENGTH = 4;
+
+/** Text with the secret replaced, safe to print: the `secret_key` URL parameter, and the key wherever else it appears. */
 export function redact(text: string, secret: string | undefined): string {
   let out = text.replace(/([?&]secret_key=)[^&#\s"]*/g, '$1[REDACTED]');
-  if (secret) out = out.split(secret).join('[REDACTED]');
-  if (secret) out = out.split(encodeURIComponent(secret)).join('[REDACTED]');
+  if (secret && secret.length >= MIN_REDACTED_LENGTH) {
+    out = out.split(secret).join('[REDACTED]');
+    out = out.split(encodeURIComponent(secret)).join('[REDACTED]');
+  }
   return out;
 }

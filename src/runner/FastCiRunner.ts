@@ -53,7 +53,8 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
     const client = new OrchestratorClient(config, { workers: executor.concurrency });
     const run: NodeRun = { mode: 'orchestrated', buildId: config.buildId, server: client.server, filesHere: 0, failedHere: 0 };
     setNodeRun(run);
-    process.stderr.write(`jest-fast-ci: build ${config.buildId} (${config.provider}), orchestrator ${client.server}\n`);
+    const source = config.provider === 'local' ? '' : ` (${config.provider})`;
+    process.stderr.write(`jest-fast-ci: build ${config.buildId}${source}, orchestrator ${client.server}\n`);
 
     const session = new NodeSession(client, queue, ids, rootDir, {
       onJoined(join, enqueued) {

@@ -91,3 +91,9 @@ describe('redact', () => {
     expect(redact('key s3cr+t here', 's3cr+t')).toBe('key [REDACTED] here');
   });
 });
+
+describe('redact with a very short key', () => {
+  it('still hides the secret_key parameter without mangling the rest', () => {
+    expect(redact('ws://h:1/x?secret_key=k&build_id=kb "ok"', 'k')).toBe('ws://h:1/x?secret_key=[REDACTED]&build_id=kb "ok"');
+  });
+});

@@ -2,7 +2,7 @@
  * Runs real `jest` processes (the CLI, not the API) on a fixture project,
  * as CI shards would, and collects what each printed and how it exited.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 
 export const REPO = path.resolve(__dirname, '../..');
@@ -44,17 +44,25 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
   return env;
 }
 
-export function runJestNode(options: JestNodeOptions): Promise<NodeOutcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [options.jestBin ?? JEST_BIN, ...(options.args ?? [])], {
-      cwd: options.cwd,
-      env: cleanEnv(options.env),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', chunk => (output += chunk));
-    child.stderr.on('data', chunk => (output += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+export interface RunningNode {
+  readonly child: ChildProcess;
+  readonly done: Promise<NodeOutcome>;
+  /** Output so far. */
+  output(): string;
+}
+
+/** Starts a jest node and returns at once, for tests that kill or stop it mid-run. */
+export function startJestNode(options: JestNodeOptions): RunningNode {
+  const child = spawn(process.execPath, [options.jestBin ?? JEST_BIN, ...(options.args ?? [])], {
+    cwd: options.cwd,
+    env: cleanEnv(options.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', chunk => (output += chunk));
+  child.stderr!.on('data', chunk => (output += chunk));
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+  const done = new Promise<NodeOutcome>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
@@ -62,6 +70,22 @@ export function runJestNode(options: JestNodeOptions): Promise<NodeOutcome> {
       resolve({ code, signal, output, nodeIndex: match ? Number(match[1]) : undefined });
     });
   });
+  return { child, done, output: () => output };
+}
+
+export function runJestNode(options: JestNodeOptions): Promise<NodeOutcome> {
+  return startJestNode(options).done;
+}
+
+/** Polls `check` every 25 ms until it returns a value other than undefined. */
+export async function until<T>(check: () => T | undefined, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise(resolve => setTimeout(resolve, 25));
+  }
 }
 
 export function runJestNodes(count: number, options: JestNodeOptions): Promise<NodeOutcome[]> {
