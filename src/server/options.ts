@@ -1,0 +1,118 @@
+/**
+ * Server options: the public shape, its defaults, and the one function that
+ * turns what a caller passed into a frozen, validated object. Every other
+ * server module reads only the resolved options.
+ */
+
+export interface ServerOptions {
+  /** Interface to listen on. @default '127.0.0.1' */
+  host?: string;
+  /** Port to listen on; 0 picks a free port. @default 4000 */
+  port?: number;
+  /** Accepted secret keys (non-empty strings). Runs are namespaced by key. */
+  secretKeys: string[];
+  /** A file leased this long without a result goes back to the queue. @default 30 min */
+  leaseTimeoutMs?: number;
+  /** Leases of a socket that closed without `leave` are kept this long for a rejoin with the same node_id. @default 30 s */
+  reconnectGraceMs?: number;
+  /** A socket with no inbound frame for this long is closed (Phoenix's default). @default 60 s */
+  idleTimeoutMs?: number;
+  /** Largest inbound frame; a larger one closes the socket with 1009. @default 16 MiB */
+  maxFrameBytes?: number;
+  /** Largest run, in files. @default 100_000 */
+  maxFilesPerRun?: number;
+  /** Unfinished runs per key. @default 1_000 */
+  maxRunsPerKey?: number;
+  /** Open sockets per key. @default 2_000 */
+  maxConnectionsPerKey?: number;
+  /**
+   * Finished runs are kept this long for inspection (at most
+   * `maxFinishedRuns` of them); unfinished runs nobody is connected to are
+   * dropped after the same time. @default 1 h
+   */
+  finishedRunTtlMs?: number;
+  /** Directory for the run journal and duration history; none keeps everything in memory. */
+  dataDir?: string;
+  /** Keep every decoded inbound frame per run, for inspection in tests. @default false */
+  recordFrames?: boolean;
+}
+
+export interface ResolvedServerOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly secretKeys: readonly string[];
+  readonly leaseTimeoutMs: number;
+  readonly reconnectGraceMs: number;
+  readonly idleTimeoutMs: number;
+  readonly maxFrameBytes: number;
+  readonly maxFilesPerRun: number;
+  readonly maxRunsPerKey: number;
+  readonly maxConnectionsPerKey: number;
+  readonly finishedRunTtlMs: number;
+  readonly maxFinishedRuns: number;
+  readonly dataDir: string | undefined;
+  readonly recordFrames: boolean;
+}
+
+export const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 4000,
+  leaseTimeoutMs: 30 * 60_000,
+  reconnectGraceMs: 30_000,
+  idleTimeoutMs: 60_000,
+  maxFrameBytes: 16 * 1024 * 1024,
+  maxFilesPerRun: 100_000,
+  maxRunsPerKey: 1_000,
+  maxConnectionsPerKey: 2_000,
+  finishedRunTtlMs: 60 * 60_000,
+  maxFinishedRuns: 1_000,
+} as const;
+
+// setTimeout clamps anything above 2^31-1 ms to 1 ms, which would turn a
+// "very long" timeout into an immediate one.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function positiveInt(name: string, value: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new TypeError(`options.${name} must be an integer from 1 to ${max}, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Applies the defaults, then validates. Throws TypeError naming the bad option. */
+export function resolveServerOptions(options: ServerOptions): ResolvedServerOptions {
+  if (options == null || typeof options !== 'object') throw new TypeError('startServer needs an options object');
+  const keys = options.secretKeys;
+  if (!Array.isArray(keys) || keys.length === 0) {
+    throw new TypeError('options.secretKeys must be a non-empty array of keys');
+  }
+  keys.forEach((key, i) => {
+    if (typeof key !== 'string' || key === '') throw new TypeError(`options.secretKeys[${i}] must be a non-empty string`);
+  });
+  const port = options.port ?? DEFAULTS.port;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new TypeError(`options.port must be an integer from 0 to 65535, got ${String(port)}`);
+  }
+  const host = options.host ?? DEFAULTS.host;
+  if (typeof host !== 'string' || host === '') throw new TypeError('options.host must be a non-empty string');
+  if (options.dataDir !== undefined && (typeof options.dataDir !== 'string' || options.dataDir === '')) {
+    throw new TypeError('options.dataDir must be a non-empty string (a directory path)');
+  }
+
+  return Object.freeze({
+    host,
+    port,
+    secretKeys: Object.freeze([...keys]),
+    leaseTimeoutMs: positiveInt('leaseTimeoutMs', options.leaseTimeoutMs ?? DEFAULTS.leaseTimeoutMs, MAX_TIMER_MS),
+    reconnectGraceMs: positiveInt('reconnectGraceMs', options.reconnectGraceMs ?? DEFAULTS.reconnectGraceMs, MAX_TIMER_MS),
+    idleTimeoutMs: positiveInt('idleTimeoutMs', options.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs, MAX_TIMER_MS),
+    maxFrameBytes: positiveInt('maxFrameBytes', options.maxFrameBytes ?? DEFAULTS.maxFrameBytes),
+    maxFilesPerRun: positiveInt('maxFilesPerRun', options.maxFilesPerRun ?? DEFAULTS.maxFilesPerRun),
+    maxRunsPerKey: positiveInt('maxRunsPerKey', options.maxRunsPerKey ?? DEFAULTS.maxRunsPerKey),
+    maxConnectionsPerKey: positiveInt('maxConnectionsPerKey', options.maxConnectionsPerKey ?? DEFAULTS.maxConnectionsPerKey),
+    finishedRunTtlMs: positiveInt('finishedRunTtlMs', options.finishedRunTtlMs ?? DEFAULTS.finishedRunTtlMs, MAX_TIMER_MS),
+    maxFinishedRuns: DEFAULTS.maxFinishedRuns,
+    dataDir: options.dataDir,
+    recordFrames: options.recordFrames === true,
+  });
+}

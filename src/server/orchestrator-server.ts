@@ -1,0 +1,176 @@
+/**
+ * The HTTP server and its WebSocket upgrade: health check, refusals with an
+ * HTTP status, the per-key connection limit, and a close() that is safe to
+ * call twice. Each accepted socket becomes a Connection.
+ */
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import debug from 'debug';
+import { WebSocketServer } from 'ws';
+import { RUN_KEY } from '../protocol/constants';
+import { CloseCodes, Connection } from './connection';
+import { KeyRing } from './key-ring';
+import type { ResolvedServerOptions } from './options';
+import { RunRegistry, type RunStore } from './run-registry';
+import type { OrchestratorServer, RunSnapshot } from './types';
+import { checkUpgrade, redactUrl } from './upgrade';
+
+const log = debug('jest-fast-ci:server:connection');
+
+const RUNNING = 0;
+const CLOSING = 1;
+const CLOSED = 2;
+
+/** How long close() waits for clients to answer the close frame before cutting the sockets. */
+const CLOSE_WAIT_MS = 2_000;
+
+/** Answers a refused upgrade with a plain HTTP response, as ws's abortHandshake does. */
+function refuse(socket: Duplex, status: number, reason: string): void {
+  if (socket.writable) {
+    const body = `${reason}\n`;
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}
+
+export class Orchestrator implements OrchestratorServer {
+  #options: ResolvedServerOptions;
+  #keys: KeyRing;
+  #registry: RunRegistry;
+  #http: Server;
+  #wss: WebSocketServer;
+  #connections = new Map<Connection, () => void>();
+  #perKey = new Map<string, number>();
+  #state = RUNNING;
+  #closing: Promise<void> | undefined;
+  #port = 0;
+
+  constructor(options: ResolvedServerOptions, store?: RunStore) {
+    this.#options = options;
+    this.#keys = new KeyRing(options.secretKeys);
+    this.#registry = new RunRegistry(
+      {
+        maxRunsPerKey: options.maxRunsPerKey,
+        finishedRunTtlMs: options.finishedRunTtlMs,
+        maxFinishedRuns: options.maxFinishedRuns,
+        run: options,
+        store,
+      },
+      this.#keys,
+    );
+    this.#wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes, clientTracking: false });
+    this.#http = createServer((req, res) => this.#onRequest(req, res));
+    this.#http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#onUpgrade(req, socket, head));
+    this.#http.on('clientError', (_error, socket) => refuse(socket, 400, 'bad request'));
+  }
+
+  get port(): number {
+    return this.#port;
+  }
+
+  get url(): string {
+    const host = this.#options.host.includes(':') ? `[${this.#options.host}]` : this.#options.host;
+    return `ws://${host}:${this.#port}`;
+  }
+
+  listen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error): void => reject(error);
+      this.#http.once('error', onError);
+      this.#http.listen(this.#options.port, this.#options.host, () => {
+        this.#http.off('error', onError);
+        this.#http.on('error', error => log('http server error: %s', error.message));
+        const address = this.#http.address();
+        this.#port = typeof address === 'object' && address !== null ? address.port : this.#options.port;
+        log('listening on %s', this.url);
+        resolve();
+      });
+    });
+  }
+
+  runs(): RunSnapshot[] {
+    return this.#registry.snapshots();
+  }
+
+  run(buildId: string, runKey: string = RUN_KEY): RunSnapshot | undefined {
+    return this.#registry.snapshotOf(buildId, runKey);
+  }
+
+  waitForRun(buildId: string, runKey: string = RUN_KEY): Promise<RunSnapshot> {
+    if (this.#state !== RUNNING) return Promise.reject(new Error('the server is closed'));
+    return this.#registry.waitFor(buildId, runKey);
+  }
+
+  close(code: 1001 | 1012 = CloseCodes.goingAway): Promise<void> {
+    if (this.#closing === undefined) this.#closing = this.#shutdown(code);
+    return this.#closing;
+  }
+
+  async #shutdown(code: number): Promise<void> {
+    this.#state = CLOSING;
+    const httpClosed = new Promise<void>(resolve => this.#http.close(() => resolve()));
+    const socketsClosed = [...this.#connections.keys()].map(
+      connection =>
+        new Promise<void>(resolve => {
+          this.#connections.set(connection, resolve);
+          connection.close(code, 'server shutting down');
+        }),
+    );
+    const waited = setTimeout(() => {
+      for (const connection of this.#connections.keys()) connection.terminate();
+    }, CLOSE_WAIT_MS);
+    await Promise.all(socketsClosed);
+    clearTimeout(waited);
+    this.#registry.close();
+    this.#wss.close();
+    this.#http.closeAllConnections();
+    await httpClosed;
+    this.#state = CLOSED;
+    log('closed');
+  }
+
+  #onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const path = (req.url ?? '/').split('?')[0];
+    const healthy = path === '/health' && (req.method === 'GET' || req.method === 'HEAD');
+    const body = healthy ? JSON.stringify({ status: this.#state === RUNNING ? 'ok' : 'closing' }) : JSON.stringify({ error: 'not found' });
+    res.writeHead(healthy ? (this.#state === RUNNING ? 200 : 503) : 404, { 'content-type': 'application/json' });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
+  #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', error => log('upgrade socket error: %s', error.message));
+    if (this.#state !== RUNNING) return refuse(socket, 503, 'the server is shutting down');
+    const decision = checkUpgrade(req.url, this.#keys);
+    if (!decision.ok) {
+      log('refused %s: %d %s', redactUrl(req.url), decision.status, decision.reason);
+      return refuse(socket, decision.status, decision.reason);
+    }
+    const { params } = decision;
+    const open = this.#perKey.get(params.key.hash) ?? 0;
+    if (open >= this.#options.maxConnectionsPerKey) {
+      log('refused %s: connection limit', redactUrl(req.url));
+      return refuse(socket, 429, `too many connections for this key (limit ${this.#options.maxConnectionsPerKey})`);
+    }
+    this.#wss.handleUpgrade(req, socket, head, ws => {
+      this.#perKey.set(params.key.hash, (this.#perKey.get(params.key.hash) ?? 0) + 1);
+      const connection: Connection = new Connection(ws, {
+        registry: this.#registry,
+        params,
+        idleTimeoutMs: this.#options.idleTimeoutMs,
+        onClosed: () => {
+          const left = (this.#perKey.get(params.key.hash) ?? 1) - 1;
+          if (left > 0) this.#perKey.set(params.key.hash, left);
+          else this.#perKey.delete(params.key.hash);
+          const settle = this.#connections.get(connection);
+          this.#connections.delete(connection);
+          settle?.();
+        },
+      });
+      this.#connections.set(connection, () => undefined);
+      log('#%d: accepted %s (key #%d)', connection.id, redactUrl(req.url), params.key.index);
+    });
+  }
+}

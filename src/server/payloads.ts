@@ -1,0 +1,76 @@
+/**
+ * Validation of the orchestrator payloads (pure). Each parser returns the
+ * typed value or a reason that names the problem, which the server sends
+ * back in an error reply.
+ */
+import { checkEntry } from '../protocol/entries';
+import type { EntryMap, JoinPayload } from '../protocol/types';
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+/** Longest accepted test id; ids are root-relative paths, so this is generous. */
+export const MAX_TEST_ID_LENGTH = 4096;
+/** Longest accepted node_id. */
+export const MAX_NODE_ID_LENGTH = 256;
+/** Most workers a node may claim (it only sizes batches). */
+export const MAX_WORKERS = 1024;
+
+function fail<T>(reason: string): Parsed<T> {
+  return { ok: false, reason };
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Quotes an id for a message without letting a huge one flood it. */
+export function quoteId(id: string): string {
+  return JSON.stringify(id.length > 80 ? `${id.slice(0, 77)}...` : id);
+}
+
+export function parseJoinPayload(payload: unknown): Parsed<JoinPayload> {
+  if (!isPlainObject(payload)) return fail('join payload must be an object');
+  const value: JoinPayload = {};
+  const { node_id: nodeId, workers } = payload;
+  if (nodeId !== undefined && nodeId !== null) {
+    if (typeof nodeId !== 'string' || nodeId === '' || nodeId.length > MAX_NODE_ID_LENGTH) {
+      return fail(`node_id must be a non-empty string of at most ${MAX_NODE_ID_LENGTH} characters`);
+    }
+    value.node_id = nodeId;
+  }
+  if (workers !== undefined && workers !== null) {
+    if (typeof workers !== 'number' || !Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) {
+      return fail(`workers must be an integer from 1 to ${MAX_WORKERS}`);
+    }
+    value.workers = workers;
+  }
+  return { ok: true, value };
+}
+
+/** An entry map: ids checked, every entry checked against the protocol shape. */
+function parseEntryMap(map: Record<string, unknown>, what: string, maxFiles: number): Parsed<EntryMap> {
+  const ids = Object.keys(map);
+  if (ids.length > maxFiles) return fail(`${what} has ${ids.length} files; this server accepts at most ${maxFiles} per run`);
+  for (const id of ids) {
+    if (id === '' || id.length > MAX_TEST_ID_LENGTH) {
+      return fail(`${what}: test ids must be non-empty strings of at most ${MAX_TEST_ID_LENGTH} characters`);
+    }
+    const problem = checkEntry(map[id]);
+    if (problem !== null) return fail(`${what}[${quoteId(id)}]: ${problem}`);
+  }
+  return { ok: true, value: map as EntryMap };
+}
+
+/** `enq` payload `{tests: {id: entry}}`. */
+export function parseEnqPayload(payload: unknown, maxFiles: number): Parsed<EntryMap> {
+  if (!isPlainObject(payload) || !isPlainObject(payload.tests)) {
+    return fail('enq payload must be {"tests": {<test id>: <entry>}}');
+  }
+  return parseEntryMap(payload.tests, 'enq tests', maxFiles);
+}
+
+/** `deq` payload: the bare results map (empty on the first deq). */
+export function parseDeqPayload(payload: unknown, maxFiles: number): Parsed<EntryMap> {
+  if (!isPlainObject(payload)) return fail('deq payload must be an object of results {<test id>: <entry>}');
+  return parseEntryMap(payload, 'deq results', maxFiles);
+}

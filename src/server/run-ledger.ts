@@ -1,0 +1,180 @@
+/**
+ * What is where in one run: the enqueued files, the queue, the leases, the
+ * results and the nodes. No timers and no I/O; Run decides when things
+ * happen, the ledger keeps the books (and rebuilds them from the journal).
+ */
+import type { EntryMap, FileEntry, RunSummary } from '../protocol/types';
+import { LeaseTable } from './lease-table';
+import { NodeTable, type RunNode } from './node-table';
+import { quoteId } from './payloads';
+import type { RunRecord } from './run-records';
+import { batchSize, expectedDurations, longestFirst } from './scheduling';
+import { summarize } from './summary';
+import type { RunSnapshot } from './types';
+import { WorkQueue } from './work-queue';
+
+export type LedgerSnapshot = Pick<RunSnapshot, 'nodes' | 'enqueued' | 'results' | 'queued' | 'leased' | 'summary'>;
+
+export class RunLedger {
+  readonly nodes = new NodeTable();
+  #history: ((id: string) => number | undefined) | undefined;
+  #leases = new LeaseTable();
+  #queue = new WorkQueue();
+  #enqueued: EntryMap | undefined;
+  #enqueuedCount = 0;
+  #durations = new Map<string, number>();
+  #results = new Map<string, { entry: FileEntry; nodeIndex: number }>();
+
+  constructor(history?: (id: string) => number | undefined) {
+    this.#history = history;
+  }
+
+  get isEnqueued(): boolean {
+    return this.#enqueued !== undefined;
+  }
+
+  get enqueuedCount(): number {
+    return this.#enqueuedCount;
+  }
+
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  /** Every enqueued file has a result. */
+  get isComplete(): boolean {
+    return this.#enqueued !== undefined && this.#results.size === this.#enqueuedCount;
+  }
+
+  /** Fills the queue, longest expected duration first. */
+  enqueue(tests: EntryMap): void {
+    this.#enqueued = tests;
+    this.#enqueuedCount = Object.keys(tests).length;
+    this.#durations = expectedDurations(tests, this.#history);
+    this.#queue.fill(longestFirst(Object.keys(tests), this.#durations));
+  }
+
+  /** How many ids differ between `tests` and what is enqueued. */
+  differenceFrom(tests: EntryMap): number {
+    const enqueued = this.#enqueued ?? {};
+    const ids = Object.keys(tests);
+    const shared = ids.filter(id => id in enqueued).length;
+    return ids.length - shared + (this.#enqueuedCount - shared);
+  }
+
+  holder(id: string): number | undefined {
+    return this.#leases.holder(id);
+  }
+
+  holdsAny(node: RunNode): boolean {
+    return this.#leases.hasAny(node.index);
+  }
+
+  /** Records the result if `node` holds the file now (first result wins); otherwise says why it was ignored. */
+  record(node: RunNode, id: string, entry: FileEntry): string | undefined {
+    const holder = this.#leases.holder(id);
+    if (holder === node.index) {
+      this.#results.set(id, { entry, nodeIndex: node.index });
+      this.#leases.release(id);
+      node.filesReported += 1;
+      return undefined;
+    }
+    const why =
+      this.#enqueued === undefined || !(id in this.#enqueued)
+        ? 'not a test of this run'
+        : this.#results.has(id)
+          ? `already has a result from node ${this.#results.get(id)!.nodeIndex}`
+          : holder === undefined
+            ? 'not leased to it (its lease was taken back)'
+            : `leased to node ${holder}`;
+    return `ignored result for ${quoteId(id)} from node ${node.index}: ${why}`;
+  }
+
+  /** Leases the next batch to `node`; the fence identifies this lease for its expiry. */
+  leaseBatch(node: RunNode): { ids: string[]; fence: number } {
+    const size = batchSize(this.#queue.length, this.nodes.available().length, node.workers);
+    const ids = this.#queue.takeFront(size);
+    return { ids, fence: this.#leases.lease(ids, node.index) };
+  }
+
+  takeExpired(ids: readonly string[], fence: number): string[] {
+    return this.#leases.takeExpired(ids, fence);
+  }
+
+  takeFrom(node: RunNode): string[] {
+    return this.#leases.takeFrom(node.index);
+  }
+
+  /** Back to the front of the queue, longest first. */
+  requeue(ids: readonly string[]): void {
+    this.#queue.putFront(longestFirst(ids, this.#durations));
+  }
+
+  clearLeases(): void {
+    this.#leases.clear();
+  }
+
+  summary(): RunSummary {
+    return summarize(this.#results.values(), this.nodes.size);
+  }
+
+  /** Applies one journal record (restart); call rebuildQueue() after the last. */
+  replay(r: RunRecord): void {
+    switch (r.t) {
+      case 'join':
+        if (this.nodes.get(r.index) === undefined) this.nodes.add(r.nodeId, r.workers);
+        return;
+      case 'enq':
+        if (this.#enqueued === undefined) this.enqueue(r.tests);
+        return;
+      case 'lease':
+        this.#leases.lease(r.ids, r.node);
+        return;
+      case 'result': {
+        const node = this.nodes.get(r.node);
+        if (node !== undefined && !this.#results.has(r.id)) {
+          this.#results.set(r.id, { entry: r.entry, nodeIndex: r.node });
+          this.#leases.release(r.id);
+          node.filesReported += 1;
+        }
+        return;
+      }
+      case 'requeue':
+        for (const id of r.ids) this.#leases.release(id);
+        return;
+      case 'leave': {
+        const node = this.nodes.get(r.node);
+        if (node !== undefined) node.left = true;
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** After replay: queue what has neither a result nor a lease. */
+  rebuildQueue(): void {
+    if (this.#enqueued === undefined) return;
+    const leased = this.#leases.toRecord();
+    const open = Object.keys(this.#enqueued).filter(id => !this.#results.has(id) && !(id in leased));
+    this.#queue.fill(longestFirst(open, this.#durations));
+  }
+
+  snapshot(): LedgerSnapshot {
+    return {
+      nodes: this.nodes.all().map(n => ({
+        index: n.index,
+        ...(n.nodeId === undefined ? {} : { nodeId: n.nodeId }),
+        ...(n.workers === undefined ? {} : { workers: n.workers }),
+        connected: n.link !== undefined,
+        left: n.left,
+        filesReported: n.filesReported,
+      })),
+      enqueued: { ...this.#enqueued },
+      results: Object.fromEntries(this.#results),
+      queued: this.#queue.toArray(),
+      leased: this.#leases.toRecord(),
+      summary: this.summary(),
+    };
+  }
+}

@@ -1,0 +1,322 @@
+/**
+ * One run's behaviour: what each orchestrator event does, when a deq is held
+ * and when it is answered, lease expiry, the reconnect grace, and who
+ * enqueues. The books are kept by RunLedger, decisions come from the pure
+ * helpers in scheduling.ts, and the only I/O goes through the NodeLinks the
+ * connections hand in, the journal, and timers.
+ */
+import debug from 'debug';
+import { Events, ReplyEvents, RunStates } from '../protocol/constants';
+import type { DeqResponse, FileEntry, JoinPayload, JoinResponse, Message, RunSummary } from '../protocol/types';
+import type { Member, NodeLink, RunNode } from './node-table';
+import { parseDeqPayload, parseEnqPayload } from './payloads';
+import { RunLedger } from './run-ledger';
+import type { RunJournal, RunRecord } from './run-records';
+import { decideDeq } from './scheduling';
+import type { FrameRecord, RunMeta, RunSnapshot } from './types';
+
+const log = debug('jest-fast-ci:server:run');
+
+/** Caps on what a run keeps for inspection, so a noisy client cannot grow it without bound. */
+const MAX_WARNINGS = 1_000;
+const MAX_FRAMES = 100_000;
+
+export interface RunIdentity {
+  readonly keyHash: string;
+  readonly runKey: string;
+  readonly buildId: string;
+}
+
+export interface RunSettings {
+  readonly leaseTimeoutMs: number;
+  readonly reconnectGraceMs: number;
+  readonly maxFilesPerRun: number;
+  readonly recordFrames: boolean;
+  /** Last known seconds of a file from earlier runs (duration history). */
+  readonly history?: (id: string) => number | undefined;
+  readonly journal?: RunJournal;
+  readonly onFinish?: (run: Run) => void;
+}
+
+export interface Reply {
+  status: 'ok' | 'error';
+  response: Record<string, unknown>;
+}
+
+export type Respond = (reply: Reply) => void;
+
+const OK: Reply = { status: 'ok', response: {} };
+const STALE: Reply = { status: 'error', response: { reason: 'this channel was replaced by a newer join of the same node_id' } };
+
+function deqReply(tests: string[], summary?: RunSummary): Reply {
+  const response: DeqResponse = summary === undefined ? { event: ReplyEvents.deq, tests } : { event: ReplyEvents.deq, tests, summary };
+  return { status: 'ok', response: response as unknown as Record<string, unknown> };
+}
+
+export class Run {
+  readonly identity: RunIdentity;
+  readonly meta: RunMeta;
+  #settings: RunSettings;
+  #ledger: RunLedger;
+  #held: Array<{ member: Member; respond: Respond }> = [];
+  #timers = new Set<NodeJS.Timeout>();
+  /** Index of the node expected to send `enq`; -1 means the next node to join. */
+  #enqueuer = 0;
+  #summary: RunSummary | undefined;
+  #finishedAt: number | undefined;
+  #idleSince: number | undefined = Date.now();
+  #warnings: string[] = [];
+  #droppedWarnings = 0;
+  #frames: FrameRecord[] = [];
+
+  constructor(identity: RunIdentity, meta: RunMeta, settings: RunSettings) {
+    this.identity = identity;
+    this.meta = meta;
+    this.#settings = settings;
+    this.#ledger = new RunLedger(settings.history);
+  }
+
+  get isFinished(): boolean {
+    return this.#finishedAt !== undefined;
+  }
+
+  get finishedAt(): number | undefined {
+    return this.#finishedAt;
+  }
+
+  /** Since when no node is connected; undefined while one is. */
+  get idleSince(): number | undefined {
+    return this.#idleSince;
+  }
+
+  get label(): string {
+    return `${this.identity.runKey}-${this.identity.buildId}`;
+  }
+
+  join(payload: JoinPayload, link: NodeLink): { member: Member; response: JoinResponse } {
+    const { node, replaced } = this.#ledger.nodes.join(payload.node_id, payload.workers, link);
+    // The node's old channel (if any) can no longer be answered.
+    this.#held = this.#held.filter(h => h.member.index !== node.index);
+    replaced?.supersede();
+    this.#idleSince = undefined;
+    this.#append({ t: 'join', index: node.index, nodeId: node.nodeId, workers: node.workers });
+    log('%s: node %d joined%s', this.label, node.index, node.generation > 0 ? ' again' : '');
+    const state = this.#ledger.isEnqueued ? RunStates.running : RunStates.waiting;
+    return { member: { index: node.index, generation: node.generation }, response: { event: ReplyEvents.join, node_index: node.index, state } };
+  }
+
+  /** After the join reply went out: hand the enqueue duty to this node if nobody holds it. */
+  afterJoin(member: Member): void {
+    const node = this.#ledger.nodes.current(member);
+    if (node === undefined || this.#ledger.isEnqueued || this.#enqueuer !== -1) return;
+    this.#enqueuer = node.index;
+    node.link?.push(Events.enqRequest, {});
+  }
+
+  enq(member: Member, payload: unknown): Reply {
+    const node = this.#ledger.nodes.current(member);
+    if (node === undefined) return STALE;
+    const parsed = parseEnqPayload(payload, this.#settings.maxFilesPerRun);
+    if (!parsed.ok) return { status: 'error', response: { reason: parsed.reason } };
+    const tests = parsed.value;
+    if (this.#ledger.isEnqueued) {
+      const differ = this.#ledger.differenceFrom(tests);
+      if (differ > 0) {
+        return { status: 'error', response: { reason: `enq differs from the tests already enqueued for this run in ${differ} test ids` } };
+      }
+      this.#warn(`duplicate enq from node ${node.index} ignored (same tests)`);
+      return OK;
+    }
+    this.#append({ t: 'enq', tests });
+    this.#ledger.enqueue(tests);
+    log('%s: %d files enqueued by node %d', this.label, this.#ledger.enqueuedCount, node.index);
+    if (this.#ledger.isComplete) this.#finish();
+    // The enqueuing node sends its own deq next; the others are told to come.
+    else this.#dispatch(node.index);
+    return OK;
+  }
+
+  deq(member: Member, payload: unknown, respond: Respond): void {
+    const node = this.#ledger.nodes.current(member);
+    if (node === undefined) return respond(STALE);
+    const parsed = parseDeqPayload(payload, this.#settings.maxFilesPerRun);
+    if (!parsed.ok) return respond({ status: 'error', response: { reason: parsed.reason } });
+    for (const [id, entry] of Object.entries(parsed.value)) this.#record(node, id, entry);
+    if (!this.isFinished && this.#ledger.isComplete) this.#finish();
+
+    switch (decideDeq({ finished: this.isFinished, queued: this.#ledger.queued, holdsLeases: this.#ledger.holdsAny(node) })) {
+      case 'done':
+        return respond(deqReply([], this.#summary));
+      case 'batch':
+        return respond(this.#batchFor(node));
+      case 'drain':
+        return respond(deqReply([]));
+      case 'hold':
+        this.#held.push({ member, respond });
+    }
+  }
+
+  leave(member: Member): Reply {
+    const node = this.#ledger.nodes.current(member);
+    if (node === undefined) return STALE;
+    node.left = true;
+    this.#append({ t: 'leave', node: node.index });
+    // A held deq of a leaving node would keep its client's push timer alive.
+    this.#held = this.#held.filter(h => (h.member.index === node.index ? (h.respond(deqReply([])), false) : true));
+    this.#takeBack(this.#ledger.takeFrom(node), `node ${node.index} left`);
+    if (node.index === this.#enqueuer) this.#handOverEnqueue();
+    return OK;
+  }
+
+  /** The channel is gone (socket closed, phx_leave, duplicate join): keep the leases for the grace period. */
+  detach(member: Member): void {
+    const node = this.#ledger.nodes.current(member);
+    if (node === undefined) return;
+    node.link = undefined;
+    this.#held = this.#held.filter(h => h.member.index !== node.index);
+    if (!this.#ledger.nodes.hasConnected()) this.#idleSince = Date.now();
+    if (!node.left && !this.isFinished) this.#startGrace(node);
+  }
+
+  record(nodeIndex: number | null, query: Record<string, string>, message: Message): void {
+    if (this.#settings.recordFrames && this.#frames.length < MAX_FRAMES) this.#frames.push({ nodeIndex, query, message });
+  }
+
+  /** Cancels every timer; held deqs are dropped (their sockets are closing). */
+  dispose(): void {
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    this.#held = [];
+  }
+
+  /** Rebuilds the run from its journal after a restart. Nodes come back disconnected, within their grace. */
+  restore(records: readonly RunRecord[]): void {
+    for (const record of records) {
+      this.#ledger.replay(record);
+      if (record.t === 'finish') this.#finishedAt = record.at;
+    }
+    this.#ledger.rebuildQueue();
+    if (this.isFinished) {
+      this.#summary = this.#ledger.summary();
+      this.#ledger.clearLeases();
+      return;
+    }
+    for (const node of this.#ledger.nodes.all()) if (!node.left) this.#startGrace(node);
+    if (!this.#ledger.isEnqueued) this.#enqueuer = -1;
+  }
+
+  snapshot(keyIndex: number): RunSnapshot {
+    const { runKey, buildId } = this.identity;
+    const books = this.#ledger.snapshot();
+    const snapshot: RunSnapshot = {
+      runKey,
+      buildId,
+      keyIndex,
+      state: this.isFinished ? 'finished' : this.#ledger.isEnqueued ? 'running' : 'waiting',
+      meta: this.meta,
+      ...books,
+      summary: this.#summary ?? books.summary,
+      warnings: this.#droppedWarnings > 0 ? [...this.#warnings, `… ${this.#droppedWarnings} more`] : [...this.#warnings],
+    };
+    if (this.#settings.recordFrames) snapshot.frames = [...this.#frames];
+    return snapshot;
+  }
+
+  #record(node: RunNode, id: string, entry: FileEntry): void {
+    // Journal before the ledger: a result must be on disk before the reply acknowledges it.
+    if (this.#ledger.holder(id) === node.index) this.#append({ t: 'result', node: node.index, id, entry });
+    const ignored = this.#ledger.record(node, id, entry);
+    if (ignored !== undefined) this.#warn(ignored);
+  }
+
+  #batchFor(node: RunNode): Reply {
+    const { ids, fence } = this.#ledger.leaseBatch(node);
+    this.#append({ t: 'lease', node: node.index, ids });
+    const expire = (): void => this.#takeBack(this.#ledger.takeExpired(ids, fence), `lease of node ${node.index} expired`);
+    this.#setTimer(expire, this.#settings.leaseTimeoutMs);
+    return deqReply(ids);
+  }
+
+  /** Returns files to the front of the queue, then puts them to work. */
+  #takeBack(ids: string[], why: string): void {
+    if (ids.length === 0 || this.isFinished) return;
+    this.#append({ t: 'requeue', ids });
+    this.#ledger.requeue(ids);
+    this.#warn(`${ids.length} files requeued: ${why}`);
+    this.#dispatch();
+  }
+
+  /** Answers held deqs first, then asks idle connected nodes to come for the rest. */
+  #dispatch(except?: number): void {
+    while (this.#ledger.queued > 0 && this.#held.length > 0) {
+      const { member, respond } = this.#held.shift()!;
+      const node = this.#ledger.nodes.current(member);
+      if (node !== undefined) respond(this.#batchFor(node));
+    }
+    if (this.#ledger.queued === 0) return;
+    const waiting = new Set(this.#held.map(h => h.member.index));
+    for (const node of this.#ledger.nodes.available()) {
+      // A node holding files comes back with a deq on its own.
+      if (node.index === except || waiting.has(node.index) || this.#ledger.holdsAny(node)) continue;
+      node.link?.push(Events.deqRequest, {});
+    }
+  }
+
+  #startGrace(node: RunNode): void {
+    node.cancelGrace?.();
+    node.cancelGrace = this.#setTimer(() => {
+      node.cancelGrace = undefined;
+      node.lost = true;
+      this.#takeBack(this.#ledger.takeFrom(node), `node ${node.index} did not come back`);
+      if (node.index === this.#enqueuer) this.#handOverEnqueue();
+    }, this.#settings.reconnectGraceMs);
+  }
+
+  /** The enqueuing node is gone before its enq landed: ask the lowest-index connected node (issue 5). */
+  #handOverEnqueue(): void {
+    if (this.#ledger.isEnqueued) return;
+    const next = this.#ledger.nodes.available()[0];
+    this.#enqueuer = next === undefined ? -1 : next.index;
+    if (next === undefined) return;
+    log('%s: asking node %d to enqueue', this.label, next.index);
+    next.link?.push(Events.enqRequest, {});
+  }
+
+  #finish(): void {
+    const at = Date.now();
+    this.#append({ t: 'finish', at });
+    this.#finishedAt = at;
+    this.#summary = this.#ledger.summary();
+    const held = this.#held;
+    this.dispose();
+    for (const node of this.#ledger.nodes.all()) node.cancelGrace = undefined;
+    this.#ledger.clearLeases();
+    log('%s: finished (%d files)', this.label, this.#summary.files);
+    for (const { respond } of held) respond(deqReply([], this.#summary));
+    this.#settings.onFinish?.(this);
+  }
+
+  #setTimer(fn: () => void, ms: number): () => void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      fn();
+    }, ms);
+    // Timers never keep a process alive: an embedding test or CLI decides when to exit.
+    timer.unref();
+    this.#timers.add(timer);
+    return () => {
+      clearTimeout(timer);
+      this.#timers.delete(timer);
+    };
+  }
+
+  #append(record: RunRecord): void {
+    this.#settings.journal?.append(record);
+  }
+
+  #warn(message: string): void {
+    log('%s: %s', this.label, message);
+    if (this.#warnings.length < MAX_WARNINGS) this.#warnings.push(message);
+    else this.#droppedWarnings += 1;
+  }
+}

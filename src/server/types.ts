@@ -1,0 +1,67 @@
+/** Public types of `jest-fast-ci/server`. */
+import type { FileEntry, Message, RunSummary } from '../protocol/types';
+
+/** What the first node to join said about the build (query params of its socket). */
+export interface RunMeta {
+  branch?: string;
+  commit?: string;
+  commit_msg?: string;
+  /** JSON-decoded when it parses, else the raw string. */
+  author?: unknown;
+}
+
+export interface NodeSnapshot {
+  index: number;
+  nodeId?: string;
+  workers?: number;
+  connected: boolean;
+  left: boolean;
+  filesReported: number;
+}
+
+export interface FrameRecord {
+  /** Index of the node whose channel sent the frame; null when the socket had not joined this run. */
+  nodeIndex: number | null;
+  /** The socket's query parameters, secret_key removed. */
+  query: Record<string, string>;
+  message: Message;
+}
+
+export interface RunSnapshot {
+  runKey: string;
+  buildId: string;
+  /** Position in `secretKeys` of the key that owns the run (never the key itself). */
+  keyIndex: number;
+  state: 'waiting' | 'running' | 'finished';
+  meta: RunMeta;
+  nodes: NodeSnapshot[];
+  /** As received in `enq`. */
+  enqueued: Record<string, FileEntry>;
+  /** First result wins. */
+  results: Record<string, { entry: FileEntry; nodeIndex: number }>;
+  queued: string[];
+  /** test id -> node index */
+  leased: Record<string, number>;
+  summary: RunSummary;
+  /** Present when the server was started with `recordFrames`. */
+  frames?: FrameRecord[];
+  /** Things the server ignored on purpose, e.g. a duplicate result. */
+  warnings: string[];
+}
+
+export interface OrchestratorServer {
+  /** The FAST_CI_SERVER value, e.g. 'ws://127.0.0.1:54321'. */
+  readonly url: string;
+  readonly port: number;
+  /** All runs (all keys) currently held. */
+  runs(): RunSnapshot[];
+  /** The run with this build id (the first created, if several keys use it). @param runKey default 'jest' */
+  run(buildId: string, runKey?: string): RunSnapshot | undefined;
+  /** Resolves when the run with this build id is finished (every enqueued file has a result). */
+  waitForRun(buildId: string, runKey?: string): Promise<RunSnapshot>;
+  /**
+   * Stops listening and closes every socket. Safe to call twice.
+   * @param code close code sent to clients: 1001 (going away, default) or 1012 (service restart); never 1000, so clients come back.
+   */
+  close(code?: 1001 | 1012): Promise<void>;
+}

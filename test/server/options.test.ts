@@ -1,0 +1,42 @@
+import { DEFAULTS, resolveServerOptions } from '../../src/server/options';
+import { KeyRing } from '../../src/server/key-ring';
+import { redactUrl } from '../../src/server/upgrade';
+import { startServer } from '../../src/server';
+
+describe('resolveServerOptions', () => {
+  it('fills in the defaults', () => {
+    expect(resolveServerOptions({ secretKeys: ['k'] })).toMatchObject({ host: '127.0.0.1', port: 4000, leaseTimeoutMs: DEFAULTS.leaseTimeoutMs, recordFrames: false });
+  });
+
+  it.each([
+    [{ secretKeys: [] }, /secretKeys must be a non-empty array/],
+    [{ secretKeys: [''] }, /secretKeys\[0\] must be a non-empty string/],
+    [{ secretKeys: ['k'], port: 70_000 }, /port must be an integer from 0 to 65535/],
+    [{ secretKeys: ['k'], leaseTimeoutMs: 0 }, /leaseTimeoutMs must be an integer from 1/],
+    [{ secretKeys: ['k'], idleTimeoutMs: 2 ** 40 }, /idleTimeoutMs must be an integer from 1 to 2147483647/],
+  ])('rejects %j with a TypeError', (options, message) => {
+    expect(() => resolveServerOptions(options as never)).toThrow(TypeError);
+    expect(() => resolveServerOptions(options as never)).toThrow(message);
+  });
+
+  it('makes startServer reject before listening', async () => {
+    await expect(startServer({ secretKeys: [] })).rejects.toThrow(TypeError);
+  });
+});
+
+describe('KeyRing', () => {
+  it('matches any configured key and reports its position, never the key', () => {
+    const ring = new KeyRing(['one', 'two']);
+    expect(ring.match('two')).toEqual({ hash: expect.stringMatching(/^[0-9a-f]{64}$/), index: 1 });
+    expect(ring.match('three')).toBeUndefined();
+    expect(ring.match('')).toBeUndefined();
+    expect(ring.match(null)).toBeUndefined();
+    expect(ring.indexOfHash(ring.match('one')!.hash)).toBe(0);
+  });
+});
+
+it('redacts the secret in logged URLs', () => {
+  expect(redactUrl('/test_orchestrators/socket/websocket?build_id=1&secret_key=s3cr3t&vsn=2.0.0')).toBe(
+    '/test_orchestrators/socket/websocket?build_id=1&secret_key=[redacted]&vsn=2.0.0',
+  );
+});

@@ -1,0 +1,91 @@
+import { cleanup, Node, passed, pendingTests, resultsFor, startTestServer } from './helpers';
+
+afterEach(cleanup);
+
+describe.each(['1.0.0', '2.0.0'] as const)('a run over vsn %s', vsn => {
+  it('assigns node indexes in join order and reports the state', async () => {
+    const server = await startTestServer();
+    const a = await Node.join(server, { vsn });
+    const b = await Node.join(server, { vsn });
+    expect(a.reply).toEqual({ status: 'ok', response: { event: 'join', node_index: 0, state: 'waiting' } });
+    expect(b.reply.response).toMatchObject({ node_index: 1, state: 'waiting' });
+    expect((await a.node.enq(pendingTests(2))).status).toBe('ok');
+    const c = await Node.join(server, { vsn });
+    expect(c.reply.response).toMatchObject({ node_index: 2, state: 'running' });
+    expect(server.run('build-1')?.nodes.map(n => n.index)).toEqual([0, 1, 2]);
+  });
+
+  it('runs enq, deq with results, and leave to the end, with the summary on the last reply', async () => {
+    const server = await startTestServer();
+    const { node } = await Node.join(server, { vsn, params: { branch: 'main', commit: 'abc123', author: '{"name":"Ada"}' } });
+    const tests = pendingTests(3, i => [1, 5, 3][i]);
+    expect(await node.enq(tests)).toEqual({ status: 'ok', response: {} });
+
+    // One node, three files: half the fair share is 1, so single files, longest first.
+    const first = await node.deq();
+    expect(first).toEqual({ status: 'ok', response: { event: 'deq', tests: ['file-1.test.ts'] } });
+    expect(server.run('build-1')?.leased).toEqual({ 'file-1.test.ts': 0 });
+
+    const seen: string[] = [...first.response.tests];
+    let reply = await node.deq(resultsFor(first.response.tests));
+    while (reply.response.tests.length > 0) {
+      seen.push(...reply.response.tests);
+      reply = await node.deq(resultsFor(reply.response.tests));
+    }
+    expect(seen).toEqual(['file-1.test.ts', 'file-2.test.ts', 'file-0.test.ts']);
+    expect(reply.response.summary).toEqual({ files: 3, passed: 3, failed: 0, pending: 0, tests: 3, nodes: 1, files_by_node: { '0': 3 } });
+    expect(await node.push('leave', {})).toEqual({ status: 'ok', response: {} });
+
+    const run = await server.waitForRun('build-1');
+    expect(run.state).toBe('finished');
+    expect(run.meta).toEqual({ branch: 'main', commit: 'abc123', author: { name: 'Ada' } });
+    expect(run.enqueued).toEqual(tests);
+    expect(run.results['file-0.test.ts']).toEqual({ entry: passed(), nodeIndex: 0 });
+    expect(run.queued).toEqual([]);
+    expect(run.leased).toEqual({});
+    expect(run.nodes[0]).toMatchObject({ index: 0, left: true, filesReported: 3 });
+    expect(run.frames?.map(f => f.message.event)).toEqual(['phx_join', 'enq', 'deq', 'deq', 'deq', 'deq', 'leave']);
+    expect(run.frames?.every(f => !('secret_key' in f.query))).toBe(true);
+    expect(run.frames?.[0].query).toMatchObject({ build_id: 'build-1', run_key: 'jest', branch: 'main' });
+  });
+});
+
+it('pushes deq_request to waiting nodes when the queue fills, and not to the enqueuer', async () => {
+  const server = await startTestServer();
+  const a = await Node.join(server);
+  const b = await Node.join(server);
+  await a.node.enq(pendingTests(4));
+  await b.node.nextPush('deq_request');
+  expect(b.node.pushes).toEqual([{ event: 'deq_request', payload: {} }]);
+  expect(a.node.pushes).toEqual([]);
+});
+
+it('answers a second identical enq with ok and a warning, and a different one with an error', async () => {
+  const server = await startTestServer();
+  const { node } = await Node.join(server);
+  await node.enq(pendingTests(3));
+  expect(await node.enq(pendingTests(3))).toEqual({ status: 'ok', response: {} });
+  const different = await node.enq(pendingTests(4));
+  expect(different.status).toBe('error');
+  expect(different.response.reason).toMatch(/differs .* in 1 test ids/);
+  expect(server.run('build-1')?.warnings).toEqual([expect.stringMatching(/duplicate enq/)]);
+});
+
+it('gives a late joiner [] and the summary at once', async () => {
+  const server = await startTestServer();
+  const { node } = await Node.join(server);
+  await node.enq(pendingTests(1));
+  const batch = await node.deq();
+  await node.deq(resultsFor(batch.response.tests));
+  const late = await Node.join(server);
+  expect(late.reply.response).toMatchObject({ node_index: 1, state: 'running' });
+  const reply = await late.node.deq();
+  expect(reply.response).toEqual({ event: 'deq', tests: [], summary: expect.objectContaining({ files: 1, passed: 1 }) });
+});
+
+it('finishes an empty run at once', async () => {
+  const server = await startTestServer();
+  const { node } = await Node.join(server);
+  await node.enq({});
+  expect((await node.deq()).response).toEqual({ event: 'deq', tests: [], summary: expect.objectContaining({ files: 0 }) });
+});

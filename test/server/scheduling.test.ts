@@ -1,0 +1,82 @@
+import { batchSize, decideDeq, DEFAULT_BATCH_CAP, expectedDurations, longestFirst } from '../../src/server/scheduling';
+import { summarize } from '../../src/server/summary';
+import { pendingTests, passed } from './helpers';
+
+describe('expectedDurations', () => {
+  it('uses the enq run_time, then history, then the median of the known ones', () => {
+    const tests = pendingTests(4, i => [2, undefined, 6, undefined][i]);
+    const history = (id: string) => (id === 'file-1.test.ts' ? 10 : undefined);
+    expect(Object.fromEntries(expectedDurations(tests, history))).toEqual({
+      'file-0.test.ts': 2,
+      'file-1.test.ts': 10,
+      'file-2.test.ts': 6,
+      'file-3.test.ts': 6,
+    });
+  });
+
+  it('is 0 for every file when nothing is known', () => {
+    expect([...expectedDurations(pendingTests(2)).values()]).toEqual([0, 0]);
+  });
+});
+
+describe('longestFirst', () => {
+  it('orders by expected duration, ties by id', () => {
+    const durations = new Map([
+      ['b', 1],
+      ['a', 1],
+      ['c', 5],
+    ]);
+    expect(longestFirst(['a', 'b', 'c'], durations)).toEqual(['c', 'a', 'b']);
+  });
+});
+
+describe('batchSize', () => {
+  it.each([
+    [100, 2, 8, 8],
+    [100, 2, undefined, DEFAULT_BATCH_CAP],
+    [12, 2, 8, 3],
+    [3, 2, 8, 1],
+    [1, 5, 8, 1],
+    [100, 0, 2, 2],
+  ])('remaining %d, %d nodes, %s workers -> %d', (remaining, nodes, workers, size) => {
+    expect(batchSize(remaining, nodes, workers)).toBe(size);
+  });
+
+  it('shrinks to single files as the queue drains', () => {
+    const sizes: number[] = [];
+    for (let remaining = 40; remaining > 0; ) {
+      const size = batchSize(remaining, 2, 8);
+      sizes.push(size);
+      remaining -= size;
+    }
+    expect(sizes[0]).toBe(8);
+    expect(sizes.slice(-3)).toEqual([1, 1, 1]);
+    expect([...sizes].sort((a, b) => b - a)).toEqual(sizes);
+  });
+});
+
+describe('decideDeq', () => {
+  it.each([
+    [{ finished: true, queued: 0, holdsLeases: false }, 'done'],
+    [{ finished: false, queued: 3, holdsLeases: true }, 'batch'],
+    [{ finished: false, queued: 0, holdsLeases: true }, 'drain'],
+    [{ finished: false, queued: 0, holdsLeases: false }, 'hold'],
+  ] as const)('%j -> %s', (state, decision) => {
+    expect(decideDeq(state)).toBe(decision);
+  });
+});
+
+describe('summarize', () => {
+  it('counts files by status, tests and files per node', () => {
+    const failed = { ...passed(), file_status: 'failed' as const, test_count: 2 };
+    const summary = summarize(
+      [
+        { entry: passed(), nodeIndex: 0 },
+        { entry: failed, nodeIndex: 1 },
+        { entry: passed(), nodeIndex: 1 },
+      ],
+      3,
+    );
+    expect(summary).toEqual({ files: 3, passed: 2, failed: 1, pending: 0, tests: 4, nodes: 3, files_by_node: { '0': 1, '1': 2 } });
+  });
+});
