@@ -93,7 +93,13 @@ export class Connection {
       return this.#reply(address, { status: 'error', response: { reason } });
     }
     frames('#%d <- %s %s ref=%j (%d bytes)', this.id, message.topic, message.event, message.ref, raw.length);
-    this.#route(message);
+    try {
+      this.#route(message);
+    } catch (error) {
+      // A bug or a failed journal write must cost one reply, never the server.
+      log('#%d: %s %s failed: %s', this.id, message.topic, message.event, (error as Error).stack ?? error);
+      this.#reply(message, { status: 'error', response: { reason: 'internal server error' } });
+    }
   }
 
   #route(message: Message): void {

@@ -9,6 +9,7 @@
  * await server.close();
  */
 import { resolveServerOptions, type ServerOptions } from './options';
+import { DataDirStore } from './data-dir-store';
 import { Orchestrator } from './orchestrator-server';
 import type { OrchestratorServer } from './types';
 
@@ -17,12 +18,14 @@ export { DEFAULTS as SERVER_DEFAULTS } from './options';
 export type { OrchestratorServer, RunSnapshot, NodeSnapshot, FrameRecord, RunMeta } from './types';
 
 /**
- * Starts an orchestrator and resolves once it listens. Throws TypeError for
- * bad options; rejects with the listen error (e.g. EADDRINUSE).
+ * Starts an orchestrator and resolves once it listens. With `dataDir`, runs
+ * journaled there by an earlier server are restored first. Throws TypeError
+ * for bad options; rejects with the listen error (e.g. EADDRINUSE).
  */
 export async function startServer(options: ServerOptions): Promise<OrchestratorServer> {
   const resolved = resolveServerOptions(options);
-  const server = new Orchestrator(resolved);
+  const store = resolved.dataDir === undefined ? undefined : new DataDirStore(resolved.dataDir);
+  const server = new Orchestrator(resolved, store);
   try {
     await server.listen();
   } catch (error) {

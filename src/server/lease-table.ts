@@ -48,6 +48,17 @@ export class LeaseTable {
     return expired;
   }
 
+  /** The current leases grouped by batch (to restart expiry timers after a restore). */
+  batches(): Array<{ node: number; fence: number; ids: string[] }> {
+    const byFence = new Map<number, { node: number; fence: number; ids: string[] }>();
+    for (const [id, { node, fence }] of this.#byId) {
+      const batch = byFence.get(fence) ?? { node, fence, ids: [] };
+      batch.ids.push(id);
+      byFence.set(fence, batch);
+    }
+    return [...byFence.values()];
+  }
+
   clear(): void {
     this.#byId.clear();
   }

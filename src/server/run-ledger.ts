@@ -110,6 +110,11 @@ export class RunLedger {
     this.#queue.putFront(longestFirst(ids, this.#durations));
   }
 
+  /** Current leases by batch, for expiry timers after a restore. */
+  leaseBatches(): Array<{ node: number; fence: number; ids: string[] }> {
+    return this.#leases.batches();
+  }
+
   clearLeases(): void {
     this.#leases.clear();
   }

@@ -21,6 +21,7 @@ export interface RunStore {
   forget(identity: RunIdentity): void;
   /** Journals of earlier runs, for a restarted server. */
   restore(): Array<{ identity: RunIdentity; meta: RunMeta; records: RunRecord[] }>;
+  close(): void;
 }
 
 export interface RegistrySettings {
@@ -116,6 +117,7 @@ export class RunRegistry {
   close(): void {
     clearInterval(this.#sweeper);
     for (const run of this.#runs.values()) run.dispose();
+    this.#settings.store?.close();
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const w of waiters) w.reject(new Error(`the server closed before run ${w.runKey}-${w.buildId} finished`));

@@ -202,6 +202,7 @@ export class Run {
       return;
     }
     for (const node of this.#ledger.nodes.all()) if (!node.left) this.#startGrace(node);
+    for (const { node, fence, ids } of this.#ledger.leaseBatches()) this.#expireLater(node, ids, fence);
     if (!this.#ledger.isEnqueued) this.#enqueuer = -1;
   }
 
@@ -232,9 +233,13 @@ export class Run {
   #batchFor(node: RunNode): Reply {
     const { ids, fence } = this.#ledger.leaseBatch(node);
     this.#append({ t: 'lease', node: node.index, ids });
-    const expire = (): void => this.#takeBack(this.#ledger.takeExpired(ids, fence), `lease of node ${node.index} expired`);
-    this.#setTimer(expire, this.#settings.leaseTimeoutMs);
+    this.#expireLater(node.index, ids, fence);
     return deqReply(ids);
+  }
+
+  #expireLater(node: number, ids: string[], fence: number): void {
+    const expire = (): void => this.#takeBack(this.#ledger.takeExpired(ids, fence), `lease of node ${node} expired`);
+    this.#setTimer(expire, this.#settings.leaseTimeoutMs);
   }
 
   /** Returns files to the front of the queue, then puts them to work. */

@@ -1,0 +1,79 @@
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { cleanup, KEY, Node, passed, pendingTests, resultsFor, startTestServer } from './helpers';
+
+let dataDir: string;
+beforeEach(() => {
+  dataDir = mkdtempSync(path.join(tmpdir(), 'fast-ci-data-'));
+});
+afterEach(async () => {
+  await cleanup();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** Runs a whole build on one node, reporting `seconds[id]` as each file's run time. */
+async function runBuild(buildId: string, seconds: Record<string, number>) {
+  const server = await startTestServer({ dataDir });
+  const { node } = await Node.join(server, { buildId });
+  await node.enq(pendingTests(Object.keys(seconds).length));
+  const order: string[] = [];
+  let reply = await node.deq();
+  while (reply.response.tests.length > 0) {
+    const ids: string[] = reply.response.tests;
+    order.push(...ids);
+    reply = await node.deq(Object.fromEntries(ids.map(id => [id, passed(seconds[id])])));
+  }
+  await node.close();
+  await server.close();
+  return order;
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter(entry => entry.isFile())
+    .map(entry => path.join(entry.parentPath, entry.name));
+}
+
+it('orders a later run by the durations of earlier ones, kept across restarts', async () => {
+  const seconds = { 'file-0.test.ts': 1, 'file-1.test.ts': 5, 'file-2.test.ts': 3 };
+  // Nothing known on the first run: ties by id.
+  expect(await runBuild('first', seconds)).toEqual(['file-0.test.ts', 'file-1.test.ts', 'file-2.test.ts']);
+  expect(await runBuild('second', seconds)).toEqual(['file-1.test.ts', 'file-2.test.ts', 'file-0.test.ts']);
+  for (const file of filesUnder(dataDir)) expect(readFileSync(file, 'utf8')).not.toContain(KEY);
+});
+
+it('restores an unfinished run after a restart: the node rejoins by node_id and reported files are not handed out again', async () => {
+  const first = await startTestServer({ dataDir });
+  const before = (await Node.join(first, { nodeId: 'n0', buildId: 'resume' })).node;
+  await before.enq(pendingTests(3));
+  const [one] = (await before.deq()).response.tests;
+  const [two] = (await before.deq(resultsFor([one]))).response.tests;
+  await before.close();
+  await first.close();
+
+  // A torn last line (a crash mid-write) is never acknowledged, so it is dropped.
+  const [journal] = readdirSync(path.join(dataDir, 'runs'));
+  appendFileSync(path.join(dataDir, 'runs', journal), '{"t":"result","no');
+
+  const second = await startTestServer({ dataDir });
+  const restored = second.run('resume')!;
+  expect(restored.state).toBe('running');
+  expect(Object.keys(restored.results)).toEqual([one]);
+  expect(restored.leased).toEqual({ [two]: 0 });
+  expect(restored.nodes).toEqual([expect.objectContaining({ index: 0, nodeId: 'n0', connected: false })]);
+
+  const after = await Node.join(second, { nodeId: 'n0', buildId: 'resume' });
+  expect(after.reply.response).toEqual({ event: 'join', node_index: 0, state: 'running' });
+  const [three] = (await after.node.deq(resultsFor([two]))).response.tests;
+  expect([one, two]).not.toContain(three);
+  const done = await after.node.deq(resultsFor([three]));
+  expect(done.response.summary).toMatchObject({ files: 3, passed: 3 });
+});
+
+it('restores a finished run for inspection', async () => {
+  await runBuild('done', { 'file-0.test.ts': 1 });
+  const server = await startTestServer({ dataDir });
+  expect(server.run('done')).toMatchObject({ state: 'finished', summary: { files: 1 } });
+  expect((await server.waitForRun('done')).state).toBe('finished');
+});
