@@ -14,11 +14,21 @@ interface Waiter {
   readonly resolve: () => void;
 }
 
+/**
+ * Ask for the next batch this long before a running file is expected to
+ * end, so the round trip overlaps its tail. Asking earlier would hold files
+ * here, unstarted, while another node may sit idle.
+ */
+export const PREFETCH_LEAD_MS = 250;
+
 export class FileQueue {
   readonly #executor: FileExecutor;
   readonly #emitter: RunnerEmitter;
   readonly #pending: Array<{ id: string; test: Test }> = [];
   readonly #waiters: Waiter[] = [];
+  /** Expected end (epoch ms) of each running file whose duration Jest knows. */
+  readonly #expectedEnds = new Map<string, number>();
+  #timer: NodeJS.Timeout | undefined;
   #running = 0;
   /** Files finished but still being handed to the reporters. */
   #announcing = 0;
@@ -75,9 +85,13 @@ export class FileQueue {
     return results;
   }
 
-  /** Resolves once every queued file has been handed to a worker: time to ask for more. */
-  whenNoUnstarted(): Promise<void> {
-    return this.#when(() => this.#pending.length === 0);
+  /**
+   * Resolves when it is time to ask for more: nothing waits for a worker,
+   * and a worker is free or about to be (a running file is expected to end
+   * within PREFETCH_LEAD_MS, by Jest's last known duration for it).
+   */
+  whenReadyForMore(): Promise<void> {
+    return this.#when(() => this.#isReadyForMore());
   }
 
   /** Resolves once nothing is waiting or running. */
@@ -92,9 +106,23 @@ export class FileQueue {
     this.#check();
   }
 
+  #isReadyForMore(): boolean {
+    if (this.#pending.length > 0) return false;
+    if (this.#stopped || this.#running < this.#executor.concurrency) return true;
+    return this.#soonestEnd() - Date.now() <= PREFETCH_LEAD_MS;
+  }
+
+  #soonestEnd(): number {
+    let soonest = Infinity;
+    for (const end of this.#expectedEnds.values()) soonest = Math.min(soonest, end);
+    return soonest;
+  }
+
   #when(isReady: () => boolean): Promise<void> {
     if (isReady()) return Promise.resolve();
-    return new Promise(resolve => this.#waiters.push({ isReady, resolve }));
+    const promise = new Promise<void>(resolve => this.#waiters.push({ isReady, resolve }));
+    this.#check();
+    return promise;
   }
 
   #check(): void {
@@ -104,6 +132,14 @@ export class FileQueue {
         this.#waiters.splice(i, 1);
         waiter.resolve();
       }
+    }
+    // Readiness can also come with time (a file nearing its expected end).
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const soonest = this.#soonestEnd();
+    if (this.#waiters.length > 0 && soonest !== Infinity) {
+      this.#timer = setTimeout(() => this.#check(), Math.max(0, soonest - PREFETCH_LEAD_MS - Date.now()));
+      this.#timer.unref();
     }
   }
 
@@ -117,7 +153,9 @@ export class FileQueue {
   }
 
   async #runOne(id: string, test: Test): Promise<void> {
+    if (test.duration !== undefined && test.duration > 0) this.#expectedEnds.set(id, Date.now() + test.duration);
     const outcome = await this.#executor.run(test);
+    this.#expectedEnds.delete(id);
     const entry = outcome.ok ? toFileEntry(outcome.result) : failedEntry(outcome.error.message);
     this.#results[id] = entry;
     this.#filesRun += 1;

@@ -3,9 +3,10 @@
  *
  *   join ─► (node 0: enq) ─► deq ─► run batch ─► deq(results) ─► … ─► [] ─► leave
  *
- * The next `deq` goes out as soon as the last file of the current batch has
- * been handed to a worker, so workers never wait on the network; results of
- * files still running ride on the `deq` after. An empty reply while files
+ * The next `deq` goes out when a worker is free or about to be (see
+ * FileQueue.whenReadyForMore), so the round trip overlaps a running file's
+ * tail without holding files here that another node could start; results
+ * of files still running ride on the `deq` after. An empty reply while files
  * of this node still run means "nothing more for now": finish them, report
  * them in one more `deq`, and stop only on an empty reply with nothing left.
  */
@@ -97,7 +98,7 @@ export class NodeSession {
       if (reply.summary) summary = reply.summary;
       if (reply.tests.length > 0) {
         await this.#take(reply.tests);
-        await Promise.race([this.#queue.whenNoUnstarted(), fatal]);
+        await Promise.race([this.#queue.whenReadyForMore(), fatal]);
       } else if (this.#queue.isBusy) {
         await Promise.race([this.#queue.whenIdle(), fatal]);
       }

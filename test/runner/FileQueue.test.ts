@@ -1,0 +1,91 @@
+import type { Test, TestResult } from '@jest/test-result';
+import { RunnerEmitter } from '../../src/runner/emitter';
+import type { FileExecutor, Outcome } from '../../src/runner/executors';
+import { FileQueue, PREFETCH_LEAD_MS } from '../../src/runner/FileQueue';
+
+/** An executor whose files finish when the test says so. */
+class ManualExecutor implements FileExecutor {
+  readonly started: string[] = [];
+  readonly #finish = new Map<string, (outcome: Outcome) => void>();
+  constructor(readonly concurrency: number) {}
+
+  run(test: Test): Promise<Outcome> {
+    this.started.push(test.path);
+    return new Promise(resolve => this.#finish.set(test.path, resolve));
+  }
+
+  pass(path: string): void {
+    const result = { testFilePath: path, testResults: [], perfStats: { start: 0, end: 10, runtime: 10 } } as unknown as TestResult;
+    this.#finish.get(path)!({ ok: true, result });
+  }
+
+  async end(): Promise<void> {}
+}
+
+function test(path: string, duration?: number): Test {
+  return { path, duration, context: {} as Test['context'] };
+}
+
+async function settled(promise: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  void promise.then(() => (done = true));
+  for (let i = 0; i < 5; i++) await Promise.resolve();
+  return done;
+}
+
+beforeEach(() => jest.useFakeTimers());
+afterEach(() => jest.useRealTimers());
+
+describe('FileQueue', () => {
+  it('runs no more files at once than the executor allows', () => {
+    const executor = new ManualExecutor(2);
+    const queue = new FileQueue(executor, new RunnerEmitter());
+    for (const p of ['a', 'b', 'c']) queue.add(p, test(p));
+    expect(executor.started).toEqual(['a', 'b']);
+    expect(queue.unstarted).toBe(1);
+  });
+
+  it('asks for more only when a worker is free if durations are unknown', async () => {
+    const executor = new ManualExecutor(2);
+    const queue = new FileQueue(executor, new RunnerEmitter());
+    queue.add('a', test('a'));
+    expect(await settled(queue.whenReadyForMore())).toBe(true); // one worker idle
+    queue.add('b', test('b'));
+    const ready = queue.whenReadyForMore();
+    jest.advanceTimersByTime(60_000);
+    expect(await settled(ready)).toBe(false); // both busy, no estimate: do not hoard
+    executor.pass('a');
+    expect(await settled(ready)).toBe(true);
+  });
+
+  it('asks for more shortly before a running file is expected to end', async () => {
+    const executor = new ManualExecutor(1);
+    const queue = new FileQueue(executor, new RunnerEmitter());
+    queue.add('slow', test('slow', 5_000));
+    const ready = queue.whenReadyForMore();
+    jest.advanceTimersByTime(5_000 - PREFETCH_LEAD_MS - 10);
+    expect(await settled(ready)).toBe(false);
+    jest.advanceTimersByTime(20);
+    expect(await settled(ready)).toBe(true);
+  });
+
+  it('hands out every result once, as a file entry, and reports idle only when all is announced', async () => {
+    const executor = new ManualExecutor(2);
+    const emitter = new RunnerEmitter();
+    const seen: string[] = [];
+    emitter.on('test-file-success', ([t]) => void seen.push(t.path));
+    const queue = new FileQueue(executor, emitter);
+    queue.add('a', test('a'));
+    queue.add('b', test('b'));
+    const idle = queue.whenIdle();
+    executor.pass('a');
+    executor.pass('b');
+    await idle;
+    expect(seen.sort()).toEqual(['a', 'b']);
+    const results = queue.takeResults();
+    expect(Object.keys(results).sort()).toEqual(['a', 'b']);
+    expect(results.a!.file_status).toBe('pending'); // no test cases in this fake result
+    expect(queue.takeResults()).toEqual({});
+    expect(queue.filesRun).toBe(2);
+  });
+});
