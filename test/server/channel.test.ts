@@ -78,3 +78,18 @@ describe('Phoenix channel semantics', () => {
     expect(await raw.closed).toEqual({ code: 1001, reason: 'server shutting down' });
   });
 });
+
+it('closes the old channel when the same node_id joins from another socket', async () => {
+  const server = await startTestServer();
+  const first = await RawSocket.open(server);
+  first.send(['1', '1', TOPIC, 'phx_join', { node_id: 'n' }]);
+  await first.nextFrame();
+  const second = await RawSocket.open(server);
+  second.send(['3', '3', TOPIC, 'phx_join', { node_id: 'n' }]);
+  expect((await second.nextFrame())[4].response).toMatchObject({ node_index: 0 });
+  expect(await first.nextFrame()).toEqual(['1', '1', TOPIC, 'phx_close', {}]);
+  first.send(['1', '4', TOPIC, 'deq', {}]);
+  expect((await first.nextFrame())[4]).toEqual({ status: 'error', response: { reason: 'unmatched topic' } });
+  first.close();
+  second.close();
+});

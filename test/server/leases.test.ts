@@ -127,3 +127,18 @@ describe('enq_request', () => {
     await one.node.nextPush('enq_request');
   });
 });
+
+it('pushes deq_request to an idle connected node when files come back to the queue', async () => {
+  const server = await startTestServer();
+  const a = (await Node.join(server)).node;
+  const b = (await Node.join(server)).node;
+  await a.enq(pendingTests(3));
+  await a.deq();
+  await b.deq();
+  await a.deq(); // a now holds two files, b one; the queue is empty
+  const c = (await Node.join(server)).node;
+  await b.push('leave', {});
+  await c.nextPush('deq_request');
+  expect(a.pushes).toEqual([]);
+  expect((await c.deq()).response.tests).toHaveLength(1);
+});
