@@ -7,13 +7,13 @@ function protocolError(what: string, value: unknown): FastCiError {
 }
 
 export function parseJoinResponse(value: unknown): JoinResponse {
-  const r = value as Partial<JoinResponse> & { leases?: unknown } | undefined;
+  const r = value as (Omit<Partial<JoinResponse>, 'leases'> & { leases?: unknown }) | undefined;
   if (!r || typeof r.node_index !== 'number' || !Number.isInteger(r.node_index) || r.node_index < 0) {
     throw protocolError('join reply', value);
   }
   // The reference server always answers "running"; treat anything unknown as running.
   const state = r.state === 'waiting' ? 'waiting' : 'running';
-  const response: JoinResponse & { leases?: string[] } = { event: 'join', node_index: r.node_index, state };
+  const response: JoinResponse = { event: 'join', node_index: r.node_index, state };
   if (Array.isArray(r.leases) && r.leases.every(id => typeof id === 'string')) response.leases = r.leases as string[];
   return response;
 }

@@ -62,6 +62,8 @@ export interface JoinResponse {
   event: 'join';
   node_index: number;
   state: RunState;
+  /** Extension, on a rejoin by node_id: the files this node holds without a result. */
+  leases?: string[];
 }
 
 /** Whole-run figures, sent with the final (empty) `deq` reply. Extension. */

@@ -128,7 +128,7 @@ export class NodeSession {
   }
 
   /** After a reconnect the server lists this node's leases; a batch whose reply was lost shows up here. */
-  #adoptLeases(join: JoinResponse & { leases?: string[] }): void {
+  #adoptLeases(join: JoinResponse): void {
     const lost = (join.leases ?? []).filter(id => !this.#handed.has(id));
     if (lost.length > 0) void this.#take(lost);
   }

@@ -70,6 +70,11 @@ export class RunLedger {
     return this.#leases.hasAny(node.index);
   }
 
+  /** The files `node` holds without a result yet. */
+  heldBy(node: RunNode): string[] {
+    return this.#leases.heldBy(node.index);
+  }
+
   /** Records the result if `node` holds the file now (first result wins); otherwise says why it was ignored. */
   record(node: RunNode, id: string, entry: FileEntry): string | undefined {
     const holder = this.#leases.holder(id);

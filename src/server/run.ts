@@ -102,7 +102,11 @@ export class Run {
     this.#append({ t: 'join', index: node.index, nodeId: node.nodeId, workers: node.workers });
     log('%s: node %d joined%s', this.label, node.index, node.generation > 0 ? ' again' : '');
     const state = this.#ledger.isEnqueued ? RunStates.running : RunStates.waiting;
-    return { member: { index: node.index, generation: node.generation }, response: { event: ReplyEvents.join, node_index: node.index, state } };
+    const response: JoinResponse = { event: ReplyEvents.join, node_index: node.index, state };
+    // A rejoining node learns what it holds: the reply to a deq sent just
+    // before the connection dropped may never have reached it.
+    if (node.generation > 0) response.leases = this.#ledger.heldBy(node);
+    return { member: { index: node.index, generation: node.generation }, response };
   }
 
   /** After the join reply went out: hand the enqueue duty to this node if nobody holds it. */

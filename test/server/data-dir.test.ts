@@ -64,7 +64,8 @@ it('restores an unfinished run after a restart: the node rejoins by node_id and 
   expect(restored.nodes).toEqual([expect.objectContaining({ index: 0, nodeId: 'n0', connected: false })]);
 
   const after = await Node.join(second, { nodeId: 'n0', buildId: 'resume' });
-  expect(after.reply.response).toEqual({ event: 'join', node_index: 0, state: 'running' });
+  // It still holds `two` (leased before the restart, journaled) and is told so.
+  expect(after.reply.response).toEqual({ event: 'join', node_index: 0, state: 'running', leases: [two] });
   const [three] = (await after.node.deq(resultsFor([two]))).response.tests;
   expect([one, two]).not.toContain(three);
   const done = await after.node.deq(resultsFor([three]));
