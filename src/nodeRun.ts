@@ -18,9 +18,6 @@ export interface NodeRun {
   server?: string;
   /** Files in the whole run, when known (node 0 enqueued them, or the final summary). */
   runFiles?: number;
-  /** Files this node ran (reported to the server or, locally, to Jest). */
-  filesHere: number;
-  failedHere: number;
   summary?: RunSummary;
 }
 

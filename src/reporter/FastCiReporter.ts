@@ -16,7 +16,7 @@ export interface ReporterOptions {
 
 export default class FastCiReporter {
   readonly #write: (text: string) => void;
-  readonly #tally: Tally = { files: 0, failedFiles: 0, tests: { passed: 0, failed: 0, pending: 0 } };
+  readonly #tally: Tally = { files: 0, tests: { passed: 0, failed: 0, pending: 0 } };
 
   constructor(_globalConfig?: unknown, options?: ReporterOptions) {
     this.#write = options?.write ?? (text => process.stderr.write(text));
@@ -25,7 +25,6 @@ export default class FastCiReporter {
   onTestResult(_test: Test, result: TestResult): void {
     const entry = toFileEntry(result);
     this.#tally.files += 1;
-    if (entry.file_status === 'failed') this.#tally.failedFiles += 1;
     this.#tally.tests.passed += entry.test_counters.passed;
     this.#tally.tests.failed += entry.test_counters.failed;
     this.#tally.tests.pending += entry.test_counters.pending;

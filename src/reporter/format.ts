@@ -4,7 +4,6 @@ import type { TestCounters } from '../protocol/types';
 
 export interface Tally {
   files: number;
-  failedFiles: number;
   tests: TestCounters;
 }
 

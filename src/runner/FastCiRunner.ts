@@ -43,7 +43,7 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
     if (!config.enabled || watching) {
       const reason = watching ? 'watch mode always runs locally' : 'FAST_CI_SECRET_KEY is not set';
       process.stderr.write(`jest-fast-ci: ${reason}; running all ${tests.length} test files here, like plain Jest.\n`);
-      setNodeRun({ mode: 'local', reason, filesHere: tests.length, failedHere: 0 });
+      setNodeRun({ mode: 'local', reason });
       return this.#runLocally(tests, watcher, options);
     }
 
@@ -51,7 +51,7 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
     const executor = this.#executor(tests, watcher, options);
     const queue = new FileQueue(executor, this.#emitter);
     const client = new OrchestratorClient(config, { workers: executor.concurrency });
-    const run: NodeRun = { mode: 'orchestrated', buildId: config.buildId, server: client.server, filesHere: 0, failedHere: 0 };
+    const run: NodeRun = { mode: 'orchestrated', buildId: config.buildId, server: client.server };
     setNodeRun(run);
     const source = config.provider === 'local' ? '' : ` (${config.provider})`;
     process.stderr.write(`jest-fast-ci: build ${config.buildId}${source}, orchestrator ${client.server}\n`);
@@ -74,8 +74,6 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
       }
       throw error;
     } finally {
-      run.filesHere = queue.filesRun;
-      run.failedHere = queue.failedFiles;
       await executor.end();
     }
   }
@@ -126,7 +124,7 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
     }
     const line = `jest-fast-ci: WARNING: fallback mode. ${redact(why, config.secretKey)} The run is not balanced: ${what}. Set FAST_CI_FALLBACK=off to fail instead.`;
     process.stderr.write(`\n${line}\n\n`);
-    Object.assign(run, { mode: 'fallback', reason: line, filesHere: share.length });
+    Object.assign(run, { mode: 'fallback', reason: line });
     await this.#runLocally(share, watcher, options);
   }
 

@@ -35,7 +35,6 @@ export class FileQueue {
   #results: EntryMap = {};
   #stopped = false;
   #filesRun = 0;
-  #failedFiles = 0;
 
   constructor(executor: FileExecutor, emitter: RunnerEmitter) {
     this.#executor = executor;
@@ -56,10 +55,6 @@ export class FileQueue {
     return this.#filesRun;
   }
 
-  get failedFiles(): number {
-    return this.#failedFiles;
-  }
-
   add(id: string, test: Test): void {
     if (this.#stopped) return;
     this.#pending.push({ id, test });
@@ -73,7 +68,6 @@ export class FileQueue {
   async addFailure(id: string, test: Test, message: string): Promise<void> {
     this.#results[id] = failedEntry(message);
     this.#filesRun += 1;
-    this.#failedFiles += 1;
     await this.#emitter.emit('test-file-start', [test]);
     await this.#emitter.emit('test-file-failure', [test, { message, stack: undefined, type: 'Error' }]);
   }
@@ -159,7 +153,6 @@ export class FileQueue {
     const entry = outcome.ok ? toFileEntry(outcome.result) : failedEntry(outcome.error.message);
     this.#results[id] = entry;
     this.#filesRun += 1;
-    if (entry.file_status === 'failed') this.#failedFiles += 1;
     // Reporters are awaited; meanwhile the freed worker starts the next file.
     this.#running -= 1;
     this.#announcing += 1;
