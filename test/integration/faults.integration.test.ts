@@ -35,6 +35,17 @@ function indexOf(s: OrchestratorServer, buildId: string, nodeId: string): number
   return s.run(buildId)?.nodes.find(n => n.nodeId === nodeId)?.index;
 }
 
+/** Waits until `nodeId` holds files without results (and the `others` have joined); returns those files. */
+function filesHeldBy(s: OrchestratorServer, buildId: string, nodeId: string, others: string[]): Promise<string[]> {
+  return until(() => {
+    const run = s.run(buildId);
+    const index = indexOf(s, buildId, nodeId);
+    if (!run || index === undefined || others.some(id => indexOf(s, buildId, id) === undefined)) return undefined;
+    const files = Object.entries(run.leased).filter(([, node]) => node === index).map(([id]) => id);
+    return files.length > 0 ? files : undefined;
+  }, `${nodeId} to hold a file`);
+}
+
 it('re-runs the files of a node killed mid-batch on another node; nothing lost, nothing twice', async () => {
   const s = await serve({ reconnectGraceMs: 300 });
   const buildId = randomUUID();
@@ -42,13 +53,7 @@ it('re-runs the files of a node killed mid-batch on another node; nothing lost, 
   const b = startJestNode({ cwd: fixture('slow'), env: env(s, buildId, 'node-b'), args: ['--maxWorkers=2'] });
 
   // Kill node a while it holds at least one file it has not reported.
-  const held = await until(() => {
-    const run = s.run(buildId);
-    const ia = indexOf(s, buildId, 'node-a');
-    if (!run || ia === undefined) return undefined;
-    const files = Object.entries(run.leased).filter(([, node]) => node === ia).map(([id]) => id);
-    return files.length > 0 ? files : undefined;
-  }, 'node a to hold a file');
+  const held = await filesHeldBy(s, buildId, 'node-a', ['node-b']);
   a.child.kill('SIGKILL');
 
   const survivor = await b.done;
@@ -106,13 +111,7 @@ it('re-runs the files of a stopped node after its lease times out and ignores it
   const buildId = randomUUID();
   const a = startJestNode({ cwd: fixture('slow'), env: env(s, buildId, 'node-a'), args: ['--maxWorkers=1'] });
   const b = startJestNode({ cwd: fixture('slow'), env: env(s, buildId, 'node-b'), args: ['--maxWorkers=2'] });
-  const held = await until(() => {
-    const run = s.run(buildId);
-    const ia = indexOf(s, buildId, 'node-a');
-    if (!run || ia === undefined || indexOf(s, buildId, 'node-b') === undefined) return undefined;
-    const files = Object.entries(run.leased).filter(([, node]) => node === ia).map(([id]) => id);
-    return files.length > 0 ? files : undefined;
-  }, 'node a to hold a file');
+  const held = await filesHeldBy(s, buildId, 'node-a', ['node-b']);
   a.child.kill('SIGSTOP');
   try {
     const run = await s.waitForRun(buildId);
