@@ -166,6 +166,28 @@ describe('the wire', () => {
   });
 });
 
+describe('runner options in jest.config (Jest 30.4+)', () => {
+  it('takes the server and build id from the options when the environment does not set them', async () => {
+    const buildId = randomUUID();
+    const node = await runJestNode({
+      cwd: fixture('options'),
+      env: { FAST_CI_SECRET_KEY: KEY, OPTIONS_FIXTURE_SERVER: server.url, OPTIONS_FIXTURE_BUILD: buildId },
+    });
+    expect(node.code).toBe(0);
+    expect(Object.keys(server.run(buildId)!.results)).toHaveLength(3);
+  });
+
+  it('fails at start on an unknown option, naming it and the known ones', async () => {
+    const node = await runJestNode({
+      cwd: fixture('options'),
+      env: { FAST_CI_SECRET_KEY: KEY, OPTIONS_FIXTURE_SERVER: server.url, OPTIONS_FIXTURE_BUILD: randomUUID(), OPTIONS_FIXTURE_TYPO: '1' },
+    });
+    expect(node.code).toBe(1);
+    expect(node.output).toContain('Unknown jest-fast-ci runner option "sever". Known options: server, buildId');
+    expect(node.output).not.toContain('PASS');
+  });
+});
+
 describe('a file this node does not have', () => {
   it('is reported as failed with a message about running the same commit, never skipped', async () => {
     const buildId = randomUUID();
