@@ -29,11 +29,14 @@ export const CloseCodes = {
 
 const OK: Reply = { status: 'ok', response: {} };
 const UNMATCHED: Reply = { status: 'error', response: { reason: 'unmatched topic' } };
+const LEFT: Reply = { status: 'error', response: { reason: 'this node sent leave; join again to get more files' } };
 
 interface Channel {
   readonly joinRef: Ref;
   readonly run: Run;
   readonly member: Member;
+  /** The node sent `leave` on this channel. */
+  left: boolean;
 }
 
 export interface ConnectionContext {
@@ -121,9 +124,14 @@ export class Connection {
       case Events.enq:
         return this.#reply(message, run.enq(member, message.payload));
       case Events.deq:
+        // A left node gets no reconnect grace, so files leased to it now would be stuck until the lease timeout.
+        if (channel.left) return this.#reply(message, LEFT);
         return run.deq(member, message.payload, reply => this.#reply(message, reply));
-      case Events.leave:
-        return this.#reply(message, run.leave(member));
+      case Events.leave: {
+        const reply = run.leave(member);
+        if (reply.status === 'ok') channel.left = true;
+        return this.#reply(message, reply);
+      }
       default:
         return this.#reply(message, {
           status: 'error',
@@ -160,7 +168,7 @@ export class Connection {
       },
     };
     const { member, response } = run.join(payload.value, link);
-    channel = { joinRef: message.join_ref, run, member };
+    channel = { joinRef: message.join_ref, run, member, left: false };
     this.#channels.set(topic, channel);
     run.record(member.index, this.#ctx.params.query, message);
     this.#reply(message, { status: 'ok', response: response as unknown as Record<string, unknown> });
