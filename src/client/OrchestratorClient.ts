@@ -13,7 +13,7 @@ import { redact, type FastCiConfig } from '../config';
 import { ErrorCodes, FastCiError } from '../errors';
 import { Events, SOCKET_PATH, VSN_V1 } from '../protocol/constants';
 import { topicFor } from '../protocol/topic';
-import type { DeqResponse, EntryMap, JoinPayload, JoinResponse } from '../protocol/types';
+import type { DeqResponse, EnqPayload, EntryMap, JoinPayload, JoinResponse } from '../protocol/types';
 import { phoenixCodec } from './codec';
 import { connectionParams } from './params';
 import { parseDeqResponse, parseJoinResponse, reasonOf } from './replies';
@@ -170,7 +170,9 @@ export class OrchestratorClient {
    * error reply still fails the node through onFatal.
    */
   enq(tests: EntryMap): void {
-    const push = this.#push(Events.enq, { tests }, this.#config.connectTimeoutMs);
+    // `retry` is an extension; the reference server ignores it.
+    const payload: EnqPayload = this.#config.retry > 0 ? { tests, retry: this.#config.retry } : { tests };
+    const push = this.#push(Events.enq, payload, this.#config.connectTimeoutMs);
     push
       .receive('ok', () => this.#forget(push))
       .receive('timeout', () => this.#forget(push))

@@ -19,12 +19,13 @@ export function parseJoinResponse(value: unknown): JoinResponse {
 }
 
 export function parseDeqResponse(value: unknown): DeqResponse {
-  const r = value as { tests?: unknown; summary?: unknown } | undefined;
+  const r = value as { tests?: unknown; summary?: unknown; retry?: unknown } | undefined;
   if (!r || !Array.isArray(r.tests) || !r.tests.every(id => typeof id === 'string')) {
     throw protocolError('deq reply', value);
   }
   const response: DeqResponse = { event: 'deq', tests: r.tests as string[] };
   if (r.summary && typeof r.summary === 'object') response.summary = r.summary as RunSummary;
+  if (Array.isArray(r.retry) && r.retry.every(id => typeof id === 'string')) response.retry = r.retry as string[];
   return response;
 }
 

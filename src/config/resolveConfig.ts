@@ -30,11 +30,16 @@ export interface FastCiOptions {
   /** 0-based shard index and shard count for the fallback split, when the CI does not say. */
   nodeIndex?: number;
   nodeTotal?: number;
+  /** Run a failed file again on another node up to this many times (0-5). Default 0. */
+  retry?: number;
 }
 
 const OPTION_NAMES: ReadonlySet<string> = new Set([
-  'server', 'buildId', 'commit', 'branch', 'connectTimeout', 'reconnectTimeout', 'fallback', 'nodeIndex', 'nodeTotal',
+  'server', 'buildId', 'commit', 'branch', 'connectTimeout', 'reconnectTimeout', 'fallback', 'nodeIndex', 'nodeTotal', 'retry',
 ]);
+
+/** Most retries: more would hide a broken file behind reruns (the server enforces the same cap). */
+export const MAX_RETRY = 5;
 
 export interface FastCiConfig {
   /** False without a secret key: the runner then behaves like plain Jest. */
@@ -54,6 +59,8 @@ export interface FastCiConfig {
   readonly fallback: 'auto' | 'off';
   readonly nodeIndex: number | undefined;
   readonly nodeTotal: number | undefined;
+  /** Times a failed file runs again on another node; sent by the node that enqueues. */
+  readonly retry: number;
   /** Where the build metadata came from, for the start-up line. */
   readonly provider: string;
 }
@@ -169,6 +176,9 @@ export function resolveConfig(input: ResolveInput = {}): FastCiConfig {
     throw configError(`FAST_CI_NODE_INDEX (${nodeIndex}) must be below FAST_CI_NODE_TOTAL (${nodeTotal}); indexes are 0-based.`);
   }
 
+  const retry = parseIndex(nonEmpty(env.FAST_CI_RETRY) ?? options.retry, 'FAST_CI_RETRY') ?? 0;
+  if (retry > MAX_RETRY) throw configError(`FAST_CI_RETRY must be from 0 to ${MAX_RETRY}, got ${retry}; a file that fails more often is broken, not flaky.`);
+
   return Object.freeze({
     enabled: secretKey !== undefined,
     secretKey,
@@ -188,6 +198,7 @@ export function resolveConfig(input: ResolveInput = {}): FastCiConfig {
     fallback,
     nodeIndex,
     nodeTotal,
+    retry,
     provider: ci.provider,
   });
 }

@@ -43,6 +43,8 @@ export type EntryMap = Record<string, FileEntry>;
 /** `enq` payload. */
 export interface EnqPayload {
   tests: EntryMap;
+  /** Extension: how many times a failed file is run again on another node (FAST_CI_RETRY). Default 0. */
+  retry?: number;
 }
 
 /** `deq` payload: the bare results map of the batch just run (empty on the first `deq`). */
@@ -76,6 +78,8 @@ export interface RunSummary {
   nodes: number;
   /** Files recorded per node index. */
   files_by_node: Record<string, number>;
+  /** Extension, with retries on: files that failed and then passed on another node. Absent when none. */
+  flaky?: string[];
 }
 
 export interface DeqResponse {
@@ -83,6 +87,11 @@ export interface DeqResponse {
   tests: string[];
   /** Extension: present on the final empty reply once every file has a result. */
   summary?: RunSummary;
+  /**
+   * Extension, with retries on: files whose failure in this request's results
+   * is not final, because they will run again on another node. Absent when none.
+   */
+  retry?: string[];
 }
 
 export interface ErrorResponse {

@@ -39,6 +39,9 @@ export function formatNodeReport(run: NodeRun | undefined, here: Tally): string[
     const outcome = s.failed > 0 ? `${s.failed} failed, ${s.passed} passed` : `${s.passed} passed`;
     const pending = s.pending > 0 ? `, ${s.pending} skipped` : '';
     lines.push(`${prefix} whole run: ${plural(s.files, 'file')} on ${plural(s.nodes, 'node')}: ${outcome}${pending} (${plural(s.tests, 'test')})`);
+    if (s.flaky && s.flaky.length > 0) {
+      lines.push(`${prefix} flaky: ${plural(s.flaky.length, 'file')} failed, then passed when run again: ${s.flaky.join(', ')}`);
+    }
   } else {
     lines.push(`${prefix} whole run: the orchestrator sent no run summary (other nodes may still be running).`);
   }

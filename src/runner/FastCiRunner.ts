@@ -49,7 +49,7 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
 
     const ids = new TestIds(tests, rootDir);
     const executor = this.#executor(tests, watcher, options);
-    const queue = new FileQueue(executor, this.#emitter);
+    const queue = new FileQueue(executor, this.#emitter, { deferFailures: config.retry > 0 });
     const client = new OrchestratorClient(config, { workers: executor.concurrency });
     const run: NodeRun = { mode: 'orchestrated', buildId: config.buildId, server: client.server };
     setNodeRun(run);

@@ -7,7 +7,7 @@ import type { Test } from '@jest/test-result';
 import { failedEntry, toFileEntry } from '../protocol/entries';
 import type { EntryMap } from '../protocol/types';
 import type { RunnerEmitter } from './emitter';
-import type { FileExecutor } from './executors';
+import type { FileExecutor, Outcome } from './executors';
 
 interface Waiter {
   readonly isReady: () => boolean;
@@ -21,9 +21,24 @@ interface Waiter {
  */
 export const PREFETCH_LEAD_MS = 250;
 
+export interface FileQueueOptions {
+  /**
+   * Hold back a failed file's result from Jest until settle() says whether
+   * the failure is final (with retries on, the server may run it again on
+   * another node, and a failure that is not final must not fail this node).
+   */
+  deferFailures?: boolean;
+  /** Where a retried failure is told; default process.stderr. */
+  write?: (text: string) => void;
+}
+
 export class FileQueue {
   readonly #executor: FileExecutor;
   readonly #emitter: RunnerEmitter;
+  readonly #deferFailures: boolean;
+  readonly #write: (text: string) => void;
+  /** Failed files whose Jest result waits for the server's word. */
+  readonly #deferred = new Map<string, { test: Test; outcome: Outcome }>();
   readonly #pending: Array<{ id: string; test: Test }> = [];
   readonly #waiters: Waiter[] = [];
   /** Expected end (epoch ms) of each running file whose duration Jest knows. */
@@ -36,9 +51,11 @@ export class FileQueue {
   #stopped = false;
   #filesRun = 0;
 
-  constructor(executor: FileExecutor, emitter: RunnerEmitter) {
+  constructor(executor: FileExecutor, emitter: RunnerEmitter, options: FileQueueOptions = {}) {
     this.#executor = executor;
     this.#emitter = emitter;
+    this.#deferFailures = options.deferFailures ?? false;
+    this.#write = options.write ?? (text => process.stderr.write(text));
   }
 
   /** Files waiting for a worker. */
@@ -70,6 +87,28 @@ export class FileQueue {
     this.#filesRun += 1;
     await this.#emitter.emit('test-file-start', [test]);
     await this.#emitter.emit('test-file-failure', [test, { message, stack: undefined, type: 'Error' }]);
+  }
+
+  /**
+   * The server has answered the `deq` that carried `sent`: each held-back
+   * failure among them is either retried elsewhere (told here, not to Jest,
+   * so this node does not fail for it) or final (handed to Jest now).
+   */
+  async settle(sent: readonly string[], retried: ReadonlySet<string>): Promise<void> {
+    for (const id of sent) {
+      const held = this.#deferred.get(id);
+      if (held === undefined) continue;
+      this.#deferred.delete(id);
+      if (retried.has(id)) this.#write(retriedNotice(id, held.outcome));
+      else await this.#announce(held.test, held.outcome);
+    }
+  }
+
+  /** Hands every held-back failure to Jest (the run is ending without the server's word). */
+  async releaseDeferred(): Promise<void> {
+    const held = [...this.#deferred.values()];
+    this.#deferred.clear();
+    for (const { test, outcome } of held) await this.#announce(test, outcome);
   }
 
   /** The results gathered since the last call: what the next `deq` carries. */
@@ -155,15 +194,38 @@ export class FileQueue {
     this.#filesRun += 1;
     // Reporters are awaited; meanwhile the freed worker starts the next file.
     this.#running -= 1;
+    if (this.#deferFailures && entry.file_status === 'failed') {
+      this.#deferred.set(id, { test, outcome });
+      this.#pump();
+      return;
+    }
     this.#announcing += 1;
     this.#pump();
     try {
-      await (outcome.ok
-        ? this.#emitter.emit('test-file-success', [test, outcome.result])
-        : this.#emitter.emit('test-file-failure', [test, outcome.error]));
+      await this.#announce(test, outcome);
     } finally {
       this.#announcing -= 1;
       this.#check();
     }
   }
+
+  #announce(test: Test, outcome: Outcome): Promise<void> {
+    return outcome.ok
+      ? this.#emitter.emit('test-file-success', [test, outcome.result])
+      : this.#emitter.emit('test-file-failure', [test, outcome.error]);
+  }
+}
+
+/** What a node prints for a failure that will be retried elsewhere: not hidden, but not this node's failure either. */
+function retriedNotice(id: string, outcome: Outcome): string {
+  // The worker's raw result: Jest formats `failureMessage` only later, so build it from the cases.
+  const message = outcome.ok
+    ? outcome.result.testExecError?.message ??
+      outcome.result.testResults
+        .filter(t => t.status === 'failed')
+        .map(t => `● ${t.fullName}\n${t.failureMessages.join('\n')}`)
+        .join('\n')
+    : outcome.error.message;
+  const excerpt = message.split('\n').slice(0, 30).join('\n');
+  return `\njest-fast-ci: ${id} failed on this node and will run again on another node (FAST_CI_RETRY); it is not counted here. The failure:\n${excerpt}\n\n`;
 }

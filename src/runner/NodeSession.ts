@@ -85,6 +85,10 @@ export class NodeSession {
       }
       const summary = await this.#loop(fatal);
       return { nodeIndex: join.node_index, summary, enqueued: this.#enqueued && join.node_index === 0 ? this.#ids.size : undefined };
+    } catch (error) {
+      // Without the server's word, a held-back failure is final: never hide it.
+      await this.#queue.releaseDeferred();
+      throw error;
     } finally {
       for (const off of unsubscribe) off();
     }
@@ -95,6 +99,7 @@ export class NodeSession {
     let summary: RunSummary | undefined;
     for (;;) {
       const reply = await Promise.race([this.#client.deq(results), fatal]);
+      await this.#queue.settle(Object.keys(results), new Set(reply.retry));
       if (reply.summary) summary = reply.summary;
       if (reply.tests.length > 0) {
         await this.#take(reply.tests);

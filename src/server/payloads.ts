@@ -69,6 +69,19 @@ export function parseEnqPayload(payload: unknown, maxFiles: number): Parsed<Entr
   return parseEntryMap(payload.tests, 'enq tests', maxFiles);
 }
 
+/** Most retries a run may ask for: more would hide a broken file behind reruns. */
+export const MAX_RETRY = 5;
+
+/** The `retry` extension of an `enq` payload: 0 when absent. */
+export function parseEnqRetry(payload: unknown): Parsed<number> {
+  const retry = isPlainObject(payload) ? payload.retry : undefined;
+  if (retry === undefined) return { ok: true, value: 0 };
+  if (typeof retry !== 'number' || !Number.isInteger(retry) || retry < 0 || retry > MAX_RETRY) {
+    return fail(`enq retry must be an integer from 0 to ${MAX_RETRY}`);
+  }
+  return { ok: true, value: retry };
+}
+
 /** `deq` payload: the bare results map (empty on the first deq). */
 export function parseDeqPayload(payload: unknown, maxFiles: number): Parsed<EntryMap> {
   if (!isPlainObject(payload)) return fail('deq payload must be an object of results {<test id>: <entry>}');

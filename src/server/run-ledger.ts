@@ -13,7 +13,7 @@ import { summarize } from './summary';
 import type { RunSnapshot } from './types';
 import { WorkQueue } from './work-queue';
 
-export type LedgerSnapshot = Pick<RunSnapshot, 'nodes' | 'enqueued' | 'results' | 'queued' | 'leased' | 'summary'>;
+export type LedgerSnapshot = Pick<RunSnapshot, 'nodes' | 'enqueued' | 'results' | 'queued' | 'leased' | 'retries' | 'summary'>;
 
 export class RunLedger {
   readonly nodes = new NodeTable();
@@ -24,6 +24,10 @@ export class RunLedger {
   #enqueuedCount = 0;
   #durations = new Map<string, number>();
   #results = new Map<string, { entry: FileEntry; nodeIndex: number }>();
+  /** Retries allowed per file after a failure (the enq's `retry`). */
+  #retry = 0;
+  /** Nodes on which a file failed before; it is not handed to them again while another node can take it. */
+  #failedOn = new Map<string, number[]>();
 
   constructor(history?: (id: string) => number | undefined) {
     this.#history = history;
@@ -47,8 +51,9 @@ export class RunLedger {
   }
 
   /** Fills the queue, longest expected duration first. */
-  enqueue(tests: EntryMap): void {
+  enqueue(tests: EntryMap, retry = 0): void {
     this.#enqueued = tests;
+    this.#retry = retry;
     this.#enqueuedCount = Object.keys(tests).length;
     this.#durations = expectedDurations(tests, this.#history);
     this.#queue.fill(longestFirst(Object.keys(tests), this.#durations));
@@ -75,6 +80,39 @@ export class RunLedger {
     return this.#leases.heldBy(node.index);
   }
 
+  /** A failed result from the file's holder that still has a retry left: it is not final. */
+  isRetryable(node: RunNode, id: string, entry: FileEntry): boolean {
+    return entry.file_status === 'failed' && this.#leases.holder(id) === node.index && (this.#failedOn.get(id)?.length ?? 0) < this.#retry;
+  }
+
+  /** Notes the failure and puts the file back at the front of the queue, for another node. */
+  retryLater(node: RunNode, id: string): number {
+    const failedOn = [...(this.#failedOn.get(id) ?? []), node.index];
+    this.#failedOn.set(id, failedOn);
+    this.#leases.release(id);
+    this.#queue.putFront([id]);
+    return failedOn.length;
+  }
+
+  get retry(): number {
+    return this.#retry;
+  }
+
+  /** Some queued file may go to `node` now. */
+  hasWorkFor(node: RunNode): boolean {
+    if (this.#failedOn.size === 0) return this.#queue.length > 0;
+    return this.#queue.some(this.#mayRun(node));
+  }
+
+  /**
+   * A file that failed on `node` goes elsewhere while another node is there
+   * to take it; with nobody else left, `node` retries it itself.
+   */
+  #mayRun(node: RunNode): (id: string) => boolean {
+    const others = this.nodes.available().some(n => n.index !== node.index);
+    return id => !others || !(this.#failedOn.get(id)?.includes(node.index) ?? false);
+  }
+
   /** Records the result if `node` holds the file now (first result wins); otherwise says why it was ignored. */
   record(node: RunNode, id: string, entry: FileEntry): string | undefined {
     const holder = this.#leases.holder(id);
@@ -98,7 +136,7 @@ export class RunLedger {
   /** Leases the next batch to `node`; the fence identifies this lease for its expiry. */
   leaseBatch(node: RunNode): { ids: string[]; fence: number } {
     const size = batchSize(this.#queue.length, this.nodes.available().length, node.workers);
-    const ids = this.#queue.takeFront(size);
+    const ids = this.#failedOn.size === 0 ? this.#queue.takeFront(size) : this.#queue.takeFront(size, this.#mayRun(node));
     return { ids, fence: this.#leases.lease(ids, node.index) };
   }
 
@@ -125,7 +163,7 @@ export class RunLedger {
   }
 
   summary(): RunSummary {
-    return summarize(this.#results.values(), this.nodes.size);
+    return summarize(this.#results.entries(), this.nodes.size, this.#failedOn);
   }
 
   /** Applies one journal record (restart); call rebuildQueue() after the last. */
@@ -135,7 +173,11 @@ export class RunLedger {
         if (this.nodes.get(r.index) === undefined) this.nodes.add(r.nodeId, r.workers);
         return;
       case 'enq':
-        if (this.#enqueued === undefined) this.enqueue(r.tests);
+        if (this.#enqueued === undefined) this.enqueue(r.tests, r.retry);
+        return;
+      case 'retry':
+        this.#failedOn.set(r.id, [...(this.#failedOn.get(r.id) ?? []), r.node]);
+        this.#leases.release(r.id);
         return;
       case 'lease':
         this.#leases.lease(r.ids, r.node);
@@ -184,6 +226,7 @@ export class RunLedger {
       results: Object.fromEntries(this.#results),
       queued: this.#queue.toArray(),
       leased: this.#leases.toRecord(),
+      retries: Object.fromEntries(this.#failedOn),
       summary: this.summary(),
     };
   }

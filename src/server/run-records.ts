@@ -9,11 +9,13 @@ import type { RunMeta } from './types';
 export type RunRecord =
   | { t: 'open'; keyHash: string; runKey: string; buildId: string; meta: RunMeta; at: number }
   | { t: 'join'; index: number; nodeId?: string; workers?: number }
-  | { t: 'enq'; tests: EntryMap }
+  | { t: 'enq'; tests: EntryMap; retry?: number }
   | { t: 'lease'; node: number; ids: string[] }
   | { t: 'result'; node: number; id: string; entry: FileEntry }
   /** Leases taken back (leave, lost node, expiry): the files are queued again. */
   | { t: 'requeue'; ids: string[] }
+  /** A failure that is not final: the file goes back to the queue for another node. */
+  | { t: 'retry'; node: number; id: string }
   | { t: 'leave'; node: number }
   | { t: 'finish'; at: number };
 

@@ -9,7 +9,7 @@ import debug from 'debug';
 import { Events, ReplyEvents, RunStates } from '../protocol/constants';
 import type { DeqResponse, FileEntry, JoinPayload, JoinResponse, Message, RunSummary } from '../protocol/types';
 import type { Member, NodeLink, RunNode } from './node-table';
-import { parseDeqPayload, parseEnqPayload } from './payloads';
+import { parseDeqPayload, parseEnqPayload, parseEnqRetry, quoteId } from './payloads';
 import { RunLedger } from './run-ledger';
 import type { RunJournal, RunRecord } from './run-records';
 import { decideDeq } from './scheduling';
@@ -51,6 +51,11 @@ const STALE: Reply = { status: 'error', response: { reason: 'this channel was re
 function deqReply(tests: string[], summary?: RunSummary): Reply {
   const response: DeqResponse = summary === undefined ? { event: ReplyEvents.deq, tests } : { event: ReplyEvents.deq, tests, summary };
   return { status: 'ok', response: response as unknown as Record<string, unknown> };
+}
+
+/** Tells the node which failures in its results are not final (they will run again elsewhere). */
+function withRetry(reply: Reply, retry: string[]): Reply {
+  return retry.length === 0 ? reply : { ...reply, response: { ...reply.response, retry } };
 }
 
 export class Run {
@@ -123,6 +128,8 @@ export class Run {
     const parsed = parseEnqPayload(payload, this.#settings.maxFilesPerRun);
     if (!parsed.ok) return { status: 'error', response: { reason: parsed.reason } };
     const tests = parsed.value;
+    const retry = parseEnqRetry(payload);
+    if (!retry.ok) return { status: 'error', response: { reason: retry.reason } };
     if (this.#ledger.isEnqueued) {
       const differ = this.#ledger.differenceFrom(tests);
       if (differ > 0) {
@@ -131,8 +138,8 @@ export class Run {
       this.#warn(`duplicate enq from node ${node.index} ignored (same tests)`);
       return OK;
     }
-    this.#append({ t: 'enq', tests });
-    this.#ledger.enqueue(tests);
+    this.#append(retry.value > 0 ? { t: 'enq', tests, retry: retry.value } : { t: 'enq', tests });
+    this.#ledger.enqueue(tests, retry.value);
     log('%s: %d files enqueued by node %d', this.label, this.#ledger.enqueuedCount, node.index);
     if (this.#ledger.isComplete) this.#finish();
     // The enqueuing node sends its own deq next; the others are told to come.
@@ -140,15 +147,19 @@ export class Run {
     return OK;
   }
 
-  deq(member: Member, payload: unknown, respond: Respond): void {
+  deq(member: Member, payload: unknown, reply: Respond): void {
     const node = this.#ledger.nodes.current(member);
-    if (node === undefined) return respond(STALE);
+    if (node === undefined) return reply(STALE);
     const parsed = parseDeqPayload(payload, this.#settings.maxFilesPerRun);
-    if (!parsed.ok) return respond({ status: 'error', response: { reason: parsed.reason } });
-    for (const [id, entry] of Object.entries(parsed.value)) this.#record(node, id, entry);
+    if (!parsed.ok) return reply({ status: 'error', response: { reason: parsed.reason } });
+    const retried = Object.entries(parsed.value).filter(([id, entry]) => this.#record(node, id, entry)).map(([id]) => id);
     if (!this.isFinished && this.#ledger.isComplete) this.#finish();
+    // Whenever this deq is answered, now or after a hold, it says which failures were not final.
+    const respond: Respond = r => reply(withRetry(r, retried));
+    if (retried.length > 0) this.#dispatch(node.index);
 
-    switch (decideDeq({ finished: this.isFinished, queued: this.#ledger.queued, holdsLeases: this.#ledger.holdsAny(node) })) {
+    const queued = this.#ledger.hasWorkFor(node) ? this.#ledger.queued : 0;
+    switch (decideDeq({ finished: this.isFinished, queued, holdsLeases: this.#ledger.holdsAny(node) })) {
       case 'done':
         return respond(deqReply([], this.#summary));
       case 'batch':
@@ -168,6 +179,7 @@ export class Run {
     // A held deq of a leaving node would keep its client's push timer alive.
     this.#held = this.#held.filter(h => (h.member.index === node.index ? (h.respond(deqReply([])), false) : true));
     this.#takeBack(this.#ledger.takeFrom(node), `node ${node.index} left`);
+    this.#dispatch();
     if (node.index === this.#enqueuer) this.#handOverEnqueue();
     return OK;
   }
@@ -180,6 +192,8 @@ export class Run {
     this.#held = this.#held.filter(h => h.member.index !== node.index);
     if (!this.#ledger.nodes.hasConnected()) this.#idleSince = Date.now();
     if (!node.left && !this.isFinished) this.#startGrace(node);
+    // A file to retry that waited for this node to be elsewhere can now go to a waiting node.
+    this.#dispatch();
   }
 
   record(nodeIndex: number | null, query: Record<string, string>, message: Message): void {
@@ -227,11 +241,19 @@ export class Run {
     return snapshot;
   }
 
-  #record(node: RunNode, id: string, entry: FileEntry): void {
+  /** Records one result; true when it was a failure to retry on another node instead. */
+  #record(node: RunNode, id: string, entry: FileEntry): boolean {
+    if (this.#ledger.isRetryable(node, id, entry)) {
+      this.#append({ t: 'retry', node: node.index, id });
+      const attempt = this.#ledger.retryLater(node, id);
+      this.#warn(`retrying ${quoteId(id)}: it failed on node ${node.index} (failure ${attempt} of at most ${this.#ledger.retry + 1} runs)`);
+      return true;
+    }
     // Journal before the ledger: a result must be on disk before the reply acknowledges it.
     if (this.#ledger.holder(id) === node.index) this.#append({ t: 'result', node: node.index, id, entry });
     const ignored = this.#ledger.record(node, id, entry);
     if (ignored !== undefined) this.#warn(ignored);
+    return false;
   }
 
   #batchFor(node: RunNode): Reply {
@@ -257,16 +279,20 @@ export class Run {
 
   /** Answers held deqs first, then asks idle connected nodes to come for the rest. */
   #dispatch(except?: number): void {
-    while (this.#ledger.queued > 0 && this.#held.length > 0) {
-      const { member, respond } = this.#held.shift()!;
+    if (this.#ledger.queued === 0) return;
+    this.#held = this.#held.filter(({ member, respond }) => {
       const node = this.#ledger.nodes.current(member);
-      if (node !== undefined) respond(this.#batchFor(node));
-    }
+      if (node === undefined) return false;
+      // A file to retry may be meant for another node: this one keeps waiting.
+      if (!this.#ledger.hasWorkFor(node)) return true;
+      respond(this.#batchFor(node));
+      return false;
+    });
     if (this.#ledger.queued === 0) return;
     const waiting = new Set(this.#held.map(h => h.member.index));
     for (const node of this.#ledger.nodes.available()) {
       // A node holding files comes back with a deq on its own.
-      if (node.index === except || waiting.has(node.index) || this.#ledger.holdsAny(node)) continue;
+      if (node.index === except || waiting.has(node.index) || this.#ledger.holdsAny(node) || !this.#ledger.hasWorkFor(node)) continue;
       node.link?.push(Events.deqRequest, {});
     }
   }
@@ -277,6 +303,8 @@ export class Run {
       node.cancelGrace = undefined;
       node.lost = true;
       this.#takeBack(this.#ledger.takeFrom(node), `node ${node.index} did not come back`);
+      // With one node fewer, a file to retry may now go to a node that was waiting.
+      this.#dispatch();
       if (node.index === this.#enqueuer) this.#handOverEnqueue();
     }, this.#settings.reconnectGraceMs);
   }

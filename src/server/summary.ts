@@ -1,14 +1,25 @@
 import type { FileEntry, RunSummary } from '../protocol/types';
 
-/** Whole-run figures from the recorded results (pure). */
-export function summarize(results: Iterable<{ entry: FileEntry; nodeIndex: number }>, nodes: number): RunSummary {
+/**
+ * Whole-run figures from the recorded results (pure). `failedBefore` holds
+ * the files that failed on some node before their recorded result; those
+ * that then passed are flaky.
+ */
+export function summarize(
+  results: Iterable<[string, { entry: FileEntry; nodeIndex: number }]>,
+  nodes: number,
+  failedBefore: ReadonlyMap<string, readonly number[]> = new Map(),
+): RunSummary {
   const summary: RunSummary = { files: 0, passed: 0, failed: 0, pending: 0, tests: 0, nodes, files_by_node: {} };
-  for (const { entry, nodeIndex } of results) {
+  const flaky: string[] = [];
+  for (const [id, { entry, nodeIndex }] of results) {
+    if (entry.file_status !== 'failed' && failedBefore.has(id)) flaky.push(id);
     summary.files += 1;
     summary[entry.file_status] += 1;
     summary.tests += entry.test_count;
     const key = String(nodeIndex);
     summary.files_by_node[key] = (summary.files_by_node[key] ?? 0) + 1;
   }
+  if (flaky.length > 0) summary.flaky = flaky.sort();
   return summary;
 }

@@ -42,6 +42,8 @@ export interface RunSnapshot {
   queued: string[];
   /** test id -> node index */
   leased: Record<string, number>;
+  /** With retries on: test id -> the nodes on which it failed before its recorded result (or before now). */
+  retries: Record<string, number[]>;
   summary: RunSummary;
   /** Present when the server was started with `recordFrames`. */
   frames?: FrameRecord[];

@@ -15,10 +15,22 @@ export class WorkQueue {
     this.#reversed = [...ids].reverse();
   }
 
-  /** Removes and returns up to `count` ids from the front. */
-  takeFront(count: number): string[] {
-    const taken = this.#reversed.splice(Math.max(0, this.#reversed.length - count));
-    return taken.reverse();
+  /**
+   * Removes and returns up to `count` ids from the front; with `accept`, only
+   * ids it accepts, the others keeping their places.
+   */
+  takeFront(count: number, accept?: (id: string) => boolean): string[] {
+    if (accept === undefined) return this.#reversed.splice(Math.max(0, this.#reversed.length - count)).reverse();
+    const taken: string[] = [];
+    for (let i = this.#reversed.length - 1; i >= 0 && taken.length < count; i -= 1) {
+      if (accept(this.#reversed[i]!)) taken.push(...this.#reversed.splice(i, 1));
+    }
+    return taken;
+  }
+
+  /** True when some queued id is accepted. */
+  some(accept: (id: string) => boolean): boolean {
+    return this.#reversed.some(accept);
   }
 
   /** Puts `ids` back at the front, keeping their order. */

@@ -49,6 +49,8 @@ describe('resolveConfig', () => {
     [{ FAST_CI_CONNECT_TIMEOUT: '-1' }, /FAST_CI_CONNECT_TIMEOUT must be a positive number of seconds/],
     [{ FAST_CI_NODE_INDEX: '3', FAST_CI_NODE_TOTAL: '3' }, /must be below FAST_CI_NODE_TOTAL \(3\); indexes are 0-based/],
     [{ FAST_CI_SECRET_KEY: 'k', FAST_CI_BUILD_ID: 'has space' }, /cannot go in a topic/],
+    [{ FAST_CI_RETRY: '9' }, /FAST_CI_RETRY must be from 0 to 5, got 9/],
+    [{ FAST_CI_RETRY: 'yes' }, /FAST_CI_RETRY must be a non-negative integer/],
   ])('rejects %j naming the setting and the fix', (env, message) => {
     expect(() => resolveConfig({ env, readGit: noGit })).toThrow(configError(message));
   });

@@ -14,6 +14,14 @@ describe('formatNodeReport', () => {
     ]);
   });
 
+  it('names the flaky files, so a pass on retry is not hidden', () => {
+    const lines = formatNodeReport(
+      { mode: 'orchestrated', nodeIndex: 0, buildId: 'b', summary: { files: 2, passed: 2, failed: 0, pending: 0, tests: 2, nodes: 2, files_by_node: {}, flaky: ['test/a.test.js'] } },
+      here,
+    );
+    expect(lines[2]).toBe('jest-fast-ci ▸ flaky: 1 file failed, then passed when run again: test/a.test.js');
+  });
+
   it('says when the server sent no summary', () => {
     expect(formatNodeReport({ mode: 'orchestrated', nodeIndex: 0, buildId: 'b' }, here)[1]).toMatch(/sent no run summary/);
   });

@@ -71,12 +71,25 @@ describe('summarize', () => {
     const failed = { ...passed(), file_status: 'failed' as const, test_count: 2 };
     const summary = summarize(
       [
-        { entry: passed(), nodeIndex: 0 },
-        { entry: failed, nodeIndex: 1 },
-        { entry: passed(), nodeIndex: 1 },
+        ['a', { entry: passed(), nodeIndex: 0 }],
+        ['b', { entry: failed, nodeIndex: 1 }],
+        ['c', { entry: passed(), nodeIndex: 1 }],
       ],
       3,
     );
     expect(summary).toEqual({ files: 3, passed: 2, failed: 1, pending: 0, tests: 4, nodes: 3, files_by_node: { '0': 1, '1': 2 } });
+  });
+
+  it('lists as flaky the files that failed before a passing result, not those that failed every time', () => {
+    const failed = { ...passed(), file_status: 'failed' as const };
+    const summary = summarize(
+      [
+        ['a', { entry: passed(), nodeIndex: 1 }],
+        ['b', { entry: failed, nodeIndex: 0 }],
+      ],
+      2,
+      new Map([['a', [0]], ['b', [1]]]),
+    );
+    expect(summary).toMatchObject({ passed: 1, failed: 1, flaky: ['a'] });
   });
 });
