@@ -1,0 +1,120 @@
+/**
+ * `npm run demo` end to end: examples/basic on 2 real jest processes through
+ * the embedded server. The table the demo prints must agree with the
+ * server's record of the run, which the demo writes with --json. Needs
+ * dist/ (npm test builds it first).
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { cleanEnv, REPO } from '../helpers/jestNodes';
+
+const DEMO = path.join(REPO, 'examples/demo/demo.js');
+const BASIC_TESTS = path.join(REPO, 'examples/basic/test');
+
+interface Row {
+  node: string;
+  files: number;
+  tests: number;
+  failures: number;
+}
+
+interface Recorded {
+  entry: { file_status: string; test_count: number; test_counters: { failed: number } };
+  nodeIndex: number;
+}
+
+function countTestFiles(dir: string): number {
+  return fs
+    .readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter(name => name.endsWith('.test.ts')).length;
+}
+
+/** The rows of the printed table: ` node │ files │ tests │ failures │ wall`. */
+function printedRows(output: string): Row[] {
+  const rows: Row[] = [];
+  for (const line of output.split('\n')) {
+    const m = /^\s+(\d+|\?|all) │\s+(\d+) │\s+(\d+) │\s+(\d+) │\s+\d+\.\d s$/.exec(line);
+    if (m) rows.push({ node: m[1], files: Number(m[2]), tests: Number(m[3]), failures: Number(m[4]) });
+  }
+  return rows;
+}
+
+/** What a node's row must say, counted from the server's results (failures as the demo defines them). */
+function expectedRow(results: Recorded[], node: number): Row {
+  const mine = results.filter(r => r.nodeIndex === node);
+  return {
+    node: String(node),
+    files: mine.length,
+    tests: mine.reduce((n, r) => n + r.entry.test_count, 0),
+    failures: mine.reduce((n, r) => n + (r.entry.test_counters.failed || (r.entry.file_status === 'failed' ? 1 : 0)), 0),
+  };
+}
+
+function runDemo(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [DEMO, ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', chunk => (output += chunk));
+    child.stderr.on('data', chunk => (output += chunk));
+    // A hang must fail this test with the output so far, not the whole suite.
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', code => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
+describe('npm run demo', () => {
+  const json = path.join(os.tmpdir(), `jest-fast-ci-demo-${process.pid}-${Date.now()}.json`);
+  afterAll(() => fs.rmSync(json, { force: true }));
+
+  it('spreads examples/basic over 2 nodes and prints a table that matches the server record', async () => {
+    const key = `demo-test-key-${randomBytes(16).toString('hex')}`;
+    const { code, output } = await runDemo(
+      ['--nodes', '2', '--no-baseline', '--json', json],
+      cleanEnv({ DEMO_SECRET_KEY: key }),
+      170_000,
+    );
+
+    expect(output).not.toContain(key);
+    if (code !== 0) throw new Error(`demo exited with ${code}:\n${output.slice(-4000)}`);
+
+    const report = JSON.parse(fs.readFileSync(json, 'utf8'));
+    const run = report.run;
+    const results: Recorded[] = Object.values(run.results);
+    const files = countTestFiles(BASIC_TESTS);
+    expect(Object.keys(run.enqueued)).toHaveLength(files);
+    expect(Object.keys(run.results).sort()).toEqual(Object.keys(run.enqueued).sort());
+    expect(run.state).toBe('finished');
+    expect(run.frames).toBeUndefined();
+
+    const rows = printedRows(output);
+    const nodes = rows.filter(r => r.node !== 'all');
+    const total = rows.find(r => r.node === 'all');
+    expect(nodes.map(r => r.node)).toEqual(['0', '1']);
+    expect(nodes.reduce((n, r) => n + r.files, 0)).toBe(files);
+    for (const row of nodes) expect(row).toEqual(expectedRow(results, Number(row.node)));
+    expect(total).toEqual({
+      node: 'all',
+      files,
+      tests: results.reduce((n, r) => n + r.entry.test_count, 0),
+      failures: 0,
+    });
+
+    // The JSON rows are the printed ones.
+    expect(report.rows.map((r: Row & { node: number }) => ({ ...r, node: String(r.node) }))).toEqual(
+      nodes.map(r => expect.objectContaining(r)),
+    );
+    expect(report.problems).toEqual([]);
+    expect(output).toContain('Every file ran exactly once and passed.');
+    // Every node line is labelled with the index the server gave it.
+    expect(output).toMatch(/^node 0 +│ /m);
+    expect(output).toMatch(/^node 1 +│ /m);
+    expect(output).not.toMatch(/^launch \d/m);
+  }, 180_000);
+});
