@@ -118,6 +118,26 @@ function build(
   return entry;
 }
 
+/**
+ * Deepest nesting an entry may have. The shape itself needs 3 (entry → case
+ * → field); the rest is room for extensions. A deeper value is refused
+ * before anything serializes it again (a journal write of a 10,000-deep
+ * value would throw).
+ */
+export const MAX_ENTRY_DEPTH = 6;
+
+/** Nesting depth of `value`, stopping once it passes `limit` (iterative: hostile input cannot overflow the stack). */
+function depthExceeds(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (current === null || typeof current !== 'object') continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(current)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 function isCount(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0;
 }
@@ -132,6 +152,7 @@ function isSeconds(value: unknown): value is number {
  */
 export function checkEntry(value: unknown): string | null {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'entry must be an object';
+  if (depthExceeds(value, MAX_ENTRY_DEPTH)) return `entry is nested more than ${MAX_ENTRY_DEPTH} levels deep`;
   const e = value as Record<string, unknown>;
   if (typeof e.file_status !== 'string' || !STATUSES.has(e.file_status)) {
     return 'file_status must be "pending", "passed" or "failed"';

@@ -156,6 +156,8 @@ export class Connection {
     const opened = this.#ctx.registry.open(identity, this.#ctx.params.meta);
     if (!opened.ok) return this.#reply(message, { status: 'error', response: { reason: opened.reason } });
     const run = opened.run;
+    const refused = run.refuseJoin(payload.value);
+    if (refused !== undefined) return this.#reply(message, { status: 'error', response: { reason: refused } });
 
     let channel: Channel | undefined;
     const isCurrent = (): boolean => channel !== undefined && this.#channels.get(topic) === channel;

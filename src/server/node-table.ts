@@ -49,6 +49,11 @@ export class NodeTable {
     return this.#nodes[index];
   }
 
+  /** A node with this node_id has joined before. */
+  knows(nodeId: string | undefined): boolean {
+    return nodeId !== undefined && this.#byNodeId.has(nodeId);
+  }
+
   /**
    * A join without node_id is always a new node; one with a known node_id
    * gets its old node back. Returns the channel it replaces, if any.

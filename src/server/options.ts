@@ -25,6 +25,8 @@ export interface ServerOptions {
   maxRunsPerKey?: number;
   /** Open sockets per key. @default 2_000 */
   maxConnectionsPerKey?: number;
+  /** Nodes one run may have (a rejoin by node_id does not count again). @default 1_000 */
+  maxNodesPerRun?: number;
   /**
    * Finished runs are kept this long for inspection (at most
    * `maxFinishedRuns` of them); unfinished runs nobody is connected to are
@@ -48,6 +50,7 @@ export interface ResolvedServerOptions {
   readonly maxFilesPerRun: number;
   readonly maxRunsPerKey: number;
   readonly maxConnectionsPerKey: number;
+  readonly maxNodesPerRun: number;
   readonly finishedRunTtlMs: number;
   readonly maxFinishedRuns: number;
   readonly dataDir: string | undefined;
@@ -64,6 +67,7 @@ export const DEFAULTS = {
   maxFilesPerRun: 100_000,
   maxRunsPerKey: 1_000,
   maxConnectionsPerKey: 2_000,
+  maxNodesPerRun: 1_000,
   finishedRunTtlMs: 60 * 60_000,
   maxFinishedRuns: 1_000,
 } as const;
@@ -110,6 +114,7 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     maxFilesPerRun: positiveInt('maxFilesPerRun', options.maxFilesPerRun ?? DEFAULTS.maxFilesPerRun),
     maxRunsPerKey: positiveInt('maxRunsPerKey', options.maxRunsPerKey ?? DEFAULTS.maxRunsPerKey),
     maxConnectionsPerKey: positiveInt('maxConnectionsPerKey', options.maxConnectionsPerKey ?? DEFAULTS.maxConnectionsPerKey),
+    maxNodesPerRun: positiveInt('maxNodesPerRun', options.maxNodesPerRun ?? DEFAULTS.maxNodesPerRun),
     finishedRunTtlMs: positiveInt('finishedRunTtlMs', options.finishedRunTtlMs ?? DEFAULTS.finishedRunTtlMs, MAX_TIMER_MS),
     maxFinishedRuns: DEFAULTS.maxFinishedRuns,
     dataDir: options.dataDir,

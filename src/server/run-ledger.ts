@@ -63,7 +63,8 @@ export class RunLedger {
   differenceFrom(tests: EntryMap): number {
     const enqueued = this.#enqueued ?? {};
     const ids = Object.keys(tests);
-    const shared = ids.filter(id => id in enqueued).length;
+    // Own keys only: ids like "toString" must not match Object.prototype.
+    const shared = ids.filter(id => Object.hasOwn(enqueued, id)).length;
     return ids.length - shared + (this.#enqueuedCount - shared);
   }
 
@@ -123,7 +124,7 @@ export class RunLedger {
       return undefined;
     }
     const why =
-      this.#enqueued === undefined || !(id in this.#enqueued)
+      this.#enqueued === undefined || !Object.hasOwn(this.#enqueued, id)
         ? 'not a test of this run'
         : this.#results.has(id)
           ? `already has a result from node ${this.#results.get(id)!.nodeIndex}`
@@ -208,7 +209,7 @@ export class RunLedger {
   rebuildQueue(): void {
     if (this.#enqueued === undefined) return;
     const leased = this.#leases.toRecord();
-    const open = Object.keys(this.#enqueued).filter(id => !this.#results.has(id) && !(id in leased));
+    const open = Object.keys(this.#enqueued).filter(id => !this.#results.has(id) && !Object.hasOwn(leased, id));
     this.#queue.fill(longestFirst(open, this.#durations));
   }
 

@@ -28,7 +28,7 @@ export interface RegistrySettings {
   readonly maxRunsPerKey: number;
   readonly finishedRunTtlMs: number;
   readonly maxFinishedRuns: number;
-  readonly run: Pick<RunSettings, 'leaseTimeoutMs' | 'reconnectGraceMs' | 'maxFilesPerRun' | 'recordFrames'>;
+  readonly run: Pick<RunSettings, 'leaseTimeoutMs' | 'reconnectGraceMs' | 'maxFilesPerRun' | 'maxNodesPerRun' | 'recordFrames'>;
   readonly store?: RunStore;
 }
 

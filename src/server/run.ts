@@ -31,6 +31,7 @@ export interface RunSettings {
   readonly leaseTimeoutMs: number;
   readonly reconnectGraceMs: number;
   readonly maxFilesPerRun: number;
+  readonly maxNodesPerRun: number;
   readonly recordFrames: boolean;
   /** Last known seconds of a file from earlier runs (duration history). */
   readonly history?: (id: string) => number | undefined;
@@ -96,6 +97,12 @@ export class Run {
 
   get label(): string {
     return `${this.identity.runKey}-${this.identity.buildId}`;
+  }
+
+  /** Why this join cannot be taken, if it cannot: a run does not grow without bound. */
+  refuseJoin(payload: JoinPayload): string | undefined {
+    if (this.#ledger.nodes.knows(payload.node_id) || this.#ledger.nodes.size < this.#settings.maxNodesPerRun) return undefined;
+    return `this run already has ${this.#ledger.nodes.size} nodes (limit ${this.#settings.maxNodesPerRun}); a rejoin must send its node_id`;
   }
 
   join(payload: JoinPayload, link: NodeLink): { member: Member; response: JoinResponse } {

@@ -80,4 +80,9 @@ describe('checkEntry', () => {
   ])('names the problem in %j', (entry, message) => {
     expect(checkEntry(entry)).toContain(message);
   });
+
+  it('refuses an entry nested deeper than any shape needs, without overflowing the stack', () => {
+    const deep = JSON.parse('['.repeat(10_000) + ']'.repeat(10_000));
+    expect(checkEntry({ ...pendingEntry(), extra: deep })).toBe('entry is nested more than 6 levels deep');
+  });
 });

@@ -91,3 +91,27 @@ it('keeps other runs going while one socket sends garbage', async () => {
   while (reply.response.tests.length > 0) reply = await node.deq(resultsFor(reply.response.tests));
   expect(reply.response.summary).toMatchObject({ files: 2, passed: 2 });
 });
+
+describe('limits and lookalike ids', () => {
+  it('refuses a new node past maxNodesPerRun, but still takes a rejoin by node_id', async () => {
+    const server = await startTestServer({ maxNodesPerRun: 2 });
+    await Node.join(server, { nodeId: 'a' });
+    await Node.join(server, { nodeId: 'b' });
+    const third = await Node.join(server, { nodeId: 'c' });
+    expect(third.reply).toEqual({
+      status: 'error',
+      response: { reason: 'this run already has 2 nodes (limit 2); a rejoin must send its node_id' },
+    });
+    const again = await Node.join(server, { nodeId: 'b' });
+    expect(again.reply.status).toBe('ok');
+    expect(again.reply.response.node_index).toBe(1);
+  });
+
+  it('does not take an id like "toString" for an enqueued one when comparing a second enq', async () => {
+    const server = await startTestServer();
+    const { node } = await Node.join(server);
+    await node.enq(pendingTests(1));
+    const second = await node.enq({ toString: pendingTests(1)['file-0.test.ts']! });
+    expect(second).toEqual({ status: 'error', response: { reason: 'enq differs from the tests already enqueued for this run in 2 test ids' } });
+  });
+});
