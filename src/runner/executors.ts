@@ -14,6 +14,8 @@ export type Outcome = { readonly ok: true; readonly result: TestResult } | { rea
 export interface FileExecutor {
   /** How many files may run at once. */
   readonly concurrency: number;
+  /** Starts what running takes (the worker pool) now, so it overlaps the connect. */
+  warmUp(): void;
   /** Runs one file, emitting `test-file-start` and the per-case events; never rejects. */
   run(test: Test): Promise<Outcome>;
   /** Releases workers. Safe to call twice. */
@@ -50,6 +52,10 @@ export class PoolExecutor implements FileExecutor {
     this.#emitter = emitter;
     this.#tests = tests;
     this.concurrency = Math.max(1, globalConfig.maxWorkers);
+  }
+
+  warmUp(): void {
+    this.#ensurePool();
   }
 
   async run(test: Test): Promise<Outcome> {
@@ -134,6 +140,8 @@ export class InBandExecutor implements FileExecutor {
       this.#outcomes.set(test, { ok: false, error: toSerializableError(error) });
     });
   }
+
+  warmUp(): void {}
 
   async run(test: Test): Promise<Outcome> {
     try {

@@ -5,12 +5,24 @@
  */
 export class LeaseTable {
   #byId = new Map<string, { node: number; fence: number }>();
+  /**
+   * The same leases by node. Every deq asks whether its node holds files,
+   * and a dispatch asks it of every node: with 200 nodes and 10,000 files a
+   * scan of #byId per question made the deq tail latency (p99) 50-125 ms.
+   */
+  #byNode = new Map<number, Set<string>>();
   #fence = 0;
 
   /** Leases `ids` to `node`; returns the batch's fence. */
   lease(ids: readonly string[], node: number): number {
     this.#fence += 1;
-    for (const id of ids) this.#byId.set(id, { node, fence: this.#fence });
+    for (const id of ids) {
+      this.release(id);
+      this.#byId.set(id, { node, fence: this.#fence });
+      let held = this.#byNode.get(node);
+      if (held === undefined) this.#byNode.set(node, (held = new Set()));
+      held.add(id);
+    }
     return this.#fence;
   }
 
@@ -19,32 +31,32 @@ export class LeaseTable {
   }
 
   release(id: string): void {
+    const lease = this.#byId.get(id);
+    if (lease === undefined) return;
     this.#byId.delete(id);
+    this.#byNode.get(lease.node)?.delete(id);
   }
 
   hasAny(node: number): boolean {
-    for (const lease of this.#byId.values()) if (lease.node === node) return true;
-    return false;
+    return (this.#byNode.get(node)?.size ?? 0) > 0;
   }
 
   /** Ids held by `node`. */
   heldBy(node: number): string[] {
-    const ids: string[] = [];
-    for (const [id, lease] of this.#byId) if (lease.node === node) ids.push(id);
-    return ids;
+    return [...(this.#byNode.get(node) ?? [])];
   }
 
   /** Releases and returns every id `node` holds. */
   takeFrom(node: number): string[] {
     const ids = this.heldBy(node);
-    for (const id of ids) this.#byId.delete(id);
+    for (const id of ids) this.release(id);
     return ids;
   }
 
   /** Releases and returns those of `ids` still leased under `fence`. */
   takeExpired(ids: readonly string[], fence: number): string[] {
     const expired = ids.filter(id => this.#byId.get(id)?.fence === fence);
-    for (const id of expired) this.#byId.delete(id);
+    for (const id of expired) this.release(id);
     return expired;
   }
 
@@ -61,6 +73,7 @@ export class LeaseTable {
 
   clear(): void {
     this.#byId.clear();
+    this.#byNode.clear();
   }
 
   /** test id -> node index */

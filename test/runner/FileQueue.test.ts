@@ -9,6 +9,8 @@ class ManualExecutor implements FileExecutor {
   readonly #finish = new Map<string, (outcome: Outcome) => void>();
   constructor(readonly concurrency: number) {}
 
+  warmUp(): void {}
+
   run(test: Test): Promise<Outcome> {
     this.started.push(test.path);
     return new Promise(resolve => this.#finish.set(test.path, resolve));
