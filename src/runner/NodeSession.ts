@@ -55,6 +55,9 @@ export class NodeSession {
     let rejectFatal!: (error: Error) => void;
     const fatal = new Promise<never>((_, reject) => (rejectFatal = reject));
     fatal.catch(() => {});
+    // Subscribed before connect() resolves, so a push right after the join is not missed.
+    let deqRequested = false;
+    let onDeqRequest: (() => void) | undefined;
     const unsubscribe = [
       client.onFatal(error => {
         this.#queue.stop();
@@ -64,17 +67,12 @@ export class NodeSession {
         this.#enq();
         onDeqRequest?.();
       }),
-      client.onRejoin(join => this.#adoptLeases(join)),
-    ];
-    // Before connect() resolves, so a push right after the join is not missed.
-    let deqRequested = false;
-    let onDeqRequest: (() => void) | undefined;
-    unsubscribe.push(
       client.onPush(Events.deqRequest, () => {
         deqRequested = true;
         onDeqRequest?.();
       }),
-    );
+      client.onRejoin(join => this.#adoptLeases(join)),
+    ];
     try {
       const join = await client.connect();
       if (join.node_index === 0) this.#enq();
