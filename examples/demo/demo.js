@@ -116,7 +116,8 @@ async function runBaseline({ screen, project, totalFiles, colour, children }) {
   const started = performance.now();
   let finished = 0;
   const tail = [];
-  const status = () => screen.status(`▸ 1 node (plain jest): ${finished}/${totalFiles} files · ${seconds(performance.now() - started)}`);
+  const status = (force = false) =>
+    screen.status(`▸ 1 node (plain jest): ${finished}/${totalFiles} files · ${seconds(performance.now() - started)}`, { force });
   const { child, done } = startJest({
     cwd: project,
     env: { FORCE_COLOR: colour ? '1' : '0' },
@@ -131,7 +132,7 @@ async function runBaseline({ screen, project, totalFiles, colour, children }) {
   const outcome = await done;
   clearInterval(timer);
   children.delete(child);
-  status();
+  status(true);
   screen.endStatus();
   if (outcome.code !== 0) {
     const prefix = screen.label('1 node');

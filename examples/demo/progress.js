@@ -1,8 +1,9 @@
 'use strict';
 /**
  * The one-line view of the whole run, from the server's snapshot: files
- * with a result out of the files enqueued, and per node how many it has
- * finished and how many it is running now (leased, no result yet).
+ * with a result out of the files enqueued, and per node how many results it
+ * has reported and how many files it holds without a reported result
+ * (`+n`: running, or finished with the result riding on its next `deq`).
  */
 
 // eslint-disable-next-line no-control-regex
