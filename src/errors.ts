@@ -20,6 +20,8 @@ export const ErrorCodes = {
   PROTOCOL: 'FASTCI_ERR_PROTOCOL',
   /** The orchestrator handed out a test id this node cannot map to a file. */
   UNKNOWN_TEST: 'FASTCI_ERR_UNKNOWN_TEST',
+  /** The node joined a run that had already finished with failures, and ran nothing (a retried CI job reusing the build id). */
+  RUN_FINISHED: 'FASTCI_ERR_RUN_FINISHED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

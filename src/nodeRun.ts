@@ -6,11 +6,11 @@
  */
 import type { RunSummary } from './protocol/types';
 
-export type NodeMode = 'orchestrated' | 'local' | 'fallback';
+export type NodeMode = 'orchestrated' | 'local' | 'fallback' | 'failed';
 
 export interface NodeRun {
   mode: NodeMode;
-  /** Why the node ran locally or in fallback, for the reporter's line. */
+  /** Why the node ran locally, in fallback, or failed, for the reporter's line. */
   reason?: string;
   nodeIndex?: number;
   buildId?: string;

@@ -116,8 +116,11 @@ export class OrchestratorClient {
 
       socket.onError((error: unknown) => {
         lastError = describeSocketError(error, config.secretKey);
-        if (/\b403\b/.test(lastError)) {
-          settle(new FastCiError(ErrorCodes.REFUSED, `The orchestrator at ${this.server} refused the connection (HTTP 403): the secret key is wrong or not accepted there. Check FAST_CI_SECRET_KEY.`));
+        const status = /Unexpected server response: (\d{3})/.exec(lastError)?.[1];
+        if (status !== undefined && !this.#joined) {
+          // An HTTP answer is a server that is up and said no: retrying or
+          // falling back to a local run would only hide a configuration error.
+          settle(refusedError(this.server, Number(status)));
         } else if (this.#joined) {
           this.#onConnectionLost(lastError);
         }
@@ -341,6 +344,18 @@ function cancelPush(push: Push): void {
   const p = push as unknown as { cancelTimeout?: () => void; cancelRefEvent?: () => void };
   p.cancelTimeout?.();
   p.cancelRefEvent?.();
+}
+
+function refusedError(server: string, status: number): FastCiError {
+  const why =
+    status === 403
+      ? 'the secret key is wrong or not accepted there. Check FAST_CI_SECRET_KEY.'
+      : status === 404
+        ? 'there is no orchestrator socket at that address. FAST_CI_SERVER must be the server\'s base URL (scheme, host and port, no path).'
+        : status === 429
+          ? 'it has too many connections for this key; lower the number of nodes or raise the server\'s maxConnectionsPerKey.'
+          : 'check FAST_CI_SERVER and the server\'s logs.';
+  return new FastCiError(ErrorCodes.REFUSED, `The orchestrator at ${server} refused the connection (HTTP ${status}): ${why}`);
 }
 
 function isTransportError(reason: unknown): boolean {

@@ -28,6 +28,11 @@ export function formatNodeReport(run: NodeRun | undefined, here: Tally): string[
   if (run.mode === 'local') {
     return [`${prefix} ran locally (${run.reason}): ${plural(here.files, 'file')}, ${testsPart(here.tests)}`];
   }
+  if (run.mode === 'failed') {
+    // Jest prints the error itself; this line only says where this node got to.
+    const where = run.nodeIndex === undefined ? '' : ` (node ${run.nodeIndex})`;
+    return [`${prefix} this node did not complete its part of the run${where}: ${run.reason?.split('\n')[0] ?? 'see the error above'}`];
+  }
   if (run.mode === 'fallback') {
     return [`${prefix} FALLBACK, not orchestrated: ${plural(here.files, 'file')} here, ${testsPart(here.tests)}`];
   }

@@ -10,8 +10,8 @@ import type { Config } from '@jest/types';
 import type { TestRunnerContext, TestRunnerOptions, TestWatcher } from 'jest-runner';
 import { OrchestratorClient } from '../client';
 import { redact, resolveConfig, type FastCiConfig } from '../config';
-import { ErrorCodes, isFastCiError } from '../errors';
-import { setNodeRun, type NodeRun } from '../nodeRun';
+import { ErrorCodes, isFastCiError, toError } from '../errors';
+import { getNodeRun, setNodeRun, type NodeRun } from '../nodeRun';
 import { RunnerEmitter } from './emitter';
 import { InBandExecutor, PoolExecutor, type FileExecutor } from './executors';
 import { fallbackShare } from './fallbackShare';
@@ -36,6 +36,16 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
   }
 
   async runTests(tests: Array<Test>, watcher: TestWatcher, options: TestRunnerOptions): Promise<void> {
+    try {
+      await this.#runTests(tests, watcher, options);
+    } catch (error) {
+      // So the reporter says this node failed, not that the runner is missing or a summary is late.
+      setNodeRun({ ...getNodeRun(), mode: 'failed', reason: toError(error).message });
+      throw error;
+    }
+  }
+
+  async #runTests(tests: Array<Test>, watcher: TestWatcher, options: TestRunnerOptions): Promise<void> {
     const rootDir = this._globalConfig.rootDir;
     const config = resolveConfig({ options: this.#options, cwd: rootDir });
     const watching = this._globalConfig.watch || this._globalConfig.watchAll;

@@ -82,6 +82,7 @@ export class NodeSession {
         await Promise.race([new Promise<void>(resolve => (onDeqRequest = resolve)), fatal]);
       }
       const summary = await this.#loop(fatal);
+      if (this.#handed.size === 0 && summary !== undefined && summary.failed > 0) throw runFinishedError(this.#client.topic, summary.failed);
       return { nodeIndex: join.node_index, summary, enqueued: this.#enqueued && join.node_index === 0 ? this.#ids.size : undefined };
     } catch (error) {
       // Without the server's word, a held-back failure is final: never hide it.
@@ -143,6 +144,19 @@ export class NodeSession {
     const relative = id.includes(':') && !fs.existsSync(path.join(this.#rootDir, id)) ? id.slice(id.indexOf(':') + 1) : id;
     return { context: any[1].context, path: path.join(this.#rootDir, relative), duration: undefined };
   }
+}
+
+/**
+ * A node that ran nothing in a run that failed must not pass: a retried CI
+ * job (GitLab's Retry keeps CI_PIPELINE_ID) would otherwise turn green
+ * without running a test.
+ */
+function runFinishedError(topic: string, failed: number): FastCiError {
+  return new FastCiError(
+    ErrorCodes.RUN_FINISHED,
+    `jest-fast-ci: the run ${topic} had already finished with ${failed} failed file${failed === 1 ? '' : 's'} when this node joined, and this node ran nothing. ` +
+      'A retried CI job reuses the build id: to run the tests again, retry the whole pipeline or set FAST_CI_BUILD_ID to a new value.',
+  );
 }
 
 export function unknownTestMessage(id: string): string {

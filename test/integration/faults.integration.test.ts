@@ -106,6 +106,16 @@ it('lets a late joiner exit 0 with nothing to run once the queue is drained', as
   expect(late.output).toContain('whole run: 12 files on 1 node: 12 passed');
 });
 
+it('fails a retried job that joins a finished, failed run and runs nothing, instead of turning it green', async () => {
+  const s = await serve();
+  const buildId = randomUUID();
+  expect((await runJestNode({ cwd: fixture('failing'), env: env(s, buildId, 'first') })).code).toBe(1);
+  const retried = await runJestNode({ cwd: fixture('failing'), env: env(s, buildId, 'retried') });
+  expect(retried.code).toBe(1);
+  expect(retried.output).toContain(`had already finished with 2 failed files when this node joined, and this node ran nothing`);
+  expect(retried.output).toContain('set FAST_CI_BUILD_ID to a new value');
+});
+
 it('re-runs the files of a stopped node after its lease times out and ignores its late results', async () => {
   const s = await serve({ leaseTimeoutMs: 4_000 });
   const buildId = randomUUID();

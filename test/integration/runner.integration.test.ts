@@ -97,7 +97,16 @@ describe('without the orchestrator', () => {
     const node = await runJestNode({ cwd: fixture('basic'), env: { ...nodeEnv(randomUUID()), FAST_CI_SECRET_KEY: wrong, DEBUG: 'jest-fast-ci:*' } });
     expect(node.code).toBe(1);
     expect(node.output).toContain(`The orchestrator at ${server.url} refused the connection (HTTP 403): the secret key is wrong`);
+    expect(node.output).toContain('jest-fast-ci ▸ this node did not complete its part of the run: The orchestrator at');
     expect(node.output).not.toContain(wrong);
+  });
+
+  it('fails at once, without falling back, when the server answers the upgrade with another HTTP error', async () => {
+    const node = await runJestNode({ cwd: fixture('basic'), env: { ...nodeEnv(randomUUID()), FAST_CI_SERVER: `${server.url}/wrong/path` } });
+    expect(node.code).toBe(1);
+    expect(node.output).toContain('refused the connection (HTTP 404): there is no orchestrator socket at that address');
+    expect(node.output).not.toContain('fallback');
+    expect(node.output).not.toContain('PASS');
   });
 
   it('names an unreachable server within the connect timeout, and fails when fallback is off', async () => {

@@ -26,6 +26,12 @@ describe('formatNodeReport', () => {
     expect(formatNodeReport({ mode: 'orchestrated', nodeIndex: 0, buildId: 'b' }, here)[1]).toMatch(/sent no run summary/);
   });
 
+  it('says the node failed, with the first line of the reason, instead of blaming the config', () => {
+    expect(formatNodeReport({ mode: 'failed', nodeIndex: 2, reason: 'The orchestrator refused.\nmore' }, here)).toEqual([
+      'jest-fast-ci ▸ this node did not complete its part of the run (node 2): The orchestrator refused.',
+    ]);
+  });
+
   it('says plainly when the run was local or a fallback', () => {
     expect(formatNodeReport({ mode: 'local', reason: 'FAST_CI_SECRET_KEY is not set' }, here)[0]).toMatch(/ran locally \(FAST_CI_SECRET_KEY is not set\)/);
     expect(formatNodeReport({ mode: 'fallback' }, here)[0]).toMatch(/FALLBACK, not orchestrated/);
