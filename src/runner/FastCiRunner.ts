@@ -10,7 +10,7 @@ import type { Config } from '@jest/types';
 import type { TestRunnerContext, TestRunnerOptions, TestWatcher } from 'jest-runner';
 import { OrchestratorClient } from '../client';
 import { redact, resolveConfig, type FastCiConfig } from '../config';
-import { ErrorCodes, isFastCiError, toError } from '../errors';
+import { ErrorCodes, FastCiError, isFastCiError, toError } from '../errors';
 import { getNodeRun, setNodeRun, type NodeRun } from '../nodeRun';
 import { RunnerEmitter } from './emitter';
 import { InBandExecutor, PoolExecutor, type FileExecutor } from './executors';
@@ -82,10 +82,13 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
       await client.leave();
     } catch (error) {
       await client.close();
-      if (isFastCiError(error, ErrorCodes.UNREACHABLE) && run.nodeIndex === undefined) {
-        return this.#fallback(config, error.message, tests, ids, watcher, options, run);
-      }
-      throw error;
+      const unreachable = isFastCiError(error, ErrorCodes.UNREACHABLE) && run.nodeIndex === undefined;
+      const lost = isFastCiError(error, ErrorCodes.CONNECTION_LOST) && run.nodeIndex !== undefined;
+      if (!unreachable && !lost) throw error;
+      // Files in hand finish (and reach Jest) before the fallback decides what is left.
+      await queue.whenIdle();
+      await executor.end();
+      return this.#fallback(config, (error as Error).message, tests, ids, id => queue.hasRun(id), watcher, options, run);
     } finally {
       await executor.end();
     }
@@ -109,25 +112,31 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
   }
 
   /**
-   * The orchestrator could not be reached at start. With a known shard
-   * index and count, run this shard's share; otherwise run everything. Loud,
-   * because the run is no longer balanced (FAST_CI_FALLBACK=off fails instead).
+   * The orchestrator could not be reached at start, or was lost mid-run for
+   * longer than FAST_CI_RECONNECT_TIMEOUT. With a known shard index and
+   * count, run this shard's share of a split every node computes alike;
+   * otherwise run everything; in both cases skip what this node already
+   * ran. Every file is then run by at least its share's node (a file another
+   * node ran before the outage may run twice). Loud, because the run is no
+   * longer balanced (FAST_CI_FALLBACK=off fails instead).
    */
   async #fallback(
     config: FastCiConfig,
     why: string,
     tests: Test[],
     ids: TestIds,
+    ranHere: (id: string) => boolean,
     watcher: TestWatcher,
     options: TestRunnerOptions,
     run: NodeRun,
   ): Promise<void> {
     if (config.fallback === 'off') {
-      throw Object.assign(new Error(`${why}\nFAST_CI_FALLBACK=off: not running any test without the orchestrator.`), { code: ErrorCodes.UNREACHABLE });
+      throw new FastCiError(ErrorCodes.UNREACHABLE, `${why}\nFAST_CI_FALLBACK=off: not running any more tests without the orchestrator.`);
     }
     let share = tests;
     let what: string;
     if (config.nodeIndex !== undefined && config.nodeTotal !== undefined) {
+      // The split covers every file, so all nodes compute the same one.
       const weighted = tests.map(test => ({ id: ids.id(test), weight: fileSize(test.path) }));
       const mine = new Set(fallbackShare(weighted, config.nodeIndex, config.nodeTotal));
       share = tests.filter(test => mine.has(ids.id(test)));
@@ -135,6 +144,9 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
     } else {
       what = `no shard index and count are known (FAST_CI_NODE_INDEX / FAST_CI_NODE_TOTAL), so running all ${tests.length} files here`;
     }
+    const before = share.length;
+    share = share.filter(test => !ranHere(ids.id(test)));
+    if (share.length < before) what += `, less ${before - share.length} already run here`;
     const line = `jest-fast-ci: WARNING: fallback mode. ${redact(why, config.secretKey)} The run is not balanced: ${what}. Set FAST_CI_FALLBACK=off to fail instead.`;
     process.stderr.write(`\n${line}\n\n`);
     Object.assign(run, { mode: 'fallback', reason: line });

@@ -41,6 +41,8 @@ export class FileQueue {
   readonly #deferred = new Map<string, { test: Test; outcome: Outcome }>();
   readonly #pending: Array<{ id: string; test: Test }> = [];
   readonly #waiters: Waiter[] = [];
+  /** Every file this node has run (or tried to), for a fallback that must not run them again. */
+  readonly #ran = new Set<string>();
   /** Expected end (epoch ms) of each running file whose duration Jest knows. */
   readonly #expectedEnds = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
@@ -72,6 +74,10 @@ export class FileQueue {
     return this.#filesRun;
   }
 
+  hasRun(id: string): boolean {
+    return this.#ran.has(id);
+  }
+
   add(id: string, test: Test): void {
     if (this.#stopped) return;
     this.#pending.push({ id, test });
@@ -85,6 +91,7 @@ export class FileQueue {
   async addFailure(id: string, test: Test, message: string): Promise<void> {
     this.#results[id] = failedEntry(message);
     this.#filesRun += 1;
+    this.#ran.add(id);
     await this.#emitter.emit('test-file-start', [test]);
     await this.#emitter.emit('test-file-failure', [test, { message, stack: undefined, type: 'Error' }]);
   }
@@ -192,6 +199,7 @@ export class FileQueue {
     const entry = outcome.ok ? toFileEntry(outcome.result) : failedEntry(outcome.error.message);
     this.#results[id] = entry;
     this.#filesRun += 1;
+    this.#ran.add(id);
     // Reporters are awaited; meanwhile the freed worker starts the next file.
     this.#running -= 1;
     if (this.#deferFailures && entry.file_status === 'failed') {
