@@ -6,9 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Socket } from 'phoenix';
-import WebSocket from 'ws';
 import { startServer, type OrchestratorServer, type ServerOptions } from '../../src/server';
+import { joinBareNode } from '../helpers/bareNode';
 import { fixture, runJestNode, startJestNode, until } from '../helpers/jestNodes';
 
 const KEY = 'faults-secret-5eb1';
@@ -74,20 +73,12 @@ it('asks another node to enqueue when node 0 leaves before its enq landed', asyn
   const s = await serve({ reconnectGraceMs: 200 });
   const buildId = randomUUID();
   // Node 0: a bare phoenix client that joins and then vanishes without enq.
-  const socket = new Socket(`${s.url}/test_orchestrators/socket`, {
-    transport: WebSocket as unknown as new (endpoint: string) => object,
-    params: { secret_key: KEY, build_id: buildId, run_key: 'jest' },
-  });
-  socket.connect();
-  const channel = socket.channel(`test_orchestrator:jest-${buildId}`, {});
-  const join = await new Promise<{ node_index: number }>((resolve, reject) => {
-    channel.join().receive('ok', resolve).receive('error', reject);
-  });
-  expect(join.node_index).toBe(0);
+  const nodeZero = await joinBareNode(s.url, KEY, buildId);
+  expect(nodeZero.nodeIndex).toBe(0);
 
   const node = startJestNode({ cwd: fixture('basic'), env: env(s, buildId, 'node-1') });
   await until(() => (indexOf(s, buildId, 'node-1') === 1 ? true : undefined), 'the jest node to join as node 1');
-  await new Promise<void>(resolve => socket.disconnect(() => resolve(), 1001));
+  await nodeZero.disconnect(1001);
 
   const outcome = await node.done;
   expect(outcome.code).toBe(0);

@@ -6,10 +6,9 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { Socket } from 'phoenix';
-import WebSocket from 'ws';
 import { pendingEntry } from '../../src/protocol/entries';
 import { startServer, type OrchestratorServer } from '../../src/server';
+import { joinBareNode } from '../helpers/bareNode';
 import { fixture, runJestNode, runJestNodes } from '../helpers/jestNodes';
 
 const KEY = 'integration-secret-7f3a';
@@ -202,18 +201,11 @@ describe('a file this node does not have', () => {
     const buildId = randomUUID();
     // Node 0 is a bare phoenix client on "another commit": it enqueues one
     // file the jest node lacks, then leaves the work to the jest node.
-    const socket = new Socket(`${server.url}/test_orchestrators/socket`, {
-      transport: WebSocket as unknown as new (endpoint: string) => object,
-      params: { secret_key: KEY, build_id: buildId, run_key: 'jest' },
-    });
-    socket.connect();
-    const channel = socket.channel(`test_orchestrator:jest-${buildId}`, {});
-    await new Promise((resolve, reject) => channel.join().receive('ok', resolve).receive('error', reject));
-    const tests = Object.fromEntries([...basicFiles, 'test/ghost.test.js'].map(id => [id, pendingEntry()]));
-    await new Promise((resolve, reject) => channel.push('enq', { tests }).receive('ok', resolve).receive('error', reject));
+    const nodeZero = await joinBareNode(server.url, KEY, buildId);
+    await nodeZero.push('enq', { tests: Object.fromEntries([...basicFiles, 'test/ghost.test.js'].map(id => [id, pendingEntry()])) });
 
     const node = await runJestNode({ cwd: fixture('basic'), env: nodeEnv(buildId) });
-    await new Promise<void>(resolve => socket.disconnect(() => resolve()));
+    await nodeZero.disconnect();
 
     expect(node.code).toBe(1);
     expect(node.output).toContain('the orchestrator handed this node the test file "test/ghost.test.js", which this node\'s Jest did not find');

@@ -20,13 +20,18 @@ async function twoNodes(retry: number) {
   return { server, a, b };
 }
 
-it('runs a failed file again on another node and reports it flaky when it passes there', async () => {
-  const { server, a, b } = await twoNodes(1);
+/** a and b each take a file; b reports its own and waits; a reports its file failed. */
+async function failOnA(retry: number) {
+  const { server, a, b } = await twoNodes(retry);
   const [fileA] = (await a.deq()).response.tests;
   const [fileB] = (await b.deq()).response.tests;
-  // b finishes its file and waits; a's file fails.
   const bWaits = b.deq(resultsFor([fileB]));
   const aReply = a.deq({ [fileA]: failed() });
+  return { server, b, fileA: fileA as string, bWaits, aReply };
+}
+
+it('runs a failed file again on another node and reports it flaky when it passes there', async () => {
+  const { server, b, fileA, bWaits, aReply } = await failOnA(1);
   // The file goes to b, not back to a.
   expect((await bWaits).response.tests).toEqual([fileA]);
   expect(server.run('build-1')!.retries).toEqual({ [fileA]: [0] });
@@ -38,11 +43,7 @@ it('runs a failed file again on another node and reports it flaky when it passes
 });
 
 it('records the failure once the retries are used up, and the last failing node is told it is final', async () => {
-  const { server, a, b } = await twoNodes(1);
-  const [fileA] = (await a.deq()).response.tests;
-  const [fileB] = (await b.deq()).response.tests;
-  const bWaits = b.deq(resultsFor([fileB]));
-  const aReply = a.deq({ [fileA]: failed() });
+  const { server, b, fileA, bWaits, aReply } = await failOnA(1);
   expect((await bWaits).response.tests).toEqual([fileA]);
   const last = await b.deq({ [fileA]: failed() });
   expect(last.response.retry).toBeUndefined();
