@@ -174,6 +174,25 @@ describe('the wire', () => {
   });
 });
 
+describe('Jest features through the orchestrator', () => {
+  it('keeps coverage, --verbose, console output and snapshots as in plain Jest', async () => {
+    const buildId = randomUUID();
+    const node = await runJestNode({ cwd: fixture('features'), env: nodeEnv(buildId), args: ['--coverage', '--verbose', '--ci', '--maxWorkers=2'] });
+    expect(node.code).toBe(0);
+    expect(Object.keys(server.run(buildId)!.results).sort()).toEqual(['test/math.test.js', 'test/text.test.js']);
+    // --verbose: per-test lines come from the test-case events the runner forwards.
+    expect(node.output).toMatch(/✓ adds and logs/);
+    expect(node.output).toMatch(/✓ shouts/);
+    // Console output of a test file.
+    expect(node.output).toContain('hello from the math test');
+    // The stored snapshot is checked (and --ci would fail a missing one).
+    expect(node.output).toMatch(/Snapshots:\s+1 passed, 1 total/);
+    // Coverage from both workers' files, merged into one report.
+    expect(node.output).toMatch(/math\.js\s*\|\s*100\s*\|/);
+    expect(node.output).toMatch(/text\.js\s*\|\s*100\s*\|/);
+  });
+});
+
 describe('runner options in jest.config (Jest 30.4+)', () => {
   it('takes the server and build id from the options when the environment does not set them', async () => {
     const buildId = randomUUID();
