@@ -22,8 +22,20 @@ const debug = createDebug('jest-fast-ci:client');
 
 /** A held `deq` may legitimately wait for the slowest file of another node. */
 export const DEQ_TIMEOUT_MS = 2 * 60 * 60 * 1000;
-/** `leave` is not answered by the reference server; wait this long at most. */
-const LEAVE_WAIT_MS = 1_000;
+/** `leave` is not answered by the reference server; wait this long at most (ours answers in a millisecond). */
+const LEAVE_WAIT_MS = 300;
+/**
+ * HTTP answers to the upgrade that no retry will change: wrong key, wrong
+ * URL, over the connection limit. Others (502, 503 from a proxy or a server
+ * shutting down) are retried until the connect timeout.
+ */
+const FINAL_HTTP_STATUSES: ReadonlySet<number> = new Set([401, 403, 404, 429]);
+/**
+ * Close codes after which the same frames would be refused again: resending
+ * them after a reconnect would loop forever (unsupported or invalid data,
+ * frame too big).
+ */
+const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([1003, 1007, 1009]);
 
 export type PushListener = (payload: unknown) => void;
 export type FatalListener = (error: FastCiError) => void;
@@ -37,7 +49,8 @@ export interface ClientOptions {
 
 interface PendingDeq {
   results: EntryMap;
-  push: Push;
+  /** Undefined while the channel is down: the rejoin sends it. */
+  push: Push | undefined;
   resolve: (response: DeqResponse) => void;
   reject: (error: Error) => void;
 }
@@ -116,13 +129,23 @@ export class OrchestratorClient {
 
       socket.onError((error: unknown) => {
         lastError = describeSocketError(error, config.secretKey);
-        const status = /Unexpected server response: (\d{3})/.exec(lastError)?.[1];
-        if (status !== undefined && !this.#joined) {
-          // An HTTP answer is a server that is up and said no: retrying or
+        const status = Number(/Unexpected server response: (\d{3})/.exec(lastError)?.[1]);
+        if (FINAL_HTTP_STATUSES.has(status) && !this.#joined) {
+          // A server that is up and says no to this key or URL: retrying or
           // falling back to a local run would only hide a configuration error.
-          settle(refusedError(this.server, Number(status)));
+          settle(refusedError(this.server, status));
         } else if (this.#joined) {
           this.#onConnectionLost(lastError);
+        }
+      });
+      socket.onClose((event: unknown) => {
+        const { code, reason } = (event ?? {}) as { code?: number; reason?: string };
+        if (code !== undefined && FINAL_CLOSE_CODES.has(code)) {
+          const error = new FastCiError(
+            ErrorCodes.PROTOCOL,
+            `The orchestrator at ${this.server} closed the connection with code ${code}${reason ? ` (${reason})` : ''}: it refused what this node sent${code === 1009 ? ' as too large' : ''}. Check the server's frame limit (maxFrameBytes).`,
+          );
+          return settled ? this.#fail(error) : settle(error);
         }
       });
       socket.connect();
@@ -195,7 +218,7 @@ export class OrchestratorClient {
     if (this.#fatal) return Promise.reject(this.#fatal);
     if (this.#pendingDeq) return Promise.reject(new Error('deq() called while another deq is waiting for its reply'));
     return new Promise<DeqResponse>((resolve, reject) => {
-      const pending: PendingDeq = { results, resolve, reject, push: undefined as unknown as Push };
+      const pending: PendingDeq = { results, resolve, reject, push: undefined };
       this.#pendingDeq = pending;
       this.#sendDeq(pending);
     });
@@ -244,6 +267,13 @@ export class OrchestratorClient {
   }
 
   #sendDeq(pending: PendingDeq): void {
+    // phoenix buffers a push made while the channel is down and flushes it on
+    // the rejoin, before our rejoin hook sends it again: the server would get
+    // the results twice and lease two batches. Send it from the rejoin only.
+    if (!(this.#channel as unknown as { canPush(): boolean }).canPush()) {
+      pending.push = undefined;
+      return;
+    }
     const push = this.#push(Events.deq, pending.results, DEQ_TIMEOUT_MS);
     pending.push = push;
     push
@@ -300,8 +330,10 @@ export class OrchestratorClient {
     // The reply to a deq sent before the drop may never come: ask again.
     const pending = this.#pendingDeq;
     if (pending) {
-      cancelPush(pending.push);
-      this.#forget(pending.push);
+      if (pending.push) {
+        cancelPush(pending.push);
+        this.#forget(pending.push);
+      }
       this.#sendDeq(pending);
     }
   }

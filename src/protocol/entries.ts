@@ -8,6 +8,8 @@ import type { CaseEntry, FileEntry, TestCounters, TestStatus } from './types';
 
 /** Cap on a failure message carried in a frame; a huge stack must not blow the frame limit. */
 export const MAX_FAILURE_MESSAGE = 8 * 1024;
+/** Cap on all failure text of one file: thousands of failing cases must not make a frame the server refuses. */
+export const MAX_ENTRY_FAILURE_TEXT = 64 * 1024;
 
 const STATUSES: ReadonlySet<string> = new Set<TestStatus>(['pending', 'passed', 'failed']);
 const CASE_KEY = /^[1-9][0-9]*$/;
@@ -23,9 +25,9 @@ function roundSeconds(ms: number | null | undefined): number {
   return Math.round(ms) / 1000;
 }
 
-function clip(message: string): string {
+function clip(message: string, limit = MAX_FAILURE_MESSAGE): string {
   const plain = message.replace(ANSI, '');
-  return plain.length > MAX_FAILURE_MESSAGE ? `${plain.slice(0, MAX_FAILURE_MESSAGE)}\n… (truncated)` : plain;
+  return plain.length > limit ? `${plain.slice(0, limit)}\n… (truncated)` : plain;
 }
 
 /**
@@ -53,6 +55,7 @@ function caseStatus(status: string): TestStatus {
 /** Builds the result entry for one file from Jest's result for it. */
 export function toFileEntry(result: TestResult): FileEntry {
   const counters = zeroCounters();
+  let budget = MAX_ENTRY_FAILURE_TEXT;
   const cases: CaseEntry[] = result.testResults.map(assertion => {
     const status = caseStatus(assertion.status);
     counters[status === 'pending' ? 'pending' : status] += 1;
@@ -62,7 +65,8 @@ export function toFileEntry(result: TestResult): FileEntry {
       description: assertion.fullName || [...assertion.ancestorTitles, assertion.title].join(' '),
     };
     if (status === 'failed' && assertion.failureMessages.length > 0) {
-      entry.failure_message = clip(assertion.failureMessages.join('\n'));
+      entry.failure_message = budget > 0 ? clip(assertion.failureMessages.join('\n'), Math.min(MAX_FAILURE_MESSAGE, budget)) : '… (not sent: this file\'s failure text is over its limit)';
+      budget -= entry.failure_message.length;
     }
     return entry;
   });

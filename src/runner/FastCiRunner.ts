@@ -22,6 +22,23 @@ import { TestIds } from './testIds';
 
 const peers = loadJestPeers();
 
+/**
+ * The key, once taken out of process.env: test files and jest-worker
+ * processes inherit the environment, and a test that prints or snapshots
+ * process.env would put the key in CI logs and in failure messages.
+ */
+let hiddenKey: string | undefined;
+
+function environment(): NodeJS.ProcessEnv {
+  return hiddenKey === undefined ? process.env : { ...process.env, FAST_CI_SECRET_KEY: hiddenKey };
+}
+
+function hideKeyFromTests(): void {
+  if (process.env.FAST_CI_SECRET_KEY === undefined) return;
+  hiddenKey = process.env.FAST_CI_SECRET_KEY;
+  delete process.env.FAST_CI_SECRET_KEY;
+}
+
 export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
   readonly #emitter = new RunnerEmitter();
   readonly #options: unknown;
@@ -47,7 +64,8 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
 
   async #runTests(tests: Array<Test>, watcher: TestWatcher, options: TestRunnerOptions): Promise<void> {
     const rootDir = this._globalConfig.rootDir;
-    const config = resolveConfig({ options: this.#options, cwd: rootDir });
+    const config = resolveConfig({ env: environment(), options: this.#options, cwd: rootDir });
+    hideKeyFromTests();
     const watching = this._globalConfig.watch || this._globalConfig.watchAll;
 
     if (!config.enabled || watching) {
@@ -59,7 +77,7 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
 
     const ids = new TestIds(tests, rootDir);
     const executor = this.#executor(tests, watcher, options);
-    const queue = new FileQueue(executor, this.#emitter, { deferFailures: config.retry > 0 });
+    const queue = new FileQueue(executor, this.#emitter, { deferFailures: config.retry > 0, isInterrupted: () => watcher.isInterrupted() });
     const client = new OrchestratorClient(config, { workers: executor.concurrency });
     const run: NodeRun = { mode: 'orchestrated', buildId: config.buildId, server: client.server };
     setNodeRun(run);

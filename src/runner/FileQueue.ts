@@ -30,12 +30,15 @@ export interface FileQueueOptions {
   deferFailures?: boolean;
   /** Where a retried failure is told; default process.stderr. */
   write?: (text: string) => void;
+  /** Jest's watcher: true once the run is interrupted (--bail). */
+  isInterrupted?: () => boolean;
 }
 
 export class FileQueue {
   readonly #executor: FileExecutor;
   readonly #emitter: RunnerEmitter;
-  readonly #deferFailures: boolean;
+  #deferFailures: boolean;
+  readonly #isInterrupted: () => boolean;
   readonly #write: (text: string) => void;
   /** Failed files whose Jest result waits for the server's word. */
   readonly #deferred = new Map<string, { test: Test; outcome: Outcome }>();
@@ -58,6 +61,12 @@ export class FileQueue {
     this.#emitter = emitter;
     this.#deferFailures = options.deferFailures ?? false;
     this.#write = options.write ?? (text => process.stderr.write(text));
+    this.#isInterrupted = options.isInterrupted ?? (() => false);
+  }
+
+  /** No new file starts: an error, or Jest interrupted the run (--bail). */
+  get isStopped(): boolean {
+    return this.#stopped;
   }
 
   /** Files waiting for a worker. */
@@ -142,6 +151,8 @@ export class FileQueue {
   /** Starts no new file (fatal error or interrupt); running files finish. */
   stop(): void {
     this.#stopped = true;
+    // No server will say whether a failure is final any more: from now on, failures go to Jest at once.
+    this.#deferFailures = false;
     this.#pending.length = 0;
     this.#check();
   }
@@ -184,6 +195,7 @@ export class FileQueue {
   }
 
   #pump(): void {
+    if (!this.#stopped && this.#isInterrupted()) this.stop();
     while (!this.#stopped && this.#running < this.#executor.concurrency && this.#pending.length > 0) {
       const item = this.#pending.shift()!;
       this.#running += 1;

@@ -64,14 +64,25 @@ export class NodeSession {
         rejectFatal(error);
       }),
       client.onPush(Events.enqRequest, () => {
-        this.#enq();
+        // Always send: our own enq may have been lost, and the server ignores an identical second one.
+        this.#enq(true);
         onDeqRequest?.();
       }),
       client.onPush(Events.deqRequest, () => {
         deqRequested = true;
         onDeqRequest?.();
       }),
-      client.onRejoin(join => this.#adoptLeases(join)),
+      client.onRejoin(join => {
+        this.#adoptLeases(join);
+        // A node 0 that finds the run not enqueued (its enq was lost, or the
+        // server restarted without its journal) enqueues again.
+        if (join.node_index === 0 && join.state === 'waiting') this.#enq(true);
+        // A deq_request pushed while this node was disconnected never arrived.
+        if (join.state === 'running') {
+          deqRequested = true;
+          onDeqRequest?.();
+        }
+      }),
     ];
     try {
       const join = await client.connect();
@@ -85,7 +96,9 @@ export class NodeSession {
       if (this.#handed.size === 0 && summary !== undefined && summary.failed > 0) throw runFinishedError(this.#client.topic, summary.failed);
       return { nodeIndex: join.node_index, summary, enqueued: this.#enqueued && join.node_index === 0 ? this.#ids.size : undefined };
     } catch (error) {
-      // Without the server's word, a held-back failure is final: never hide it.
+      // Without the server's word, a held-back failure is final: never hide it,
+      // nor one from a file still running (stop() ends the holding back).
+      this.#queue.stop();
       await this.#queue.releaseDeferred();
       throw error;
     } finally {
@@ -100,6 +113,11 @@ export class NodeSession {
       const reply = await Promise.race([this.#client.deq(results), fatal]);
       await this.#queue.settle(Object.keys(results), new Set(reply.retry));
       if (reply.summary) summary = reply.summary;
+      // Interrupted (--bail): stop asking; leave hands back what this node did not run.
+      if (this.#queue.isStopped) {
+        await this.#queue.whenIdle();
+        return summary;
+      }
       if (reply.tests.length > 0) {
         await this.#take(reply.tests);
         await Promise.race([this.#queue.whenReadyForMore(), fatal]);
@@ -123,8 +141,8 @@ export class NodeSession {
     }
   }
 
-  #enq(): void {
-    if (this.#enqueued) return;
+  #enq(force = false): void {
+    if (this.#enqueued && !force) return;
     this.#enqueued = true;
     const tests: EntryMap = {};
     for (const [id, test] of this.#ids.entries()) tests[id] = pendingEntry(test.duration);

@@ -226,7 +226,14 @@ export class Connection {
     log('#%d: closed %d %s', this.id, code, reason);
     const channels = [...this.#channels.values()];
     this.#channels.clear();
-    for (const { run, member } of channels) run.detach(member);
+    for (const { run, member } of channels) {
+      // Outside any request's try/catch (a journal write can fail): never take the server down.
+      try {
+        run.detach(member);
+      } catch (error) {
+        log('#%d: error while detaching from %s: %s', this.id, run.label, (error as Error).message);
+      }
+    }
     this.#ctx.onClosed();
   }
 }

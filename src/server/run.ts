@@ -343,7 +343,13 @@ export class Run {
   #setTimer(fn: () => void, ms: number): () => void {
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
-      fn();
+      // Timers run outside any request's try/catch: a failing journal write
+      // (disk full) must cost a warning, not the whole server.
+      try {
+        fn();
+      } catch (error) {
+        this.#warn(`internal error in a timer: ${(error as Error).message}`);
+      }
     }, ms);
     // Timers never keep a process alive: an embedding test or CLI decides when to exit.
     timer.unref();

@@ -53,3 +53,25 @@ it('resumes the run after a restart without running reported files again', async
   const passed = outcomes.flatMap(o => [...o.output.matchAll(/PASS (test\/\S+)/g)].map(m => m[1])).sort();
   expect(passed).toEqual(Object.keys(run.results).sort());
 });
+
+it('recovers without a data dir too: node 0 of the fresh run enqueues again and every file runs', async () => {
+  const first = await startServer({ host: '127.0.0.1', port: 0, secretKeys: [KEY], reconnectGraceMs: 20_000 });
+  servers.push(first);
+  const buildId = randomUUID();
+  const env = (id: string) => ({ FAST_CI_SECRET_KEY: KEY, FAST_CI_SERVER: first.url, FAST_CI_BUILD_ID: buildId, FAST_CI_NODE_ID: id });
+  const nodes = ['node-a', 'node-b'].map(id => startJestNode({ cwd: fixture('slow'), env: env(id), args: ['--maxWorkers=2'] }));
+  await until(() => {
+    const done = Object.keys(first.run(buildId)?.results ?? {}).length;
+    return done >= 2 && done < 8 ? true : undefined;
+  }, 'a run part-way through');
+  await first.close(1012);
+  // Same port, no journal: the run is gone from the server's memory.
+  const second = await startServer({ host: '127.0.0.1', port: first.port, secretKeys: [KEY] });
+  servers.push(second);
+
+  const outcomes = await Promise.all(nodes.map(n => n.done));
+  expect(outcomes.map(o => o.code)).toEqual([0, 0]);
+  const run = await second.waitForRun(buildId);
+  // At least once: the fresh run has every file, some of them run a second time.
+  expect(Object.keys(run.results)).toHaveLength(8);
+});

@@ -60,6 +60,16 @@ describe('toFileEntry', () => {
   });
 });
 
+describe('toFileEntry with very many failures', () => {
+  it('keeps the whole entry well under a frame limit', () => {
+    const many = Array.from({ length: 3000 }, (_, i) => assertion(`case ${i}`, 'failed', 1, ['x'.repeat(20_000)]));
+    const entry = toFileEntry(result({ testResults: many }));
+    expect(entry.test_counters.failed).toBe(3000);
+    expect(JSON.stringify(entry).length).toBeLessThan(512 * 1024);
+    expect(entry['3000']).toMatchObject({ status: 'failed', failure_message: expect.stringContaining('not sent') });
+  });
+});
+
 describe('failedEntry', () => {
   it('is a valid failed entry carrying the message', () => {
     const entry = failedEntry('boom');
