@@ -46,6 +46,8 @@ export class FileQueue {
   readonly #waiters: Waiter[] = [];
   /** Every file this node has run (or tried to), for a fallback that must not run them again. */
   readonly #ran = new Set<string>();
+  /** Files being run by a worker now. */
+  readonly #runningIds = new Set<string>();
   /** Expected end (epoch ms) of each running file whose duration Jest knows. */
   readonly #expectedEnds = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
@@ -85,6 +87,11 @@ export class FileQueue {
 
   hasRun(id: string): boolean {
     return this.#ran.has(id);
+  }
+
+  /** The file is waiting, running, or its result is not yet taken for a `deq`. */
+  holds(id: string): boolean {
+    return this.#runningIds.has(id) || Object.hasOwn(this.#results, id) || this.#deferred.has(id) || this.#pending.some(p => p.id === id);
   }
 
   add(id: string, test: Test): void {
@@ -205,9 +212,11 @@ export class FileQueue {
   }
 
   async #runOne(id: string, test: Test): Promise<void> {
+    this.#runningIds.add(id);
     if (test.duration !== undefined && test.duration > 0) this.#expectedEnds.set(id, Date.now() + test.duration);
     const outcome = await this.#executor.run(test);
     this.#expectedEnds.delete(id);
+    this.#runningIds.delete(id);
     const entry = outcome.ok ? toFileEntry(outcome.result) : failedEntry(outcome.error.message);
     this.#results[id] = entry;
     this.#filesRun += 1;

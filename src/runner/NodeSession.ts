@@ -38,8 +38,10 @@ export class NodeSession {
   readonly #ids: TestIds;
   readonly #rootDir: string;
   readonly #hooks: SessionHooks;
-  /** Every id this node was handed, so a rejoin's lease list adds only the lost ones. */
+  /** Every id this node was handed (a node that was handed nothing may not pass a failed run). */
   readonly #handed = new Set<string>();
+  /** Ids whose results ride on the `deq` now waiting for its reply (re-sent after a rejoin). */
+  #inFlight: ReadonlySet<string> = new Set();
   #enqueued = false;
 
   constructor(client: OrchestratorClient, queue: FileQueue, ids: TestIds, rootDir: string, hooks: SessionHooks = {}) {
@@ -110,7 +112,9 @@ export class NodeSession {
     let results: EntryMap = {};
     let summary: RunSummary | undefined;
     for (;;) {
+      this.#inFlight = new Set(Object.keys(results));
       const reply = await Promise.race([this.#client.deq(results), fatal]);
+      this.#inFlight = new Set();
       await this.#queue.settle(Object.keys(results), new Set(reply.retry));
       if (reply.summary) summary = reply.summary;
       // Interrupted (--bail): stop asking; leave hands back what this node did not run.
@@ -149,9 +153,13 @@ export class NodeSession {
     this.#client.enq(tests);
   }
 
-  /** After a reconnect the server lists this node's leases; a batch whose reply was lost shows up here. */
+  /**
+   * After a reconnect the server lists this node's leases: a file in a batch
+   * whose reply was lost, or handed again (a retry on the only node left),
+   * shows up here. Anything this node is not running or reporting is taken.
+   */
   #adoptLeases(join: JoinResponse): void {
-    const lost = (join.leases ?? []).filter(id => !this.#handed.has(id));
+    const lost = (join.leases ?? []).filter(id => !this.#queue.holds(id) && !this.#inFlight.has(id));
     if (lost.length > 0) void this.#take(lost);
   }
 

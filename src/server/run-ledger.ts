@@ -86,6 +86,19 @@ export class RunLedger {
     return entry.file_status === 'failed' && this.#leases.holder(id) === node.index && (this.#failedOn.get(id)?.length ?? 0) < this.#retry;
   }
 
+  /**
+   * The same failure sent again by a node it was already retried from (the
+   * reply that said so was lost with a connection): it is still not final.
+   */
+  wasRetriedFrom(node: RunNode, id: string, entry: FileEntry): boolean {
+    return (
+      entry.file_status === 'failed' &&
+      (this.#failedOn.get(id)?.includes(node.index) ?? false) &&
+      this.#leases.holder(id) !== node.index &&
+      this.#results.get(id)?.nodeIndex !== node.index
+    );
+  }
+
   /** Notes the failure and puts the file back at the front of the queue, for another node. */
   retryLater(node: RunNode, id: string): number {
     const failedOn = [...(this.#failedOn.get(id) ?? []), node.index];

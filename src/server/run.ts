@@ -250,6 +250,7 @@ export class Run {
 
   /** Records one result; true when it was a failure to retry on another node instead. */
   #record(node: RunNode, id: string, entry: FileEntry): boolean {
+    if (this.#ledger.wasRetriedFrom(node, id, entry)) return true;
     if (this.#ledger.isRetryable(node, id, entry)) {
       this.#append({ t: 'retry', node: node.index, id });
       const attempt = this.#ledger.retryLater(node, id);

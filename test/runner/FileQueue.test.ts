@@ -90,4 +90,18 @@ describe('FileQueue', () => {
     expect(queue.takeResults()).toEqual({});
     expect(queue.filesRun).toBe(2);
   });
+
+  it('knows which files it holds: waiting, running, or with a result not yet taken', async () => {
+    const executor = new ManualExecutor(1);
+    const queue = new FileQueue(executor, new RunnerEmitter());
+    queue.add('a', test('a'));
+    queue.add('b', test('b'));
+    expect([queue.holds('a'), queue.holds('b'), queue.holds('toString')]).toEqual([true, true, false]);
+    executor.pass('a');
+    expect(await settled(queue.whenIdle())).toBe(false); // b still runs; this only lets a's result land
+    expect(queue.holds('a')).toBe(true); // result not taken yet
+    queue.takeResults();
+    expect(queue.holds('a')).toBe(false);
+    expect(queue.hasRun('a')).toBe(true);
+  });
 });

@@ -27,7 +27,7 @@ async function failOnA(retry: number) {
   const [fileB] = (await b.deq()).response.tests;
   const bWaits = b.deq(resultsFor([fileB]));
   const aReply = a.deq({ [fileA]: failed() });
-  return { server, b, fileA: fileA as string, bWaits, aReply };
+  return { server, a, b, fileA: fileA as string, bWaits, aReply };
 }
 
 it('runs a failed file again on another node and reports it flaky when it passes there', async () => {
@@ -73,6 +73,17 @@ it('hands a file waiting for another node to the failing node once the others ar
   await b.close();
   // With b gone, a retries the file itself.
   expect((await aReply).response).toEqual({ event: 'deq', tests: [fileA], retry: [fileA] });
+});
+
+it('still says "retry" when a node sends the same failure again after losing the reply', async () => {
+  const { a, b, fileA, bWaits, aReply } = await failOnA(1);
+  expect((await bWaits).response.tests).toEqual([fileA]);
+  // a sends its failure again, as after a reconnect that lost the reply: still not final.
+  const resent = a.deq({ [fileA]: failed() });
+  const done = await b.deq(resultsFor([fileA]));
+  expect(done.response.summary).toMatchObject({ passed: 2, failed: 0, flaky: [fileA] });
+  expect((await resent).response.retry).toEqual([fileA]);
+  expect((await aReply).response.retry).toEqual([fileA]);
 });
 
 it('rejects a retry count out of range', async () => {
