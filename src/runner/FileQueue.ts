@@ -51,12 +51,10 @@ export class FileQueue {
   /** Expected end (epoch ms) of each running file whose duration Jest knows. */
   readonly #expectedEnds = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
-  #running = 0;
   /** Files finished but still being handed to the reporters. */
   #announcing = 0;
   #results: EntryMap = {};
   #stopped = false;
-  #filesRun = 0;
 
   constructor(executor: FileExecutor, emitter: RunnerEmitter, options: FileQueueOptions = {}) {
     this.#executor = executor;
@@ -78,11 +76,12 @@ export class FileQueue {
 
   /** True while any file is waiting, running, or being reported to Jest. */
   get isBusy(): boolean {
-    return this.#pending.length > 0 || this.#running > 0 || this.#announcing > 0;
+    return this.#pending.length > 0 || this.#runningIds.size > 0 || this.#announcing > 0;
   }
 
+  /** Distinct files this node has run (or reported as not runnable). */
   get filesRun(): number {
-    return this.#filesRun;
+    return this.#ran.size;
   }
 
   hasRun(id: string): boolean {
@@ -106,7 +105,6 @@ export class FileQueue {
    */
   async addFailure(id: string, test: Test, message: string): Promise<void> {
     this.#results[id] = failedEntry(message);
-    this.#filesRun += 1;
     this.#ran.add(id);
     await this.#emitter.emit('test-file-start', [test]);
     await this.#emitter.emit('test-file-failure', [test, { message, stack: undefined, type: 'Error' }]);
@@ -166,7 +164,7 @@ export class FileQueue {
 
   #isReadyForMore(): boolean {
     if (this.#pending.length > 0) return false;
-    if (this.#stopped || this.#running < this.#executor.concurrency) return true;
+    if (this.#stopped || this.#runningIds.size < this.#executor.concurrency) return true;
     return this.#soonestEnd() - Date.now() <= PREFETCH_LEAD_MS;
   }
 
@@ -203,15 +201,15 @@ export class FileQueue {
 
   #pump(): void {
     if (!this.#stopped && this.#isInterrupted()) this.stop();
-    while (!this.#stopped && this.#running < this.#executor.concurrency && this.#pending.length > 0) {
+    while (!this.#stopped && this.#runningIds.size < this.#executor.concurrency && this.#pending.length > 0) {
       const item = this.#pending.shift()!;
-      this.#running += 1;
       void this.#runOne(item.id, item.test);
     }
     this.#check();
   }
 
   async #runOne(id: string, test: Test): Promise<void> {
+    // Before the first await: #pump's loop counts this file as running at once.
     this.#runningIds.add(id);
     if (test.duration !== undefined && test.duration > 0) this.#expectedEnds.set(id, Date.now() + test.duration);
     const outcome = await this.#executor.run(test);
@@ -219,10 +217,8 @@ export class FileQueue {
     this.#runningIds.delete(id);
     const entry = outcome.ok ? toFileEntry(outcome.result) : failedEntry(outcome.error.message);
     this.#results[id] = entry;
-    this.#filesRun += 1;
     this.#ran.add(id);
     // Reporters are awaited; meanwhile the freed worker starts the next file.
-    this.#running -= 1;
     if (this.#deferFailures && entry.file_status === 'failed') {
       this.#deferred.set(id, { test, outcome });
       this.#pump();
