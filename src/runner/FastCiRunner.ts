@@ -12,7 +12,7 @@ import { OrchestratorClient } from '../client';
 import { redact, resolveConfig, type FastCiConfig } from '../config';
 import { ErrorCodes, FastCiError, isFastCiError, toError } from '../errors';
 import { getNodeRun, setNodeRun, type NodeRun } from '../nodeRun';
-import { RunnerEmitter } from './emitter';
+import { ALL_TEST_EVENTS, RunnerEmitter } from './emitter';
 import { InBandExecutor, PoolExecutor, type FileExecutor } from './executors';
 import { fallbackShare } from './fallbackShare';
 import { FileQueue } from './FileQueue';
@@ -115,17 +115,11 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
   /** Jest's own runner, events forwarded: exactly plain Jest. */
   async #runLocally(tests: Test[], watcher: TestWatcher, options: TestRunnerOptions): Promise<void> {
     const inner = new peers.jestRunner.default(this._globalConfig, this._context);
-    const forward = [
-      inner.on('test-file-start', args => this.#emitter.emit('test-file-start', args)),
-      inner.on('test-file-success', args => this.#emitter.emit('test-file-success', args)),
-      inner.on('test-file-failure', args => this.#emitter.emit('test-file-failure', args)),
-      inner.on('test-case-start', args => this.#emitter.emit('test-case-start', args)),
-      inner.on('test-case-result', args => this.#emitter.emit('test-case-result', args)),
-    ];
+    const stopForwarding = this.#emitter.forwardFrom(inner, ALL_TEST_EVENTS);
     try {
       await inner.runTests(tests, watcher, options);
     } finally {
-      for (const off of forward) off();
+      stopForwarding();
     }
   }
 

@@ -2,6 +2,20 @@ import type { TestEvents } from '@jest/test-result';
 
 type Listener<T> = (args: T) => unknown;
 
+/** Anything that emits Jest's runner events: Jest's own runner, here. */
+export interface TestEventSource {
+  on<Name extends keyof TestEvents>(name: Name, listener: (args: TestEvents[Name]) => void | Promise<void>): () => void;
+}
+
+/** Every runner event Jest listens to. */
+export const ALL_TEST_EVENTS: ReadonlyArray<keyof TestEvents> = [
+  'test-file-start',
+  'test-file-success',
+  'test-file-failure',
+  'test-case-start',
+  'test-case-result',
+];
+
 /**
  * The runner's event emitter. Listeners run in order and are awaited, as
  * Jest's own runner does (its listeners call the reporters).
@@ -15,6 +29,14 @@ export class RunnerEmitter {
     set.add(listener as Listener<never>);
     return () => {
       set.delete(listener as Listener<never>);
+    };
+  }
+
+  /** Re-emits `names` from `source` (awaited, as its own listeners are); returns one unsubscribe for all. */
+  forwardFrom(source: TestEventSource, names: ReadonlyArray<keyof TestEvents>): () => void {
+    const offs = names.map(name => source.on(name, args => this.emit(name, args)));
+    return () => {
+      for (const off of offs) off();
     };
   }
 

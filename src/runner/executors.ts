@@ -130,9 +130,8 @@ export class InBandExecutor implements FileExecutor {
   constructor(peers: JestPeers, globalConfig: Config.GlobalConfig, context: TestRunnerContext, emitter: RunnerEmitter, watcher: TestWatcher) {
     this.#inner = new peers.jestRunner.default(globalConfig, context);
     this.#watcher = watcher;
-    this.#inner.on('test-file-start', args => emitter.emit('test-file-start', args));
-    this.#inner.on('test-case-start', args => emitter.emit('test-case-start', args));
-    this.#inner.on('test-case-result', args => emitter.emit('test-case-result', args));
+    // Success and failure are not forwarded: the FileQueue announces them once it has the entry.
+    emitter.forwardFrom(this.#inner, ['test-file-start', 'test-case-start', 'test-case-result']);
     this.#inner.on('test-file-success', ([test, result]) => {
       this.#outcomes.set(test, { ok: true, result });
     });
