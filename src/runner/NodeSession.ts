@@ -38,8 +38,8 @@ export class NodeSession {
   readonly #ids: TestIds;
   readonly #rootDir: string;
   readonly #hooks: SessionHooks;
-  /** Every id this node was handed (a node that was handed nothing may not pass a failed run). */
-  readonly #handed = new Set<string>();
+  /** A node that was handed nothing may not pass a run that failed. */
+  #wasHanded = false;
   /** Ids whose results ride on the `deq` now waiting for its reply (re-sent after a rejoin). */
   #inFlight: ReadonlySet<string> = new Set();
   #enqueued = false;
@@ -95,7 +95,7 @@ export class NodeSession {
         await Promise.race([new Promise<void>(resolve => (onDeqRequest = resolve)), fatal]);
       }
       const summary = await this.#loop(fatal);
-      if (this.#handed.size === 0 && summary !== undefined && summary.failed > 0) throw runFinishedError(this.#client.topic, summary.failed);
+      if (!this.#wasHanded && summary !== undefined && summary.failed > 0) throw runFinishedError(this.#client.topic, summary.failed);
       return { nodeIndex: join.node_index, summary, enqueued: this.#enqueued && join.node_index === 0 ? this.#ids.size : undefined };
     } catch (error) {
       // Without the server's word, a held-back failure is final: never hide it,
@@ -134,8 +134,8 @@ export class NodeSession {
   }
 
   async #take(ids: readonly string[]): Promise<void> {
+    if (ids.length > 0) this.#wasHanded = true;
     for (const id of ids) {
-      this.#handed.add(id);
       const test = this.#ids.test(id);
       if (test) {
         this.#queue.add(id, test);
