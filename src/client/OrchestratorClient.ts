@@ -45,6 +45,8 @@ export interface ClientOptions {
   workers: number;
   /** Reconnect backoff, injectable for tests. Default: phoenix's own. */
   reconnectAfterMs?: (tries: number) => number;
+  /** How long a `deq` may wait for its reply. Default DEQ_TIMEOUT_MS (2 h). */
+  deqTimeoutMs?: number;
 }
 
 interface PendingDeq {
@@ -274,7 +276,8 @@ export class OrchestratorClient {
       pending.push = undefined;
       return;
     }
-    const push = this.#push(Events.deq, pending.results, DEQ_TIMEOUT_MS);
+    const timeoutMs = this.#options.deqTimeoutMs ?? DEQ_TIMEOUT_MS;
+    const push = this.#push(Events.deq, pending.results, timeoutMs);
     pending.push = push;
     push
       .receive('ok', (response: unknown) => {
@@ -299,7 +302,7 @@ export class OrchestratorClient {
         this.#forget(push);
         if (this.#pendingDeq !== pending) return;
         this.#pendingDeq = undefined;
-        pending.reject(new FastCiError(ErrorCodes.TIMEOUT, `The orchestrator at ${this.server} did not answer deq within ${DEQ_TIMEOUT_MS / 60000} minutes.`));
+        pending.reject(new FastCiError(ErrorCodes.TIMEOUT, `The orchestrator at ${this.server} did not answer deq within ${formatDuration(timeoutMs)}.`));
       });
   }
 
@@ -358,6 +361,11 @@ export class OrchestratorClient {
     this.#lostTimer = undefined;
     for (const push of this.#openPushes) cancelPush(push);
     this.#openPushes.clear();
+    // The channel's own timers (its join push, its rejoin schedule) outlive
+    // socket.disconnect() too: a join refused with an HTTP 403 would keep Jest alive.
+    const channel = this.#channel as unknown as { joinPush?: Push; rejoinTimer?: { reset(): void } } | undefined;
+    channel?.rejoinTimer?.reset();
+    if (channel?.joinPush) cancelPush(channel.joinPush);
     const socket = this.#socket;
     if (!socket) return Promise.resolve();
     return new Promise<void>(done => {
@@ -388,6 +396,10 @@ function refusedError(server: string, status: number): FastCiError {
           ? 'it has too many connections for this key; lower the number of nodes or raise the server\'s maxConnectionsPerKey.'
           : 'check FAST_CI_SERVER and the server\'s logs.';
   return new FastCiError(ErrorCodes.REFUSED, `The orchestrator at ${server} refused the connection (HTTP ${status}): ${why}`);
+}
+
+function formatDuration(ms: number): string {
+  return ms >= 60_000 ? `${ms / 60_000} minutes` : `${ms / 1000} s`;
 }
 
 function isTransportError(reason: unknown): boolean {

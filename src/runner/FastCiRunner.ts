@@ -106,7 +106,7 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
       // Files in hand finish (and reach Jest) before the fallback decides what is left.
       await queue.whenIdle();
       await executor.end();
-      return this.#fallback(config, (error as Error).message, tests, ids, id => queue.hasRun(id), watcher, options, run);
+      return this.#fallback(config, error as FastCiError, tests, ids, id => queue.hasRun(id), watcher, options, run);
     } finally {
       await executor.end();
     }
@@ -134,7 +134,7 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
    */
   async #fallback(
     config: FastCiConfig,
-    why: string,
+    cause: FastCiError,
     tests: Test[],
     ids: TestIds,
     ranHere: (id: string) => boolean,
@@ -142,8 +142,10 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
     options: TestRunnerOptions,
     run: NodeRun,
   ): Promise<void> {
+    const why = cause.message;
     if (config.fallback === 'off') {
-      throw new FastCiError(ErrorCodes.UNREACHABLE, `${why}\nFAST_CI_FALLBACK=off: not running any more tests without the orchestrator.`);
+      // Same code as the cause: unreachable at start, or the connection lost mid-run.
+      throw new FastCiError(cause.code, `${why}\nFAST_CI_FALLBACK=off: not running any more tests without the orchestrator.`);
     }
     let share = tests;
     let what: string;
