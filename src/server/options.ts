@@ -33,6 +33,8 @@ export interface ServerOptions {
    * dropped after the same time. @default 1 h
    */
   finishedRunTtlMs?: number;
+  /** On close(), how long to wait for clients to answer the close frame before cutting their sockets. @default 2 s */
+  shutdownGraceMs?: number;
   /** Directory for the run journal and duration history; none keeps everything in memory. */
   dataDir?: string;
   /** Keep every decoded inbound frame per run, for inspection in tests. @default false */
@@ -53,6 +55,7 @@ export interface ResolvedServerOptions {
   readonly maxNodesPerRun: number;
   readonly finishedRunTtlMs: number;
   readonly maxFinishedRuns: number;
+  readonly shutdownGraceMs: number;
   readonly dataDir: string | undefined;
   readonly recordFrames: boolean;
 }
@@ -70,6 +73,7 @@ export const DEFAULTS = {
   maxNodesPerRun: 1_000,
   finishedRunTtlMs: 60 * 60_000,
   maxFinishedRuns: 1_000,
+  shutdownGraceMs: 2_000,
 } as const;
 
 // setTimeout clamps anything above 2^31-1 ms to 1 ms, which would turn a
@@ -117,6 +121,7 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     maxNodesPerRun: positiveInt('maxNodesPerRun', options.maxNodesPerRun ?? DEFAULTS.maxNodesPerRun),
     finishedRunTtlMs: positiveInt('finishedRunTtlMs', options.finishedRunTtlMs ?? DEFAULTS.finishedRunTtlMs, MAX_TIMER_MS),
     maxFinishedRuns: DEFAULTS.maxFinishedRuns,
+    shutdownGraceMs: positiveInt('shutdownGraceMs', options.shutdownGraceMs ?? DEFAULTS.shutdownGraceMs, MAX_TIMER_MS),
     dataDir: options.dataDir,
     recordFrames: options.recordFrames === true,
   });

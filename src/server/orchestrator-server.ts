@@ -21,9 +21,6 @@ const RUNNING = 0;
 const CLOSING = 1;
 const CLOSED = 2;
 
-/** How long close() waits for clients to answer the close frame before cutting the sockets. */
-const CLOSE_WAIT_MS = 2_000;
-
 /** Answers a refused upgrade with a plain HTTP response, as ws's abortHandshake does. */
 function refuse(socket: Duplex, status: number, reason: string): void {
   if (socket.writable) {
@@ -110,8 +107,10 @@ export class Orchestrator implements OrchestratorServer {
   }
 
   async #shutdown(code: number): Promise<void> {
+    // The listener stays open while sockets close: a load balancer's health
+    // check gets a 503 (and a new node a 503 to its upgrade) rather than a
+    // refused connection it might retry elsewhere blindly.
     this.#state = CLOSING;
-    const httpClosed = new Promise<void>(resolve => this.#http.close(() => resolve()));
     const socketsClosed = [...this.#connections.keys()].map(
       connection =>
         new Promise<void>(resolve => {
@@ -121,11 +120,12 @@ export class Orchestrator implements OrchestratorServer {
     );
     const waited = setTimeout(() => {
       for (const connection of this.#connections.keys()) connection.terminate();
-    }, CLOSE_WAIT_MS);
+    }, this.#options.shutdownGraceMs);
     await Promise.all(socketsClosed);
     clearTimeout(waited);
     this.#registry.close();
     this.#wss.close();
+    const httpClosed = new Promise<void>(resolve => this.#http.close(() => resolve()));
     this.#http.closeAllConnections();
     await httpClosed;
     this.#state = CLOSED;
