@@ -15,6 +15,7 @@ export function parseJoinResponse(value: unknown): JoinResponse {
   const state = r.state === 'waiting' ? 'waiting' : 'running';
   const response: JoinResponse = { event: 'join', node_index: r.node_index, state };
   if (Array.isArray(r.leases) && r.leases.every(id => typeof id === 'string')) response.leases = r.leases as string[];
+  if (r.finished === true) response.finished = true;
   return response;
 }
 

@@ -66,6 +66,12 @@ export interface JoinResponse {
   state: RunState;
   /** Extension, on a rejoin by node_id: the files this node holds without a result. */
   leases?: string[];
+  /**
+   * Extension: the run had already finished when this node joined (its
+   * `deq` will get `[]` and the summary). `state` still says `running`, so a
+   * reference client asks and is told it is done.
+   */
+  finished?: boolean;
 }
 
 /** Whole-run figures, sent with the final (empty) `deq` reply. Extension. */

@@ -38,8 +38,6 @@ export class NodeSession {
   readonly #ids: TestIds;
   readonly #rootDir: string;
   readonly #hooks: SessionHooks;
-  /** A node that was handed nothing may not pass a run that failed. */
-  #wasHanded = false;
   /** Ids whose results ride on the `deq` now waiting for its reply (re-sent after a rejoin). */
   #inFlight: ReadonlySet<string> = new Set();
   #enqueued = false;
@@ -95,7 +93,8 @@ export class NodeSession {
         await Promise.race([new Promise<void>(resolve => (onDeqRequest = resolve)), fatal]);
       }
       const summary = await this.#loop(fatal);
-      if (!this.#wasHanded && summary !== undefined && summary.failed > 0) throw runFinishedError(this.#client.topic, summary.failed);
+      // Joining a run that had already failed runs nothing: never a green job without tests.
+      if (join.finished === true && summary !== undefined && summary.failed > 0) throw runFinishedError(this.#client.topic, summary.failed);
       return { nodeIndex: join.node_index, summary, enqueued: this.#enqueued && join.node_index === 0 ? this.#ids.size : undefined };
     } catch (error) {
       // Without the server's word, a held-back failure is final: never hide it,
@@ -134,7 +133,6 @@ export class NodeSession {
   }
 
   async #take(ids: readonly string[]): Promise<void> {
-    if (ids.length > 0) this.#wasHanded = true;
     for (const id of ids) {
       const test = this.#ids.test(id);
       if (test) {
@@ -173,9 +171,10 @@ export class NodeSession {
 }
 
 /**
- * A node that ran nothing in a run that failed must not pass: a retried CI
- * job (GitLab's Retry keeps CI_PIPELINE_ID) would otherwise turn green
- * without running a test.
+ * A node that joined a run which had already failed must not pass: a
+ * retried CI job (GitLab's Retry keeps CI_PIPELINE_ID) would otherwise turn
+ * green without running a test. (A node of the run itself that was simply
+ * handed nothing joined before the end, and passes: it ran nothing that failed.)
  */
 function runFinishedError(topic: string, failed: number): FastCiError {
   return new FastCiError(

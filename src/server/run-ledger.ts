@@ -234,6 +234,8 @@ export class RunLedger {
         ...(n.workers === undefined ? {} : { workers: n.workers }),
         connected: n.link !== undefined,
         left: n.left,
+        lost: n.lost,
+        waiting: false,
         filesReported: n.filesReported,
       })),
       enqueued: { ...this.#enqueued },

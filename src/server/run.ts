@@ -118,6 +118,7 @@ export class Run {
     // A rejoining node learns what it holds: the reply to a deq sent just
     // before the connection dropped may never have reached it.
     if (node.generation > 0) response.leases = this.#ledger.heldBy(node);
+    if (this.isFinished) response.finished = true;
     return { member: { index: node.index, generation: node.generation }, response };
   }
 
@@ -234,6 +235,7 @@ export class Run {
   snapshot(keyIndex: number): RunSnapshot {
     const { runKey, buildId } = this.identity;
     const books = this.#ledger.snapshot();
+    for (const { member } of this.#held) books.nodes[member.index]!.waiting = true;
     const snapshot: RunSnapshot = {
       runKey,
       buildId,

@@ -16,6 +16,10 @@ export interface NodeSnapshot {
   workers?: number;
   connected: boolean;
   left: boolean;
+  /** Gone past the reconnect grace without coming back; its files went back to the queue. */
+  lost: boolean;
+  /** A `deq` from this node is held by the server, waiting for work or for the end of the run. */
+  waiting: boolean;
   filesReported: number;
 }
 
