@@ -1,16 +1,44 @@
 import type { Config } from 'jest';
 
-// The project's own tests. Integration tests spawn real `jest` processes and
-// a real server, so they get a generous timeout; fixtures are projects of
-// their own and never collected here.
-const config: Config = {
+// The project's own tests, as two projects (test/README.md):
+// - unit: in-process tests, pure functions and real servers and clients on
+//   loopback; fast, run anywhere.
+// - integration: tests that start child processes (real `jest` nodes, the
+//   CLI, the demo). They load dist/, built once before any of them runs
+//   (globalSetup), and every child process group a test starts is killed
+//   after it (setupFilesAfterEach). Each file has its own servers on port 0,
+//   its own build ids and temporary directories, so files can run side by
+//   side.
+// Fixtures are projects of their own and never collected here.
+const common = {
   rootDir: __dirname,
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
-  testMatch: ['<rootDir>/test/**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/test/fixtures/', '/test/compat/'],
-  modulePathIgnorePatterns: ['<rootDir>/test/fixtures/', '<rootDir>/examples/', '<rootDir>/dist/'],
-  testTimeout: 60_000,
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] as [string, Record<string, unknown>] },
+  modulePathIgnorePatterns: ['<rootDir>/test/fixtures/', '<rootDir>/examples/', '<rootDir>/dist/', '<rootDir>/.tmp/'],
+} satisfies Config;
+
+const config: Config = {
+  projects: [
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '/test/fixtures/', '/test/compat/', '\\.integration\\.test\\.ts$'],
+      setupFilesAfterEnv: ['<rootDir>/test/setup/unit.ts'],
+    },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/**/*.integration.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '/test/fixtures/', '/test/compat/'],
+      globalSetup: '<rootDir>/test/setup/globalSetup.ts',
+      setupFilesAfterEnv: ['<rootDir>/test/setup/children.ts'],
+    },
+  ],
+  // Jest reads the test timeout from the root config only. Integration tests
+  // get 90 s (their children are killed by their own timer at 70 s, first);
+  // test/setup/unit.ts lowers it to 30 s for the unit project.
+  testTimeout: 90_000,
   reporters: ['default'],
 };
 

@@ -2,8 +2,9 @@
  * Runs real `jest` processes (the CLI, not the API) on a fixture project,
  * as CI shards would, and collects what each printed and how it exited.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { startChild, type ChildOutcome, type TrackedChild } from './processes';
 
 export const REPO = path.resolve(__dirname, '../..');
 export const JEST_BIN = path.join(REPO, 'node_modules/jest/bin/jest.js');
@@ -12,12 +13,9 @@ export function fixture(name: string): string {
   return path.join(REPO, 'test/fixtures', name);
 }
 
-export interface NodeOutcome {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  output: string;
+export interface NodeOutcome extends ChildOutcome {
   /** The node index the reporter printed, when orchestrated. */
-  nodeIndex: number | undefined;
+  readonly nodeIndex: number | undefined;
 }
 
 export interface JestNodeOptions {
@@ -25,7 +23,7 @@ export interface JestNodeOptions {
   env?: Record<string, string | undefined>;
   args?: string[];
   jestBin?: string;
-  /** Kill the process after this long (ms); a hang fails the test instead of the suite. */
+  /** Kill the process group after this long (ms); default: the harness's, below the test timeout. */
   timeoutMs?: number;
 }
 
@@ -33,7 +31,7 @@ export interface JestNodeOptions {
 export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
-    if (/^(FAST_CI_|GITHUB_|GITLAB_|CI_|CIRCLE|BUILDKITE|JENKINS|BUILD_|DEBUG$)/.test(name)) continue;
+    if (/^(FAST_CI_|GITHUB_|GITLAB_|CI_|CIRCLE|BUILDKITE|JENKINS|BUILD_|GATE_|DEBUG$)/.test(name)) continue;
     env[name] = value;
   }
   env.FORCE_COLOR = '0';
@@ -45,36 +43,34 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
 }
 
 export interface RunningNode {
-  readonly child: ChildProcess;
+  readonly child: TrackedChild['child'];
   readonly done: Promise<NodeOutcome>;
   /** Output so far. */
   output(): string;
+  /** Signals the node's process group (the jest process and its workers). */
+  signal(signal: NodeJS.Signals): void;
 }
 
 /** Starts a jest node and returns at once, for tests that kill or stop it mid-run. */
 export function startJestNode(options: JestNodeOptions): RunningNode {
-  const child = spawn(process.execPath, [options.jestBin ?? JEST_BIN, ...(options.args ?? [])], {
+  const tracked = startChild(process.execPath, [options.jestBin ?? JEST_BIN, ...(options.args ?? [])], {
     cwd: options.cwd,
     env: cleanEnv(options.env),
-    stdio: ['ignore', 'pipe', 'pipe'],
+    timeoutMs: options.timeoutMs,
   });
-  let output = '';
-  child.stdout!.on('data', chunk => (output += chunk));
-  child.stderr!.on('data', chunk => (output += chunk));
-  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
-  const done = new Promise<NodeOutcome>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const match = /jest-fast-ci ▸ node (\d+)/.exec(output);
-      resolve({ code, signal, output, nodeIndex: match ? Number(match[1]) : undefined });
-    });
+  const done = tracked.done.then(outcome => {
+    const match = /jest-fast-ci ▸ node (\d+)/.exec(outcome.output);
+    return { ...outcome, nodeIndex: match ? Number(match[1]) : undefined };
   });
-  return { child, done, output: () => output };
+  return { child: tracked.child, done, output: tracked.output, signal: tracked.signal };
 }
 
 export function runJestNode(options: JestNodeOptions): Promise<NodeOutcome> {
   return startJestNode(options).done;
+}
+
+export function runJestNodes(count: number, options: JestNodeOptions): Promise<NodeOutcome[]> {
+  return Promise.all(Array.from({ length: count }, () => runJestNode(options)));
 }
 
 /** Polls `check` every 25 ms until it returns a value other than undefined. */
@@ -88,6 +84,16 @@ export async function until<T>(check: () => T | undefined, what: string, timeout
   }
 }
 
-export function runJestNodes(count: number, options: JestNodeOptions): Promise<NodeOutcome[]> {
-  return Promise.all(Array.from({ length: count }, () => runJestNode(options)));
+/** The test files a fixture's Jest finds, as the ids the server uses ("test/x.test.js"). */
+export function fixtureFiles(name: string, dir = 'test'): string[] {
+  return fs
+    .readdirSync(path.join(fixture(name), dir))
+    .filter(file => file.endsWith('.test.js'))
+    .map(file => `${dir}/${file}`)
+    .sort();
+}
+
+/** The files a node printed as PASS or FAIL, in order. */
+export function filesRun(output: string): string[] {
+  return [...output.matchAll(/(?:PASS|FAIL) (test\/\S+)/g)].map(m => m[1]!);
 }

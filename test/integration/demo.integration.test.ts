@@ -4,12 +4,12 @@
  * server's record of the run, which the demo writes with --json. Needs
  * dist/ (npm test builds it first).
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { cleanEnv, REPO } from '../helpers/jestNodes';
+import { startChild, type ChildOutcome } from '../helpers/processes';
 
 const DEMO = path.join(REPO, 'examples/demo/demo.js');
 const BASIC_TESTS = path.join(REPO, 'examples/basic/test');
@@ -53,20 +53,9 @@ function expectedRow(results: Recorded[], node: number): Row {
   };
 }
 
-function runDemo(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [DEMO, ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', chunk => (output += chunk));
-    child.stderr.on('data', chunk => (output += chunk));
-    // A hang must fail this test with the output so far, not the whole suite.
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', code => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
-  });
+function runDemo(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<ChildOutcome> {
+  // Its own process group: the demo's jest nodes die with it if the test ends first.
+  return startChild(process.execPath, [DEMO, ...args], { cwd: REPO, env, timeoutMs }).done;
 }
 
 describe('npm run demo', () => {
@@ -75,14 +64,11 @@ describe('npm run demo', () => {
 
   it('spreads examples/basic over 2 nodes and prints a table that matches the server record', async () => {
     const key = `demo-test-key-${randomBytes(16).toString('hex')}`;
-    const { code, output } = await runDemo(
-      ['--nodes', '2', '--no-baseline', '--json', json],
-      cleanEnv({ DEMO_SECRET_KEY: key }),
-      170_000,
-    );
+    const outcome = await runDemo(['--nodes', '2', '--no-baseline', '--json', json], cleanEnv({ DEMO_SECRET_KEY: key }), 110_000);
+    const { output } = outcome;
 
     expect(output).not.toContain(key);
-    if (code !== 0) throw new Error(`demo exited with ${code}:\n${output.slice(-4000)}`);
+    expect(outcome).toExitWith(0);
 
     const report = JSON.parse(fs.readFileSync(json, 'utf8'));
     const run = report.run;
@@ -116,5 +102,5 @@ describe('npm run demo', () => {
     expect(output).toMatch(/^node 0 +│ /m);
     expect(output).toMatch(/^node 1 +│ /m);
     expect(output).not.toMatch(/^launch \d/m);
-  }, 180_000);
+  }, 120_000);
 });

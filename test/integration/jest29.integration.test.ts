@@ -33,7 +33,7 @@ describe('on Jest 29.7', () => {
     for (const node of nodes) {
       expect(node.output).toMatch(/jest-fast-ci ▸ node \d · build/);
       const ranFailure = Object.values(run.results).some(r => r.nodeIndex === node.nodeIndex && r.entry.file_status === 'failed');
-      expect(node.code).toBe(ranFailure ? 1 : 0);
+      expect(node).toExitWith(ranFailure ? 1 : 0);
     }
   });
 
@@ -45,11 +45,11 @@ describe('on Jest 29.7', () => {
       args: ['--runInBand'],
       jestBin: JEST29,
     });
-    expect(inBand.code).toBe(0);
+    expect(inBand).toExitWith(0);
     expect(Object.keys(server.run(buildId)!.results)).toHaveLength(12);
 
     const local = await runJestNode({ cwd: fixture('basic'), jestBin: JEST29 });
-    expect(local.code).toBe(0);
+    expect(local).toExitWith(0);
     expect(local.output).toContain('FAST_CI_SECRET_KEY is not set');
     expect(local.output).toMatch(/Test Suites: 12 passed, 12 total/);
   });
