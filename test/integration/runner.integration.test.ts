@@ -3,16 +3,14 @@
  * projects against the real embedded server on loopback.
  */
 import { randomUUID } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as path from 'node:path';
 import { pendingEntry } from '../../src/protocol/entries';
 import { startServer, type OrchestratorServer } from '../../src/server';
 import { joinBareNode } from '../helpers/bareNode';
-import { fixture, runJestNode, runJestNodes } from '../helpers/jestNodes';
+import { filesRun, fixture, fixtureFiles, runJestNode, runJestNodes } from '../helpers/jestNodes';
 
 const KEY = 'integration-secret-7f3a';
-const basicFiles = fs.readdirSync(path.join(fixture('basic'), 'test')).map(f => `test/${f}`).sort();
+const basicFiles = fixtureFiles('basic');
 
 let server: OrchestratorServer;
 
@@ -32,7 +30,7 @@ describe('one node', () => {
   it('runs every file through the orchestrator and records each result on the server', async () => {
     const buildId = randomUUID();
     const node = await runJestNode({ cwd: fixture('basic'), env: nodeEnv(buildId) });
-    expect(node.code).toBe(0);
+    expect(node).toExitWith(0);
     expect(node.nodeIndex).toBe(0);
     const run = server.run(buildId)!;
     expect(run.state).toBe('finished');
@@ -45,8 +43,10 @@ describe('one node', () => {
   it('also works in band (--runInBand), without a worker pool', async () => {
     const buildId = randomUUID();
     const node = await runJestNode({ cwd: fixture('basic'), env: nodeEnv(buildId), args: ['--runInBand'] });
-    expect(node.code).toBe(0);
+    expect(node).toExitWith(0);
     expect(Object.keys(server.run(buildId)!.results)).toHaveLength(12);
+    // One file at a time, and the server is told so.
+    expect(server.run(buildId)!.nodes[0]!.workers).toBe(1);
   });
 });
 
@@ -57,7 +57,7 @@ describe('three nodes at once', () => {
     const run = server.run(buildId)!;
     expect(run.state).toBe('finished');
     expect(Object.keys(run.results).sort()).toEqual(basicFiles);
-    expect(nodes.map(n => n.code)).toEqual([0, 0, 0]);
+    for (const node of nodes) expect(node).toExitWith(0);
     expect(nodes.map(n => n.nodeIndex).sort()).toEqual([0, 1, 2]);
     // What each node says it ran is what the server recorded from it, and
     // together the nodes ran each file once.
@@ -78,7 +78,7 @@ describe('three nodes at once', () => {
     expect(String(run.results['test/syntax.test.js']!.entry.failure_message)).toContain("Cannot find module './does-not-exist'");
     for (const node of nodes) {
       const ranFailure = Object.values(run.results).some(r => r.nodeIndex === node.nodeIndex && r.entry.file_status === 'failed');
-      expect({ node: node.nodeIndex, code: node.code }).toEqual({ node: node.nodeIndex, code: ranFailure ? 1 : 0 });
+      expect(node).toExitWith(ranFailure ? 1 : 0);
     }
   });
 });
@@ -86,7 +86,7 @@ describe('three nodes at once', () => {
 describe('without the orchestrator', () => {
   it('runs everything locally like plain Jest when no key is set, with a one-line notice', async () => {
     const node = await runJestNode({ cwd: fixture('basic'), env: { FAST_CI_SERVER: server.url } });
-    expect(node.code).toBe(0);
+    expect(node).toExitWith(0);
     expect(node.output).toContain('jest-fast-ci: FAST_CI_SECRET_KEY is not set; running all 12 test files here, like plain Jest.');
     expect(node.output).toMatch(/Test Suites: 12 passed, 12 total/);
   });
@@ -94,7 +94,7 @@ describe('without the orchestrator', () => {
   it('fails with a clear error on a wrong key, and never prints the key', async () => {
     const wrong = 'wrong-key-c0ffee';
     const node = await runJestNode({ cwd: fixture('basic'), env: { ...nodeEnv(randomUUID()), FAST_CI_SECRET_KEY: wrong, DEBUG: 'jest-fast-ci:*' } });
-    expect(node.code).toBe(1);
+    expect(node).toExitWith(1);
     expect(node.output).toContain(`The orchestrator at ${server.url} refused the connection (HTTP 403): the secret key is wrong`);
     expect(node.output).toContain('jest-fast-ci ▸ this node did not complete its part of the run: The orchestrator at');
     expect(node.output).not.toContain(wrong);
@@ -102,10 +102,25 @@ describe('without the orchestrator', () => {
 
   it('fails at once, without falling back, when the server answers the upgrade with another HTTP error', async () => {
     const node = await runJestNode({ cwd: fixture('basic'), env: { ...nodeEnv(randomUUID()), FAST_CI_SERVER: `${server.url}/wrong/path` } });
-    expect(node.code).toBe(1);
+    expect(node).toExitWith(1);
     expect(node.output).toContain('refused the connection (HTTP 404): there is no orchestrator socket at that address');
     expect(node.output).not.toContain('fallback');
     expect(node.output).not.toContain('PASS');
+  });
+
+  it('HTTP 429 refused without fallback: a node over the connection limit fails at once and runs nothing', async () => {
+    const limited = await startServer({ host: '127.0.0.1', port: 0, secretKeys: [KEY], maxConnectionsPerKey: 1 });
+    try {
+      const holder = await joinBareNode(limited.url, KEY, randomUUID());
+      const node = await runJestNode({ cwd: fixture('basic'), env: { ...nodeEnv(randomUUID()), FAST_CI_SERVER: limited.url, FAST_CI_NODE_TOTAL: '2', FAST_CI_NODE_INDEX: '0' } });
+      await holder.disconnect();
+      expect(node).toExitWith(1);
+      expect(node.output).toContain(`The orchestrator at ${limited.url} refused the connection (HTTP 429): it has too many connections for this key`);
+      expect(node.output).not.toContain('fallback mode');
+      expect(filesRun(node.output)).toEqual([]);
+    } finally {
+      await limited.close();
+    }
   });
 
   it('names an unreachable server within the connect timeout, and fails when fallback is off', async () => {
@@ -115,7 +130,7 @@ describe('without the orchestrator', () => {
       env: { ...nodeEnv(randomUUID()), FAST_CI_SERVER: `ws://127.0.0.1:${port}`, FAST_CI_CONNECT_TIMEOUT: '2', FAST_CI_FALLBACK: 'off' },
       timeoutMs: 30_000,
     });
-    expect(node.code).toBe(1);
+    expect(node).toExitWith(1);
     expect(node.output).toContain(`Could not reach the orchestrator at ws://127.0.0.1:${port} within 2s`);
     expect(node.output).toContain('FAST_CI_FALLBACK=off');
     expect(node.output).not.toContain('PASS');
@@ -125,8 +140,8 @@ describe('without the orchestrator', () => {
     const port = await closedPort();
     const env = { ...nodeEnv(randomUUID()), FAST_CI_SERVER: `ws://127.0.0.1:${port}`, FAST_CI_CONNECT_TIMEOUT: '1', FAST_CI_NODE_TOTAL: '2' };
     const shards = await Promise.all([0, 1].map(i => runJestNode({ cwd: fixture('basic'), env: { ...env, FAST_CI_NODE_INDEX: String(i) } })));
-    const ran = shards.map(s => [...s.output.matchAll(/PASS (test\/\S+)/g)].map(m => m[1]));
-    expect(shards.map(s => s.code)).toEqual([0, 0]);
+    const ran = shards.map(s => filesRun(s.output));
+    for (const shard of shards) expect(shard).toExitWith(0);
     expect(shards[0]!.output).toContain('jest-fast-ci: WARNING: fallback mode.');
     expect(shards[0]!.output).toMatch(/running shard 1 of 2: \d+ of 12 files, split by file size/);
     // Every file ran on exactly one shard.
@@ -138,7 +153,7 @@ describe('the wire', () => {
   it('speaks the reference protocol: URL params, topic, join, enq, deq with results, leave', async () => {
     const buildId = randomUUID();
     const node = await runJestNode({ cwd: fixture('basic'), env: nodeEnv(buildId, { FAST_CI_BRANCH: 'feature/x', FAST_CI_COMMIT: 'c0mm1t' }) });
-    expect(node.code).toBe(0);
+    expect(node).toExitWith(0);
     const frames = server.run(buildId)!.frames!;
     const topic = `test_orchestrator:jest-${buildId}`;
 
@@ -174,11 +189,24 @@ describe('the wire', () => {
   });
 });
 
+describe('the command line', () => {
+  it('--maxWorkers sent as the join\'s workers: the server sizes the node\'s batches by it', async () => {
+    const buildId = randomUUID();
+    // A memory limit keeps Jest from running 12 fast files in band (it then ignores --maxWorkers).
+    const node = await runJestNode({ cwd: fixture('basic'), env: nodeEnv(buildId), args: ['--maxWorkers=3', '--workerIdleMemoryLimit=1GB'] });
+    expect(node).toExitWith(0);
+    const run = server.run(buildId)!;
+    const join = run.frames!.find(f => f.message.event === 'phx_join')!;
+    expect(join.message.payload).toEqual({ node_id: expect.any(String), workers: 3 });
+    expect(run.nodes[0]!.workers).toBe(3);
+  });
+});
+
 describe('Jest features through the orchestrator', () => {
   it('keeps coverage, --verbose, console output and snapshots as in plain Jest', async () => {
     const buildId = randomUUID();
     const node = await runJestNode({ cwd: fixture('features'), env: nodeEnv(buildId), args: ['--coverage', '--verbose', '--ci', '--maxWorkers=2'] });
-    expect(node.code).toBe(0);
+    expect(node).toExitWith(0);
     expect(Object.keys(server.run(buildId)!.results).sort()).toEqual(['test/math.test.js', 'test/text.test.js']);
     // --verbose: per-test lines come from the test-case events the runner forwards.
     expect(node.output).toMatch(/✓ adds and logs/);
@@ -200,7 +228,7 @@ describe('runner options in jest.config (Jest 30.4+)', () => {
       cwd: fixture('options'),
       env: { FAST_CI_SECRET_KEY: KEY, OPTIONS_FIXTURE_SERVER: server.url, OPTIONS_FIXTURE_BUILD: buildId },
     });
-    expect(node.code).toBe(0);
+    expect(node).toExitWith(0);
     expect(Object.keys(server.run(buildId)!.results)).toHaveLength(3);
   });
 
@@ -209,7 +237,7 @@ describe('runner options in jest.config (Jest 30.4+)', () => {
       cwd: fixture('options'),
       env: { FAST_CI_SECRET_KEY: KEY, OPTIONS_FIXTURE_SERVER: server.url, OPTIONS_FIXTURE_BUILD: randomUUID(), OPTIONS_FIXTURE_TYPO: '1' },
     });
-    expect(node.code).toBe(1);
+    expect(node).toExitWith(1);
     expect(node.output).toContain('Unknown jest-fast-ci runner option "sever". Known options: server, buildId');
     expect(node.output).not.toContain('PASS');
   });
@@ -226,7 +254,7 @@ describe('a file this node does not have', () => {
     const node = await runJestNode({ cwd: fixture('basic'), env: nodeEnv(buildId) });
     await nodeZero.disconnect();
 
-    expect(node.code).toBe(1);
+    expect(node).toExitWith(1);
     expect(node.output).toContain('the orchestrator handed this node the test file "test/ghost.test.js", which this node\'s Jest did not find');
     expect(node.output).toContain('Every node of a run must check out the same commit');
     const ghost = server.run(buildId)!.results['test/ghost.test.js']!;
