@@ -1,28 +1,7 @@
-import type { Test, TestResult } from '@jest/test-result';
+import type { Test } from '@jest/test-result';
 import { RunnerEmitter } from '../../src/runner/emitter';
-import type { FileExecutor, Outcome } from '../../src/runner/executors';
-import { FileQueue, PREFETCH_LEAD_MS } from '../../src/runner/FileQueue';
-
-/** An executor whose files finish when the test says so. */
-class ManualExecutor implements FileExecutor {
-  readonly started: string[] = [];
-  readonly #finish = new Map<string, (outcome: Outcome) => void>();
-  constructor(readonly concurrency: number) {}
-
-  warmUp(): void {}
-
-  run(test: Test): Promise<Outcome> {
-    this.started.push(test.path);
-    return new Promise(resolve => this.#finish.set(test.path, resolve));
-  }
-
-  pass(path: string): void {
-    const result = { testFilePath: path, testResults: [], perfStats: { start: 0, end: 10, runtime: 10 } } as unknown as TestResult;
-    this.#finish.get(path)!({ ok: true, result });
-  }
-
-  async end(): Promise<void> {}
-}
+import { FileQueue } from '../../src/runner/FileQueue';
+import { ManualExecutor } from '../helpers/executors';
 
 function test(path: string, duration?: number): Test {
   return { path, duration, context: {} as Test['context'] };
@@ -65,7 +44,8 @@ describe('FileQueue', () => {
     const queue = new FileQueue(executor, new RunnerEmitter());
     queue.add('slow', test('slow', 5_000));
     const ready = queue.whenReadyForMore();
-    jest.advanceTimersByTime(5_000 - PREFETCH_LEAD_MS - 10);
+    // The next deq goes out 250 ms before a running file's expected end.
+    jest.advanceTimersByTime(5_000 - 250 - 10);
     expect(await settled(ready)).toBe(false);
     jest.advanceTimersByTime(20);
     expect(await settled(ready)).toBe(true);

@@ -19,7 +19,8 @@ it('holds a deq while another node has files, and answers it with the summary wh
   const { server, b, bFile, held } = await holdingA();
   let settled = false;
   void held.then(() => (settled = true));
-  await new Promise(resolve => setTimeout(resolve, 50));
+  // The server says it holds a's deq: no reply has been sent, so none can be on its way.
+  await until(() => server.run('build-1')!.nodes[0]!.waiting, "a's deq held");
   expect(settled).toBe(false);
 
   const last = await b.deq(resultsFor([bFile]));
@@ -121,8 +122,7 @@ describe('enq_request', () => {
     const server = await startTestServer({ reconnectGraceMs: 30 });
     const zero = (await Node.join(server)).node;
     await zero.close();
-    await until(() => server.run('build-1')?.warnings !== undefined && server.run('build-1')!.nodes[0].connected === false);
-    await new Promise(resolve => setTimeout(resolve, 60));
+    await until(() => server.run('build-1')!.nodes[0]!.lost, 'node 0 lost past its grace');
     const one = await Node.join(server);
     expect(one.reply.response).toMatchObject({ node_index: 1, state: 'waiting' });
     await one.node.nextPush('enq_request');
