@@ -5,7 +5,6 @@
  */
 import WebSocket from 'ws';
 import type { OrchestratorServer } from '../../src/server';
-import { WEBSOCKET_PATH } from '../../src/protocol/constants';
 import { pendingEntry } from '../../src/protocol/entries';
 import { passed } from './helpers';
 
@@ -592,7 +591,7 @@ export class FuzzSocket {
 
   constructor(server: OrchestratorServer, query: string, vsn: Vsn) {
     this.vsn = vsn;
-    this.ws = new WebSocket(`${server.url}${WEBSOCKET_PATH}?${query}`);
+    this.ws = new WebSocket(`${server.url}/test_orchestrators/socket/websocket?${query}`);
     this.ws.on('error', () => undefined);
     this.opened = new Promise(resolve => {
       this.ws.once('open', () => resolve(true));

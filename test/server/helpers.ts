@@ -6,7 +6,6 @@
 import { Socket, type Channel, type Push } from 'phoenix';
 import WebSocket from 'ws';
 import { startServer, type OrchestratorServer, type ServerOptions } from '../../src/server';
-import { SOCKET_PATH, WEBSOCKET_PATH } from '../../src/protocol/constants';
 import { pendingEntry } from '../../src/protocol/entries';
 import type { EntryMap, FileEntry } from '../../src/protocol/types';
 
@@ -65,7 +64,7 @@ export class Node {
   constructor(server: OrchestratorServer, options: NodeOptions = {}) {
     const buildId = options.buildId ?? 'build-1';
     const runKey = options.runKey ?? 'jest';
-    this.socket = new Socket(`${server.url}${SOCKET_PATH}`, {
+    this.socket = new Socket(`${server.url}/test_orchestrators/socket`, {
       transport: wsTransport,
       params: { build_id: buildId, run_key: runKey, secret_key: options.key ?? KEY, ...options.params },
       ...(options.vsn === '1.0.0' ? { vsn: '1.0.0', ...v1Codec } : {}),
@@ -165,7 +164,7 @@ export class RawSocket {
   #read = 0;
 
   constructor(server: OrchestratorServer, query: string) {
-    this.ws = new WebSocket(`${server.url}${WEBSOCKET_PATH}?${query}`);
+    this.ws = new WebSocket(`${server.url}/test_orchestrators/socket/websocket?${query}`);
     this.ws.on('error', () => undefined);
     this.opened = new Promise((resolve, reject) => {
       this.ws.once('open', () => resolve());
@@ -201,7 +200,7 @@ export class RawSocket {
 }
 
 /** The HTTP status and body of a refused upgrade. */
-export function upgradeStatus(server: OrchestratorServer, query: string, path = WEBSOCKET_PATH): Promise<{ status: number; body: string }> {
+export function upgradeStatus(server: OrchestratorServer, query: string, path = '/test_orchestrators/socket/websocket'): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`${server.url}${path}?${query}`);
     ws.on('error', () => undefined);

@@ -1,11 +1,21 @@
-import { DEFAULTS, resolveServerOptions } from '../../src/server/options';
+import { resolveServerOptions } from '../../src/server/options';
 import { KeyRing } from '../../src/server/key-ring';
 import { redactUrl } from '../../src/server/upgrade';
 import { startServer } from '../../src/server';
 
 describe('resolveServerOptions', () => {
   it('fills in the defaults', () => {
-    expect(resolveServerOptions({ secretKeys: ['k'] })).toMatchObject({ host: '127.0.0.1', port: 4000, leaseTimeoutMs: DEFAULTS.leaseTimeoutMs, recordFrames: false });
+    expect(resolveServerOptions({ secretKeys: ['k'] })).toMatchObject({
+      host: '127.0.0.1',
+      port: 4000,
+      leaseTimeoutMs: 30 * 60_000,
+      reconnectGraceMs: 30_000,
+      idleTimeoutMs: 60_000,
+      maxFrameBytes: 16 * 1024 * 1024,
+      maxFilesPerRun: 100_000,
+      finishedRunTtlMs: 60 * 60_000,
+      recordFrames: false,
+    });
   });
 
   it.each([
