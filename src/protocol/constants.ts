@@ -34,6 +34,8 @@ export const Events = {
   deq: 'deq',
   /** Client → server: this node is finished. */
   leave: 'leave',
+  /** Client → server (extension): does the run's file set equal the one this node found? */
+  files: 'files',
   /** Server → client push: send a `deq` now (the queue was filled). */
   deqRequest: 'deq_request',
   /** Server → client push (extension): node 0 is gone before enqueueing; enqueue the run. */
@@ -44,6 +46,7 @@ export const Events = {
 export const ReplyEvents = {
   join: 'join',
   deq: 'deq',
+  files: 'files',
 } as const;
 
 /** Run states reported in the join reply. */
@@ -57,3 +60,30 @@ export const RunStates = {
 /** Serializer versions: V1 JSON objects (the reference clients), V2 JSON arrays. */
 export const VSN_V1 = '1.0.0';
 export const VSN_V2 = '2.0.0';
+
+/**
+ * Bounds on what one frame may name. A client holding a key must not make
+ * the server keep, echo or log megabytes: refs are echoed in every reply,
+ * build ids and run keys name runs, journals and log lines.
+ */
+export const Limits = {
+  /** Longest string `ref` or `join_ref` (phoenix.js counts up; the reference clients send integers). */
+  maxRefLength: 64,
+  /** Longest topic: the prefix, a run key and a build id. */
+  maxTopicLength: 512,
+  /** Longest build id. */
+  maxBuildIdLength: 200,
+  /** Longest run key (`jest`, `rspec`, `ex_unit`...). */
+  maxRunKeyLength: 64,
+} as const;
+
+/** WebSocket close codes the server sends (RFC 6455 §7.4.1). */
+export const CloseCodes = {
+  goingAway: 1001,
+  unsupportedData: 1003,
+  invalidPayload: 1007,
+  policyViolation: 1008,
+  tooBig: 1009,
+  internalError: 1011,
+  serviceRestart: 1012,
+} as const;

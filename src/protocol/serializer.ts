@@ -4,7 +4,7 @@
  * `[join_ref, ref, topic, event, payload]`. Pure: no I/O, no timers.
  */
 import { FastCiError, ErrorCodes } from '../errors';
-import { VSN_V1, VSN_V2 } from './constants';
+import { Limits, VSN_V1, VSN_V2 } from './constants';
 import type { Message, Ref } from './types';
 
 export type Vsn = typeof VSN_V1 | typeof VSN_V2;
@@ -28,14 +28,21 @@ function parseJson(raw: string): unknown {
   }
 }
 
-function isRef(value: unknown): value is Ref {
-  return value === null || typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));
+/**
+ * A ref a reply can carry back: a string of at most Limits.maxRefLength
+ * characters or a finite number; null only where `allowNull` (a push, or a
+ * frame with no join_ref).
+ */
+export function isRef(value: unknown, allowNull = true): value is Ref {
+  if (value === null) return allowNull;
+  return (typeof value === 'string' && value.length <= Limits.maxRefLength) || (typeof value === 'number' && Number.isFinite(value));
 }
 
 function checkFields(join_ref: unknown, ref: unknown, topic: unknown, event: unknown, payload: unknown): Message {
-  if (!isRef(join_ref)) throw protocolError('join_ref must be a string, an integer or null');
-  if (!isRef(ref)) throw protocolError('ref must be a string, an integer or null');
+  if (!isRef(join_ref)) throw protocolError(`join_ref must be a string of at most ${Limits.maxRefLength} characters, an integer or null`);
+  if (!isRef(ref)) throw protocolError(`ref must be a string of at most ${Limits.maxRefLength} characters, an integer or null`);
   if (typeof topic !== 'string' || topic === '') throw protocolError('topic must be a non-empty string');
+  if (topic.length > Limits.maxTopicLength) throw protocolError(`topic must be at most ${Limits.maxTopicLength} characters`);
   if (typeof event !== 'string' || event === '') throw protocolError('event must be a non-empty string');
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
     throw protocolError('payload must be a JSON object');

@@ -5,27 +5,20 @@
  */
 import debug from 'debug';
 import type { RawData, WebSocket } from 'ws';
-import { Events, PHOENIX_TOPIC, PhxEvents, TOPIC_PREFIX } from '../protocol/constants';
-import { buildIdFromTopic } from '../protocol/topic';
+import { CloseCodes, Events, PHOENIX_TOPIC, PhxEvents, TOPIC_PREFIX } from '../protocol/constants';
+import { buildIdFromTopic, buildIdProblem, runKeyProblem } from '../protocol/topic';
 import type { Message, Ref } from '../protocol/types';
 import { closeReason, recoverAddress } from './frames';
 import type { Member, NodeLink } from './node-table';
 import { parseJoinPayload } from './payloads';
 import type { Reply, Run, RunIdentity } from './run';
 import type { RunRegistry } from './run-registry';
+import type { Outbox } from './outbox';
 import type { SocketParams } from './upgrade';
 
 const log = debug('jest-fast-ci:server:connection');
 const frames = debug('jest-fast-ci:server:frames');
 
-/** WebSocket close codes this module uses (RFC 6455 §7.4.1). */
-export const CloseCodes = {
-  goingAway: 1001,
-  unsupportedData: 1003,
-  invalidPayload: 1007,
-  tooBig: 1009,
-  serviceRestart: 1012,
-} as const;
 
 const OK: Reply = { status: 'ok', response: {} };
 const UNMATCHED: Reply = { status: 'error', response: { reason: 'unmatched topic' } };
@@ -43,6 +36,8 @@ export interface ConnectionContext {
   readonly registry: RunRegistry;
   readonly params: SocketParams;
   readonly idleTimeoutMs: number;
+  /** Where every outgoing frame goes: after the journal records it depends on are on disk. */
+  readonly outbox: Outbox;
   /** Called once, when the socket has closed. */
   readonly onClosed: () => void;
 }
@@ -127,15 +122,17 @@ export class Connection {
         // A left node gets no reconnect grace, so files leased to it now would be stuck until the lease timeout.
         if (channel.left) return this.#reply(message, LEFT);
         return run.deq(member, message.payload, reply => this.#reply(message, reply));
+      case Events.files:
+        return this.#reply(message, run.checkFiles(member, message.payload));
       case Events.leave: {
-        const reply = run.leave(member);
+        const reply = run.leave(member, message.payload);
         if (reply.status === 'ok') channel.left = true;
         return this.#reply(message, reply);
       }
       default:
         return this.#reply(message, {
           status: 'error',
-          response: { reason: `unknown event ${JSON.stringify(event.slice(0, 64))}; expected enq, deq or leave` },
+          response: { reason: `unknown event ${JSON.stringify(event.slice(0, 64))}; expected enq, deq, leave or files` },
         });
     }
   }
@@ -144,6 +141,8 @@ export class Connection {
     const { topic } = message;
     const identity = this.#identityOf(topic);
     if (identity === undefined) return this.#reply(message, UNMATCHED);
+    const badName = runKeyProblem(identity.runKey) ?? buildIdProblem(identity.buildId);
+    if (badName !== undefined) return this.#reply(message, { status: 'error', response: { reason: `cannot join: ${badName}` } });
     const payload = parseJoinPayload(message.payload);
     if (!payload.ok) return this.#reply(message, { status: 'error', response: { reason: payload.reason } });
 
@@ -212,7 +211,7 @@ export class Connection {
     if (this.#ws.readyState !== this.#ws.OPEN) return;
     const raw = this.#ctx.params.serializer.encode(message);
     frames('#%d -> %s %s ref=%j (%d bytes)', this.id, message.topic, message.event, message.ref, raw.length);
-    this.#ws.send(raw);
+    this.#ctx.outbox.send(this.#ws, raw);
   }
 
   #resetIdle(): void {

@@ -2,16 +2,12 @@
  * Helpers for frames the serializer rejected (pure): find where an error
  * reply could go, and keep close reasons inside the WebSocket limit.
  */
-import { VSN_V2 } from '../protocol/constants';
-import type { Vsn } from '../protocol/serializer';
-import type { Message, Ref } from '../protocol/types';
+import { Limits, VSN_V2 } from '../protocol/constants';
+import { isRef, type Vsn } from '../protocol/serializer';
+import type { Message } from '../protocol/types';
 
 /** A close frame's reason may be at most 123 bytes (RFC 6455 §5.5). */
 const MAX_CLOSE_REASON_BYTES = 123;
-
-function isRef(value: unknown): value is Ref {
-  return typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));
-}
 
 /**
  * The topic, ref and join_ref of a frame that parsed as JSON but has the
@@ -30,7 +26,8 @@ export function recoverAddress(raw: string, vsn: Vsn): Pick<Message, 'join_ref' 
   else if (vsn !== VSN_V2 && value !== null && typeof value === 'object' && !Array.isArray(value)) {
     ({ join_ref: joinRef, ref, topic } = value as Record<string, unknown>);
   } else return undefined;
-  if (!isRef(ref) || typeof topic !== 'string' || topic === '' || topic.length > 1024) return undefined;
+  // Only a real ref can be answered; one past the limit is not echoed back.
+  if (!isRef(ref, false) || typeof topic !== 'string' || topic === '' || topic.length > Limits.maxTopicLength) return undefined;
   return { join_ref: isRef(joinRef) ? joinRef : null, ref, topic };
 }
 

@@ -1,31 +1,33 @@
 /**
- * The accepted secret keys. Only sha256 digests are kept; a candidate is
+ * The accepted secret keys. Only keyed digests (HMAC-SHA256 with a secret
+ * of the server's, kept in the data directory) are kept; a candidate is
  * compared against every key with timingSafeEqual, so neither a match nor
- * its position shows in the timing.
+ * its position shows in the timing. The digest names the key's runs in
+ * journals: without the secret, a copied journal cannot be used to test
+ * guesses of a key.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export interface KeyMatch {
-  /** Hex sha256 of the key: the namespace of its runs. Never logged. */
+  /** Hex HMAC-SHA256 of the key: the namespace of its runs. Never logged. */
   readonly hash: string;
   /** Position in the configured keys; safe to show. */
   readonly index: number;
 }
 
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
-}
-
 export class KeyRing {
-  #digests: Buffer[];
+  readonly #secret: Buffer;
+  readonly #digests: Buffer[];
 
-  constructor(keys: readonly string[]) {
-    this.#digests = keys.map(digest);
+  /** `secret`: keys the digests; the same secret gives the same names (a restarted server finds its runs). */
+  constructor(keys: readonly string[], secret: Buffer) {
+    this.#secret = secret;
+    this.#digests = keys.map(key => this.#digest(key));
   }
 
   match(candidate: string | null | undefined): KeyMatch | undefined {
     if (typeof candidate !== 'string' || candidate === '') return undefined;
-    const probe = digest(candidate);
+    const probe = this.#digest(candidate);
     let found = -1;
     // No early exit: every key is compared whatever the outcome.
     this.#digests.forEach((known, index) => {
@@ -37,5 +39,9 @@ export class KeyRing {
   /** Position of the key with this hash (for snapshots of restored runs), or -1. */
   indexOfHash(hash: string): number {
     return this.#digests.findIndex(known => known.toString('hex') === hash);
+  }
+
+  #digest(value: string): Buffer {
+    return createHmac('sha256', this.#secret).update(value, 'utf8').digest();
   }
 }

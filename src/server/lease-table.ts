@@ -78,7 +78,8 @@ export class LeaseTable {
 
   /** test id -> node index */
   toRecord(): Record<string, number> {
-    const out: Record<string, number> = {};
+    // Ids are data: `__proto__` must be a key, not the object's prototype.
+    const out: Record<string, number> = Object.create(null);
     for (const [id, lease] of this.#byId) out[id] = lease.node;
     return out;
   }

@@ -4,7 +4,7 @@
  * back in an error reply.
  */
 import { checkEntry } from '../protocol/entries';
-import type { EntryMap, JoinPayload } from '../protocol/types';
+import type { EntryMap, FilesPayload, JoinPayload } from '../protocol/types';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
@@ -86,4 +86,13 @@ export function parseEnqRetry(payload: unknown): Parsed<number> {
 export function parseDeqPayload(payload: unknown, maxFiles: number): Parsed<EntryMap> {
   if (!isPlainObject(payload)) return fail('deq payload must be an object of results {<test id>: <entry>}');
   return parseEntryMap(payload, 'deq results', maxFiles);
+}
+
+/** `files` payload (extension): `{count, digest}`. */
+export function parseFilesPayload(payload: unknown): Parsed<FilesPayload> {
+  if (!isPlainObject(payload)) return fail('files payload must be {"count": <number of test files>, "digest": <hex sha256>}');
+  const { count, digest } = payload;
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) return fail('files count must be a non-negative integer');
+  if (typeof digest !== 'string' || !/^[0-9a-f]{64}$/.test(digest)) return fail('files digest must be a hex sha256 (64 characters)');
+  return { ok: true, value: { count, digest } };
 }

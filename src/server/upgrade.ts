@@ -18,13 +18,23 @@ export interface SocketParams {
   readonly query: Record<string, string>;
 }
 
-export type UpgradeDecision = { ok: true; params: SocketParams } | { ok: false; status: number; reason: string };
-
 const SECRET_PARAM = 'secret_key';
 
-/** The URL with the secret replaced, for logs. */
+export type UpgradeDecision = { ok: true; params: SocketParams } | { ok: false; status: number; reason: string };
+
+/**
+ * The URL with the secret replaced, for logs. Parameters are matched by
+ * their parsed name, as checkUpgrade reads them: `secret%5Fkey=` is the key
+ * too. The query is written back encoded, so no value can forge a log line.
+ */
 export function redactUrl(url: string | undefined): string {
-  return (url ?? '').replace(/([?&]secret_key=)[^&#]*/gi, '$1[redacted]');
+  const raw = url ?? '';
+  const q = raw.indexOf('?');
+  if (q < 0) return raw;
+  const query = [...new URLSearchParams(raw.slice(q + 1))]
+    .map(([name, value]) => `${encodeURIComponent(name)}=${name === SECRET_PARAM ? '[redacted]' : encodeURIComponent(value)}`)
+    .join('&');
+  return `${raw.slice(0, q)}?${query}`;
 }
 
 function parseAuthor(raw: string): unknown {

@@ -61,7 +61,7 @@ describe('Phoenix channel semantics', () => {
     raw.send(['1', '1', TOPIC, 'phx_join', {}]);
     await raw.nextFrame();
     raw.send(['1', '2', TOPIC, 'shout', {}]);
-    expect((await raw.nextFrame())[4]).toEqual({ status: 'error', response: { reason: 'unknown event "shout"; expected enq, deq or leave' } });
+    expect((await raw.nextFrame())[4]).toEqual({ status: 'error', response: { reason: 'unknown event "shout"; expected enq, deq, leave or files' } });
     raw.close();
   });
 

@@ -205,7 +205,8 @@ function oddRef(ctx: GenContext): Ref {
     [1, () => n + 0.25],
     [1, () => -n],
     [1, () => 1e15 + n],
-    [1, () => `${n}-\u00e9\ud83d\ude42-${'r'.repeat(ctx.rng.int(0, 200))}`],
+    // Strings up to the server's 64-character limit (src/protocol/constants.ts Limits.maxRefLength).
+    [1, () => `${n}-\u00e9\ud83d\ude42-${'r'.repeat(ctx.rng.int(0, 40))}`],
     [1, () => `${n}"\\\n`],
   ])();
 }
@@ -373,7 +374,7 @@ const GENERATORS: ReadonlyArray<readonly [number, Gen, boolean?]> = [
         reason = 'event must be a non-empty string';
       } else {
         f.join_ref = ctx.rng.pick<unknown>([{}, [], true, INFINITY]);
-        reason = 'join_ref must be a string, an integer or null';
+        reason = 'join_ref must be a string of at most 64 characters, an integer or null';
       }
       return [{ kind: `bad-${which}`, data: encode(ctx.vsn, f), ref, status: 'error', reason }];
     },
@@ -492,11 +493,13 @@ const GENERATORS: ReadonlyArray<readonly [number, Gen, boolean?]> = [
       };
       const data = padded(build, target);
       if (over) return [{ kind: `huge-over-${where}`, data, closes: [1009], mustClose: true, noReason: true }];
+      // A ref over 64 characters is never echoed: the socket is closed instead.
+      if (where === 'ref') return [{ kind: 'huge-ref', data, closes: [1007], mustClose: true }];
       // Under the limit: answered like any frame. An unknown event, a node_id or a test id that long is refused;
-      // a huge ref is echoed, a huge payload string is fine.
+      // a huge payload string is fine.
       const parsed = JSON.parse(data) as Record<string, unknown> | unknown[];
       const echo = (Array.isArray(parsed) ? parsed[1] : parsed.ref) as Ref;
-      return [{ kind: `huge-under-${where}`, data, ref: echo, status: where === 'ref' || where === 'payload' ? 'ok' : 'error' }];
+      return [{ kind: `huge-under-${where}`, data, ref: echo, status: where === 'payload' ? 'ok' : 'error' }];
     },
   ],
   [

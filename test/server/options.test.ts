@@ -36,12 +36,21 @@ describe('resolveServerOptions', () => {
 
 describe('KeyRing', () => {
   it('matches any configured key and reports its position, never the key', () => {
-    const ring = new KeyRing(['one', 'two']);
+    const ring = new KeyRing(['one', 'two'], Buffer.alloc(32, 1));
     expect(ring.match('two')).toEqual({ hash: expect.stringMatching(/^[0-9a-f]{64}$/), index: 1 });
     expect(ring.match('three')).toBeUndefined();
     expect(ring.match('')).toBeUndefined();
     expect(ring.match(null)).toBeUndefined();
     expect(ring.indexOfHash(ring.match('one')!.hash)).toBe(0);
+  });
+
+  it('names a key by a digest keyed with the server secret: another secret, another name; never the plain sha256', () => {
+    const { createHash } = require('node:crypto') as typeof import('node:crypto');
+    const a = new KeyRing(['one'], Buffer.alloc(32, 1)).match('one')!.hash;
+    const b = new KeyRing(['one'], Buffer.alloc(32, 2)).match('one')!.hash;
+    expect(a).not.toBe(b);
+    expect(a).not.toBe(createHash('sha256').update('one').digest('hex'));
+    expect(new KeyRing(['one'], Buffer.alloc(32, 1)).match('one')!.hash).toBe(a);
   });
 });
 
@@ -49,4 +58,10 @@ it('redacts the secret in logged URLs', () => {
   expect(redactUrl('/test_orchestrators/socket/websocket?build_id=1&secret_key=s3cr3t&vsn=2.0.0')).toBe(
     '/test_orchestrators/socket/websocket?build_id=1&secret_key=[redacted]&vsn=2.0.0',
   );
+});
+
+it('redacts the secret by its parsed name: a percent-encoded name is the key too', () => {
+  expect(redactUrl('/test_orchestrators/socket/websocket?secret%5Fkey=s3cr3t&vsn=2.0.0')).toBe('/test_orchestrators/socket/websocket?secret_key=[redacted]&vsn=2.0.0');
+  // Values are written back encoded: nothing in a query can start a new log line.
+  expect(redactUrl('/x?build_id=a%0Aforged')).toBe('/x?build_id=a%0Aforged');
 });
