@@ -100,6 +100,16 @@ export function failedEntry(message: string): FileEntry {
   );
 }
 
+/** The entry of a file that was running on `nodes` when each of them died. */
+export function crashedEntry(nodes: readonly number[]): FileEntry {
+  const which = nodes.length === 1 ? `node ${nodes[0]}` : `nodes ${nodes.slice(0, -1).join(', ')} and ${nodes[nodes.length - 1]}`;
+  return failedEntry(
+    `jest-fast-ci: this file was running on ${which} when ${nodes.length === 1 ? 'it' : 'each of them'} died ` +
+      '(process.exit() in a test, a native crash, or out of memory), so it is recorded as failed and not handed out again. ' +
+      'Run it alone with plain jest to see why.',
+  );
+}
+
 function build(
   status: TestStatus,
   cases: CaseEntry[],

@@ -24,7 +24,7 @@ export type { OrchestratorServer, RunSnapshot, NodeSnapshot, FrameRecord, RunMet
  */
 export async function startServer(options: ServerOptions): Promise<OrchestratorServer> {
   const resolved = resolveServerOptions(options);
-  const store = resolved.dataDir === undefined ? undefined : new DataDirStore(resolved.dataDir);
+  const store = resolved.dataDir === undefined ? undefined : new DataDirStore(resolved.dataDir, resolved.warn);
   const server = new Orchestrator(resolved, store);
   try {
     await server.listen();

@@ -1,25 +1,45 @@
 /**
- * The append-only journal of one run: one JSON record per line, each written
- * and fdatasync'ed before append() returns, so a reply sent after it never
- * acknowledges something a crash could lose.
+ * The append-only journal of one run: one JSON record per line. Records
+ * are buffered and written with one sync per flush (the store flushes every
+ * journal touched in a turn of the event loop, before any reply goes out),
+ * so a burst of requests costs one fdatasync per journal, not one per record.
  */
-import { closeSync, fdatasyncSync, openSync, readFileSync, writeSync } from 'node:fs';
-import type { RunJournal, RunRecord } from './run-records';
+import { closeSync, fdatasyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { checkRecord, type RunJournal, type RunRecord } from './run-records';
 
 export class FileJournal implements RunJournal {
   readonly path: string;
   #fd: number | undefined;
+  #buffer: string[] = [];
+  #finished = false;
+  readonly #onAppend: (journal: FileJournal) => void;
 
-  constructor(path: string) {
+  /** `onAppend`: called on every append, so the store knows this journal needs a flush. */
+  constructor(path: string, onAppend: (journal: FileJournal) => void) {
     this.path = path;
+    this.#onAppend = onAppend;
+  }
+
+  get hasPending(): boolean {
+    return this.#buffer.length > 0;
   }
 
   append(record: RunRecord): void {
+    this.#buffer.push(`${JSON.stringify(record)}\n`);
+    if (record.t === 'finish') this.#finished = true;
+    this.#onAppend(this);
+  }
+
+  /** Writes and syncs what was appended since the last flush. Throws on an I/O error, keeping the records for the next try. */
+  flush(): void {
+    if (this.#buffer.length === 0) return;
     this.#fd ??= openSync(this.path, 'a');
-    writeSync(this.#fd, `${JSON.stringify(record)}\n`);
+    const data = Buffer.from(this.#buffer.join(''), 'utf8');
+    for (let written = 0; written < data.length; ) written += writeSync(this.#fd, data, written);
     fdatasyncSync(this.#fd);
+    this.#buffer = [];
     // A finished run gets no more records: give the descriptor back.
-    if (record.t === 'finish') this.close();
+    if (this.#finished) this.close();
   }
 
   close(): void {
@@ -29,21 +49,52 @@ export class FileJournal implements RunJournal {
   }
 }
 
+export interface ReadJournal {
+  readonly records: RunRecord[];
+  /** What was skipped, one entry per line: "line 7: not JSON". */
+  readonly skipped: string[];
+  /** A torn last line (a crash mid-write) was cut off, so appends start on a line of their own. */
+  readonly truncated: boolean;
+}
+
 /**
- * Reads a journal back. A torn last line (the process died mid-write) is
- * dropped; it was never acknowledged. Returns undefined when the file does
- * not start with an `open` record.
+ * Reads a journal back, record by record: a line that is not JSON or not a
+ * record of a known shape is skipped and named, the rest are kept. A torn
+ * last line (no newline: the process died mid-write, it was never
+ * acknowledged) is cut off the file, so the next record does not land on
+ * it. Undefined when there is no valid `open` record first.
  */
-export function readJournal(path: string): RunRecord[] | undefined {
-  const lines = readFileSync(path, 'utf8').split('\n');
-  const records: RunRecord[] = [];
-  for (const line of lines) {
-    if (line === '') continue;
+export function readJournal(path: string): ReadJournal | undefined {
+  const text = readFileSync(path, 'utf8');
+  const end = text.lastIndexOf('\n') + 1;
+  const truncated = end < text.length;
+  if (truncated) {
+    const fd = openSync(path, 'r+');
     try {
-      records.push(JSON.parse(line) as RunRecord);
-    } catch {
-      break;
+      ftruncateSync(fd, Buffer.byteLength(text.slice(0, end), 'utf8'));
+      fdatasyncSync(fd);
+    } finally {
+      closeSync(fd);
     }
   }
-  return records[0]?.t === 'open' ? records : undefined;
+  const records: RunRecord[] = [];
+  const skipped: string[] = [];
+  text
+    .slice(0, end)
+    .split('\n')
+    .forEach((line, i) => {
+      if (line === '') return;
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch {
+        skipped.push(`line ${i + 1}: not JSON`);
+        return;
+      }
+      const problem = checkRecord(value);
+      if (problem !== undefined) skipped.push(`line ${i + 1}: ${problem}`);
+      else records.push(value as RunRecord);
+    });
+  if (records[0]?.t !== 'open') return undefined;
+  return { records, skipped, truncated };
 }

@@ -28,6 +28,12 @@ export interface ServerOptions {
   /** Nodes one run may have (a rejoin by node_id does not count again). @default 1_000 */
   maxNodesPerRun?: number;
   /**
+   * A file that was running on this many nodes when each of them died
+   * (process.exit in a test, a native crash, out of memory) is recorded as
+   * failed instead of taking down the next node. @default 2
+   */
+  maxCrashesPerFile?: number;
+  /**
    * Finished runs are kept this long for inspection (at most
    * `maxFinishedRuns` of them); unfinished runs nobody is connected to are
    * dropped after the same time. @default 1 h
@@ -35,6 +41,16 @@ export interface ServerOptions {
   finishedRunTtlMs?: number;
   /** On close(), how long to wait for clients to answer the close frame before cutting their sockets. @default 2 s */
   shutdownGraceMs?: number;
+  /**
+   * Connections still in their HTTP handshake (not yet a socket with a
+   * key). Past this the oldest is cut, so slow or stalled handshakes cannot
+   * starve real nodes and `/health`. @default 256
+   */
+  maxPendingConnections?: number;
+  /** A socket whose unsent output passes this (a client that stopped reading) is cut. @default 64 MiB */
+  maxUnsentBytes?: number;
+  /** Where the server tells an operator what it skipped or could not write (journal lines at restore, a failed write). Default: stderr. */
+  warn?: (message: string) => void;
   /** Directory for the run journal and duration history; none keeps everything in memory. */
   dataDir?: string;
   /** Keep every decoded inbound frame per run, for inspection in tests. @default false */
@@ -53,9 +69,13 @@ export interface ResolvedServerOptions {
   readonly maxRunsPerKey: number;
   readonly maxConnectionsPerKey: number;
   readonly maxNodesPerRun: number;
+  readonly maxCrashesPerFile: number;
   readonly finishedRunTtlMs: number;
   readonly maxFinishedRuns: number;
   readonly shutdownGraceMs: number;
+  readonly maxPendingConnections: number;
+  readonly maxUnsentBytes: number;
+  readonly warn: (message: string) => void;
   readonly dataDir: string | undefined;
   readonly recordFrames: boolean;
 }
@@ -71,9 +91,12 @@ export const DEFAULTS = {
   maxRunsPerKey: 1_000,
   maxConnectionsPerKey: 2_000,
   maxNodesPerRun: 1_000,
+  maxCrashesPerFile: 2,
   finishedRunTtlMs: 60 * 60_000,
   maxFinishedRuns: 1_000,
   shutdownGraceMs: 2_000,
+  maxPendingConnections: 256,
+  maxUnsentBytes: 64 * 1024 * 1024,
 } as const;
 
 // setTimeout clamps anything above 2^31-1 ms to 1 ms, which would turn a
@@ -106,6 +129,7 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
   if (options.dataDir !== undefined && (typeof options.dataDir !== 'string' || options.dataDir === '')) {
     throw new TypeError('options.dataDir must be a non-empty string (a directory path)');
   }
+  if (options.warn !== undefined && typeof options.warn !== 'function') throw new TypeError('options.warn must be a function (message: string) => void');
 
   return Object.freeze({
     host,
@@ -119,9 +143,13 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     maxRunsPerKey: positiveInt('maxRunsPerKey', options.maxRunsPerKey ?? DEFAULTS.maxRunsPerKey),
     maxConnectionsPerKey: positiveInt('maxConnectionsPerKey', options.maxConnectionsPerKey ?? DEFAULTS.maxConnectionsPerKey),
     maxNodesPerRun: positiveInt('maxNodesPerRun', options.maxNodesPerRun ?? DEFAULTS.maxNodesPerRun),
+    maxCrashesPerFile: positiveInt('maxCrashesPerFile', options.maxCrashesPerFile ?? DEFAULTS.maxCrashesPerFile, 100),
     finishedRunTtlMs: positiveInt('finishedRunTtlMs', options.finishedRunTtlMs ?? DEFAULTS.finishedRunTtlMs, MAX_TIMER_MS),
     maxFinishedRuns: DEFAULTS.maxFinishedRuns,
     shutdownGraceMs: positiveInt('shutdownGraceMs', options.shutdownGraceMs ?? DEFAULTS.shutdownGraceMs, MAX_TIMER_MS),
+    maxPendingConnections: positiveInt('maxPendingConnections', options.maxPendingConnections ?? DEFAULTS.maxPendingConnections),
+    maxUnsentBytes: positiveInt('maxUnsentBytes', options.maxUnsentBytes ?? DEFAULTS.maxUnsentBytes),
+    warn: options.warn ?? (message => process.stderr.write(`jest-fast-ci server: ${message}\n`)),
     dataDir: options.dataDir,
     recordFrames: options.recordFrames === true,
   });

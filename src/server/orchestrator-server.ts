@@ -4,18 +4,24 @@
  * call twice. Each accepted socket becomes a Connection.
  */
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import debug from 'debug';
 import { WebSocketServer } from 'ws';
-import { RUN_KEY } from '../protocol/constants';
-import { CloseCodes, Connection } from './connection';
+import { CloseCodes, RUN_KEY } from '../protocol/constants';
+import { Connection } from './connection';
 import { KeyRing } from './key-ring';
+import { Outbox } from './outbox';
 import type { ResolvedServerOptions } from './options';
 import { RunRegistry, type RunStore } from './run-registry';
 import type { OrchestratorServer, RunSnapshot } from './types';
 import { checkUpgrade, redactUrl } from './upgrade';
 
 const log = debug('jest-fast-ci:server:connection');
+
+/** A connection must finish its HTTP request (or upgrade) within this. */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 const RUNNING = 0;
 const CLOSING = 1;
@@ -40,6 +46,9 @@ export class Orchestrator implements OrchestratorServer {
   #http: Server;
   #wss: WebSocketServer;
   #connections = new Map<Connection, () => void>();
+  readonly #outbox: Outbox;
+  /** Sockets still in their HTTP handshake, oldest first. */
+  readonly #handshaking = new Set<Socket>();
   #perKey = new Map<string, number>();
   #state = RUNNING;
   #closing: Promise<void> | undefined;
@@ -47,7 +56,10 @@ export class Orchestrator implements OrchestratorServer {
 
   constructor(options: ResolvedServerOptions, store?: RunStore) {
     this.#options = options;
-    this.#keys = new KeyRing(options.secretKeys);
+    // Without a data dir nothing outlives the process, so a fresh secret will do.
+    this.#keys = new KeyRing(options.secretKeys, store?.keySecret() ?? randomBytes(32));
+    this.#outbox = new Outbox({ durable: store, maxUnsentBytes: options.maxUnsentBytes, warn: options.warn });
+    store?.onPending(() => this.#outbox.schedule());
     this.#registry = new RunRegistry(
       {
         maxRunsPerKey: options.maxRunsPerKey,
@@ -59,7 +71,11 @@ export class Orchestrator implements OrchestratorServer {
       this.#keys,
     );
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes, clientTracking: false });
-    this.#http = createServer((req, res) => this.#onRequest(req, res));
+    // Short handshake timeouts, checked every second: a stalled handshake holds a descriptor.
+    this.#http = createServer({ headersTimeout: HANDSHAKE_TIMEOUT_MS, requestTimeout: HANDSHAKE_TIMEOUT_MS, connectionsCheckingInterval: 1_000 }, (req, res) =>
+      this.#onRequest(req, res),
+    );
+    this.#http.on('connection', (socket: Socket) => this.#onConnection(socket));
     this.#http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#onUpgrade(req, socket, head));
     this.#http.on('clientError', (_error, socket) => refuse(socket, 400, 'bad request'));
   }
@@ -140,7 +156,25 @@ export class Orchestrator implements OrchestratorServer {
     res.end(req.method === 'HEAD' ? undefined : body);
   }
 
+  /**
+   * A new TCP connection. Past maxPendingConnections still in their
+   * handshake, the oldest is cut: a real node's handshake takes
+   * milliseconds, so it is never the oldest, while a flood of stalled ones
+   * cannot hold every descriptor.
+   */
+  #onConnection(socket: Socket): void {
+    this.#handshaking.add(socket);
+    socket.once('close', () => this.#handshaking.delete(socket));
+    if (this.#handshaking.size > this.#options.maxPendingConnections) {
+      const oldest = this.#handshaking.values().next().value!;
+      this.#handshaking.delete(oldest);
+      log('cut a connection still in its handshake: over %d', this.#options.maxPendingConnections);
+      oldest.destroy();
+    }
+  }
+
   #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.#handshaking.delete(socket as Socket);
     socket.on('error', error => log('upgrade socket error: %s', error.message));
     if (this.#state !== RUNNING) return refuse(socket, 503, 'the server is shutting down');
     const decision = checkUpgrade(req.url, this.#keys);
@@ -160,6 +194,7 @@ export class Orchestrator implements OrchestratorServer {
         registry: this.#registry,
         params,
         idleTimeoutMs: this.#options.idleTimeoutMs,
+        outbox: this.#outbox,
         onClosed: () => {
           const left = (this.#perKey.get(params.key.hash) ?? 1) - 1;
           if (left > 0) this.#perKey.set(params.key.hash, left);

@@ -3,6 +3,8 @@
  * results and the nodes. No timers and no I/O; Run decides when things
  * happen, the ledger keeps the books (and rebuilds them from the journal).
  */
+import { crashedEntry } from '../protocol/entries';
+import { fileSetDigest } from '../protocol/fileSet';
 import type { EntryMap, FileEntry, RunSummary } from '../protocol/types';
 import { LeaseTable } from './lease-table';
 import { NodeTable, type RunNode } from './node-table';
@@ -22,12 +24,17 @@ export class RunLedger {
   #queue = new WorkQueue();
   #enqueued: EntryMap | undefined;
   #enqueuedCount = 0;
+  #fileSetDigest: string | undefined;
   #durations = new Map<string, number>();
   #results = new Map<string, { entry: FileEntry; nodeIndex: number }>();
   /** Retries allowed per file after a failure (the enq's `retry`). */
   #retry = 0;
   /** Nodes on which a file failed before; it is not handed to them again while another node can take it. */
   #failedOn = new Map<string, number[]>();
+  /** Nodes that died while (probably) running the file. */
+  #crashedOn = new Map<string, number[]>();
+  /** Files recorded as failed because they crashed the nodes that ran them. */
+  #crashed = new Set<string>();
 
   constructor(history?: (id: string) => number | undefined) {
     this.#history = history;
@@ -39,6 +46,16 @@ export class RunLedger {
 
   get enqueuedCount(): number {
     return this.#enqueuedCount;
+  }
+
+  /** fileSetDigest of the enqueued ids, computed once. */
+  get fileSetDigest(): string | undefined {
+    if (this.#enqueued === undefined) return undefined;
+    return (this.#fileSetDigest ??= fileSetDigest(Object.keys(this.#enqueued)));
+  }
+
+  enqueuedIds(): string[] {
+    return Object.keys(this.#enqueued ?? {}).sort();
   }
 
   get queued(): number {
@@ -127,6 +144,29 @@ export class RunLedger {
     return id => !others || !(this.#failedOn.get(id)?.includes(node.index) ?? false);
   }
 
+  /**
+   * `node` died without leaving: the files it was most likely running (the
+   * first `workers` of its leases, in the order it was handed them: a node
+   * starts its files in that order) are suspects. Returns each suspect with
+   * every node it has crashed so far.
+   */
+  noteCrash(node: RunNode): Map<string, number[]> {
+    const suspects = new Map<string, number[]>();
+    for (const id of this.#leases.heldBy(node.index).slice(0, node.workers ?? 1)) {
+      const nodes = [...(this.#crashedOn.get(id) ?? []), node.index];
+      this.#crashedOn.set(id, nodes);
+      suspects.set(id, nodes);
+    }
+    return suspects;
+  }
+
+  /** Records a file as failed because it crashed `nodes`, the last of which is its result's node. */
+  recordCrashed(id: string, nodes: readonly number[]): void {
+    this.#leases.release(id);
+    this.#results.set(id, { entry: crashedEntry(nodes), nodeIndex: nodes[nodes.length - 1]! });
+    this.#crashed.add(id);
+  }
+
   /** Records the result if `node` holds the file now (first result wins); otherwise says why it was ignored. */
   record(node: RunNode, id: string, entry: FileEntry): string | undefined {
     const holder = this.#leases.holder(id);
@@ -177,7 +217,9 @@ export class RunLedger {
   }
 
   summary(): RunSummary {
-    return summarize(this.#results.entries(), this.nodes.size, this.#failedOn);
+    const summary = summarize(this.#results.entries(), this.nodes.size, this.#failedOn);
+    if (this.#crashed.size > 0) summary.crashed = [...this.#crashed].sort();
+    return summary;
   }
 
   /** Applies one journal record (restart); call rebuildQueue() after the last. */
@@ -213,6 +255,17 @@ export class RunLedger {
         if (node !== undefined) node.left = true;
         return;
       }
+      case 'lost': {
+        const node = this.nodes.get(r.node);
+        if (node === undefined) return;
+        node.lost = true;
+        this.noteCrash(node);
+        this.#leases.takeFrom(node.index);
+        return;
+      }
+      case 'crashed':
+        if (!this.#results.has(r.id)) this.recordCrashed(r.id, r.nodes);
+        return;
       default:
         return;
     }

@@ -13,6 +13,14 @@ const log = debug('jest-fast-ci:server:run');
 
 /** Where runs persist (the data directory); absent, everything stays in memory. */
 export interface RunStore {
+  /** Journal records wait to be written (see Outbox). */
+  readonly hasPending: boolean;
+  /** Writes and syncs waiting records; throws on an I/O error. */
+  flush(): void;
+  /** Called when records start waiting, so they are flushed even when no reply follows (a timer's record). */
+  onPending(listener: () => void): void;
+  /** The secret that keys the hashes of the secret keys (stable across restarts). */
+  keySecret(): Buffer;
   journal(identity: RunIdentity, meta: RunMeta): RunJournal;
   history(identity: RunIdentity): (id: string) => number | undefined;
   /** A run finished: remember its durations. */
@@ -28,7 +36,7 @@ export interface RegistrySettings {
   readonly maxRunsPerKey: number;
   readonly finishedRunTtlMs: number;
   readonly maxFinishedRuns: number;
-  readonly run: Pick<RunSettings, 'leaseTimeoutMs' | 'reconnectGraceMs' | 'maxFilesPerRun' | 'maxNodesPerRun' | 'recordFrames'>;
+  readonly run: Pick<RunSettings, 'leaseTimeoutMs' | 'reconnectGraceMs' | 'maxFilesPerRun' | 'maxNodesPerRun' | 'maxCrashesPerFile' | 'recordFrames'>;
   readonly store?: RunStore;
 }
 

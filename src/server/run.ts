@@ -7,9 +7,9 @@
  */
 import debug from 'debug';
 import { Events, ReplyEvents, RunStates } from '../protocol/constants';
-import type { DeqResponse, FileEntry, JoinPayload, JoinResponse, Message, RunSummary } from '../protocol/types';
+import type { DeqResponse, FileEntry, FilesResponse, JoinPayload, JoinResponse, Message, RunSummary } from '../protocol/types';
 import type { Member, NodeLink, RunNode } from './node-table';
-import { parseDeqPayload, parseEnqPayload, parseEnqRetry, quoteId } from './payloads';
+import { parseDeqPayload, parseEnqPayload, parseEnqRetry, parseFilesPayload, quoteId } from './payloads';
 import { RunLedger } from './run-ledger';
 import type { RunJournal, RunRecord } from './run-records';
 import { decideDeq } from './scheduling';
@@ -32,6 +32,8 @@ export interface RunSettings {
   readonly reconnectGraceMs: number;
   readonly maxFilesPerRun: number;
   readonly maxNodesPerRun: number;
+  /** A file whose holder died while running it this many times is recorded as failed. */
+  readonly maxCrashesPerFile: number;
   readonly recordFrames: boolean;
   /** Last known seconds of a file from earlier runs (duration history). */
   readonly history?: (id: string) => number | undefined;
@@ -136,6 +138,10 @@ export class Run {
     const parsed = parseEnqPayload(payload, this.#settings.maxFilesPerRun);
     if (!parsed.ok) return { status: 'error', response: { reason: parsed.reason } };
     const tests = parsed.value;
+    // An empty run would finish at once and pass every node that joins it, having run nothing.
+    if (Object.keys(tests).length === 0) {
+      return { status: 'error', response: { reason: 'enq has no tests: a run needs at least one test file (did this node find any?)' } };
+    }
     const retry = parseEnqRetry(payload);
     if (!retry.ok) return { status: 'error', response: { reason: retry.reason } };
     if (this.#ledger.isEnqueued) {
@@ -179,9 +185,17 @@ export class Run {
     }
   }
 
-  leave(member: Member): Reply {
+  /**
+   * `leave`. Its payload may carry results (extension: a node that bails
+   * reports its last files as it leaves); they are recorded like a `deq`'s.
+   */
+  leave(member: Member, payload: unknown = {}): Reply {
     const node = this.#ledger.nodes.current(member);
     if (node === undefined) return STALE;
+    const parsed = parseDeqPayload(payload, this.#settings.maxFilesPerRun);
+    if (!parsed.ok) return { status: 'error', response: { reason: parsed.reason.replace(/^deq /, 'leave ') } };
+    const retried = Object.entries(parsed.value).filter(([id, entry]) => this.#record(node, id, entry)).map(([id]) => id);
+    if (!this.isFinished && this.#ledger.isComplete) this.#finish();
     node.left = true;
     this.#append({ t: 'leave', node: node.index });
     // A held deq of a leaving node would keep its client's push timer alive.
@@ -189,7 +203,18 @@ export class Run {
     this.#takeBack(this.#ledger.takeFrom(node), `node ${node.index} left`);
     this.#dispatch();
     if (node.index === this.#enqueuer) this.#handOverEnqueue();
-    return OK;
+    return withRetry(OK, retried);
+  }
+
+  /** `files` (extension): whether the run's file set is the one the node found, or the run's ids to compare. */
+  checkFiles(member: Member, payload: unknown): Reply {
+    if (this.#ledger.nodes.current(member) === undefined) return STALE;
+    const parsed = parseFilesPayload(payload);
+    if (!parsed.ok) return { status: 'error', response: { reason: parsed.reason } };
+    if (!this.#ledger.isEnqueued) return { status: 'error', response: { reason: "the run's files are not enqueued yet; send files after the first deq reply" } };
+    const match = parsed.value.count === this.#ledger.enqueuedCount && parsed.value.digest === this.#ledger.fileSetDigest;
+    const response: FilesResponse = match ? { event: ReplyEvents.files, match } : { event: ReplyEvents.files, match, tests: this.#ledger.enqueuedIds() };
+    return { status: 'ok', response: response as unknown as Record<string, unknown> };
   }
 
   /** The channel is gone (socket closed, phx_leave, duplicate join): keep the leases for the grace period. */
@@ -312,11 +337,28 @@ export class Run {
     node.cancelGrace = this.#setTimer(() => {
       node.cancelGrace = undefined;
       node.lost = true;
+      this.#append({ t: 'lost', node: node.index });
+      this.#failCrashers(this.#ledger.noteCrash(node));
       this.#takeBack(this.#ledger.takeFrom(node), `node ${node.index} did not come back`);
       // With one node fewer, a file to retry may now go to a node that was waiting.
       this.#dispatch();
       if (node.index === this.#enqueuer) this.#handOverEnqueue();
     }, this.#settings.reconnectGraceMs);
+  }
+
+  /**
+   * Files that took down every node that ran them, `maxCrashesPerFile`
+   * times: recorded as failed (they would kill each node in turn and the run
+   * would never end) and never handed out again.
+   */
+  #failCrashers(suspects: ReadonlyMap<string, readonly number[]>): void {
+    for (const [id, nodes] of suspects) {
+      if (nodes.length < this.#settings.maxCrashesPerFile) continue;
+      this.#append({ t: 'crashed', id, nodes: [...nodes] });
+      this.#ledger.recordCrashed(id, nodes);
+      this.#warn(`${quoteId(id)} recorded as failed: nodes ${nodes.join(', ')} died while running it`);
+    }
+    if (!this.isFinished && this.#ledger.isComplete) this.#finish();
   }
 
   /** The enqueuing node is gone before its enq landed: ask the lowest-index connected node (issue 5). */

@@ -15,7 +15,7 @@ import { RunRegistry } from '../../src/server/run-registry';
 import { cleanup, Node, passed, pendingTests, startTestServer, until } from './helpers';
 
 const TTL = 60_000;
-const keys = new KeyRing(['evict-key']);
+const keys = new KeyRing(['evict-key'], Buffer.alloc(32, 7));
 const keyHash = keys.match('evict-key')!.hash;
 const link: NodeLink = { push: () => undefined, supersede: () => undefined };
 const registries: RunRegistry[] = [];
@@ -26,7 +26,7 @@ function registry(store?: DataDirStore): RunRegistry {
       maxRunsPerKey: 10,
       finishedRunTtlMs: TTL,
       maxFinishedRuns: 100,
-      run: { leaseTimeoutMs: 60_000, reconnectGraceMs: 60_000, maxFilesPerRun: 10, maxNodesPerRun: 10, recordFrames: false },
+      run: { leaseTimeoutMs: 60_000, reconnectGraceMs: 60_000, maxFilesPerRun: 10, maxNodesPerRun: 10, maxCrashesPerFile: 2, recordFrames: false },
       store,
     },
     keys,
@@ -83,9 +83,11 @@ it('evicts an unfinished run once nobody has been connected to it for finishedRu
 it("a run's journal deleted on eviction", () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'fast-ci-evict-'));
   try {
-    const r = registry(new DataDirStore(dataDir));
+    const store = new DataDirStore(dataDir);
+    const r = registry(store);
     const run = open(r, 'journaled');
     finish(run);
+    store.flush();
     const journals = (): string[] => readdirSync(path.join(dataDir, 'runs'));
     expect(journals()).toHaveLength(1);
     r.sweep(run.finishedAt! + TTL + 1);

@@ -84,9 +84,12 @@ it('gives a late joiner [] and the summary at once', async () => {
   expect(reply.response).toEqual({ event: 'deq', tests: [], summary: expect.objectContaining({ files: 1, passed: 1 }) });
 });
 
-it('finishes an empty run at once', async () => {
+it('refuses an empty enq: a run of no files would pass every node that joins it', async () => {
   const server = await startTestServer();
   const { node } = await Node.join(server);
-  await node.enq({});
-  expect((await node.deq()).response).toEqual({ event: 'deq', tests: [], summary: expect.objectContaining({ files: 0 }) });
+  expect(await node.enq({})).toEqual({
+    status: 'error',
+    response: { reason: 'enq has no tests: a run needs at least one test file (did this node find any?)' },
+  });
+  expect(server.run('build-1')?.state).toBe('waiting');
 });
