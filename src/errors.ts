@@ -22,6 +22,8 @@ export const ErrorCodes = {
   UNKNOWN_TEST: 'FASTCI_ERR_UNKNOWN_TEST',
   /** The node joined a run that had already finished with failures, and ran nothing (a retried CI job reusing the build id). */
   RUN_FINISHED: 'FASTCI_ERR_RUN_FINISHED',
+  /** The run's test files differ from the ones this node found (different arguments or config on different shards). */
+  FILE_SET: 'FASTCI_ERR_FILE_SET',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

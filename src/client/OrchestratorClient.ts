@@ -11,12 +11,12 @@ import WebSocket from 'isomorphic-ws';
 import { Socket, type Channel, type Push } from 'phoenix';
 import { redact, type FastCiConfig } from '../config';
 import { ErrorCodes, FastCiError } from '../errors';
-import { Events, SOCKET_PATH, VSN_V1 } from '../protocol/constants';
+import { CloseCodes, Events, SOCKET_PATH, VSN_V1 } from '../protocol/constants';
 import { topicFor } from '../protocol/topic';
-import type { DeqResponse, EnqPayload, EntryMap, JoinPayload, JoinResponse } from '../protocol/types';
+import type { DeqResponse, EnqPayload, EntryMap, FilesPayload, FilesResponse, JoinPayload, JoinResponse } from '../protocol/types';
 import { phoenixCodec } from './codec';
 import { connectionParams } from './params';
-import { parseDeqResponse, parseJoinResponse, reasonOf } from './replies';
+import { parseDeqResponse, parseFilesResponse, parseJoinResponse, reasonOf } from './replies';
 
 const debug = createDebug('jest-fast-ci:client');
 
@@ -24,6 +24,8 @@ const debug = createDebug('jest-fast-ci:client');
 export const DEQ_TIMEOUT_MS = 2 * 60 * 60 * 1000;
 /** `leave` is not answered by the reference server; wait this long at most (ours answers in a millisecond). */
 const LEAVE_WAIT_MS = 300;
+/** `files` is an extension: a server that does not know it never answers, and the check is skipped. */
+const FILES_WAIT_MS = 10_000;
 /**
  * HTTP answers to the upgrade that no retry will change: wrong key, wrong
  * URL, over the connection limit. Others (502, 503 from a proxy or a server
@@ -35,7 +37,13 @@ const FINAL_HTTP_STATUSES: ReadonlySet<number> = new Set([401, 403, 404, 429]);
  * them after a reconnect would loop forever (unsupported or invalid data,
  * frame too big).
  */
-const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([1003, 1007, 1009]);
+const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([CloseCodes.unsupportedData, CloseCodes.invalidPayload, CloseCodes.tooBig]);
+/**
+ * Longest wait for a WebSocket handshake: a server that accepts the TCP
+ * connection and then says nothing (stopped, overloaded) must not hold a
+ * reconnect attempt open; phoenix retries after the error.
+ */
+const MAX_HANDSHAKE_MS = 10_000;
 
 export type PushListener = (payload: unknown) => void;
 export type FatalListener = (error: FastCiError) => void;
@@ -100,8 +108,9 @@ export class OrchestratorClient {
     const timeoutS = config.connectTimeoutMs / 1000;
     const socket = new Socket(`${config.server}${SOCKET_PATH}`, {
       // Without an explicit transport phoenix.js silently long-polls on Node.
-      transport: WebSocket as unknown as new (endpoint: string) => object,
+      transport: transportWithHandshakeTimeout(Math.min(config.connectTimeoutMs, MAX_HANDSHAKE_MS)),
       vsn: VSN_V1,
+      heartbeatIntervalMs: config.heartbeatIntervalMs,
       ...phoenixCodec(config.secretKey),
       params: connectionParams(config),
       timeout: config.connectTimeoutMs,
@@ -156,9 +165,15 @@ export class OrchestratorClient {
       const channel = socket.channel(this.#topic, joinPayload);
       this.#channel = channel;
       channel.onError((reason: unknown) => {
-        // Transport errors are handled by the socket's reconnect; an error
-        // the server raised on the channel is fatal, as in the reference clients.
-        if (isTransportError(reason)) return;
+        // The channel stopped being usable: a close, a connection error, or
+        // heartbeats the server no longer answers (a stopped or silent
+        // server). Phoenix reconnects; the deadline starts now, whatever
+        // the cause, and only a rejoin clears it.
+        if (isTransportError(reason)) {
+          if (this.#joined) this.#onConnectionLost(describeTransportError((reason as { reason?: unknown }).reason));
+          return;
+        }
+        // An error the server raised on the channel is fatal, as in the reference clients.
         this.#fail(new FastCiError(ErrorCodes.SERVER, `The orchestrator reported an error on ${this.#topic}${formatReason(reason)}.`));
       });
       channel.onClose(() => {
@@ -226,10 +241,44 @@ export class OrchestratorClient {
     });
   }
 
-  /** Tells the server this node is done, then closes. Never throws. */
-  async leave(): Promise<void> {
+  /**
+   * Asks whether the run's file set is the one this node found (extension).
+   * Resolves with the answer, or undefined when the server does not give
+   * one (the hosted service and older servers do not know the event): the
+   * check is then skipped. Never rejects.
+   */
+  checkFiles(payload: FilesPayload): Promise<FilesResponse | undefined> {
+    if (!this.#channel || !this.#joined || this.#fatal || this.#closed) return Promise.resolve(undefined);
+    const push = this.#push(Events.files, payload, FILES_WAIT_MS);
+    return new Promise(resolve => {
+      const answer = (response: FilesResponse | undefined) => (): void => {
+        this.#forget(push);
+        resolve(response);
+      };
+      push
+        .receive('ok', (response: unknown) => {
+          let parsed: FilesResponse | undefined;
+          try {
+            parsed = parseFilesResponse(response);
+          } catch (error) {
+            debug('ignored a files reply: %s', (error as Error).message);
+          }
+          answer(parsed)();
+        })
+        .receive('error', answer(undefined))
+        .receive('timeout', answer(undefined));
+    });
+  }
+
+  /**
+   * Tells the server this node is done, then closes. `results` (extension):
+   * files finished since the last `deq`, recorded by our server before it
+   * hands this node's other files back (the reference server ignores the
+   * payload). Never throws.
+   */
+  async leave(results: EntryMap = {}): Promise<void> {
     if (this.#channel && this.#joined && !this.#fatal && !this.#closed) {
-      const push = this.#push(Events.leave, {}, LEAVE_WAIT_MS);
+      const push = this.#push(Events.leave, results, LEAVE_WAIT_MS);
       await new Promise<void>(done => {
         push.receive('ok', () => done()).receive('error', () => done()).receive('timeout', () => done());
       });
@@ -379,6 +428,15 @@ export class OrchestratorClient {
   }
 }
 
+/** The `ws` class with a handshake timeout: phoenix constructs the transport itself, with (url, protocols) only. */
+function transportWithHandshakeTimeout(handshakeTimeout: number): new (endpoint: string) => object {
+  return class TimedWebSocket extends WebSocket {
+    constructor(url: string, protocols?: string | string[]) {
+      super(url, protocols, { handshakeTimeout });
+    }
+  } as unknown as new (endpoint: string) => object;
+}
+
 /** phoenix.js keeps these on Push but does not type them. */
 function cancelPush(push: Push): void {
   const p = push as unknown as { cancelTimeout?: () => void; cancelRefEvent?: () => void };
@@ -400,6 +458,20 @@ function refusedError(server: string, status: number): FastCiError {
 
 function formatDuration(ms: number): string {
   return ms >= 60_000 ? `${ms / 60_000} minutes` : `${ms / 1000} s`;
+}
+
+/** Phoenix's reason for erroring a channel, as a reader would say it. */
+function describeTransportError(reason: unknown): string {
+  switch (reason) {
+    case 'heartbeat_timeout':
+      return 'the orchestrator stopped answering heartbeats';
+    case 'connection_closed':
+      return 'the connection closed';
+    case 'connection_error':
+      return 'a connection error';
+    default:
+      return String(reason ?? 'the connection was lost');
+  }
 }
 
 function isTransportError(reason: unknown): boolean {

@@ -1,6 +1,6 @@
 /** Checks the server's replies before the runner trusts them. */
 import { ErrorCodes, FastCiError } from '../errors';
-import type { DeqResponse, JoinResponse, RunSummary } from '../protocol/types';
+import type { DeqResponse, FilesResponse, JoinResponse, RunSummary } from '../protocol/types';
 
 function protocolError(what: string, value: unknown): FastCiError {
   return new FastCiError(ErrorCodes.PROTOCOL, `The orchestrator sent a ${what} this client does not understand: ${JSON.stringify(value)?.slice(0, 200)}`);
@@ -28,6 +28,14 @@ export function parseDeqResponse(value: unknown): DeqResponse {
   if (r.summary && typeof r.summary === 'object') response.summary = r.summary as RunSummary;
   if (Array.isArray(r.retry) && r.retry.every(id => typeof id === 'string')) response.retry = r.retry as string[];
   return response;
+}
+
+export function parseFilesResponse(value: unknown): FilesResponse {
+  const r = value as { match?: unknown; tests?: unknown } | undefined;
+  if (!r || typeof r.match !== 'boolean') throw protocolError('files reply', value);
+  if (r.match) return { event: 'files', match: true };
+  if (!Array.isArray(r.tests) || !r.tests.every(id => typeof id === 'string')) throw protocolError('files reply', value);
+  return { event: 'files', match: false, tests: r.tests as string[] };
 }
 
 /** The `reason` of an error reply, or a short rendering of whatever came. */

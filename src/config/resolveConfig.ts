@@ -7,12 +7,15 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCodes, FastCiError } from '../errors';
 import { RUN_KEY } from '../protocol/constants';
+import { buildIdProblem } from '../protocol/topic';
 import { detectCi, type Env } from './ciEnv';
 import { readGit, type GitInfo } from './git';
 
 export const DEFAULT_SERVER = 'wss://apx.ruby.ci:443';
 export const DEFAULT_CONNECT_TIMEOUT_S = 15;
 export const DEFAULT_RECONNECT_TIMEOUT_S = 60;
+/** Phoenix's own heartbeat interval; a server silent for two of them is taken as gone. */
+export const DEFAULT_HEARTBEAT_INTERVAL_S = 30;
 
 /** Options accepted in `runner: ["jest-fast-ci", { ... }]` (Jest 30.4+). */
 export interface FastCiOptions {
@@ -25,6 +28,8 @@ export interface FastCiOptions {
   connectTimeout?: number;
   /** Seconds a lost connection may be retried mid-run before the node gives up. Default 60. */
   reconnectTimeout?: number;
+  /** Seconds between heartbeats; a server that answers none for two of them counts as gone. Default 30. */
+  heartbeatInterval?: number;
   /** `auto` (run a share locally when the server cannot be reached) or `off` (fail). Default `auto`. */
   fallback?: 'auto' | 'off';
   /** 0-based shard index and shard count for the fallback split, when the CI does not say. */
@@ -35,7 +40,7 @@ export interface FastCiOptions {
 }
 
 const OPTION_NAMES: ReadonlySet<string> = new Set([
-  'server', 'buildId', 'commit', 'branch', 'connectTimeout', 'reconnectTimeout', 'fallback', 'nodeIndex', 'nodeTotal', 'retry',
+  'server', 'buildId', 'commit', 'branch', 'connectTimeout', 'reconnectTimeout', 'heartbeatInterval', 'fallback', 'nodeIndex', 'nodeTotal', 'retry',
 ]);
 
 /** Most retries: more would hide a broken file behind reruns (the server enforces the same cap). */
@@ -48,6 +53,13 @@ export interface FastCiConfig {
   readonly server: string;
   readonly runKey: string;
   readonly buildId: string;
+  /**
+   * Where the build id came from: a setting (FAST_CI_BUILD_ID or the runner
+   * option), the CI, the short commit (a CI that names no build), or
+   * `fresh`: outside CI a run of its own, so a second local run never joins
+   * the first.
+   */
+  readonly buildIdSource: 'setting' | 'ci' | 'commit' | 'fresh';
   readonly commit: string;
   readonly branch: string;
   readonly commitMessage: string;
@@ -56,6 +68,7 @@ export interface FastCiConfig {
   readonly nodeId: string;
   readonly connectTimeoutMs: number;
   readonly reconnectTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
   readonly fallback: 'auto' | 'off';
   readonly nodeIndex: number | undefined;
   readonly nodeTotal: number | undefined;
@@ -159,14 +172,20 @@ export function resolveConfig(input: ResolveInput = {}): FastCiConfig {
   let gitInfo: GitInfo | undefined;
   const fromGit = (): GitInfo => (gitInfo ??= (input.readGit ?? readGit)(input.cwd ?? process.cwd()));
 
-  const buildId = nonEmpty(env.FAST_CI_BUILD_ID) ?? nonEmpty(options.buildId) ?? ci.buildId ?? fromGit().shortCommit;
+  const setBuildId = nonEmpty(env.FAST_CI_BUILD_ID) ?? nonEmpty(options.buildId);
+  // Outside CI nothing ties two local runs together: sharing the commit's id
+  // would make a second run join the first, finished one and run nothing.
+  const local = ci.provider === 'local';
+  const buildIdSource = setBuildId !== undefined ? 'setting' : ci.buildId !== undefined ? 'ci' : local ? 'fresh' : 'commit';
+  const buildId = setBuildId ?? ci.buildId ?? (local ? `local-${randomUUID()}` : fromGit().shortCommit);
   const commit = nonEmpty(env.FAST_CI_COMMIT) ?? nonEmpty(options.commit) ?? ci.commit ?? fromGit().commit;
   const branch = nonEmpty(env.FAST_CI_BRANCH) ?? nonEmpty(options.branch) ?? ci.branch ?? fromGit().branch;
   if (secretKey !== undefined && buildId === undefined) {
     throw configError('No build id: this is not a known CI and not a git checkout. Set FAST_CI_BUILD_ID to a value shared by every node of the run (and new for each run).');
   }
-  if (buildId !== undefined && !/^[\w.:@/+-]{1,200}$/.test(buildId)) {
-    throw configError(`The build id "${buildId}" has characters that cannot go in a topic; set FAST_CI_BUILD_ID to letters, digits and ._-:@/+ only.`);
+  const badBuildId = buildId === undefined ? undefined : buildIdProblem(buildId);
+  if (badBuildId !== undefined) {
+    throw configError(`The build id cannot be used: ${badBuildId}. Set FAST_CI_BUILD_ID to letters, digits and ._-:@/+ only.`);
   }
 
   const nodeIndex = parseIndex(env.FAST_CI_NODE_INDEX ?? options.nodeIndex, 'FAST_CI_NODE_INDEX') ?? ci.nodeIndex;
@@ -185,6 +204,7 @@ export function resolveConfig(input: ResolveInput = {}): FastCiConfig {
     server,
     runKey: RUN_KEY,
     buildId: buildId ?? 'local',
+    buildIdSource,
     commit: commit ?? '',
     branch: branch ?? '',
     commitMessage: nonEmpty(env.FAST_CI_COMMIT_MSG) ?? ci.commitMessage ?? (secretKey ? fromGit().commitMessage : undefined) ?? '',
@@ -195,6 +215,7 @@ export function resolveConfig(input: ResolveInput = {}): FastCiConfig {
     nodeId: nonEmpty(env.FAST_CI_NODE_ID) ?? randomUUID(),
     connectTimeoutMs: parseSeconds(nonEmpty(env.FAST_CI_CONNECT_TIMEOUT) ?? options.connectTimeout, 'FAST_CI_CONNECT_TIMEOUT', DEFAULT_CONNECT_TIMEOUT_S),
     reconnectTimeoutMs: parseSeconds(nonEmpty(env.FAST_CI_RECONNECT_TIMEOUT) ?? options.reconnectTimeout, 'FAST_CI_RECONNECT_TIMEOUT', DEFAULT_RECONNECT_TIMEOUT_S),
+    heartbeatIntervalMs: parseSeconds(nonEmpty(env.FAST_CI_HEARTBEAT_INTERVAL) ?? options.heartbeatInterval, 'FAST_CI_HEARTBEAT_INTERVAL', DEFAULT_HEARTBEAT_INTERVAL_S),
     fallback,
     nodeIndex,
     nodeTotal,
@@ -210,9 +231,24 @@ export function resolveConfig(input: ResolveInput = {}): FastCiConfig {
  */
 const MIN_REDACTED_LENGTH = 4;
 
-/** Text with the secret replaced, safe to print: the `secret_key` URL parameter, and the key wherever else it appears. */
+/** A query parameter's name as a server reads it (`secret%5Fkey` is `secret_key`). */
+function decodeName(name: string): string {
+  try {
+    return decodeURIComponent(name.replace(/\+/g, ' '));
+  } catch {
+    return name;
+  }
+}
+
+/**
+ * Text with the secret replaced, safe to print: the `secret_key` URL
+ * parameter (however its name is percent-encoded), and the key wherever else
+ * it appears.
+ */
 export function redact(text: string, secret: string | undefined): string {
-  let out = text.replace(/([?&]secret_key=)[^&#\s"]*/g, '$1[REDACTED]');
+  let out = text.replace(/([?&])([^=&#\s"?]+)=([^&#\s"]*)/g, (pair, sep: string, name: string) =>
+    decodeName(name) === 'secret_key' ? `${sep}${name}=[REDACTED]` : pair,
+  );
   if (secret && secret.length >= MIN_REDACTED_LENGTH) {
     out = out.split(secret).join('[REDACTED]');
     out = out.split(encodeURIComponent(secret)).join('[REDACTED]');

@@ -2,4 +2,5 @@ export * from './constants';
 export * from './types';
 export * from './serializer';
 export * from './entries';
-export { topicFor, buildIdFromTopic } from './topic';
+export { topicFor, buildIdFromTopic, buildIdProblem, runKeyProblem } from './topic';
+export { fileSetDigest, idMap } from './fileSet';

@@ -37,7 +37,11 @@ export interface FileEntry {
   [caseNumber: string]: CaseEntry | TestStatus | number | TestCounters | string | undefined;
 }
 
-/** Map of test id (posix path relative to rootDir) to entry. */
+/**
+ * Map of test id (posix path relative to rootDir) to entry. Ids are data:
+ * build such maps with Object.create(null) (or use a Map), never `{}`, so an
+ * id like `__proto__` is a key like any other.
+ */
 export type EntryMap = Record<string, FileEntry>;
 
 /** `enq` payload. */
@@ -86,6 +90,8 @@ export interface RunSummary {
   files_by_node: Record<string, number>;
   /** Extension, with retries on: files that failed and then passed on another node. Absent when none. */
   flaky?: string[];
+  /** Extension: files recorded as failed because the nodes that ran them died (a crash, process.exit, out of memory). Absent when none. */
+  crashed?: string[];
 }
 
 export interface DeqResponse {
@@ -98,6 +104,24 @@ export interface DeqResponse {
    * is not final, because they will run again on another node. Absent when none.
    */
   retry?: string[];
+}
+
+/**
+ * `files` payload (extension): the file set this node found, as a count and
+ * a digest (fileSetDigest), so every node can check that the run covers it.
+ */
+export interface FilesPayload {
+  count: number;
+  /** Hex sha256 of the sorted test ids joined by "\n". */
+  digest: string;
+}
+
+/** `files` reply (extension): `match`, or the run's ids so the node can say what differs. */
+export interface FilesResponse {
+  event: 'files';
+  match: boolean;
+  /** The run's test ids, sorted; present when they do not match. */
+  tests?: string[];
 }
 
 export interface ErrorResponse {

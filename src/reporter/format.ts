@@ -47,6 +47,12 @@ export function formatNodeReport(run: NodeRun | undefined, here: Tally): string[
     if (s.flaky && s.flaky.length > 0) {
       lines.push(`${prefix} flaky: ${plural(s.flaky.length, 'file')} failed, then passed when run again: ${s.flaky.join(', ')}`);
     }
+    if (s.crashed && s.crashed.length > 0) {
+      lines.push(
+        `${prefix} crashed: ${plural(s.crashed.length, 'file')} took down every node that ran ${s.crashed.length === 1 ? 'it' : 'them'} ` +
+          `(process.exit, a native crash, out of memory) and ${s.crashed.length === 1 ? 'was' : 'were'} recorded as failed: ${s.crashed.join(', ')}`,
+      );
+    }
   } else {
     lines.push(`${prefix} whole run: the orchestrator sent no run summary (other nodes may still be running).`);
   }

@@ -77,12 +77,22 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
 
     const ids = new TestIds(tests, rootDir);
     const executor = this.#executor(tests, watcher, options);
-    const queue = new FileQueue(executor, this.#emitter, { deferFailures: config.retry > 0, isInterrupted: () => watcher.isInterrupted() });
+    const queue = new FileQueue(executor, this.#emitter, {
+      deferFailures: config.retry > 0,
+      isInterrupted: () => watcher.isInterrupted(),
+      bail: this._globalConfig.bail,
+    });
     const client = new OrchestratorClient(config, { workers: executor.concurrency });
     const run: NodeRun = { mode: 'orchestrated', buildId: config.buildId, server: client.server };
     setNodeRun(run);
     const source = config.provider === 'local' ? '' : ` (${config.provider})`;
     process.stderr.write(`jest-fast-ci: build ${config.buildId}${source}, orchestrator ${client.server}\n`);
+    if (config.buildIdSource === 'fresh') {
+      process.stderr.write(
+        'jest-fast-ci: no CI detected and FAST_CI_BUILD_ID is not set, so this node is a run of its own. ' +
+          'To share one run between several local nodes, give them all the same FAST_CI_BUILD_ID.\n',
+      );
+    }
 
     // Workers boot while the node connects and joins: their start-up would
     // otherwise come on top of the handshake (measured: 3 s on a loaded 2-core box).
@@ -99,10 +109,15 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
       if (result.summary) run.runFiles = result.summary.files;
       await client.leave();
     } catch (error) {
-      await client.close();
       const unreachable = isFastCiError(error, ErrorCodes.UNREACHABLE) && run.nodeIndex === undefined;
       const lost = isFastCiError(error, ErrorCodes.CONNECTION_LOST) && run.nodeIndex !== undefined;
-      if (!unreachable && !lost) throw error;
+      if (!unreachable && !lost) {
+        // Files in hand finish; the server gets their results and the rest of this node's files back at once.
+        await queue.whenIdle();
+        await client.leave(queue.takeResults());
+        throw error;
+      }
+      await client.close();
       // Files in hand finish (and reach Jest) before the fallback decides what is left.
       await queue.whenIdle();
       await executor.end();

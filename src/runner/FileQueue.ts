@@ -5,6 +5,7 @@
  */
 import type { Test } from '@jest/test-result';
 import { failedEntry, toFileEntry } from '../protocol/entries';
+import { idMap } from '../protocol/fileSet';
 import type { EntryMap } from '../protocol/types';
 import type { RunnerEmitter } from './emitter';
 import type { FileExecutor, Outcome } from './executors';
@@ -30,8 +31,14 @@ export interface FileQueueOptions {
   deferFailures?: boolean;
   /** Where a retried failure is told; default process.stderr. */
   write?: (text: string) => void;
-  /** Jest's watcher: true once the run is interrupted (--bail). */
+  /** Jest's watcher: true once the run is interrupted (--bail in watch mode). */
   isInterrupted?: () => boolean;
+  /**
+   * Jest's `bail` (0: off). Outside watch mode Jest exits the process from
+   * inside the listener of the result that reaches it, so the queue calls
+   * the onBail hook before handing that result over.
+   */
+  bail?: number;
 }
 
 export class FileQueue {
@@ -53,8 +60,12 @@ export class FileQueue {
   #timer: NodeJS.Timeout | undefined;
   /** Files finished but still being handed to the reporters. */
   #announcing = 0;
-  #results: EntryMap = {};
+  #results: EntryMap = idMap();
   #stopped = false;
+  readonly #bail: number;
+  /** Failed tests handed to Jest so far: what Jest compares with `bail`. */
+  #failedTests = 0;
+  #onBail: (() => Promise<void>) | undefined;
 
   constructor(executor: FileExecutor, emitter: RunnerEmitter, options: FileQueueOptions = {}) {
     this.#executor = executor;
@@ -62,6 +73,15 @@ export class FileQueue {
     this.#deferFailures = options.deferFailures ?? false;
     this.#write = options.write ?? (text => process.stderr.write(text));
     this.#isInterrupted = options.isInterrupted ?? (() => false);
+    this.#bail = options.bail ?? 0;
+  }
+
+  /**
+   * Called (and awaited) just before this queue hands Jest the result that
+   * makes it bail: the last moment this process is sure to be alive.
+   */
+  onBail(hook: () => Promise<void>): void {
+    this.#onBail = hook;
   }
 
   /** No new file starts: an error, or Jest interrupted the run (--bail). */
@@ -135,7 +155,7 @@ export class FileQueue {
   /** The results gathered since the last call: what the next `deq` carries. */
   takeResults(): EntryMap {
     const results = this.#results;
-    this.#results = {};
+    this.#results = idMap();
     return results;
   }
 
@@ -234,10 +254,17 @@ export class FileQueue {
     }
   }
 
-  #announce(test: Test, outcome: Outcome): Promise<void> {
-    return outcome.ok
-      ? this.#emitter.emit('test-file-success', [test, outcome.result])
-      : this.#emitter.emit('test-file-failure', [test, outcome.error]);
+  async #announce(test: Test, outcome: Outcome): Promise<void> {
+    if (!outcome.ok) return this.#emitter.emit('test-file-failure', [test, outcome.error]);
+    const failing = outcome.result.numFailingTests ?? 0;
+    if (failing > 0 && this.#bail > 0 && this.#failedTests + failing >= this.#bail && this.#onBail) {
+      const hook = this.#onBail;
+      this.#onBail = undefined;
+      this.stop();
+      await hook();
+    }
+    this.#failedTests += failing;
+    return this.#emitter.emit('test-file-success', [test, outcome.result]);
   }
 }
 

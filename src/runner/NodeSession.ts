@@ -17,7 +17,9 @@ import type { OrchestratorClient } from '../client';
 import { ErrorCodes, FastCiError } from '../errors';
 import { pendingEntry } from '../protocol/entries';
 import { Events } from '../protocol/constants';
+import { fileSetDigest, idMap } from '../protocol/fileSet';
 import type { EntryMap, JoinResponse, RunSummary } from '../protocol/types';
+import { batchProblem, fileSetMismatch } from './fileSetCheck';
 import type { FileQueue } from './FileQueue';
 import type { TestIds } from './testIds';
 
@@ -41,6 +43,10 @@ export class NodeSession {
   /** Ids whose results ride on the `deq` now waiting for its reply (re-sent after a rejoin). */
   #inFlight: ReadonlySet<string> = new Set();
   #enqueued = false;
+  /** Ends the run with an error from outside the loop (a fatal client error, a file set that differs). */
+  #abort: (error: Error) => void = () => undefined;
+  /** The file-set check, started after the first deq reply; `true` once the server said they match. */
+  #fileSetCheck: Promise<boolean> | undefined;
 
   constructor(client: OrchestratorClient, queue: FileQueue, ids: TestIds, rootDir: string, hooks: SessionHooks = {}) {
     this.#client = client;
@@ -55,14 +61,17 @@ export class NodeSession {
     let rejectFatal!: (error: Error) => void;
     const fatal = new Promise<never>((_, reject) => (rejectFatal = reject));
     fatal.catch(() => {});
+    this.#abort = error => {
+      this.#queue.stop();
+      rejectFatal(error);
+    };
+    // Jest exits right after the result that makes it bail: hand everything back first.
+    this.#queue.onBail(() => client.leave(this.#queue.takeResults()));
     // Subscribed before connect() resolves, so a push right after the join is not missed.
     let deqRequested = false;
     let onDeqRequest: (() => void) | undefined;
     const unsubscribe = [
-      client.onFatal(error => {
-        this.#queue.stop();
-        rejectFatal(error);
-      }),
+      client.onFatal(error => this.#abort(error)),
       client.onPush(Events.enqRequest, () => {
         // Always send: our own enq may have been lost, and the server ignores an identical second one.
         this.#enq(true);
@@ -95,6 +104,7 @@ export class NodeSession {
       const summary = await this.#loop(fatal);
       // Joining a run that had already failed runs nothing: never a green job without tests.
       if (join.finished === true && summary !== undefined && summary.failed > 0) throw runFinishedError(this.#client.topic, summary.failed);
+      await this.#checkCount(summary);
       return { nodeIndex: join.node_index, summary, enqueued: this.#enqueued && join.node_index === 0 ? this.#ids.size : undefined };
     } catch (error) {
       // Without the server's word, a held-back failure is final: never hide it,
@@ -114,6 +124,8 @@ export class NodeSession {
       this.#inFlight = new Set(Object.keys(results));
       const reply = await Promise.race([this.#client.deq(results), fatal]);
       this.#inFlight = new Set();
+      // The run is enqueued by now (a deq is answered only then): check it covers this node's files.
+      this.#fileSetCheck ??= this.#checkFileSet();
       await this.#queue.settle(Object.keys(results), new Set(reply.retry));
       if (reply.summary) summary = reply.summary;
       // Interrupted (--bail): stop asking; leave hands back what this node did not run.
@@ -132,7 +144,11 @@ export class NodeSession {
     }
   }
 
-  async #take(ids: readonly string[]): Promise<void> {
+  async #take(handed: readonly string[]): Promise<void> {
+    // The same id twice in one reply, or one this node already holds, runs once.
+    const ids = [...new Set(handed)].filter(id => !this.#queue.holds(id));
+    const problem = batchProblem(ids.length, this.#ids.size);
+    if (problem !== undefined) throw new FastCiError(ErrorCodes.PROTOCOL, problem);
     for (const id of ids) {
       const test = this.#ids.test(id);
       if (test) {
@@ -146,9 +162,38 @@ export class NodeSession {
   #enq(force = false): void {
     if (this.#enqueued && !force) return;
     this.#enqueued = true;
-    const tests: EntryMap = {};
+    const tests: EntryMap = idMap();
     for (const [id, test] of this.#ids.entries()) tests[id] = pendingEntry(test.duration);
     this.#client.enq(tests);
+  }
+
+  /**
+   * Asks the server whether the run's files are the ones this node found
+   * (extension). A node started with other arguments or config than node 0
+   * (a path filter, another testMatch) would otherwise be handed nothing of
+   * what it found and pass. Resolves true when the server says they match,
+   * false when it does not answer; aborts the run when they differ.
+   */
+  async #checkFileSet(): Promise<boolean> {
+    const ids = [...this.#ids.entries()].map(([id]) => id);
+    const answer = await this.#client.checkFiles({ count: ids.length, digest: fileSetDigest(ids) });
+    if (answer === undefined) return false;
+    if (!answer.match) this.#abort(new FastCiError(ErrorCodes.FILE_SET, fileSetMismatch(ids, answer.tests ?? [])));
+    return answer.match;
+  }
+
+  /**
+   * Without the server's word on the file set (a server that does not know
+   * the `files` check), the final summary's count is the last line of
+   * defence against a node that found files the run never had.
+   */
+  async #checkCount(summary: RunSummary | undefined): Promise<void> {
+    const checked = await this.#fileSetCheck;
+    if (checked === true || summary === undefined || summary.files === this.#ids.size) return;
+    throw new FastCiError(
+      ErrorCodes.FILE_SET,
+      `jest-fast-ci: the run had ${summary.files} test files, but this node found ${this.#ids.size}. ${SAME_COMMAND}`,
+    );
   }
 
   /**
@@ -183,6 +228,10 @@ function runFinishedError(topic: string, failed: number): FastCiError {
       'A retried CI job reuses the build id: to run the tests again, retry the whole pipeline or set FAST_CI_BUILD_ID to a new value.',
   );
 }
+
+const SAME_COMMAND =
+  'Every node of a run must run the same jest command with the same config: a path filter or --testPathPattern on one shard, ' +
+  'or another testMatch, projects or checkout, makes the shards find different files, and the files only some nodes found are not run by this build.';
 
 export function unknownTestMessage(id: string): string {
   return (

@@ -21,7 +21,8 @@ describe('resolveConfig', () => {
     expect(config).toMatchObject({
       enabled: true,
       runKey: 'jest',
-      buildId: 'abcdef1',
+      buildId: expect.stringMatching(/^local-[0-9a-f-]{36}$/),
+      buildIdSource: 'fresh',
       commit: 'abcdef1234567890',
       branch: 'main',
       commitMessage: 'msg',
@@ -48,7 +49,7 @@ describe('resolveConfig', () => {
     [{ FAST_CI_FALLBACK: 'maybe' }, /FAST_CI_FALLBACK must be "auto" or "off"/],
     [{ FAST_CI_CONNECT_TIMEOUT: '-1' }, /FAST_CI_CONNECT_TIMEOUT must be a positive number of seconds/],
     [{ FAST_CI_NODE_INDEX: '3', FAST_CI_NODE_TOTAL: '3' }, /must be below FAST_CI_NODE_TOTAL \(3\); indexes are 0-based/],
-    [{ FAST_CI_SECRET_KEY: 'k', FAST_CI_BUILD_ID: 'has space' }, /cannot go in a topic/],
+    [{ FAST_CI_SECRET_KEY: 'k', FAST_CI_BUILD_ID: 'has space' }, /the build id must be 1 to 200 characters of letters, digits and \._-:@\/\+ \(got "has space"\)/],
     [{ FAST_CI_RETRY: '9' }, /FAST_CI_RETRY must be from 0 to 5, got 9/],
     [{ FAST_CI_RETRY: 'yes' }, /FAST_CI_RETRY must be a non-negative integer/],
   ])('rejects %j naming the setting and the fix', (env, message) => {
@@ -60,8 +61,24 @@ describe('resolveConfig', () => {
     expect(() => resolveConfig({ env: {}, options: { secretKey: 'k' }, readGit: noGit })).toThrow(configError(/FAST_CI_SECRET_KEY environment variable/));
   });
 
-  it('fails when a key is set but no build id can be found', () => {
-    expect(() => resolveConfig({ env: { FAST_CI_SECRET_KEY: 'k' }, readGit: noGit })).toThrow(configError(/Set FAST_CI_BUILD_ID/));
+  it('outside CI, gives every run a fresh build id: a second local run at the same commit never joins the first', () => {
+    const first = resolveConfig({ env: { FAST_CI_SECRET_KEY: 'k' }, readGit: gitAt });
+    const second = resolveConfig({ env: { FAST_CI_SECRET_KEY: 'k' }, readGit: gitAt });
+    expect(first.buildId).not.toBe(second.buildId);
+    expect(resolveConfig({ env: { FAST_CI_SECRET_KEY: 'k', FAST_CI_BUILD_ID: 'shared' }, readGit: gitAt })).toMatchObject({ buildId: 'shared', buildIdSource: 'setting' });
+  });
+
+  it('on a CI that names no build, uses the short commit, as the reference clients do', () => {
+    expect(resolveConfig({ env: { FAST_CI_SECRET_KEY: 'k', JENKINS_URL: 'http://ci' }, readGit: gitAt })).toMatchObject({ buildId: 'abcdef1', buildIdSource: 'commit' });
+  });
+
+  it('fails when a key is set on a CI that names no build, outside a git checkout', () => {
+    expect(() => resolveConfig({ env: { FAST_CI_SECRET_KEY: 'k', JENKINS_URL: 'http://ci' }, readGit: noGit })).toThrow(configError(/Set FAST_CI_BUILD_ID/));
+  });
+
+  it('reads FAST_CI_HEARTBEAT_INTERVAL in seconds', () => {
+    expect(resolveConfig({ env: { FAST_CI_HEARTBEAT_INTERVAL: '0.5' }, readGit: noGit }).heartbeatIntervalMs).toBe(500);
+    expect(resolveConfig({ env: {}, readGit: noGit }).heartbeatIntervalMs).toBe(30_000);
   });
 });
 
@@ -91,6 +108,11 @@ describe('redact', () => {
   it('removes the key from URLs and text, encoded or not', () => {
     expect(redact('ws://h:1/x?build_id=1&secret_key=s3cr%2Bt&branch=b', 's3cr+t')).toBe('ws://h:1/x?build_id=1&secret_key=[REDACTED]&branch=b');
     expect(redact('key s3cr+t here', 's3cr+t')).toBe('key [REDACTED] here');
+  });
+
+  it('finds the parameter by its parsed name, however the name is percent-encoded', () => {
+    expect(redact('ws://h:1/x?build_id=1&secret%5Fkey=ab&vsn=2', undefined)).toBe('ws://h:1/x?build_id=1&secret%5Fkey=[REDACTED]&vsn=2');
+    expect(redact('ws://h:1/x?%73ecret_key=ab', undefined)).toBe('ws://h:1/x?%73ecret_key=[REDACTED]');
   });
 });
 
