@@ -22,6 +22,8 @@ export const ErrorCodes = {
   UNKNOWN_TEST: 'FASTCI_ERR_UNKNOWN_TEST',
   /** The node joined a run that had already finished with failures, and ran nothing (a retried CI job reusing the build id). */
   RUN_FINISHED: 'FASTCI_ERR_RUN_FINISHED',
+  /** Jest's runner and worker packages could not be found from the Jest that is running (the runner cannot load). */
+  JEST_NOT_FOUND: 'FASTCI_ERR_JEST_NOT_FOUND',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
