@@ -8,7 +8,14 @@
  *   reporters: ['default', 'jest-fast-ci/reporter'],
  * };
  */
-import FastCiRunner from './runner/FastCiRunner';
+import type { JestTestRunnerClass } from './jestShapes';
+import Runner from './runner/FastCiRunner';
+
+// Typed by Jest's runner contract rather than as the class: the class's own
+// type names jest-runner, which a project that declares only jest (pnpm,
+// Yarn Plug'n'Play) cannot resolve. Jest calls the constructor with its own
+// objects, so only the instance is checked against the contract.
+const FastCiRunner: JestTestRunnerClass = Runner as new (...args: ConstructorParameters<JestTestRunnerClass>) => Runner;
 
 export default FastCiRunner;
 export { FastCiError, ErrorCodes } from './errors';
