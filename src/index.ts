@@ -18,6 +18,8 @@ import Runner from './runner/FastCiRunner';
 const FastCiRunner: JestTestRunnerClass = Runner as new (...args: ConstructorParameters<JestTestRunnerClass>) => Runner;
 
 export default FastCiRunner;
+// Also named, for the ES module entry (dist/index.mjs) to re-export as its default.
+export { FastCiRunner };
 export { FastCiError, ErrorCodes } from './errors';
 export type { ErrorCode } from './errors';
 export type { FastCiOptions } from './config';
