@@ -47,7 +47,7 @@ export function jestSearchStarts(cwd: string = process.cwd()): SearchStart[] {
       ? { place: 'the Jest running in this process', absent: 'no @jest/core module is loaded' }
       : { place: `the Jest running in this process (${core})`, from: core, first: 'jest-runner' },
     main === undefined
-      ? { place: 'the script that started this process', absent: 'none (started as an ES module or from standard input)' }
+      ? { place: 'the script that started this process', absent: 'none (the process started from an ES module, node -e or standard input)' }
       : { place: `the script that started this process (${main})`, from: main, first: 'jest' },
     { place: `the working directory (${cwd})`, from: path.join(cwd, 'noop.js'), first: 'jest' },
     { place: `jest-fast-ci's own folder (${__dirname})`, from: __filename, first: 'jest' },
