@@ -24,6 +24,8 @@ export const ErrorCodes = {
   RUN_FINISHED: 'FASTCI_ERR_RUN_FINISHED',
   /** The run's test files differ from the ones this node found (different arguments or config on different shards). */
   FILE_SET: 'FASTCI_ERR_FILE_SET',
+  /** Jest's runner and worker packages could not be found from the Jest that is running (the runner cannot load). */
+  JEST_NOT_FOUND: 'FASTCI_ERR_JEST_NOT_FOUND',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -8,9 +8,18 @@
  *   reporters: ['default', 'jest-fast-ci/reporter'],
  * };
  */
-import FastCiRunner from './runner/FastCiRunner';
+import type { JestTestRunnerClass } from './jestShapes';
+import Runner from './runner/FastCiRunner';
+
+// Typed by Jest's runner contract rather than as the class: the class's own
+// type names jest-runner, which a project that declares only jest (pnpm,
+// Yarn Plug'n'Play) cannot resolve. Jest calls the constructor with its own
+// objects, so only the instance is checked against the contract.
+const FastCiRunner: JestTestRunnerClass = Runner as new (...args: ConstructorParameters<JestTestRunnerClass>) => Runner;
 
 export default FastCiRunner;
+// Also named, for the ES module entry (dist/index.mjs) to re-export as its default.
+export { FastCiRunner };
 export { FastCiError, ErrorCodes } from './errors';
 export type { ErrorCode } from './errors';
 export type { FastCiOptions } from './config';

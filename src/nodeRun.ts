@@ -6,11 +6,12 @@
  */
 import type { RunSummary } from './protocol/types';
 
-export type NodeMode = 'orchestrated' | 'local' | 'fallback' | 'failed';
+/** `unloaded`: the runner module itself failed to load, so no file ran through it. */
+export type NodeMode = 'orchestrated' | 'local' | 'fallback' | 'failed' | 'unloaded';
 
 export interface NodeRun {
   mode: NodeMode;
-  /** Why the node ran locally, in fallback, or failed, for the reporter's line. */
+  /** Why the node ran locally, in fallback, failed, or the runner did not load, for the reporter's line. */
   reason?: string;
   nodeIndex?: number;
   buildId?: string;

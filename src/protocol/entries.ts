@@ -3,7 +3,7 @@
  * checking it. One module owns the shape so the runner, the reporter and the
  * server cannot drift apart.
  */
-import type { TestResult } from '@jest/test-result';
+import type { JestFileResult } from '../jestShapes';
 import type { CaseEntry, FileEntry, TestCounters, TestStatus } from './types';
 
 /** Cap on a failure message carried in a frame; a huge stack must not blow the frame limit. */
@@ -53,7 +53,7 @@ function caseStatus(status: string): TestStatus {
 }
 
 /** Builds the result entry for one file from Jest's result for it. */
-export function toFileEntry(result: TestResult): FileEntry {
+export function toFileEntry(result: JestFileResult): FileEntry {
   const counters = zeroCounters();
   let budget = MAX_ENTRY_FAILURE_TEXT;
   const cases: CaseEntry[] = result.testResults.map(assertion => {

@@ -4,7 +4,7 @@
  * "X of Y total" with this node's share, and prints what this node and the
  * whole run did.
  */
-import type { AggregatedResult, Test, TestContext, TestResult } from '@jest/test-result';
+import type { JestFileResult, JestRunResult } from '../jestShapes';
 import { getNodeRun } from '../nodeRun';
 import { toFileEntry } from '../protocol/entries';
 import { formatNodeReport, type Tally } from './format';
@@ -22,7 +22,7 @@ export default class FastCiReporter {
     this.#write = options?.write ?? (text => process.stderr.write(text));
   }
 
-  onTestResult(_test: Test, result: TestResult): void {
+  onTestResult(_test: unknown, result: JestFileResult): void {
     const entry = toFileEntry(result);
     this.#tally.files += 1;
     this.#tally.tests.passed += entry.test_counters.passed;
@@ -30,7 +30,7 @@ export default class FastCiReporter {
     this.#tally.tests.pending += entry.test_counters.pending;
   }
 
-  onRunComplete(_contexts: Set<TestContext>, results: AggregatedResult): void {
+  onRunComplete(_contexts: unknown, results: JestRunResult): void {
     const run = getNodeRun();
     if (run?.mode === 'orchestrated') {
       // The summary reporter runs after this one: make "N of M total" read

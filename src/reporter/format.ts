@@ -25,6 +25,10 @@ export function formatNodeReport(run: NodeRun | undefined, here: Tally): string[
   if (run === undefined) {
     return [`${prefix} the reporter is on but the runner is not: add runner: "jest-fast-ci" to jest.config.`];
   }
+  if (run.mode === 'unloaded') {
+    // Jest prints the whole error (every place tried) right after this line.
+    return [`${prefix} the runner (jest-fast-ci) failed to load, so no test file ran: ${run.reason?.split('\n')[0] ?? 'see the error below'}`];
+  }
   if (run.mode === 'local') {
     return [`${prefix} ran locally (${run.reason}): ${plural(here.files, 'file')}, ${testsPart(here.tests)}`];
   }

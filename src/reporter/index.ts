@@ -1,5 +1,7 @@
 import FastCiReporter from './FastCiReporter';
 
 export default FastCiReporter;
+// Also named, for the ES module entry (dist/reporter/index.mjs) to re-export as its default.
+export { FastCiReporter };
 export { formatNodeReport } from './format';
 export type { ReporterOptions } from './FastCiReporter';

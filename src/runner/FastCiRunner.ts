@@ -16,11 +16,22 @@ import { ALL_TEST_EVENTS, RunnerEmitter } from './emitter';
 import { InBandExecutor, PoolExecutor, type FileExecutor } from './executors';
 import { fallbackShare } from './fallbackShare';
 import { FileQueue } from './FileQueue';
-import { loadJestPeers } from './jestPeers';
+import { loadJestPeers, type JestPeers } from './jestPeers';
 import { NodeSession } from './NodeSession';
 import { TestIds } from './testIds';
 
-const peers = loadJestPeers();
+function loadPeers(): JestPeers {
+  try {
+    return loadJestPeers();
+  } catch (error) {
+    // Jest still calls the reporters when the runner fails to load: ours
+    // must say that, not that the runner is missing from jest.config.
+    setNodeRun({ mode: 'unloaded', reason: toError(error).message });
+    throw error;
+  }
+}
+
+const peers = loadPeers();
 
 /**
  * The key, once taken out of process.env: test files and jest-worker

@@ -1,16 +1,17 @@
 /**
- * jest-runner and jest-worker are peers: they must come from the Jest that
- * is running, so the runner drives the version the project uses (29.7 or
- * 30). The surest path is the running Jest's own: its entry script →
- * @jest/core → jest-runner (each a declared dependency of the one before, so
- * this holds under pnpm's strict layout too). Then the working directory,
- * then wherever this package is installed.
+ * jest-runner and jest-worker, taken from the Jest that is running so the
+ * runner drives the version the project uses (29.7 or 30). A project
+ * declares only `jest`, and pnpm and Yarn Plug'n'Play let a module reach
+ * only what its own package declares, so each package is resolved from the
+ * one before it: jest → @jest/core → jest-runner → jest-worker. That chain
+ * holds under every layout; what varies is where it can start.
  */
 import createDebug from 'debug';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import type * as JestRunnerModule from 'jest-runner';
 import type * as JestWorkerModule from 'jest-worker';
+import { ErrorCodes, FastCiError } from '../errors';
 
 export interface JestPeers {
   readonly jestRunner: typeof JestRunnerModule;
@@ -19,33 +20,93 @@ export interface JestPeers {
   readonly testWorkerPath: string;
 }
 
-function resolveFrom(base: string, request: string): string | undefined {
-  try {
-    return createRequire(path.join(base, 'noop.js')).resolve(request);
-  } catch {
-    return undefined;
-  }
-}
+const CHAIN = ['jest', '@jest/core', 'jest-runner', 'jest-worker'] as const;
+type ChainPackage = (typeof CHAIN)[number];
 
-function runningJestRunner(): string | undefined {
+/** One place the chain may start from, or why this process has no such place. */
+export type SearchStart =
+  | { readonly place: string; readonly from: string; readonly first: ChainPackage }
+  | { readonly place: string; readonly absent: string };
+
+// A file of @jest/core itself, not of a package nested under it.
+const JEST_CORE_FILE = /[\\/]node_modules[\\/]@jest[\\/]core[\\/](?!.*[\\/]node_modules[\\/])/;
+
+/**
+ * Where to look, surest first. @jest/core is loaded before any runner
+ * whatever started Jest (its bin, `jest.run`, `runCLI`), so it is the Jest
+ * that is running. The others cover a Jest loaded some other way: the
+ * script that started the process (Jest's bin, or a script that declares
+ * jest), the project in the working directory, and this package (jest is
+ * its peer, so resolvable from it under pnpm and Plug'n'Play too).
+ */
+export function jestSearchStarts(cwd: string = process.cwd()): SearchStart[] {
+  const core = Object.keys(require.cache).find(file => JEST_CORE_FILE.test(file));
   const main = require.main?.filename;
-  if (main === undefined) return undefined;
-  const core = resolveFrom(path.dirname(main), '@jest/core');
-  return core === undefined ? undefined : resolveFrom(path.dirname(core), 'jest-runner');
+  return [
+    core === undefined
+      ? { place: 'the Jest running in this process', absent: 'no @jest/core module is loaded' }
+      : { place: `the Jest running in this process (${core})`, from: core, first: 'jest-runner' },
+    main === undefined
+      ? { place: 'the script that started this process', absent: 'none (the process started from an ES module, node -e or standard input)' }
+      : { place: `the script that started this process (${main})`, from: main, first: 'jest' },
+    { place: `the working directory (${cwd})`, from: path.join(cwd, 'noop.js'), first: 'jest' },
+    { place: `jest-fast-ci's own folder (${__dirname})`, from: __filename, first: 'jest' },
+  ];
 }
 
-export function loadJestPeers(cwd: string = process.cwd()): JestPeers {
-  const runnerPath = runningJestRunner() ?? resolveFrom(cwd, 'jest-runner') ?? resolveFrom(__dirname, 'jest-runner');
-  if (runnerPath === undefined) {
-    throw new Error('jest-fast-ci needs jest-runner, which comes with jest: install jest (29.7 or 30) in this project.');
+function firstLine(error: unknown): string {
+  // Not `instanceof Error`: inside a Jest test the resolver's errors come from another realm.
+  const message = (error as { message?: unknown } | null)?.message;
+  return (typeof message === 'string' ? message : String(error)).split('\n')[0]!;
+}
+
+/** The resolved path of each package from `first` on, or why the chain broke. */
+function followChain(from: string, first: ChainPackage): { paths: Map<ChainPackage, string> } | { broken: string } {
+  const paths = new Map<ChainPackage, string>();
+  let issuer = from;
+  for (const name of CHAIN.slice(CHAIN.indexOf(first))) {
+    try {
+      issuer = createRequire(issuer).resolve(name);
+    } catch (error) {
+      const found = [...paths].map(([pkg, file]) => `found ${pkg} at ${file}; `).join('');
+      return { broken: `${found}${name}: ${firstLine(error)}` };
+    }
+    paths.set(name, issuer);
   }
-  createDebug('jest-fast-ci:runner')('using jest-runner at %s', runnerPath);
-  const fromRunner = createRequire(runnerPath);
-  // jest-worker as jest-runner itself sees it, so both agree on the version.
-  const workerPath = fromRunner.resolve('jest-worker');
-  return {
-    jestRunner: fromRunner(runnerPath) as typeof JestRunnerModule,
-    jestWorker: fromRunner(workerPath) as typeof JestWorkerModule,
-    testWorkerPath: path.join(path.dirname(runnerPath), 'testWorker.js'),
-  };
+  return { paths };
+}
+
+/**
+ * Loads jest-runner and jest-worker from the first start whose chain
+ * resolves. Throws FastCiError(FASTCI_ERR_JEST_NOT_FOUND) listing every
+ * place tried and why it failed.
+ */
+export function loadJestPeers(starts: readonly SearchStart[] = jestSearchStarts()): JestPeers {
+  const failures: string[] = [];
+  for (const start of starts) {
+    if ('absent' in start) {
+      failures.push(`${start.place}: ${start.absent}`);
+      continue;
+    }
+    const chain = followChain(start.from, start.first);
+    if ('broken' in chain) {
+      failures.push(`${start.place}: ${chain.broken}`);
+      continue;
+    }
+    const runnerPath = chain.paths.get('jest-runner')!;
+    createDebug('jest-fast-ci:runner')('using jest-runner at %s, from %s', runnerPath, start.place);
+    return {
+      jestRunner: require(runnerPath) as typeof JestRunnerModule,
+      jestWorker: require(chain.paths.get('jest-worker')!) as typeof JestWorkerModule,
+      testWorkerPath: path.join(path.dirname(runnerPath), 'testWorker.js'),
+    };
+  }
+  throw new FastCiError(
+    ErrorCodes.JEST_NOT_FOUND,
+    [
+      `jest-fast-ci could not find Jest's test runner. It resolves ${CHAIN.join(' → ')}, each from the one before, starting from each of these places:`,
+      ...failures.map(failure => `  - ${failure}`),
+      'Install jest (29.7 or 30) in the project that runs the tests (npm install --save-dev jest, pnpm add --save-dev jest, yarn add --dev jest), and start Jest from that project.',
+    ].join('\n'),
+  );
 }

@@ -32,6 +32,12 @@ describe('formatNodeReport', () => {
     ]);
   });
 
+  it('says the runner failed to load, not that it is missing from jest.config', () => {
+    expect(formatNodeReport({ mode: 'unloaded', reason: "jest-fast-ci could not find Jest's test runner. It resolves …\n  - the working directory (/p): …" }, here)).toEqual([
+      "jest-fast-ci ▸ the runner (jest-fast-ci) failed to load, so no test file ran: jest-fast-ci could not find Jest's test runner. It resolves …",
+    ]);
+  });
+
   it('says plainly when the run was local or a fallback', () => {
     expect(formatNodeReport({ mode: 'local', reason: 'FAST_CI_SECRET_KEY is not set' }, here)[0]).toMatch(/ran locally \(FAST_CI_SECRET_KEY is not set\)/);
     expect(formatNodeReport({ mode: 'fallback' }, here)[0]).toMatch(/FALLBACK, not orchestrated/);
