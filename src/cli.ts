@@ -7,21 +7,45 @@
 import { ErrorCodes, FastCiError } from './errors';
 import { startServer, SERVER_DEFAULTS, type ServerOptions } from './server';
 
+type NumericOption = { [K in keyof ServerOptions]-?: NonNullable<ServerOptions[K]> extends number ? K : never }[keyof ServerOptions];
+
+/** Numeric server options as flags: seconds (converted to ms) or plain counts. */
+const NUMERIC_FLAGS: ReadonlyArray<{ flag: string; option: Exclude<NumericOption, 'port'>; unit: 's' | 'count'; max: number; help: string }> = [
+  { flag: '--lease-timeout', option: 'leaseTimeoutMs', unit: 's', max: 2_000_000, help: 'requeue a file leased this long without a result' },
+  { flag: '--reconnect-grace', option: 'reconnectGraceMs', unit: 's', max: 2_000_000, help: "keep a disconnected node's files this long for its rejoin" },
+  { flag: '--idle-timeout', option: 'idleTimeoutMs', unit: 's', max: 2_000_000, help: 'close a socket silent this long' },
+  { flag: '--finished-run-ttl', option: 'finishedRunTtlMs', unit: 's', max: 2_000_000, help: 'keep finished (and abandoned) runs this long' },
+  { flag: '--shutdown-grace', option: 'shutdownGraceMs', unit: 's', max: 2_000_000, help: 'on SIGTERM, wait this long for clients to close' },
+  { flag: '--max-frame-bytes', option: 'maxFrameBytes', unit: 'count', max: 2 ** 31 - 1, help: 'largest inbound frame' },
+  { flag: '--max-files-per-run', option: 'maxFilesPerRun', unit: 'count', max: 10_000_000, help: 'largest run' },
+  { flag: '--max-runs-per-key', option: 'maxRunsPerKey', unit: 'count', max: 10_000_000, help: 'unfinished runs per key' },
+  { flag: '--max-connections-per-key', option: 'maxConnectionsPerKey', unit: 'count', max: 10_000_000, help: 'open sockets per key' },
+  { flag: '--max-nodes-per-run', option: 'maxNodesPerRun', unit: 'count', max: 10_000_000, help: 'nodes per run' },
+  { flag: '--max-crashes-per-file', option: 'maxCrashesPerFile', unit: 'count', max: 100, help: 'nodes a file may take down before it is recorded as failed' },
+  { flag: '--max-pending-connections', option: 'maxPendingConnections', unit: 'count', max: 10_000_000, help: 'connections still in their HTTP handshake' },
+  { flag: '--max-unsent-bytes', option: 'maxUnsentBytes', unit: 'count', max: 2 ** 31 - 1, help: "cut a socket with this much unsent (a client that stopped reading)" },
+];
+
+function defaultOf(entry: (typeof NUMERIC_FLAGS)[number]): string {
+  const value: number = SERVER_DEFAULTS[entry.option];
+  return entry.unit === 's' ? `${value / 1000}` : String(value);
+}
+
 const USAGE = `Usage: jest-fast-ci serve [options]
 
 Runs a FastCI-compatible test orchestrator.
 
 Options:
-  --host HOST              interface to listen on (default ${SERVER_DEFAULTS.host})
-  --port PORT              port to listen on, 0 for any free port (default ${SERVER_DEFAULTS.port})
-  --secret-key KEY         an accepted secret key; repeat for several
-  --data-dir DIR           keep run journals and duration history in DIR (survives restarts)
-  --lease-timeout SECONDS  requeue a file leased this long without a result (default ${SERVER_DEFAULTS.leaseTimeoutMs / 1000})
-  -h, --help               show this help
+  --host HOST                    interface to listen on (default ${SERVER_DEFAULTS.host})
+  --port PORT                    port to listen on, 0 for any free port (default ${SERVER_DEFAULTS.port})
+  --secret-key KEY               an accepted secret key; repeat for several
+  --data-dir DIR                 keep run journals and duration history in DIR (survives restarts)
+${NUMERIC_FLAGS.map(e => `  ${`${e.flag} ${e.unit === 's' ? 'SECONDS' : 'N'}`.padEnd(31)}${e.help} (default ${defaultOf(e)})`).join('\n')}
+  -h, --help                     show this help
 
 Environment:
-  FAST_CI_SECRET_KEY       accepted keys, comma-separated (preferred: argv is visible to other users)
-  DEBUG=jest-fast-ci:server:*  log connections, runs and frames (the secret is never logged)
+  FAST_CI_SECRET_KEY             accepted keys, comma-separated (preferred: argv is visible to other users)
+  DEBUG=jest-fast-ci:server:*    log connections, runs and frames (the secret is never logged)
 `;
 
 export type CliCommand = { kind: 'help' } | { kind: 'serve'; options: ServerOptions };
@@ -66,11 +90,12 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliCo
       case '--data-dir':
         options.dataDir = value();
         break;
-      case '--lease-timeout':
-        options.leaseTimeoutMs = integer('--lease-timeout', value(), 1, 2_000_000) * 1000;
-        break;
-      default:
-        throw configError(`Unknown option ${JSON.stringify(flag)}.`);
+      default: {
+        const numeric = NUMERIC_FLAGS.find(entry => entry.flag === flag);
+        if (numeric === undefined) throw configError(`Unknown option ${JSON.stringify(flag)}.`);
+        const n = integer(flag, value(), 1, numeric.max);
+        options[numeric.option] = numeric.unit === 's' ? n * 1000 : n;
+      }
     }
   }
   for (const key of (env.FAST_CI_SECRET_KEY ?? '').split(',')) if (key.trim() !== '') keys.push(key.trim());

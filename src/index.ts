@@ -21,5 +21,7 @@ export default FastCiRunner;
 // Also named, for the ES module entry (dist/index.mjs) to re-export as its default.
 export { FastCiRunner };
 export { FastCiError, ErrorCodes } from './errors';
+export { withFastCi } from './withFastCi';
+export type { JestConfigLike } from './withFastCi';
 export type { ErrorCode } from './errors';
 export type { FastCiOptions } from './config';

@@ -21,7 +21,8 @@ describe('jest-fast-ci serve', () => {
   it('prints FAST_CI_SERVER, serves, and closes sockets with 1012 then exits 0 on SIGTERM', async () => {
     const child = serve(['serve', '--port', '0'], { FAST_CI_SECRET_KEY: 'cli-secret', DEBUG: 'jest-fast-ci:server:*' });
     const url = await until(() => /^FAST_CI_SERVER=(ws:\/\/127\.0\.0\.1:\d+)$/m.exec(child.output())?.[1], 'the CLI to print its URL');
-    const ws = new WebSocket(`${url}/test_orchestrators/socket/websocket?secret_key=cli-secret&vsn=2.0.0`);
+    // The key's parameter name percent-encoded: still the key, and still never logged.
+    const ws = new WebSocket(`${url}/test_orchestrators/socket/websocket?secret%5Fkey=cli-secret&vsn=2.0.0`);
     await new Promise(resolve => ws.once('open', resolve));
     const closed = new Promise<number>(resolve => ws.once('close', code => resolve(code)));
     child.child.kill('SIGTERM');

@@ -10,7 +10,34 @@ describe('parseCli', () => {
     expect(parseCli(['--help'], {})).toEqual({ kind: 'help' });
   });
 
+  it('reads every tunable server option as a flag, seconds as seconds', () => {
+    const argv = [
+      'serve', '--secret-key', 'k', '--reconnect-grace', '5', '--idle-timeout', '90', '--finished-run-ttl', '600', '--shutdown-grace', '3',
+      '--max-frame-bytes', '1048576', '--max-files-per-run', '50000', '--max-runs-per-key', '10', '--max-connections-per-key', '100',
+      '--max-nodes-per-run', '64', '--max-crashes-per-file', '3', '--max-pending-connections', '128', '--max-unsent-bytes', '8388608',
+    ];
+    expect(parseCli(argv, {})).toEqual({
+      kind: 'serve',
+      options: {
+        secretKeys: ['k'],
+        reconnectGraceMs: 5_000,
+        idleTimeoutMs: 90_000,
+        finishedRunTtlMs: 600_000,
+        shutdownGraceMs: 3_000,
+        maxFrameBytes: 1_048_576,
+        maxFilesPerRun: 50_000,
+        maxRunsPerKey: 10,
+        maxConnectionsPerKey: 100,
+        maxNodesPerRun: 64,
+        maxCrashesPerFile: 3,
+        maxPendingConnections: 128,
+        maxUnsentBytes: 8_388_608,
+      },
+    });
+  });
+
   it.each([
+    [['serve', '--secret-key', 'k', '--reconnect-grace', '0'], /--reconnect-grace must be a whole number from 1 to 2000000, got "0"/],
     [['serve'], /No secret key: set FAST_CI_SECRET_KEY/],
     [['serve', '--port', 'x', '--secret-key', 'k'], /--port must be a whole number from 0 to 65535, got "x"/],
     [['serve', '--secret-key'], /--secret-key needs a value/],

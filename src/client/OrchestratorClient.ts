@@ -77,6 +77,8 @@ export class OrchestratorClient {
   #lostTimer: NodeJS.Timeout | undefined;
   #pendingDeq: PendingDeq | undefined;
   readonly #openPushes = new Set<Push>();
+  /** Every WebSocket phoenix made for this client and that has not closed yet. */
+  readonly #transports = new Set<WebSocket>();
   readonly #fatalListeners = new Set<FatalListener>();
   readonly #pushListeners = new Map<string, Set<PushListener>>();
   readonly #rejoinListeners = new Set<(response: JoinResponse) => void>();
@@ -108,7 +110,7 @@ export class OrchestratorClient {
     const timeoutS = config.connectTimeoutMs / 1000;
     const socket = new Socket(`${config.server}${SOCKET_PATH}`, {
       // Without an explicit transport phoenix.js silently long-polls on Node.
-      transport: transportWithHandshakeTimeout(Math.min(config.connectTimeoutMs, MAX_HANDSHAKE_MS)),
+      transport: transportWithHandshakeTimeout(Math.min(config.connectTimeoutMs, MAX_HANDSHAKE_MS), this.#transports),
       vsn: VSN_V1,
       heartbeatIntervalMs: config.heartbeatIntervalMs,
       ...phoenixCodec(config.secretKey),
@@ -417,7 +419,18 @@ export class OrchestratorClient {
     if (channel?.joinPush) cancelPush(channel.joinPush);
     const socket = this.#socket;
     if (!socket) return Promise.resolve();
-    return new Promise<void>(done => {
+    // A socket phoenix gave up on (a heartbeat timeout) waits up to 30 s for
+    // a close frame from a server that may be stopped, holding the process:
+    // cut it, and any other, once the clean close below has had its chance.
+    const cut = (): void => {
+      for (const ws of this.#transports) ws.terminate();
+      this.#transports.clear();
+    };
+    return new Promise<void>(resolve => {
+      const done = (): void => {
+        cut();
+        resolve();
+      };
       // disconnect() polls for the close for up to ~1.5 s; do not wait longer.
       const cap = setTimeout(done, 2_000);
       socket.disconnect(() => {
@@ -428,11 +441,17 @@ export class OrchestratorClient {
   }
 }
 
-/** The `ws` class with a handshake timeout: phoenix constructs the transport itself, with (url, protocols) only. */
-function transportWithHandshakeTimeout(handshakeTimeout: number): new (endpoint: string) => object {
+/**
+ * The `ws` class with a handshake timeout (phoenix constructs the transport
+ * itself, with (url, protocols) only), recording each socket it makes in
+ * `made` so close() can cut them all.
+ */
+function transportWithHandshakeTimeout(handshakeTimeout: number, made: Set<WebSocket>): new (endpoint: string) => object {
   return class TimedWebSocket extends WebSocket {
     constructor(url: string, protocols?: string | string[]) {
       super(url, protocols, { handshakeTimeout });
+      made.add(this);
+      this.once('close', () => made.delete(this));
     }
   } as unknown as new (endpoint: string) => object;
 }

@@ -8,6 +8,7 @@ import type { JestFileResult, JestRunResult } from '../jestShapes';
 import { getNodeRun } from '../nodeRun';
 import { toFileEntry } from '../protocol/entries';
 import { formatNodeReport, type Tally } from './format';
+import { projectUse, usesOurRunner, type ProjectLike } from './projects';
 
 export interface ReporterOptions {
   /** Where lines go; default process.stderr, like Jest's summary. */
@@ -22,7 +23,9 @@ export default class FastCiReporter {
     this.#write = options?.write ?? (text => process.stderr.write(text));
   }
 
-  onTestResult(_test: unknown, result: JestFileResult): void {
+  onTestResult(test: { readonly context?: ProjectLike }, result: JestFileResult): void {
+    // Files of projects that do not use the runner ran on every node: not this node's share.
+    if (test.context !== undefined && !usesOurRunner(test.context)) return;
     const entry = toFileEntry(result);
     this.#tally.files += 1;
     this.#tally.tests.passed += entry.test_counters.passed;
@@ -30,14 +33,16 @@ export default class FastCiReporter {
     this.#tally.tests.pending += entry.test_counters.pending;
   }
 
-  onRunComplete(_contexts: unknown, results: JestRunResult): void {
+  onRunComplete(contexts: Iterable<ProjectLike> | undefined, results: JestRunResult): void {
     const run = getNodeRun();
     if (run?.mode === 'orchestrated') {
       // The summary reporter runs after this one: make "N of M total" read
       // as this node's share instead of files that went missing.
       results.numTotalTestSuites = results.testResults.length;
     }
-    this.#write(`\n${formatNodeReport(run, this.#tally).join('\n')}\n`);
+    // The runner takes the key out of the environment; still there, the runner never ran.
+    const keySet = process.env.FAST_CI_SECRET_KEY !== undefined;
+    this.#write(`\n${formatNodeReport(run, this.#tally, projectUse(contexts ?? []), keySet).join('\n')}\n`);
   }
 
   getLastError(): Error | undefined {

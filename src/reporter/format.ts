@@ -1,6 +1,7 @@
 /** The reporter's lines, as pure functions of what the node and the run did. */
 import type { NodeRun } from '../nodeRun';
 import type { TestCounters } from '../protocol/types';
+import type { ProjectUse } from './projects';
 
 export interface Tally {
   files: number;
@@ -19,9 +20,22 @@ function testsPart(t: TestCounters): string {
   return `${plural(total, 'test')}: ${parts.join(', ')}`;
 }
 
-/** Lines printed after Jest's own summary. */
-export function formatNodeReport(run: NodeRun | undefined, here: Tally): string[] {
+const WRAP = 'set runner: "jest-fast-ci" in each project, or wrap the config: module.exports = require(\'jest-fast-ci\').withFastCi({ projects: [...] })';
+
+/**
+ * Lines printed after Jest's own summary. `projects`: which of the run's
+ * projects use the runner; `keySet`: FAST_CI_SECRET_KEY was set (so files
+ * run here that should have been split).
+ */
+export function formatNodeReport(run: NodeRun | undefined, here: Tally, projects: ProjectUse = { total: 1, without: [] }, keySet = false): string[] {
   const prefix = 'jest-fast-ci ▸';
+  if (run === undefined && projects.total > 1) {
+    const warning = keySet ? 'WARNING: FAST_CI_SECRET_KEY is set, but every file ran here, on every node: ' : '';
+    return [
+      `${prefix} ${warning}none of the ${projects.total} projects uses the jest-fast-ci runner. With projects, runner is a per-project option ` +
+        `and Jest ignores it at the root: ${WRAP}.`,
+    ];
+  }
   if (run === undefined) {
     return [`${prefix} the reporter is on but the runner is not: add runner: "jest-fast-ci" to jest.config.`];
   }
@@ -41,6 +55,14 @@ export function formatNodeReport(run: NodeRun | undefined, here: Tally): string[
     return [`${prefix} FALLBACK, not orchestrated: ${plural(here.files, 'file')} here, ${testsPart(here.tests)}`];
   }
   const node = run.nodeIndex === undefined ? 'node ?' : `node ${run.nodeIndex}`;
+  const partial =
+    projects.without.length === 0
+      ? []
+      : [
+          `${prefix} WARNING: ${projects.without.length} of ${projects.total} projects (${projects.without.join(', ')}) ` +
+            `${projects.without.length === 1 ? 'does' : 'do'} not use the jest-fast-ci runner: ${projects.without.length === 1 ? 'its' : 'their'} files ran on every node, ` +
+            `and are not counted here. With projects, ${WRAP}.`,
+        ];
   const of = run.runFiles === undefined ? '' : ` of ${run.runFiles}`;
   const lines = [`${prefix} ${node} · build ${run.buildId} · ran ${here.files}${of} files here (${testsPart(here.tests)})`];
   const s = run.summary;
@@ -60,5 +82,5 @@ export function formatNodeReport(run: NodeRun | undefined, here: Tally): string[
   } else {
     lines.push(`${prefix} whole run: the orchestrator sent no run summary (other nodes may still be running).`);
   }
-  return lines;
+  return [...lines, ...partial];
 }

@@ -45,8 +45,8 @@ export class NodeSession {
   #enqueued = false;
   /** Ends the run with an error from outside the loop (a fatal client error, a file set that differs). */
   #abort: (error: Error) => void = () => undefined;
-  /** The file-set check, started after the first deq reply; `true` once the server said they match. */
-  #fileSetCheck: Promise<boolean> | undefined;
+  /** The file-set check, started after the first deq reply: the server's verdict, or `unknown` when it gave none. */
+  #fileSetCheck: Promise<'match' | 'unknown' | FastCiError> | undefined;
 
   constructor(client: OrchestratorClient, queue: FileQueue, ids: TestIds, rootDir: string, hooks: SessionHooks = {}) {
     this.#client = client;
@@ -130,7 +130,8 @@ export class NodeSession {
       if (reply.summary) summary = reply.summary;
       // Interrupted (--bail): stop asking; leave hands back what this node did not run.
       if (this.#queue.isStopped) {
-        await this.#queue.whenIdle();
+        // Stopped by an abort (this rejects) or by Jest's --bail (this resolves).
+        await Promise.race([this.#queue.whenIdle(), fatal]);
         return summary;
       }
       if (reply.tests.length > 0) {
@@ -171,15 +172,16 @@ export class NodeSession {
    * Asks the server whether the run's files are the ones this node found
    * (extension). A node started with other arguments or config than node 0
    * (a path filter, another testMatch) would otherwise be handed nothing of
-   * what it found and pass. Resolves true when the server says they match,
-   * false when it does not answer; aborts the run when they differ.
+   * what it found and pass. Aborts the run when they differ.
    */
-  async #checkFileSet(): Promise<boolean> {
+  async #checkFileSet(): Promise<'match' | 'unknown' | FastCiError> {
     const ids = [...this.#ids.entries()].map(([id]) => id);
     const answer = await this.#client.checkFiles({ count: ids.length, digest: fileSetDigest(ids) });
-    if (answer === undefined) return false;
-    if (!answer.match) this.#abort(new FastCiError(ErrorCodes.FILE_SET, fileSetMismatch(ids, answer.tests ?? [])));
-    return answer.match;
+    if (answer === undefined) return 'unknown';
+    if (answer.match) return 'match';
+    const error = new FastCiError(ErrorCodes.FILE_SET, fileSetMismatch(ids, answer.tests ?? []));
+    this.#abort(error);
+    return error;
   }
 
   /**
@@ -188,8 +190,11 @@ export class NodeSession {
    * defence against a node that found files the run never had.
    */
   async #checkCount(summary: RunSummary | undefined): Promise<void> {
-    const checked = await this.#fileSetCheck;
-    if (checked === true || summary === undefined || summary.files === this.#ids.size) return;
+    // No summary (the hosted service): nothing to compare, and no reason to wait for an answer that will not come.
+    if (summary === undefined || summary.files === this.#ids.size) return;
+    const check = await this.#fileSetCheck;
+    if (check === 'match') return;
+    if (check instanceof FastCiError) throw check;
     throw new FastCiError(
       ErrorCodes.FILE_SET,
       `jest-fast-ci: the run had ${summary.files} test files, but this node found ${this.#ids.size}. ${SAME_COMMAND}`,

@@ -34,6 +34,7 @@ export class DataDirStore implements RunStore {
   #dirty = new Set<FileJournal>();
   #histories = new Map<string, DurationHistory>();
   #onPending: () => void = () => undefined;
+  #stats = { records: 0, syncs: 0 };
 
   /** `warn`: where an operator is told about what could not be restored or written. */
   constructor(dataDir: string, warn: (message: string) => void = message => log(message)) {
@@ -76,6 +77,11 @@ export class DataDirStore implements RunStore {
     this.#onPending = listener;
   }
 
+  /** Records written and fdatasync calls made so far. */
+  get stats(): { readonly records: number; readonly syncs: number } {
+    return { ...this.#stats };
+  }
+
   get hasPending(): boolean {
     return this.#dirty.size > 0;
   }
@@ -85,7 +91,8 @@ export class DataDirStore implements RunStore {
     let failure: unknown;
     for (const journal of [...this.#dirty]) {
       try {
-        journal.flush();
+        this.#stats.records += journal.flush();
+        this.#stats.syncs += 1;
         this.#dirty.delete(journal);
       } catch (error) {
         failure ??= error;

@@ -15,7 +15,7 @@ import type { OrchestratorServer } from './types';
 
 export type { ServerOptions } from './options';
 export { DEFAULTS as SERVER_DEFAULTS } from './options';
-export type { OrchestratorServer, RunSnapshot, NodeSnapshot, FrameRecord, RunMeta } from './types';
+export type { OrchestratorServer, RunSnapshot, NodeSnapshot, FrameRecord, RunMeta, ServerStats } from './types';
 
 /**
  * Starts an orchestrator and resolves once it listens. With `dataDir`, runs

@@ -30,9 +30,10 @@ export class FileJournal implements RunJournal {
     this.#onAppend(this);
   }
 
-  /** Writes and syncs what was appended since the last flush. Throws on an I/O error, keeping the records for the next try. */
-  flush(): void {
-    if (this.#buffer.length === 0) return;
+  /** Writes and syncs what was appended since the last flush; returns how many records. Throws on an I/O error, keeping the records for the next try. */
+  flush(): number {
+    if (this.#buffer.length === 0) return 0;
+    const records = this.#buffer.length;
     this.#fd ??= openSync(this.path, 'a');
     const data = Buffer.from(this.#buffer.join(''), 'utf8');
     for (let written = 0; written < data.length; ) written += writeSync(this.#fd, data, written);
@@ -40,6 +41,7 @@ export class FileJournal implements RunJournal {
     this.#buffer = [];
     // A finished run gets no more records: give the descriptor back.
     if (this.#finished) this.close();
+    return records;
   }
 
   close(): void {

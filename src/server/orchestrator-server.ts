@@ -15,7 +15,7 @@ import { KeyRing } from './key-ring';
 import { Outbox } from './outbox';
 import type { ResolvedServerOptions } from './options';
 import { RunRegistry, type RunStore } from './run-registry';
-import type { OrchestratorServer, RunSnapshot } from './types';
+import type { OrchestratorServer, RunSnapshot, ServerStats } from './types';
 import { checkUpgrade, redactUrl } from './upgrade';
 
 const log = debug('jest-fast-ci:server:connection');
@@ -47,6 +47,7 @@ export class Orchestrator implements OrchestratorServer {
   #wss: WebSocketServer;
   #connections = new Map<Connection, () => void>();
   readonly #outbox: Outbox;
+  readonly #store: RunStore | undefined;
   /** Sockets still in their HTTP handshake, oldest first. */
   readonly #handshaking = new Set<Socket>();
   #perKey = new Map<string, number>();
@@ -56,6 +57,7 @@ export class Orchestrator implements OrchestratorServer {
 
   constructor(options: ResolvedServerOptions, store?: RunStore) {
     this.#options = options;
+    this.#store = store;
     // Without a data dir nothing outlives the process, so a fresh secret will do.
     this.#keys = new KeyRing(options.secretKeys, store?.keySecret() ?? randomBytes(32));
     this.#outbox = new Outbox({ durable: store, maxUnsentBytes: options.maxUnsentBytes, warn: options.warn });
@@ -106,6 +108,11 @@ export class Orchestrator implements OrchestratorServer {
 
   runs(): RunSnapshot[] {
     return this.#registry.snapshots();
+  }
+
+  stats(): ServerStats {
+    const journal = this.#store?.stats ?? { records: 0, syncs: 0 };
+    return { sockets: this.#connections.size, runs: this.#registry.size, journalRecords: journal.records, journalSyncs: journal.syncs };
   }
 
   run(buildId: string, runKey: string = RUN_KEY): RunSnapshot | undefined {

@@ -21,6 +21,8 @@ export interface RunStore {
   onPending(listener: () => void): void;
   /** The secret that keys the hashes of the secret keys (stable across restarts). */
   keySecret(): Buffer;
+  /** Journal records written and syncs made so far. */
+  readonly stats: { readonly records: number; readonly syncs: number };
   journal(identity: RunIdentity, meta: RunMeta): RunJournal;
   history(identity: RunIdentity): (id: string) => number | undefined;
   /** A run finished: remember its durations. */
@@ -81,6 +83,10 @@ export class RunRegistry {
       return { ok: false, reason: `too many unfinished runs for this key (limit ${this.#settings.maxRunsPerKey})` };
     }
     return { ok: true, run: this.#create(identity, meta) };
+  }
+
+  get size(): number {
+    return this.#runs.size;
   }
 
   find(identity: RunIdentity): Run | undefined {

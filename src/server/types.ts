@@ -55,12 +55,25 @@ export interface RunSnapshot {
   warnings: string[];
 }
 
+/** Counters for monitoring (and the tests that check them). */
+export interface ServerStats {
+  /** Open orchestrator sockets. */
+  readonly sockets: number;
+  /** Runs held (finished ones until evicted). */
+  readonly runs: number;
+  /** Journal records written to the data dir so far. */
+  readonly journalRecords: number;
+  /** fdatasync calls so far: records written in one turn of the event loop share one per journal. */
+  readonly journalSyncs: number;
+}
+
 export interface OrchestratorServer {
   /** The FAST_CI_SERVER value, e.g. 'ws://127.0.0.1:54321'. */
   readonly url: string;
   readonly port: number;
   /** All runs (all keys) currently held. */
   runs(): RunSnapshot[];
+  stats(): ServerStats;
   /** The run with this build id (the first created, if several keys use it). @param runKey default 'jest' */
   run(buildId: string, runKey?: string): RunSnapshot | undefined;
   /** Resolves when the run with this build id is finished (every enqueued file has a result). */

@@ -172,4 +172,16 @@ describe('a lost connection', () => {
     expect(error.code).toBe(ErrorCodes.CONNECTION_LOST);
     expect(error.message).toMatch(new RegExp(`^Lost the connection to the orchestrator at ${p.url} and could not restore it within 1s`));
   });
+
+  it('a silent server (not a frame back, heartbeats included): FASTCI_ERR_CONNECTION_LOST after the heartbeat timeout and the reconnect timeout', async () => {
+    const server = await startTestServer();
+    const p = await proxied(server);
+    const { c } = await enqueued(server, p.url, {}, { FAST_CI_HEARTBEAT_INTERVAL: '0.2', FAST_CI_RECONNECT_TIMEOUT: '1' });
+    const fatal = new Promise<FastCiError>(resolve => c.onFatal(resolve));
+    // The TCP connection stays up; nothing comes back on it, or on any new one.
+    p.onFrame(frame => (frame.direction === 'down' ? 'drop' : 'forward'));
+    const error = await fatal;
+    expect(error.code).toBe(ErrorCodes.CONNECTION_LOST);
+    expect(error.message).toBe(`Lost the connection to the orchestrator at ${p.url} and could not restore it within 1s (the orchestrator stopped answering heartbeats).`);
+  });
 });

@@ -5,8 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import * as net from 'node:net';
 import { pendingEntry } from '../../src/protocol/entries';
+import { fileSetDigest } from '../../src/protocol/fileSet';
 import { startServer, type OrchestratorServer } from '../../src/server';
-import { joinBareNode } from '../helpers/bareNode';
+import { joinBareNode, type BareNode } from '../helpers/bareNode';
+import { startFrameProxy } from '../helpers/frameProxy';
 import { filesRun, fixture, fixtureFiles, runJestNode, runJestNodes } from '../helpers/jestNodes';
 
 const KEY = 'integration-secret-7f3a';
@@ -166,7 +168,10 @@ describe('the wire', () => {
     expect(events[0]).toBe('phx_join');
     expect(events[1]).toBe('enq');
     expect(events[events.length - 1]).toBe('leave');
-    expect(events.slice(2, -1).every(e => e === 'deq')).toBe(true);
+    // Between them: deqs, and once the file-set check (extension) after the first deq reply.
+    expect(events.slice(2, -1).filter(e => e !== 'deq')).toEqual(['files']);
+    const files = frames.find(f => f.message.event === 'files')!.message.payload;
+    expect(files).toEqual({ count: 12, digest: fileSetDigest(basicFiles) });
 
     const enq = frames.find(f => f.message.event === 'enq')!.message.payload as { tests: Record<string, unknown> };
     expect(Object.keys(enq.tests).sort()).toEqual(basicFiles);
@@ -244,23 +249,47 @@ describe('runner options in jest.config (Jest 30.4+)', () => {
 });
 
 describe('a file this node does not have', () => {
-  it('is reported as failed with a message about running the same commit, never skipped', async () => {
-    const buildId = randomUUID();
-    // Node 0 is a bare phoenix client on "another commit": it enqueues one
-    // file the jest node lacks, then leaves the work to the jest node.
+  /** Node 0 is a bare phoenix client "on another commit": it enqueues one file the jest node lacks. */
+  async function ghostRun(buildId: string): Promise<BareNode> {
     const nodeZero = await joinBareNode(server.url, KEY, buildId);
     await nodeZero.push('enq', { tests: Object.fromEntries([...basicFiles, 'test/ghost.test.js'].map(id => [id, pendingEntry()])) });
+    return nodeZero;
+  }
 
+  it('fails the node with the file-set check, naming the file, before it can pass', async () => {
+    const buildId = randomUUID();
+    const nodeZero = await ghostRun(buildId);
     const node = await runJestNode({ cwd: fixture('basic'), env: nodeEnv(buildId) });
     await nodeZero.disconnect();
-
     expect(node).toExitWith(1);
-    expect(node.output).toContain('the orchestrator handed this node the test file "test/ghost.test.js", which this node\'s Jest did not find');
-    expect(node.output).toContain('Every node of a run must check out the same commit');
-    const ghost = server.run(buildId)!.results['test/ghost.test.js']!;
-    expect(ghost.nodeIndex).toBe(1);
-    expect(ghost.entry.file_status).toBe('failed');
-    expect(Object.keys(server.run(buildId)!.results)).toHaveLength(13);
+    expect(node.output).toContain(
+      "jest-fast-ci: this node's test files differ from the run's: 1 of the run's 13 files are not on this node (test/ghost.test.js). Likely cause: different arguments or config on different shards.",
+    );
+  });
+
+  it('against a server without the file-set check: is reported as failed with a message about running the same commit, never skipped', async () => {
+    const buildId = randomUUID();
+    const nodeZero = await ghostRun(buildId);
+    // An orchestrator that does not know the `files` extension (an older server of ours) answers "unknown event".
+    const proxy = await startFrameProxy(server.url);
+    proxy.onFrame(frame =>
+      frame.direction === 'up' && frame.message?.event === 'files' ? { replace: JSON.stringify({ ...frame.message, event: 'files-unknown' }) } : 'forward',
+    );
+    try {
+      const node = await runJestNode({ cwd: fixture('basic'), env: { ...nodeEnv(buildId), FAST_CI_SERVER: proxy.url } });
+      expect(node).toExitWith(1);
+      expect(node.output).toContain('the orchestrator handed this node the test file "test/ghost.test.js", which this node\'s Jest did not find');
+      expect(node.output).toContain('Every node of a run must check out the same commit');
+      // The count in the final summary still says the run was not this node's.
+      expect(node.output).toContain('jest-fast-ci: the run had 13 test files, but this node found 12.');
+      const ghost = server.run(buildId)!.results['test/ghost.test.js']!;
+      expect(ghost.nodeIndex).toBe(1);
+      expect(ghost.entry.file_status).toBe('failed');
+      expect(Object.keys(server.run(buildId)!.results)).toHaveLength(13);
+    } finally {
+      await nodeZero.disconnect();
+      await proxy.close();
+    }
   });
 });
 

@@ -43,4 +43,22 @@ describe('formatNodeReport', () => {
     expect(formatNodeReport({ mode: 'fallback' }, here)[0]).toMatch(/FALLBACK, not orchestrated/);
     expect(formatNodeReport(undefined, here)[0]).toMatch(/add runner: "jest-fast-ci"/);
   });
+
+  it('names the files that crashed the nodes that ran them', () => {
+    const lines = formatNodeReport(
+      { mode: 'orchestrated', nodeIndex: 0, buildId: 'b', summary: { files: 5, passed: 4, failed: 1, pending: 0, tests: 5, nodes: 3, files_by_node: {}, crashed: ['test/crash.test.js'] } },
+      here,
+    );
+    expect(lines[2]).toBe(
+      'jest-fast-ci ▸ crashed: 1 file took down every node that ran it (process.exit, a native crash, out of memory) and was recorded as failed: test/crash.test.js',
+    );
+  });
+
+  it('with projects, says which ones do not use the runner instead of asking to add the runner again', () => {
+    expect(formatNodeReport(undefined, here, { total: 2, without: ['api', 'web'] }, true)[0]).toMatch(
+      /^jest-fast-ci ▸ WARNING: FAST_CI_SECRET_KEY is set, but every file ran here, on every node: none of the 2 projects uses the jest-fast-ci runner\./,
+    );
+    const partial = formatNodeReport({ mode: 'orchestrated', nodeIndex: 0, buildId: 'b' }, here, { total: 2, without: ['web'] });
+    expect(partial[partial.length - 1]).toMatch(/^jest-fast-ci ▸ WARNING: 1 of 2 projects \(web\) does not use the jest-fast-ci runner/);
+  });
 });

@@ -115,3 +115,61 @@ describe('limits and lookalike ids', () => {
     expect(second).toEqual({ status: 'error', response: { reason: 'enq differs from the tests already enqueued for this run in 2 test ids' } });
   });
 });
+
+describe('caps on what a client holding a key can make the server keep, echo or log', () => {
+  it('refuses a build id over 200 characters, or with a newline, naming the rule and not echoing the id', async () => {
+    const server = await startTestServer();
+    const raw = await RawSocket.open(server);
+    const long = `test_orchestrator:jest-${'x'.repeat(300)}`;
+    raw.send(['1', '1', long, 'phx_join', {}]);
+    expect((await raw.nextFrame())[4]).toEqual({
+      status: 'error',
+      response: { reason: 'cannot join: the build id must be 1 to 200 characters of letters, digits and ._-:@/+ (got 300 characters starting "xxxxxxxxxxxxxxxxxxxx")' },
+    });
+    raw.send(['2', '2', 'test_orchestrator:jest-forged\nline', 'phx_join', {}]);
+    expect((await raw.nextFrame())[4].response.reason).toBe('cannot join: the build id must be 1 to 200 characters of letters, digits and ._-:@/+ (got "forged\\nline")');
+    expect(server.runs()).toEqual([]);
+    raw.close();
+  });
+
+  it('refuses a run key that is not a name', async () => {
+    const server = await startTestServer();
+    const raw = await RawSocket.open(server, `secret_key=${KEY}&vsn=2.0.0&run_key=a%20b`);
+    raw.send(['1', '1', 'test_orchestrator:a b-123', 'phx_join', {}]);
+    expect((await raw.nextFrame())[4].response.reason).toBe('cannot join: the run key must be 1 to 64 characters of letters, digits, _ and . (got "a b")');
+    raw.close();
+  });
+
+  it('closes the socket (1007) on a ref over 64 characters instead of echoing it', async () => {
+    const server = await startTestServer();
+    const raw = await RawSocket.open(server);
+    raw.send(['1', 'r'.repeat(65), 'phoenix', 'heartbeat', {}]);
+    const closed = await raw.closed;
+    expect(closed.code).toBe(1007);
+    expect(closed.reason).toContain('ref must be a string of at most 64 characters');
+    expect(raw.frames).toEqual([]);
+  });
+
+  it('cuts a socket whose unsent output passes maxUnsentBytes (a client that stopped reading)', async () => {
+    const server = await startTestServer({ maxUnsentBytes: 256 * 1024 });
+    const { node } = await Node.join(server);
+    await node.enq(pendingTests(2_000));
+    // A raw client that asks for the run's 2,000 ids again and again and never reads a reply.
+    const raw = await RawSocket.open(server);
+    raw.send(['1', '1', TOPIC.replace('b1', 'build-1'), 'phx_join', {}]);
+    await raw.nextFrame();
+    const socket = (raw.ws as unknown as { _socket: import('node:net').Socket })._socket;
+    socket.pause();
+    const check = ['1', '2', TOPIC.replace('b1', 'build-1'), 'files', { count: 0, digest: '0'.repeat(64) }];
+    let sent = 0;
+    while (raw.ws.readyState === raw.ws.OPEN && sent < 5_000) {
+      raw.send([...check.slice(0, 1), String(sent), ...check.slice(2)]);
+      sent += 1;
+      if (sent % 50 === 0) await new Promise(resolve => setTimeout(resolve, 5));
+    }
+    socket.resume();
+    await raw.closed;
+    // Each reply carries about 40 KB of ids: far fewer than 5,000 fit before the server cut the socket.
+    expect(sent).toBeLessThan(5_000);
+  });
+});

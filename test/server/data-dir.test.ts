@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { cleanup, KEY, Node, passed, pendingTests, resultsFor, startTestServer } from './helpers';
@@ -77,4 +77,33 @@ it('restores a finished run for inspection', async () => {
   const server = await startTestServer({ dataDir });
   expect(server.run('done')).toMatchObject({ state: 'finished', summary: { files: 1 } });
   expect((await server.waitForRun('done')).state).toBe('finished');
+});
+
+it('journals and file names never hold the key, nor its plain sha256: runs are named by a digest keyed with key-secret', async () => {
+  await runBuild('hashed', { 'file-0.test.ts': 1 });
+  const { createHash } = await import('node:crypto');
+  const plain = createHash('sha256').update(KEY).digest('hex');
+  for (const file of filesUnder(dataDir)) {
+    expect(file).not.toContain(plain);
+    const text = readFileSync(file, 'utf8');
+    expect(text).not.toContain(KEY);
+    expect(text).not.toContain(plain);
+  }
+  expect(statSync(path.join(dataDir, 'key-secret')).mode & 0o777).toBe(0o600);
+  // The same secret on restart: the finished run is found again under its name.
+  const again = await startTestServer({ dataDir });
+  expect(again.run('hashed')?.state).toBe('finished');
+});
+
+it('keeps the duration history of at most 50 run keys per key, dropping the least recently used', async () => {
+  const server = await startTestServer({ dataDir });
+  for (let i = 0; i < 55; i += 1) {
+    const { node } = await Node.join(server, { buildId: `b${i}`, runKey: `suite${i}` });
+    await node.enq(pendingTests(1));
+    const [id] = (await node.deq()).response.tests;
+    await node.deq({ [id]: passed(1) });
+    await node.close();
+  }
+  const histories = filesUnder(path.join(dataDir, 'history'));
+  expect(histories).toHaveLength(50);
 });

@@ -18,8 +18,18 @@ export const OTHER_KEY = 'test-secret-key-two';
 const servers = new Set<OrchestratorServer>();
 const clients = new Set<Node>();
 
+/** What the test servers told an operator (options.warn), instead of printing it. */
+export const serverWarnings: string[] = [];
+
 export async function startTestServer(options: Partial<ServerOptions> = {}): Promise<OrchestratorServer> {
-  const server = await startServer({ host: '127.0.0.1', port: 0, secretKeys: [KEY, OTHER_KEY], recordFrames: true, ...options });
+  const server = await startServer({
+    host: '127.0.0.1',
+    port: 0,
+    secretKeys: [KEY, OTHER_KEY],
+    recordFrames: true,
+    warn: message => serverWarnings.push(message),
+    ...options,
+  });
   servers.add(server);
   return server;
 }
@@ -30,6 +40,7 @@ export async function cleanup(): Promise<void> {
   await Promise.all([...servers].map(s => s.close()));
   clients.clear();
   servers.clear();
+  serverWarnings.length = 0;
 }
 
 /** The V1 object codec; phoenix's defaults are the V2 arrays. */
