@@ -4,7 +4,10 @@
  * `FAST_CI_SERVER=<url>` on stdout once listening, so a script can read it.
  * This is the only module that may exit the process.
  */
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
 import { ErrorCodes, FastCiError } from './errors';
+import { blobFiles, MERGE_BLOBS_ENV } from './runner/blobs';
 import { startServer, SERVER_DEFAULTS, type ServerOptions } from './server';
 
 type NumericOption = { [K in keyof ServerOptions]-?: NonNullable<ServerOptions[K]> extends number ? K : never }[keyof ServerOptions];
@@ -32,8 +35,12 @@ function defaultOf(entry: (typeof NUMERIC_FLAGS)[number]): string {
 }
 
 const USAGE = `Usage: jest-fast-ci serve [options]
+       jest-fast-ci merge <blob dir or files>... [-- <jest arguments>]
 
-Runs a FastCI-compatible test orchestrator.
+serve: runs a FastCI-compatible test orchestrator.
+merge: replays the nodes' blob files (FAST_CI_BLOB_DIR) through this project's
+  Jest and its reporters (coverage and thresholds, JUnit, the summary), with
+  plain Jest's exit code for the whole run. Run it in the project's directory.
 
 Options:
   --host HOST                    interface to listen on (default ${SERVER_DEFAULTS.host})
@@ -48,7 +55,11 @@ Environment:
   DEBUG=jest-fast-ci:server:*    log connections, runs and frames (the secret is never logged)
 `;
 
-export type CliCommand = { kind: 'help' } | { kind: 'serve'; options: ServerOptions };
+export type CliCommand =
+  | { kind: 'help' }
+  | { kind: 'serve'; options: ServerOptions }
+  /** Replay blob files through the project's Jest (`jest-fast-ci merge <dir or files> [-- jest args]`). */
+  | { kind: 'merge'; paths: string[]; jestArgs: string[] };
 
 function configError(message: string): FastCiError {
   return new FastCiError(ErrorCodes.CONFIG, `${message}\nRun \`jest-fast-ci --help\` for usage.`);
@@ -64,9 +75,15 @@ function integer(flag: string, raw: string, min: number, max: number): number {
 
 /** Parses argv (without node and script) and the environment. Throws FastCiError(FASTCI_ERR_CONFIG). */
 export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliCommand {
-  if (argv.length === 0 || argv.includes('--help') || argv.includes('-h')) return { kind: 'help' };
-  const [command, ...rest] = argv;
-  if (command !== 'serve') throw configError(`Unknown command ${JSON.stringify(command)}; the only command is "serve".`);
+  const dashes = argv.indexOf('--');
+  const own = dashes === -1 ? argv : argv.slice(0, dashes);
+  if (own.length === 0 || own.includes('--help') || own.includes('-h')) return { kind: 'help' };
+  const [command, ...rest] = own;
+  if (command === 'merge') {
+    if (rest.length === 0) throw configError('merge needs the blob files, or the directory they are in (FAST_CI_BLOB_DIR).');
+    return { kind: 'merge', paths: rest, jestArgs: dashes === -1 ? [] : argv.slice(dashes + 1) };
+  }
+  if (command !== 'serve') throw configError(`Unknown command ${JSON.stringify(command)}; the commands are "serve" and "merge".`);
 
   const options: ServerOptions = { secretKeys: [] };
   const keys: string[] = [];
@@ -116,6 +133,7 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
+  if (command.kind === 'merge') return merge(command.paths, command.jestArgs);
 
   const server = await startServer(command.options).catch((error: Error) => {
     process.stderr.write(`jest-fast-ci: could not start the server: ${error.message}\n`);
@@ -136,6 +154,35 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+/**
+ * Runs the project's Jest (resolved from the working directory, as `npx
+ * jest` would) with MergeRunner as its runner; Jest exits with its own code.
+ */
+async function merge(paths: string[], jestArgs: string[]): Promise<void> {
+  let files: string[];
+  try {
+    files = blobFiles(paths.map(p => path.resolve(p)));
+  } catch (error) {
+    process.stderr.write(`jest-fast-ci merge: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
+  if (files.length === 0) {
+    process.stderr.write(`jest-fast-ci merge: no blob files (*.ndjson) in ${paths.join(', ')}.\n`);
+    process.exit(2);
+  }
+  let jest: { run(argv?: string[]): Promise<void> };
+  try {
+    jest = createRequire(path.join(process.cwd(), 'noop.js'))('jest') as typeof jest;
+  } catch (error) {
+    process.stderr.write(`jest-fast-ci merge: cannot load jest from ${process.cwd()} (${(error as Error).message.split('\n')[0]}); run merge in the project's directory.\n`);
+    process.exit(2);
+  }
+  process.env[MERGE_BLOBS_ENV] = JSON.stringify(files);
+  // A merge runs no test: nothing to orchestrate.
+  delete process.env.FAST_CI_SECRET_KEY;
+  await jest.run([...jestArgs, '--runner', require.resolve('./runner/MergeRunner')]);
 }
 
 if (require.main === module) void main();

@@ -7,7 +7,7 @@
 import type { RunSummary } from './protocol/types';
 
 /** `unloaded`: the runner module itself failed to load, so no file ran through it. */
-export type NodeMode = 'orchestrated' | 'local' | 'fallback' | 'failed' | 'unloaded';
+export type NodeMode = 'orchestrated' | 'local' | 'fallback' | 'failed' | 'unloaded' | 'merged';
 
 export interface NodeRun {
   mode: NodeMode;
@@ -20,6 +20,12 @@ export interface NodeRun {
   /** Files in the whole run, when known (node 0 enqueued them, or the final summary). */
   runFiles?: number;
   summary?: RunSummary;
+  /** Whole-run reporting: files of other nodes handed to Jest, or why the whole run could not be reported. */
+  wholeRun?: { readonly replayed: number; readonly unavailable?: string };
+  /** Paths of the files handed to Jest for other nodes (whole-run reporting): not this node's share. */
+  readonly replayedPaths?: Set<string>;
+  /** `jest-fast-ci merge`: blob files read, files with no outcome in them, outcomes of files Jest did not find, ids found twice. */
+  merged?: { readonly files: number; readonly missing: number; readonly unknown: readonly string[]; readonly duplicates: number };
 }
 
 const KEY = Symbol.for('jest-fast-ci.nodeRun');

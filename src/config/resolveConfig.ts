@@ -14,6 +14,8 @@ import { readGit, type GitInfo } from './git';
 export const DEFAULT_SERVER = 'wss://apx.ruby.ci:443';
 export const DEFAULT_CONNECT_TIMEOUT_S = 15;
 export const DEFAULT_RECONNECT_TIMEOUT_S = 60;
+/** How long the end of a run waits for other nodes' results still on their way. */
+export const DEFAULT_REPORT_TIMEOUT_S = 60;
 /** Phoenix's own heartbeat interval; a server silent for two of them is taken as gone. */
 export const DEFAULT_HEARTBEAT_INTERVAL_S = 30;
 
@@ -37,10 +39,17 @@ export interface FastCiOptions {
   nodeTotal?: number;
   /** Run a failed file again on another node up to this many times (0-5). Default 0. */
   retry?: number;
+  /** `run`: this node's reporters see the whole run; `node`: only this node's files. Default `run`. */
+  report?: 'run' | 'node';
+  /** Seconds to wait, at the end, for other nodes' results still on their way. Default 60. */
+  reportTimeout?: number;
+  /** Also write this node's results to a file in this directory, for `jest-fast-ci merge`. */
+  blobDir?: string;
 }
 
 const OPTION_NAMES: ReadonlySet<string> = new Set([
   'server', 'buildId', 'commit', 'branch', 'connectTimeout', 'reconnectTimeout', 'heartbeatInterval', 'fallback', 'nodeIndex', 'nodeTotal', 'retry',
+  'report', 'reportTimeout', 'blobDir',
 ]);
 
 /** Most retries: more would hide a broken file behind reruns (the server enforces the same cap). */
@@ -74,6 +83,11 @@ export interface FastCiConfig {
   readonly nodeTotal: number | undefined;
   /** Times a failed file runs again on another node; sent by the node that enqueues. */
   readonly retry: number;
+  /** Whose results this node's reporters see: the whole run's, or only its own. */
+  readonly report: 'run' | 'node';
+  readonly reportTimeoutMs: number;
+  /** Where this node writes its blob file (`jest-fast-ci merge`), if anywhere. */
+  readonly blobDir: string | undefined;
   /** Where the build metadata came from, for the start-up line. */
   readonly provider: string;
 }
@@ -195,6 +209,10 @@ export function resolveConfig(input: ResolveInput = {}): FastCiConfig {
     throw configError(`FAST_CI_NODE_INDEX (${nodeIndex}) must be below FAST_CI_NODE_TOTAL (${nodeTotal}); indexes are 0-based.`);
   }
 
+  const report = nonEmpty(env.FAST_CI_REPORT) ?? options.report ?? 'run';
+  if (report !== 'run' && report !== 'node') {
+    throw configError(`FAST_CI_REPORT must be "run" (this node's reporters see the whole run) or "node" (only its own files), got "${report}".`);
+  }
   const retry = parseIndex(nonEmpty(env.FAST_CI_RETRY) ?? options.retry, 'FAST_CI_RETRY') ?? 0;
   if (retry > MAX_RETRY) throw configError(`FAST_CI_RETRY must be from 0 to ${MAX_RETRY}, got ${retry}; a file that fails more often is broken, not flaky.`);
 
@@ -220,6 +238,9 @@ export function resolveConfig(input: ResolveInput = {}): FastCiConfig {
     nodeIndex,
     nodeTotal,
     retry,
+    report,
+    reportTimeoutMs: parseSeconds(nonEmpty(env.FAST_CI_REPORT_TIMEOUT) ?? options.reportTimeout, 'FAST_CI_REPORT_TIMEOUT', DEFAULT_REPORT_TIMEOUT_S),
+    blobDir: nonEmpty(env.FAST_CI_BLOB_DIR) ?? nonEmpty(options.blobDir),
     provider: ci.provider,
   });
 }

@@ -23,9 +23,11 @@ export default class FastCiReporter {
     this.#write = options?.write ?? (text => process.stderr.write(text));
   }
 
-  onTestResult(test: { readonly context?: ProjectLike }, result: JestFileResult): void {
-    // Files of projects that do not use the runner ran on every node: not this node's share.
+  onTestResult(test: { readonly path?: string; readonly context?: ProjectLike }, result: JestFileResult): void {
+    // Files of projects that do not use the runner ran on every node, and
+    // other nodes' files (whole-run reporting) ran elsewhere: neither is this node's share.
     if (test.context !== undefined && !usesOurRunner(test.context)) return;
+    if (test.path !== undefined && getNodeRun()?.replayedPaths?.has(test.path)) return;
     const entry = toFileEntry(result);
     this.#tally.files += 1;
     this.#tally.tests.passed += entry.test_counters.passed;
@@ -35,7 +37,7 @@ export default class FastCiReporter {
 
   onRunComplete(contexts: Iterable<ProjectLike> | undefined, results: JestRunResult): void {
     const run = getNodeRun();
-    if (run?.mode === 'orchestrated') {
+    if (run?.mode === 'orchestrated' && (run.wholeRun === undefined || run.wholeRun.unavailable !== undefined)) {
       // The summary reporter runs after this one: make "N of M total" read
       // as this node's share instead of files that went missing.
       results.numTotalTestSuites = results.testResults.length;

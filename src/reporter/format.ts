@@ -51,6 +51,15 @@ export function formatNodeReport(run: NodeRun | undefined, here: Tally, projects
     const where = run.nodeIndex === undefined ? '' : ` (node ${run.nodeIndex})`;
     return [`${prefix} this node did not complete its part of the run${where}: ${run.reason?.split('\n')[0] ?? 'see the error above'}`];
   }
+  if (run.mode === 'merged') {
+    const m = run.merged;
+    const problems = [
+      m && m.missing > 0 ? `${plural(m.missing, 'file')} with no outcome (reported as failed)` : '',
+      m && m.unknown.length > 0 ? `${plural(m.unknown.length, 'outcome')} for files Jest did not find here (${m.unknown.slice(0, 3).join(', ')}${m.unknown.length > 3 ? ', …' : ''})` : '',
+      m && m.duplicates > 0 ? `${plural(m.duplicates, 'file')} in several blobs (the first was used)` : '',
+    ].filter(Boolean);
+    return [`${prefix} merged ${plural(m?.files ?? 0, 'blob file')}: ${plural(here.files, 'file')}, ${testsPart(here.tests)}${problems.length > 0 ? `; ${problems.join('; ')}` : ''}`];
+  }
   if (run.mode === 'fallback') {
     return [`${prefix} FALLBACK, not orchestrated: ${plural(here.files, 'file')} here, ${testsPart(here.tests)}`];
   }
@@ -65,6 +74,9 @@ export function formatNodeReport(run: NodeRun | undefined, here: Tally, projects
         ];
   const of = run.runFiles === undefined ? '' : ` of ${run.runFiles}`;
   const lines = [`${prefix} ${node} · build ${run.buildId} · ran ${here.files}${of} files here (${testsPart(here.tests)})`];
+  if (run.wholeRun !== undefined && run.wholeRun.unavailable === undefined) {
+    lines.push(`${prefix} this report is the whole run's: Jest's summary, coverage and reporters include the ${plural(run.wholeRun.replayed, 'file')} other nodes ran`);
+  }
   const s = run.summary;
   if (s) {
     const outcome = s.failed > 0 ? `${s.failed} failed, ${s.passed} passed` : `${s.passed} passed`;

@@ -25,11 +25,14 @@ function real(file: string): string {
   }
 }
 
-/** This package's runner entry (dist/index.js), as Jest resolves `runner: 'jest-fast-ci'`. */
-const OUR_RUNNER = real(require.resolve(path.join(__dirname, '..')));
+/**
+ * This package's runners as Jest resolves them: `runner: 'jest-fast-ci'`
+ * (dist/index.js), and the one `jest-fast-ci merge` passes (dist/runner/MergeRunner.js).
+ */
+const OUR_RUNNERS = new Set([path.join(__dirname, '..'), path.join(__dirname, '..', 'runner', 'MergeRunner')].map(entry => real(require.resolve(entry))));
 
 export function usesOurRunner(project: ProjectLike): boolean {
-  return project.config.runner !== undefined && real(project.config.runner) === OUR_RUNNER;
+  return project.config.runner !== undefined && OUR_RUNNERS.has(real(project.config.runner));
 }
 
 function nameOf(project: ProjectLike, i: number): string {

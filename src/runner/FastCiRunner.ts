@@ -9,6 +9,7 @@ import type { Test, TestEvents } from '@jest/test-result';
 import type { Config } from '@jest/types';
 import type { TestRunnerContext, TestRunnerOptions, TestWatcher } from 'jest-runner';
 import { OrchestratorClient } from '../client';
+import { ReportClient } from '../client/ReportClient';
 import { redact, resolveConfig, type FastCiConfig } from '../config';
 import { ErrorCodes, FastCiError, isFastCiError, toError } from '../errors';
 import { getNodeRun, setNodeRun, type NodeRun } from '../nodeRun';
@@ -18,6 +19,8 @@ import { fallbackShare } from './fallbackShare';
 import { FileQueue } from './FileQueue';
 import { loadJestPeers, type JestPeers } from './jestPeers';
 import { NodeSession } from './NodeSession';
+import { BlobWriter } from './blobs';
+import { WholeRunReport } from './WholeRunReport';
 import { TestIds } from './testIds';
 
 function loadPeers(): JestPeers {
@@ -88,13 +91,19 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
 
     const ids = new TestIds(tests, rootDir);
     const executor = this.#executor(tests, watcher, options);
+    const wholeRun = config.report === 'run' ? new WholeRunReport(new ReportClient(config), rootDir) : undefined;
+    const blob = config.blobDir === undefined ? undefined : new BlobWriter(config.blobDir, config.buildId, config.nodeId, rootDir);
     const queue = new FileQueue(executor, this.#emitter, {
       deferFailures: config.retry > 0,
       isInterrupted: () => watcher.isInterrupted(),
       bail: this._globalConfig.bail,
+      onAnnounce: (id, outcome) => {
+        wholeRun?.add(id, outcome);
+        blob?.add(id, outcome);
+      },
     });
     const client = new OrchestratorClient(config, { workers: executor.concurrency });
-    const run: NodeRun = { mode: 'orchestrated', buildId: config.buildId, server: client.server };
+    const run: NodeRun = { mode: 'orchestrated', buildId: config.buildId, server: client.server, replayedPaths: new Set() };
     setNodeRun(run);
     const source = config.provider === 'local' ? '' : ` (${config.provider})`;
     process.stderr.write(`jest-fast-ci: build ${config.buildId}${source}, orchestrator ${client.server}\n`);
@@ -112,13 +121,17 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
       onJoined(join, enqueued) {
         run.nodeIndex = join.node_index;
         run.runFiles = enqueued;
+        if (wholeRun) wholeRun.node = join.node_index;
+        if (blob) blob.node = join.node_index;
       },
     });
     try {
       const result = await session.run();
       run.summary = result.summary;
       if (result.summary) run.runFiles = result.summary.files;
+      await wholeRun?.flush();
       await client.leave();
+      if (wholeRun) await this.#reportWholeRun(wholeRun, ids, config, run);
     } catch (error) {
       const unreachable = isFastCiError(error, ErrorCodes.UNREACHABLE) && run.nodeIndex === undefined;
       const lost = isFastCiError(error, ErrorCodes.CONNECTION_LOST) && run.nodeIndex !== undefined;
@@ -135,6 +148,20 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
       return this.#fallback(config, error as FastCiError, tests, ids, id => queue.hasRun(id), watcher, options, run);
     } finally {
       await executor.end();
+      await blob?.close();
+    }
+  }
+
+  /**
+   * Hands this node's Jest every other node's outcome, so its reporters see
+   * the whole run. When the run cannot be had (a server without the
+   * extension, a limit), says so once, and the node reports its own files.
+   */
+  async #reportWholeRun(wholeRun: WholeRunReport, ids: TestIds, config: FastCiConfig, run: NodeRun): Promise<void> {
+    const result = await wholeRun.replay(ids, this.#emitter, config.reportTimeoutMs, run.replayedPaths!);
+    run.wholeRun = { replayed: result.replayed, unavailable: result.unavailable };
+    if (result.unavailable !== undefined) {
+      process.stderr.write(`jest-fast-ci: cannot report the whole run (${result.unavailable}); reporting this node's own files (FAST_CI_REPORT=node to stop trying).\n`);
     }
   }
 

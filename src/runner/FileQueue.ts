@@ -39,6 +39,8 @@ export interface FileQueueOptions {
    * the onBail hook before handing that result over.
    */
   bail?: number;
+  /** Every outcome handed to Jest, as it is: whole-run reports and blob files carry them. */
+  onAnnounce?: (id: string, outcome: Outcome) => void;
 }
 
 export class FileQueue {
@@ -63,6 +65,7 @@ export class FileQueue {
   #results: EntryMap = idMap();
   #stopped = false;
   readonly #bail: number;
+  readonly #onAnnounce: (id: string, outcome: Outcome) => void;
   /** Failed tests handed to Jest so far: what Jest compares with `bail`. */
   #failedTests = 0;
   #onBail: (() => Promise<void>) | undefined;
@@ -74,6 +77,7 @@ export class FileQueue {
     this.#write = options.write ?? (text => process.stderr.write(text));
     this.#isInterrupted = options.isInterrupted ?? (() => false);
     this.#bail = options.bail ?? 0;
+    this.#onAnnounce = options.onAnnounce ?? (() => undefined);
   }
 
   /**
@@ -127,7 +131,7 @@ export class FileQueue {
     this.#results[id] = failedEntry(message);
     this.#ran.add(id);
     await this.#emitter.emit('test-file-start', [test]);
-    await this.#emitter.emit('test-file-failure', [test, { message, stack: undefined, type: 'Error' }]);
+    await this.#announce(id, test, { ok: false, error: { message, stack: undefined, type: 'Error' } });
   }
 
   /**
@@ -141,15 +145,15 @@ export class FileQueue {
       if (held === undefined) continue;
       this.#deferred.delete(id);
       if (retried.has(id)) this.#write(retriedNotice(id, held.outcome));
-      else await this.#announce(held.test, held.outcome);
+      else await this.#announce(id, held.test, held.outcome);
     }
   }
 
   /** Hands every held-back failure to Jest (the run is ending without the server's word). */
   async releaseDeferred(): Promise<void> {
-    const held = [...this.#deferred.values()];
+    const held = [...this.#deferred];
     this.#deferred.clear();
-    for (const { test, outcome } of held) await this.#announce(test, outcome);
+    for (const [id, { test, outcome }] of held) await this.#announce(id, test, outcome);
   }
 
   /** The results gathered since the last call: what the next `deq` carries. */
@@ -247,14 +251,15 @@ export class FileQueue {
     this.#announcing += 1;
     this.#pump();
     try {
-      await this.#announce(test, outcome);
+      await this.#announce(id, test, outcome);
     } finally {
       this.#announcing -= 1;
       this.#check();
     }
   }
 
-  async #announce(test: Test, outcome: Outcome): Promise<void> {
+  async #announce(id: string, test: Test, outcome: Outcome): Promise<void> {
+    this.#onAnnounce(id, outcome);
     if (!outcome.ok) return this.#emitter.emit('test-file-failure', [test, outcome.error]);
     const failing = outcome.result.numFailingTests ?? 0;
     if (failing > 0 && this.#bail > 0 && this.#failedTests + failing >= this.#bail && this.#onBail) {

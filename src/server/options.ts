@@ -49,6 +49,10 @@ export interface ServerOptions {
   maxPendingConnections?: number;
   /** A socket whose unsent output passes this (a client that stopped reading) is cut. @default 64 MiB */
   maxUnsentBytes?: number;
+  /** Bytes of whole-run reports (results, coverage) one run may hold. @default 256 MiB */
+  maxReportBytesPerRun?: number;
+  /** Bytes of whole-run reports held in memory across runs, without a data dir (with one they are on disk). @default 1 GiB */
+  maxReportMemoryBytes?: number;
   /** Where the server tells an operator what it skipped or could not write (journal lines at restore, a failed write). Default: stderr. */
   warn?: (message: string) => void;
   /** Directory for the run journal and duration history; none keeps everything in memory. */
@@ -75,6 +79,8 @@ export interface ResolvedServerOptions {
   readonly shutdownGraceMs: number;
   readonly maxPendingConnections: number;
   readonly maxUnsentBytes: number;
+  readonly maxReportBytesPerRun: number;
+  readonly maxReportMemoryBytes: number;
   readonly warn: (message: string) => void;
   readonly dataDir: string | undefined;
   readonly recordFrames: boolean;
@@ -97,6 +103,8 @@ export const DEFAULTS = {
   shutdownGraceMs: 2_000,
   maxPendingConnections: 256,
   maxUnsentBytes: 64 * 1024 * 1024,
+  maxReportBytesPerRun: 256 * 1024 * 1024,
+  maxReportMemoryBytes: 1024 * 1024 * 1024,
 } as const;
 
 // setTimeout clamps anything above 2^31-1 ms to 1 ms, which would turn a
@@ -149,6 +157,8 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     shutdownGraceMs: positiveInt('shutdownGraceMs', options.shutdownGraceMs ?? DEFAULTS.shutdownGraceMs, MAX_TIMER_MS),
     maxPendingConnections: positiveInt('maxPendingConnections', options.maxPendingConnections ?? DEFAULTS.maxPendingConnections),
     maxUnsentBytes: positiveInt('maxUnsentBytes', options.maxUnsentBytes ?? DEFAULTS.maxUnsentBytes),
+    maxReportBytesPerRun: positiveInt('maxReportBytesPerRun', options.maxReportBytesPerRun ?? DEFAULTS.maxReportBytesPerRun),
+    maxReportMemoryBytes: positiveInt('maxReportMemoryBytes', options.maxReportMemoryBytes ?? DEFAULTS.maxReportMemoryBytes),
     warn: options.warn ?? (message => process.stderr.write(`jest-fast-ci server: ${message}\n`)),
     dataDir: options.dataDir,
     recordFrames: options.recordFrames === true,

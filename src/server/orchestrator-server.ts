@@ -13,15 +13,19 @@ import { CloseCodes, RUN_KEY } from '../protocol/constants';
 import { Connection } from './connection';
 import { KeyRing } from './key-ring';
 import { Outbox } from './outbox';
+import { handleReports, REPORTS_PATH } from './report-http';
+import { ReportStore } from './report-store';
 import type { ResolvedServerOptions } from './options';
-import { RunRegistry, type RunStore } from './run-registry';
+import { RunRegistry, runId, type RunStore } from './run-registry';
 import type { OrchestratorServer, RunSnapshot, ServerStats } from './types';
 import { checkUpgrade, redactUrl } from './upgrade';
 
 const log = debug('jest-fast-ci:server:connection');
 
-/** A connection must finish its HTTP request (or upgrade) within this. */
+/** A connection must send its HTTP headers (or upgrade request) within this. */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
+/** ...and a whole request, a report upload included, within this. */
+const REQUEST_TIMEOUT_MS = 300_000;
 
 const RUNNING = 0;
 const CLOSING = 1;
@@ -48,6 +52,7 @@ export class Orchestrator implements OrchestratorServer {
   #connections = new Map<Connection, () => void>();
   readonly #outbox: Outbox;
   readonly #store: RunStore | undefined;
+  readonly #reports: ReportStore;
   /** Sockets still in their HTTP handshake, oldest first. */
   readonly #handshaking = new Set<Socket>();
   #perKey = new Map<string, number>();
@@ -62,6 +67,7 @@ export class Orchestrator implements OrchestratorServer {
     this.#keys = new KeyRing(options.secretKeys, store?.keySecret() ?? randomBytes(32));
     this.#outbox = new Outbox({ durable: store, maxUnsentBytes: options.maxUnsentBytes, warn: options.warn });
     store?.onPending(() => this.#outbox.schedule());
+    this.#reports = new ReportStore(options, options.dataDir);
     this.#registry = new RunRegistry(
       {
         maxRunsPerKey: options.maxRunsPerKey,
@@ -69,12 +75,15 @@ export class Orchestrator implements OrchestratorServer {
         maxFinishedRuns: options.maxFinishedRuns,
         run: options,
         store,
+        onEvict: identity => this.#reports.forget(runId(identity)),
       },
       this.#keys,
     );
+    this.#reports.restore(this.#registry.ids());
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes, clientTracking: false });
-    // Short handshake timeouts, checked every second: a stalled handshake holds a descriptor.
-    this.#http = createServer({ headersTimeout: HANDSHAKE_TIMEOUT_MS, requestTimeout: HANDSHAKE_TIMEOUT_MS, connectionsCheckingInterval: 1_000 }, (req, res) =>
+    // Short handshake timeouts, checked every second: a stalled handshake
+    // holds a descriptor. A whole request (a report upload) may take longer.
+    this.#http = createServer({ headersTimeout: HANDSHAKE_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1_000 }, (req, res) =>
       this.#onRequest(req, res),
     );
     this.#http.on('connection', (socket: Socket) => this.#onConnection(socket));
@@ -156,7 +165,10 @@ export class Orchestrator implements OrchestratorServer {
   }
 
   #onRequest(req: IncomingMessage, res: ServerResponse): void {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (path.startsWith(REPORTS_PATH) && this.#state === RUNNING) {
+      return handleReports(req, res, { keys: this.#keys, registry: this.#registry, store: this.#reports, maxLineBytes: this.#options.maxReportBytesPerRun });
+    }
     const healthy = path === '/health' && (req.method === 'GET' || req.method === 'HEAD');
     const body = healthy ? JSON.stringify({ status: this.#state === RUNNING ? 'ok' : 'closing' }) : JSON.stringify({ error: 'not found' });
     res.writeHead(healthy ? (this.#state === RUNNING ? 200 : 503) : 404, { 'content-type': 'application/json' });

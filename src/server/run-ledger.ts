@@ -58,6 +58,10 @@ export class RunLedger {
     return Object.keys(this.#enqueued ?? {}).sort();
   }
 
+  get results(): ReadonlyMap<string, { readonly entry: FileEntry; readonly nodeIndex: number }> {
+    return this.#results;
+  }
+
   get queued(): number {
     return this.#queue.length;
   }

@@ -40,6 +40,8 @@ export interface RegistrySettings {
   readonly maxFinishedRuns: number;
   readonly run: Pick<RunSettings, 'leaseTimeoutMs' | 'reconnectGraceMs' | 'maxFilesPerRun' | 'maxNodesPerRun' | 'maxCrashesPerFile' | 'recordFrames'>;
   readonly store?: RunStore;
+  /** Called when a run is evicted (its whole-run reports go with it). */
+  readonly onEvict?: (identity: RunIdentity) => void;
 }
 
 interface Waiter {
@@ -51,7 +53,8 @@ interface Waiter {
 
 export type OpenResult = { ok: true; run: Run } | { ok: false; reason: string };
 
-function runId({ keyHash, runKey, buildId }: RunIdentity): string {
+/** The run's name among all runs: key, run key and build id. */
+export function runId({ keyHash, runKey, buildId }: RunIdentity): string {
   return JSON.stringify([keyHash, runKey, buildId]);
 }
 
@@ -87,6 +90,11 @@ export class RunRegistry {
 
   get size(): number {
     return this.#runs.size;
+  }
+
+  /** The names (runId) of every run held. */
+  ids(): string[] {
+    return [...this.#runs.keys()];
   }
 
   find(identity: RunIdentity): Run | undefined {
@@ -167,6 +175,7 @@ export class RunRegistry {
     this.#runs.delete(id);
     this.#settings.store?.forget(run.identity);
     log('%s: evicted (%s)', run.label, why);
+    this.#settings.onEvict?.(run.identity);
   }
 
   #byBuild(buildId: string, runKey: string): Run | undefined {

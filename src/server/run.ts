@@ -88,6 +88,22 @@ export class Run {
     return this.#finishedAt !== undefined;
   }
 
+  /** The recorded results (first result wins), by test id. */
+  get results(): ReadonlyMap<string, { readonly entry: FileEntry; readonly nodeIndex: number }> {
+    return this.#ledger.results;
+  }
+
+  /** The node may still send something: it has neither left nor been lost past its grace. */
+  isNodeActive(index: number): boolean {
+    const node = this.#ledger.nodes.get(index);
+    return node !== undefined && !node.left && !node.lost;
+  }
+
+  /** The index of the node that joined with this node_id. */
+  nodeIndexOf(nodeId: string): number | undefined {
+    return this.#ledger.nodes.all().find(node => node.nodeId === nodeId)?.index;
+  }
+
   get finishedAt(): number | undefined {
     return this.#finishedAt;
   }

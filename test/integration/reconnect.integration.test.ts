@@ -28,8 +28,9 @@ afterEach(async () => {
   gates.remove();
 });
 
+/** Each node reports its own files (FAST_CI_REPORT=node): its PASS lines are then what it ran. */
 function env(buildId: string, nodeId: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { FAST_CI_SECRET_KEY: KEY, FAST_CI_SERVER: proxy.url, FAST_CI_BUILD_ID: buildId, FAST_CI_NODE_ID: nodeId, ...gates.env, ...extra };
+  return { FAST_CI_SECRET_KEY: KEY, FAST_CI_SERVER: proxy.url, FAST_CI_BUILD_ID: buildId, FAST_CI_NODE_ID: nodeId, FAST_CI_REPORT: 'node', ...gates.env, ...extra };
 }
 
 /** Both nodes run a gated file: each holds a lease whose result cannot have been sent. */

@@ -35,7 +35,8 @@ async function serve(options: Partial<ServerOptions>): Promise<OrchestratorServe
 }
 
 function startNodes(s: OrchestratorServer, buildId: string): RunningNode[] {
-  const env = (id: string) => ({ FAST_CI_SECRET_KEY: KEY, FAST_CI_SERVER: s.url, FAST_CI_BUILD_ID: buildId, FAST_CI_NODE_ID: id, ...gates.env });
+  // Each node reports its own files (FAST_CI_REPORT=node): its PASS lines are then what it ran.
+  const env = (id: string) => ({ FAST_CI_SECRET_KEY: KEY, FAST_CI_SERVER: s.url, FAST_CI_BUILD_ID: buildId, FAST_CI_NODE_ID: id, FAST_CI_REPORT: 'node', ...gates.env });
   return ['node-a', 'node-b'].map(id => startJestNode({ cwd: fixture('gated'), env: env(id), args: ['--maxWorkers=2'] }));
 }
 

@@ -68,9 +68,9 @@ it('runs a file that failed once on the other node, and the run is green with th
   }
 });
 
-it('fails the node that ran the last attempt when the file fails every time', async () => {
+it('fails the node that ran the last attempt when the file fails every time (FAST_CI_REPORT=node)', async () => {
   const buildId = randomUUID();
-  const nodes = await twoNodes(buildId, { FLAKY_ALWAYS: '1' });
+  const nodes = await twoNodes(buildId, { FLAKY_ALWAYS: '1', FAST_CI_REPORT: 'node' });
   const run = server.run(buildId)!;
   expect(run.summary).toMatchObject({ files: 4, passed: 3, failed: 1 });
   expect(run.summary.flaky).toBeUndefined();

@@ -53,9 +53,9 @@ describe('one node', () => {
 });
 
 describe('three nodes at once', () => {
-  it('runs every file exactly once across them and each node exits by what it ran', async () => {
+  it('runs every file exactly once across them and each node exits by what it ran (FAST_CI_REPORT=node)', async () => {
     const buildId = randomUUID();
-    const nodes = await runJestNodes(3, { cwd: fixture('basic'), env: nodeEnv(buildId) });
+    const nodes = await runJestNodes(3, { cwd: fixture('basic'), env: nodeEnv(buildId, { FAST_CI_REPORT: 'node' }) });
     const run = server.run(buildId)!;
     expect(run.state).toBe('finished');
     expect(Object.keys(run.results).sort()).toEqual(basicFiles);
@@ -71,9 +71,22 @@ describe('three nodes at once', () => {
     expect(run.warnings).toEqual([]);
   });
 
-  it('fails only the nodes that ran a failing file', async () => {
+  it('with whole-run reporting (the default), every node reports the whole run and fails when any file failed, as plain Jest would', async () => {
     const buildId = randomUUID();
     const nodes = await runJestNodes(3, { cwd: fixture('failing'), env: nodeEnv(buildId) });
+    const run = await server.waitForRun(buildId);
+    expect(run.summary).toMatchObject({ files: 6, failed: 2, passed: 4 });
+    for (const node of nodes) {
+      expect(node).toExitWith(1);
+      expect(node.output).toMatch(/Test Suites: 2 failed, 4 passed, 6 total/);
+    }
+    const shares = nodes.map(n => Number(/ran (\d+) of 6 files here/.exec(n.output)![1]));
+    expect(shares.reduce((a, b) => a + b, 0)).toBe(6);
+  });
+
+  it('with FAST_CI_REPORT=node, fails only the nodes that ran a failing file', async () => {
+    const buildId = randomUUID();
+    const nodes = await runJestNodes(3, { cwd: fixture('failing'), env: nodeEnv(buildId, { FAST_CI_REPORT: 'node' }) });
     const run = server.run(buildId)!;
     expect(run.summary).toMatchObject({ files: 6, failed: 2, passed: 4 });
     expect(run.results['test/syntax.test.js']!.entry.file_status).toBe('failed');

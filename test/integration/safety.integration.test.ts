@@ -147,7 +147,13 @@ describe('every wait has a bound', () => {
       const s = await serve({ reconnectGraceMs: 600_000 });
       gates = new Gates();
       const buildId = randomUUID();
-      const options = (id: string): JestNodeOptions => ({ cwd: fixture('bail'), env: env(s.url, buildId, { FAST_CI_NODE_ID: id }), args: ['--bail', '--maxWorkers=2'], jestBin });
+      // Each node reports its own files, so the other node's exit code is its own files'.
+      const options = (id: string): JestNodeOptions => ({
+        cwd: fixture('bail'),
+        env: env(s.url, buildId, { FAST_CI_NODE_ID: id, FAST_CI_REPORT: 'node' }),
+        args: ['--bail', '--maxWorkers=2'],
+        jestBin,
+      });
       const nodes = { a: startJestNode(options('node-a')), b: startJestNode(options('node-b')) };
       await until(() => (s.run(buildId)?.nodes.length === 2 ? true : undefined), 'both nodes to join');
       gates.openAll();
@@ -193,7 +199,10 @@ describe('one bad file does not take down every node', () => {
     const s = await serve({ reconnectGraceMs: 300 });
     const buildId = randomUUID();
     // In band, as Jest runs on a 2-core CI machine: the file takes the whole node with it.
-    const nodes = await Promise.all(['a', 'b', 'c'].map(id => runJestNode({ cwd: fixture('crashing'), env: env(s.url, buildId, { FAST_CI_NODE_ID: id }), args: ['--runInBand'] })));
+    // Each node reports its own files: the survivor passes for what it ran (with the whole run reported, it would fail for the crash).
+    const nodes = await Promise.all(
+      ['a', 'b', 'c'].map(id => runJestNode({ cwd: fixture('crashing'), env: env(s.url, buildId, { FAST_CI_NODE_ID: id, FAST_CI_REPORT: 'node' }), args: ['--runInBand'] })),
+    );
     const run = await s.waitForRun(buildId);
     const crash = run.results['test/crash.test.js']!;
     expect(crash.entry.file_status).toBe('failed');

@@ -1,0 +1,119 @@
+/**
+ * Whole-run reporting (FAST_CI_REPORT=run, the default): this node uploads
+ * each outcome it hands its Jest as the run goes, and at the end hands its
+ * Jest every other node's outcome too, as the outcome of its own copy of
+ * the file. Jest's own machinery then reports the whole run: the summary,
+ * `--json`, coverage with its thresholds, snapshots, JUnit and any other
+ * reporter, and the exit code plain Jest would give.
+ */
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import type { ReportClient } from '../client/ReportClient';
+import { ReportRefused } from '../client/ReportClient';
+import { toError } from '../errors';
+import type { RunnerEmitter } from './emitter';
+import type { Outcome } from './executors';
+import { packOutcome, unpackOutcome } from './remoteOutcome';
+import type { TestIds } from './testIds';
+
+export interface ReplayResult {
+  /** Files of other nodes handed to Jest. */
+  readonly replayed: number;
+  /** Why the whole run could not be reported (this node then reports its own files). */
+  readonly unavailable?: string;
+  /** Bytes uploaded and downloaded. */
+  readonly bytesUp: number;
+  readonly bytesDown: number;
+}
+
+export class WholeRunReport {
+  readonly #client: ReportClient;
+  readonly #root: string;
+  /** Ids this node's Jest was given an outcome for: never given twice. */
+  readonly #announced = new Set<string>();
+  #pending: string[] = [];
+  #uploading: Promise<void> | undefined;
+  #unavailable: string | undefined;
+  #bytesUp = 0;
+  #node = 0;
+
+  constructor(client: ReportClient, rootDir: string) {
+    this.#client = client;
+    this.#root = rootDir;
+  }
+
+  /** This node's index, once joined (records name it; the server checks it). */
+  set node(index: number) {
+    this.#node = index;
+  }
+
+  /** An outcome this node handed its Jest: uploaded in the background. */
+  add(id: string, outcome: Outcome): void {
+    this.#announced.add(id);
+    if (this.#unavailable !== undefined) return;
+    this.#pending.push(packOutcome(id, this.#node, this.#root, outcome));
+    this.#uploading ??= this.#upload();
+  }
+
+  /** Resolves once every outcome added so far is uploaded (before `leave`: the server stops waiting for a node that left). */
+  async flush(): Promise<void> {
+    await this.#uploading;
+  }
+
+  /**
+   * Waits for the uploads, then hands Jest, through `emitter`, every other
+   * node's outcome that this node's Jest has not had. Never rejects: when
+   * the whole run cannot be had, says why in the result.
+   */
+  async replay(ids: TestIds, emitter: RunnerEmitter, waitMs: number, replayedPaths: Set<string>): Promise<ReplayResult> {
+    await this.#uploading;
+    let bytesDown = 0;
+    const done = (replayed: number): ReplayResult => ({ replayed, unavailable: this.#unavailable, bytesUp: this.#bytesUp, bytesDown });
+    if (this.#unavailable !== undefined) return done(0);
+    let records;
+    try {
+      records = await this.#client.download(waitMs);
+    } catch (error) {
+      this.#unavailable = describe(error);
+      return done(0);
+    }
+    // Only whole records are handed to Jest: a partial report would make thresholds lie.
+    const mapsDir = path.join(tmpdir(), 'jest-fast-ci-source-maps');
+    let replayed = 0;
+    for (const { header, body } of records) {
+      bytesDown += body.length;
+      const test = ids.test(header.id);
+      if (test === undefined || this.#announced.has(header.id)) continue;
+      this.#announced.add(header.id);
+      const outcome = unpackOutcome(header, body, this.#root, test, mapsDir);
+      replayedPaths.add(test.path);
+      await emitter.emit('test-file-start', [test]);
+      if (outcome.ok) await emitter.emit('test-file-success', [test, outcome.result]);
+      else await emitter.emit('test-file-failure', [test, outcome.error]);
+      replayed += 1;
+    }
+    return done(replayed);
+  }
+
+  async #upload(): Promise<void> {
+    while (this.#pending.length > 0 && this.#unavailable === undefined) {
+      const batch = this.#pending.join('');
+      this.#pending = [];
+      try {
+        await this.#client.upload(batch);
+        this.#bytesUp += Buffer.byteLength(batch);
+      } catch (error) {
+        this.#unavailable = describe(error);
+        this.#pending = [];
+      }
+    }
+    this.#uploading = undefined;
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof ReportRefused && error.status === 404 && !/no run /.test(error.message)) {
+    return 'the orchestrator does not offer whole-run reports (an older server, or the hosted service)';
+  }
+  return toError(error).message;
+}

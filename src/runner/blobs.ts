@@ -1,0 +1,86 @@
+/**
+ * Blob files (FAST_CI_BLOB_DIR): each node writes the outcomes it handed
+ * its Jest, in the whole-run report's record form, to a file of its own;
+ * `jest-fast-ci merge` replays them all through the project's reporters.
+ * For CI setups that prefer a merge job, and for orchestrators without
+ * whole-run reports.
+ */
+import { createReadStream, createWriteStream, mkdirSync, readdirSync, statSync, type WriteStream } from 'node:fs';
+import * as path from 'node:path';
+import { LineSplitter, type BlobHeader, type ReportHeader } from '../protocol/reports';
+import type { Outcome } from './executors';
+import { packOutcome } from './remoteOutcome';
+
+/** The environment variable `jest-fast-ci merge` passes the blob files in to MergeRunner (a JSON array of paths). */
+export const MERGE_BLOBS_ENV = 'FAST_CI_MERGE_BLOBS';
+
+export class BlobWriter {
+  readonly path: string;
+  readonly #root: string;
+  readonly #stream: WriteStream;
+  #node = 0;
+
+  constructor(dir: string, buildId: string, nodeId: string, root: string) {
+    mkdirSync(dir, { recursive: true });
+    this.path = path.join(dir, `jest-fast-ci-${buildId.replace(/[^\w.-]/g, '_')}-${nodeId.replace(/[^\w.-]/g, '_')}.ndjson`);
+    this.#root = root;
+    this.#stream = createWriteStream(this.path);
+    const header: BlobHeader = { blob: 1, build: buildId, node: null, root };
+    this.#stream.write(`${JSON.stringify(header)}\n`);
+  }
+
+  set node(index: number) {
+    this.#node = index;
+  }
+
+  add(id: string, outcome: Outcome): void {
+    this.#stream.write(packOutcome(id, this.#node, this.#root, outcome));
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve, reject) => this.#stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  }
+}
+
+export interface BlobRecord {
+  readonly header: ReportHeader;
+  readonly body: Buffer;
+  /** The blob file it came from. */
+  readonly file: string;
+}
+
+/** The blob files among `paths` (files, or directories holding `*.ndjson`). */
+export function blobFiles(paths: readonly string[]): string[] {
+  return paths.flatMap(p =>
+    statSync(p).isDirectory()
+      ? readdirSync(p)
+          .filter(name => name.endsWith('.ndjson'))
+          .sort()
+          .map(name => path.join(p, name))
+      : [p],
+  );
+}
+
+/** Every record of a blob file. Throws an Error naming the file when it is not one. */
+export async function readBlob(file: string): Promise<BlobRecord[]> {
+  const splitter = new LineSplitter();
+  const records: BlobRecord[] = [];
+  let blob: BlobHeader | undefined;
+  let header: ReportHeader | undefined;
+  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+    for (const line of splitter.push(chunk)) {
+      if (blob === undefined) {
+        const value = JSON.parse(line.toString('utf8')) as Partial<BlobHeader>;
+        if (value.blob !== 1) throw new Error(`${file} is not a jest-fast-ci blob file (its first line is not a blob header)`);
+        blob = value as BlobHeader;
+      } else if (header === undefined) {
+        header = JSON.parse(line.toString('utf8')) as ReportHeader;
+      } else {
+        records.push({ header, body: line, file });
+        header = undefined;
+      }
+    }
+  }
+  if (blob === undefined) throw new Error(`${file} is empty: not a jest-fast-ci blob file`);
+  return records;
+}

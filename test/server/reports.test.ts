@@ -1,0 +1,96 @@
+/**
+ * The whole-run report endpoints (extension): the key in a header, records
+ * stored as bytes up to a limit, the run's other records streamed back,
+ * waiting for one still on its way, and an entry for a file never reported.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { encodeRecord } from '../../src/protocol/reports';
+import type { OrchestratorServer } from '../../src/server';
+import { cleanup, KEY, Node, passed, pendingTests, startTestServer } from './helpers';
+
+afterEach(cleanup);
+
+function http(server: OrchestratorServer, method: 'GET' | 'POST', query: string, body?: string, key: string | null = KEY): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port: server.port, method, path: `/test_orchestrators/reports/jest/build-1?${query}`, headers: key === null ? {} : { authorization: `Bearer ${key}` }, agent: false },
+      res => {
+        let text = '';
+        res.on('data', chunk => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const record = (id: string, size = 10): string => encodeRecord({ id, node: 0, root: '/r', kind: 'result' }, { pad: 'x'.repeat(size) });
+
+/** Two nodes ran a two-file run to the end: a ran file-0, b ran file-1. */
+async function finishedRun(options: Parameters<typeof startTestServer>[0] = {}) {
+  const server = await startTestServer(options);
+  const a = (await Node.join(server, { nodeId: 'a', workers: 1 })).node;
+  const b = (await Node.join(server, { nodeId: 'b', workers: 1 })).node;
+  await a.enq(pendingTests(2));
+  const [fileA] = (await a.deq()).response.tests;
+  const [fileB] = (await b.deq()).response.tests;
+  const held = a.deq({ [fileA]: passed() });
+  await b.deq({ [fileB]: passed() });
+  await held;
+  return { server, fileA: fileA as string, fileB: fileB as string };
+}
+
+it('refuses a request without the key in an Authorization header (401) or with a wrong one (403)', async () => {
+  const server = await startTestServer();
+  expect(await http(server, 'GET', '', undefined, null)).toEqual({ status: 401, body: '{"error":"send the secret key as \\"Authorization: Bearer <key>\\""}' });
+  expect((await http(server, 'GET', '', undefined, 'nope')).status).toBe(403);
+  expect(await http(server, 'GET', '')).toEqual({ status: 404, body: '{"error":"no run jest-build-1 for this key"}' });
+});
+
+it("streams back the other node's records, and the orchestrator's entry for a file whose node sent none", async () => {
+  const { server, fileA, fileB } = await finishedRun();
+  expect(await http(server, 'POST', 'node_id=a', record(fileA))).toEqual({ status: 200, body: '{"stored":1}' });
+  // b asks: it gets a's record.
+  const forB = await http(server, 'GET', 'node_id=b&wait=0');
+  expect(forB.status).toBe(200);
+  expect(forB.body).toBe(`${JSON.stringify({ id: fileA, node: 0, root: '/r', kind: 'result' })}\n{"pad":"xxxxxxxxxx"}\n`);
+  // a asks, and b never uploaded: the server's entry for b's file, after the wait.
+  const forA = await http(server, 'GET', 'node_id=a&wait=0');
+  const [header, body] = forA.body.trimEnd().split('\n');
+  expect(JSON.parse(header!)).toEqual({ id: fileB, node: 1, root: '', kind: 'entry' });
+  expect(JSON.parse(body!)).toEqual(passed());
+});
+
+it('waits for a record still on its way when the run ends', async () => {
+  const { server, fileA } = await finishedRun();
+  const waiting = http(server, 'GET', 'node_id=b&wait=30');
+  await new Promise(resolve => setTimeout(resolve, 100));
+  await http(server, 'POST', 'node_id=a', record(fileA));
+  expect(JSON.parse((await waiting).body.split('\n')[0]!)).toMatchObject({ id: fileA, kind: 'result' });
+});
+
+it('refuses records past maxReportBytesPerRun (413), naming the limit', async () => {
+  const { server, fileA, fileB } = await finishedRun({ maxReportBytesPerRun: 1_000 });
+  expect(await http(server, 'POST', 'node_id=a', record(fileA, 600))).toEqual({ status: 200, body: '{"stored":1}' });
+  const refused = await http(server, 'POST', 'node_id=b', record(fileB, 600));
+  expect(refused.status).toBe(413);
+  expect(JSON.parse(refused.body)).toEqual({ error: "this run's reports would pass the server's limit of 1000 bytes (maxReportBytesPerRun)", stored: 0 });
+});
+
+it('keeps records in the data dir and finds them again after a restart', async () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'fast-ci-reports-'));
+  try {
+    const { server, fileA } = await finishedRun({ dataDir });
+    await http(server, 'POST', 'node_id=a', record(fileA));
+    await server.close();
+    const again = await startTestServer({ dataDir });
+    const forB = await http(again, 'GET', 'node_id=b&wait=0');
+    expect(forB.body.split('\n').slice(0, 2)).toEqual([JSON.stringify({ id: fileA, node: 0, root: '/r', kind: 'result' }), '{"pad":"xxxxxxxxxx"}']);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
