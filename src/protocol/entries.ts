@@ -133,12 +133,13 @@ function build(
 }
 
 /**
- * Deepest nesting an entry may have. The shape itself needs 3 (entry → case
- * → field); the rest is room for extensions. A deeper value is refused
+ * Deepest nesting of objects an entry may have. The flat shape needs 2
+ * (entry → case); RSpec's results add one per example group (a describe in a
+ * describe), so there is room for 10 of them. A deeper value is refused
  * before anything serializes it again (a journal write of a 10,000-deep
  * value would throw).
  */
-export const MAX_ENTRY_DEPTH = 6;
+export const MAX_ENTRY_DEPTH = 12;
 
 /** Nesting depth of `value`, stopping once it passes `limit` (iterative: hostile input cannot overflow the stack). */
 function depthExceeds(value: unknown, limit: number): boolean {
@@ -181,17 +182,32 @@ export function checkEntry(value: unknown): string | null {
   }
   if (e.run_time !== undefined && !isSeconds(e.run_time)) return 'run_time must be a non-negative number of seconds';
   if (!('1' in e)) return 'entry must have the numbered case "1"';
-  for (const [key, c] of Object.entries(e)) {
+  return checkCases(e, '');
+}
+
+/**
+ * The numbered keys of an entry or a group. Each holds a case
+ * `{status, run_time, description?}` or, without `status`, a group of cases
+ * under numbered keys again: Minitest puts a test class's cases under "1",
+ * RSpec nests example groups by scoped id (NOTES section 1). Recursion is
+ * bounded: checkEntry refused anything deeper than MAX_ENTRY_DEPTH first.
+ */
+function checkCases(parent: Record<string, unknown>, prefix: string): string | null {
+  for (const [key, c] of Object.entries(parent)) {
     if (!CASE_KEY.test(key)) continue;
-    if (c === null || typeof c !== 'object' || Array.isArray(c)) return `case "${key}" must be an object`;
+    const name = `${prefix}${key}`;
+    if (c === null || typeof c !== 'object' || Array.isArray(c)) return `case "${name}" must be an object`;
     const t = c as Record<string, unknown>;
+    if (t.description !== undefined && typeof t.description !== 'string') return `case "${name}".description must be a string`;
+    if (t.status === undefined && Object.keys(t).some(child => CASE_KEY.test(child))) {
+      const problem = checkCases(t, `${name}.`);
+      if (problem !== null) return problem;
+      continue;
+    }
     if (typeof t.status !== 'string' || !STATUSES.has(t.status)) {
-      return `case "${key}".status must be "pending", "passed" or "failed"`;
+      return `case "${name}".status must be "pending", "passed" or "failed"`;
     }
-    if (!isSeconds(t.run_time)) return `case "${key}".run_time must be a non-negative number`;
-    if (t.description !== undefined && typeof t.description !== 'string') {
-      return `case "${key}".description must be a string`;
-    }
+    if (!isSeconds(t.run_time)) return `case "${name}".run_time must be a non-negative number`;
   }
   return null;
 }

@@ -24,7 +24,9 @@ export interface CaseEntry {
 /**
  * One test file, as sent in `enq` (pending) and in `deq` (results).
  * The numbered keys "1".."N" hold the cases; the reference server requires at
- * least "1" even in a pending entry.
+ * least "1" even in a pending entry. The reference clients may put a group
+ * of cases there instead (no `status`, its cases under numbered keys again:
+ * Minitest's test class, RSpec's example groups); the server takes both.
  */
 export interface FileEntry {
   file_status: TestStatus;

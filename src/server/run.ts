@@ -172,8 +172,10 @@ export class Run {
     this.#ledger.enqueue(tests, retry.value);
     log('%s: %d files enqueued by node %d', this.label, this.#ledger.enqueuedCount, node.index);
     if (this.#ledger.isComplete) this.#finish();
-    // The enqueuing node sends its own deq next; the others are told to come.
-    else this.#dispatch(node.index);
+    // Every node that joined as waiting is told to come, the enqueuer too: the
+    // reference clients send deq only when told (issue 16). Ours ignores the
+    // push while its own deq is on the way, so no batch is asked for twice.
+    else this.#dispatch();
     return OK;
   }
 

@@ -91,8 +91,42 @@ describe('checkEntry', () => {
     expect(checkEntry(entry)).toContain(message);
   });
 
+  it('takes the reference clients\' groups of cases: Minitest\'s test class under "1", RSpec\'s nested example groups', () => {
+    const counted = { file_status: 'passed', test_count: 3, test_counters: { failed: 0, passed: 2, pending: 1 }, run_time: 0.31 };
+    const minitest = {
+      ...counted,
+      '1': {
+        description: 'UserTest',
+        '1': { status: 'passed', description: 'is valid', run_time: 0.01 },
+        '2': { status: 'passed', description: 'saves', run_time: 0.3 },
+        '3': { status: 'pending', description: 'is slow', run_time: 0 },
+      },
+    };
+    const rspec = {
+      ...counted,
+      '1': { '1': { status: 'passed', run_time: 0.01 }, '2': { '1': { status: 'passed', run_time: 0.3 }, '2': { status: 'pending', run_time: 0 } } },
+    };
+    expect(checkEntry(minitest)).toBeNull();
+    expect(checkEntry(rspec)).toBeNull();
+  });
+
+  it.each([
+    [{ '1': { status: 'passed', run_time: 0 }, '2': { status: 'done', run_time: 0 } }, 'case "1.2".status must be "pending", "passed" or "failed"'],
+    [{ '1': { status: 'passed', run_time: 0 }, '2': { '1': { status: 'passed' } } }, 'case "1.2.1".run_time must be a non-negative number'],
+    [{ '1': [] }, 'case "1.1" must be an object'],
+    [{ description: 'UserTest' }, 'case "1".status must be "pending", "passed" or "failed"'],
+  ])('names the case inside a group: %j', (group, message) => {
+    expect(checkEntry({ ...pendingEntry(), '1': group })).toBe(message);
+  });
+
+  it('takes RSpec example groups nested 10 deep, and no deeper', () => {
+    const nest = (levels: number): object => (levels === 0 ? { status: 'passed', run_time: 0.1 } : { '1': nest(levels - 1) });
+    expect(checkEntry({ ...pendingEntry(), '1': nest(10) })).toBeNull();
+    expect(checkEntry({ ...pendingEntry(), '1': nest(11) })).toBe('entry is nested more than 12 levels deep');
+  });
+
   it('refuses an entry nested deeper than any shape needs, without overflowing the stack', () => {
     const deep = JSON.parse('['.repeat(10_000) + ']'.repeat(10_000));
-    expect(checkEntry({ ...pendingEntry(), extra: deep })).toBe('entry is nested more than 6 levels deep');
+    expect(checkEntry({ ...pendingEntry(), extra: deep })).toBe('entry is nested more than 12 levels deep');
   });
 });

@@ -89,6 +89,27 @@ it('node 0 enqueues every file, runs what it is handed, and returns the whole ru
   expect(Object.keys(server.run(n.buildId)!.results).sort()).toEqual(FILES);
 });
 
+it('node 0 is pushed a deq_request for its own enq while its first deq is on the way, and asks for no second batch', async () => {
+  const server = await startTestServer();
+  proxy = await startFrameProxy(server.url);
+  // One worker: every deq after the first carries a result, so an extra one for the push would be a second empty deq.
+  const n = node(proxy.url, { workers: 1 });
+  const result = await n.session.run();
+  expect(result).toMatchObject({ nodeIndex: 0, summary: { files: 4, passed: 4 } });
+
+  const down = proxy.frames.filter(f => f.direction === 'down').map(eventOf);
+  // The server tells every node that joined as waiting to come (issue 16), the enqueuer too, before answering its deq.
+  expect(down.filter(e => e === 'deq_request')).toHaveLength(1);
+  expect(down.indexOf('deq_request')).toBeLessThan(down.indexOf('deq'));
+  const deqs = server.run(n.buildId)!.frames!.filter(f => f.message.event === 'deq').map(f => Object.keys(f.message.payload as object));
+  expect(deqs.filter(ids => ids.length === 0)).toHaveLength(1);
+  // Each file was handed out once and run once.
+  const handed = proxy.frames.filter(f => f.direction === 'down' && eventOf(f) === 'deq').flatMap(f => f.message.payload.response.tests as string[]);
+  expect(handed.sort()).toEqual(FILES);
+  expect(n.executor.started.map(p => path.relative(ROOT, p)).sort()).toEqual(FILES);
+  expect(server.run(n.buildId)!.warnings).toEqual([]);
+});
+
 it('the client running leased files it never received: a deq reply lost with the connection', async () => {
   const server = await startTestServer({ reconnectGraceMs: 10_000 });
   proxy = await startFrameProxy(server.url);

@@ -1,4 +1,4 @@
-import { cleanup, Node, passed, pendingTests, resultsFor, startTestServer } from './helpers';
+import { cleanup, Node, passed, pendingTests, resultsFor, startTestServer, until } from './helpers';
 
 afterEach(cleanup);
 
@@ -50,14 +50,30 @@ describe.each(['1.0.0', '2.0.0'] as const)('a run over vsn %s', vsn => {
   });
 });
 
-it('pushes deq_request to waiting nodes when the queue fills, and not to the enqueuer', async () => {
+it('pushes deq_request to every node that joined as waiting when the queue fills, the enqueuer included', async () => {
   const server = await startTestServer();
   const a = await Node.join(server);
   const b = await Node.join(server);
+  // A reference client's node 0 sends deq only when told to (issue 16). The
+  // push goes out before the enq reply, on the same socket.
   await a.node.enq(pendingTests(4));
+  expect(a.node.pushes).toEqual([{ event: 'deq_request', payload: {} }]);
   await b.node.nextPush('deq_request');
   expect(b.node.pushes).toEqual([{ event: 'deq_request', payload: {} }]);
-  expect(a.node.pushes).toEqual([]);
+});
+
+it('answers a deq held before the enq with a batch, and pushes no deq_request to that node', async () => {
+  const server = await startTestServer();
+  const a = await Node.join(server);
+  const b = await Node.join(server);
+  const held = b.node.deq();
+  await until(() => server.run('build-1')?.nodes[1]?.waiting === true, 'the deq of node 1 held');
+  await a.node.enq(pendingTests(4));
+  expect((await held).response.tests).toEqual(['file-0.test.ts']);
+  // A push from the enq would have come before the reply to this later request.
+  expect((await b.node.push('files', { count: 4, digest: '0'.repeat(64) })).status).toBe('ok');
+  expect(b.node.pushes).toEqual([]);
+  expect(server.run('build-1')?.leased).toEqual({ 'file-0.test.ts': 1 });
 });
 
 it('answers a second identical enq with ok and a warning, and a different one with an error', async () => {
