@@ -27,6 +27,8 @@ const NUMERIC_FLAGS: ReadonlyArray<{ flag: string; option: Exclude<NumericOption
   { flag: '--max-crashes-per-file', option: 'maxCrashesPerFile', unit: 'count', max: 100, help: 'nodes a file may take down before it is recorded as failed' },
   { flag: '--max-pending-connections', option: 'maxPendingConnections', unit: 'count', max: 10_000_000, help: 'connections still in their HTTP handshake' },
   { flag: '--max-unsent-bytes', option: 'maxUnsentBytes', unit: 'count', max: 2 ** 31 - 1, help: "cut a socket with this much unsent (a client that stopped reading)" },
+  { flag: '--max-report-bytes-per-run', option: 'maxReportBytesPerRun', unit: 'count', max: Number.MAX_SAFE_INTEGER, help: 'whole-run reports (results, coverage) one run may hold' },
+  { flag: '--max-report-memory-bytes', option: 'maxReportMemoryBytes', unit: 'count', max: Number.MAX_SAFE_INTEGER, help: 'whole-run reports held in memory, without --data-dir' },
 ];
 
 function defaultOf(entry: (typeof NUMERIC_FLAGS)[number]): string {

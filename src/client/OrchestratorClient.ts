@@ -11,7 +11,7 @@ import WebSocket from 'isomorphic-ws';
 import { Socket, type Channel, type Push } from 'phoenix';
 import { redact, type FastCiConfig } from '../config';
 import { ErrorCodes, FastCiError } from '../errors';
-import { CloseCodes, Events, SOCKET_PATH, VSN_V1 } from '../protocol/constants';
+import { CloseCodes, Events, Extensions, SOCKET_PATH, VSN_V1, type Extension } from '../protocol/constants';
 import { topicFor } from '../protocol/topic';
 import type { DeqResponse, EnqPayload, EntryMap, FilesPayload, FilesResponse, JoinPayload, JoinResponse } from '../protocol/types';
 import { phoenixCodec } from './codec';
@@ -26,6 +26,8 @@ export const DEQ_TIMEOUT_MS = 2 * 60 * 60 * 1000;
 const LEAVE_WAIT_MS = 300;
 /** `files` is an extension: a server that does not know it never answers, and the check is skipped. */
 const FILES_WAIT_MS = 10_000;
+/** `running` needs no answer; ours comes in a millisecond. */
+const RUNNING_WAIT_MS = 10_000;
 /**
  * HTTP answers to the upgrade that no retry will change: wrong key, wrong
  * URL, over the connection limit. Others (502, 503 from a proxy or a server
@@ -77,6 +79,8 @@ export class OrchestratorClient {
   #lostTimer: NodeJS.Timeout | undefined;
   #pendingDeq: PendingDeq | undefined;
   readonly #openPushes = new Set<Push>();
+  /** What the server's last join reply said it offers (Extensions). */
+  #extensions: ReadonlySet<string> = new Set();
   /** Every WebSocket phoenix made for this client and that has not closed yet. */
   readonly #transports = new Set<WebSocket>();
   readonly #fatalListeners = new Set<FatalListener>();
@@ -194,6 +198,7 @@ export class OrchestratorClient {
           } catch (error) {
             return settled ? this.#fail(error as FastCiError) : settle(error as FastCiError);
           }
+          this.#extensions = new Set(join.extensions ?? []);
           if (!this.#joined) {
             this.#joined = true;
             debug('joined %s as node %d (%s)', this.#topic, join.node_index, join.state);
@@ -243,6 +248,23 @@ export class OrchestratorClient {
     });
   }
 
+  /** The server listed this extension in its join reply. */
+  supports(extension: Extension): boolean {
+    return this.#extensions.has(extension);
+  }
+
+  /**
+   * Tells the server which files this node is running now (extension
+   * `running`): if the node dies, those are the files blamed. Does not wait.
+   */
+  running(ids: readonly string[]): void {
+    if (!this.supports(Extensions.running) || !this.#channel || !this.#joined || this.#fatal || this.#closed) return;
+    if (!(this.#channel as unknown as { canPush(): boolean }).canPush()) return;
+    const push = this.#push(Events.running, { tests: ids }, RUNNING_WAIT_MS);
+    const forget = (): void => this.#forget(push);
+    push.receive('ok', forget).receive('error', forget).receive('timeout', forget);
+  }
+
   /**
    * Asks whether the run's file set is the one this node found (extension).
    * Resolves with the answer, or undefined when the server does not give
@@ -250,7 +272,7 @@ export class OrchestratorClient {
    * check is then skipped. Never rejects.
    */
   checkFiles(payload: FilesPayload): Promise<FilesResponse | undefined> {
-    if (!this.#channel || !this.#joined || this.#fatal || this.#closed) return Promise.resolve(undefined);
+    if (!this.supports(Extensions.files) || !this.#channel || !this.#joined || this.#fatal || this.#closed) return Promise.resolve(undefined);
     const push = this.#push(Events.files, payload, FILES_WAIT_MS);
     return new Promise(resolve => {
       const answer = (response: FilesResponse | undefined) => (): void => {

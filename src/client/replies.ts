@@ -7,7 +7,7 @@ function protocolError(what: string, value: unknown): FastCiError {
 }
 
 export function parseJoinResponse(value: unknown): JoinResponse {
-  const r = value as (Omit<Partial<JoinResponse>, 'leases'> & { leases?: unknown }) | undefined;
+  const r = value as (Omit<Partial<JoinResponse>, 'leases' | 'extensions'> & { leases?: unknown; extensions?: unknown }) | undefined;
   if (!r || typeof r.node_index !== 'number' || !Number.isInteger(r.node_index) || r.node_index < 0) {
     throw protocolError('join reply', value);
   }
@@ -16,6 +16,7 @@ export function parseJoinResponse(value: unknown): JoinResponse {
   const response: JoinResponse = { event: 'join', node_index: r.node_index, state };
   if (Array.isArray(r.leases) && r.leases.every(id => typeof id === 'string')) response.leases = r.leases as string[];
   if (r.finished === true) response.finished = true;
+  if (Array.isArray(r.extensions) && r.extensions.every(name => typeof name === 'string')) response.extensions = r.extensions as string[];
   return response;
 }
 

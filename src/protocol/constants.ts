@@ -36,6 +36,8 @@ export const Events = {
   leave: 'leave',
   /** Client → server (extension): does the run's file set equal the one this node found? */
   files: 'files',
+  /** Client → server (extension): the files this node is running now (the suspects if it dies). */
+  running: 'running',
   /** Server → client push: send a `deq` now (the queue was filled). */
   deqRequest: 'deq_request',
   /** Server → client push (extension): node 0 is gone before enqueueing; enqueue the run. */
@@ -47,6 +49,8 @@ export const ReplyEvents = {
   join: 'join',
   deq: 'deq',
   files: 'files',
+  /** Every error reply's response carries it, as the reference server's do. */
+  error: 'error',
 } as const;
 
 /** Run states reported in the join reply. */
@@ -87,3 +91,20 @@ export const CloseCodes = {
   internalError: 1011,
   serviceRestart: 1012,
 } as const;
+
+/**
+ * Extensions this server offers, listed in its join reply (`extensions`).
+ * Our client uses one only when the server lists it, so against the hosted
+ * service or an older server it sends nothing they do not know and waits
+ * for no answer that will not come.
+ */
+export const Extensions = {
+  /** The `files` check of the run's file set. */
+  files: 'files',
+  /** `running`: which files the node is running, so a crash is blamed on the right one. */
+  running: 'running',
+  /** Whole-run reports over HTTP (src/server/report-http.ts). */
+  reports: 'reports',
+} as const;
+
+export type Extension = (typeof Extensions)[keyof typeof Extensions];

@@ -78,6 +78,8 @@ export interface JoinResponse {
    * reference client asks and is told it is done.
    */
   finished?: boolean;
+  /** Extension: the extensions this server offers (see Extensions); absent from servers that offer none. */
+  extensions?: string[];
 }
 
 /** Whole-run figures, sent with the final (empty) `deq` reply. Extension. */

@@ -12,6 +12,7 @@ import { OrchestratorClient } from '../client';
 import { ReportClient } from '../client/ReportClient';
 import { redact, resolveConfig, type FastCiConfig } from '../config';
 import { ErrorCodes, FastCiError, isFastCiError, toError } from '../errors';
+import { Extensions } from '../protocol/constants';
 import { getNodeRun, setNodeRun, type NodeRun } from '../nodeRun';
 import { ALL_TEST_EVENTS, RunnerEmitter } from './emitter';
 import { InBandExecutor, PoolExecutor, type FileExecutor } from './executors';
@@ -20,7 +21,7 @@ import { FileQueue } from './FileQueue';
 import { loadJestPeers, type JestPeers } from './jestPeers';
 import { NodeSession } from './NodeSession';
 import { BlobWriter } from './blobs';
-import { WholeRunReport } from './WholeRunReport';
+import { NO_REPORTS, WholeRunReport } from './WholeRunReport';
 import { TestIds } from './testIds';
 
 function loadPeers(): JestPeers {
@@ -122,6 +123,7 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
         run.nodeIndex = join.node_index;
         run.runFiles = enqueued;
         if (wholeRun) wholeRun.node = join.node_index;
+        if (wholeRun && !client.supports(Extensions.reports)) wholeRun.disable(NO_REPORTS);
         if (blob) blob.node = join.node_index;
       },
     });

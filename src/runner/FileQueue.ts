@@ -66,6 +66,7 @@ export class FileQueue {
   #stopped = false;
   readonly #bail: number;
   readonly #onAnnounce: (id: string, outcome: Outcome) => void;
+  #onRunning: (ids: readonly string[]) => void = () => undefined;
   /** Failed tests handed to Jest so far: what Jest compares with `bail`. */
   #failedTests = 0;
   #onBail: (() => Promise<void>) | undefined;
@@ -78,6 +79,11 @@ export class FileQueue {
     this.#isInterrupted = options.isInterrupted ?? (() => false);
     this.#bail = options.bail ?? 0;
     this.#onAnnounce = options.onAnnounce ?? (() => undefined);
+  }
+
+  /** Called with the files running now after each start and each end (the server blames them if this node dies). */
+  onRunning(listener: (ids: readonly string[]) => void): void {
+    this.#onRunning = listener;
   }
 
   /**
@@ -235,10 +241,12 @@ export class FileQueue {
   async #runOne(id: string, test: Test): Promise<void> {
     // Before the first await: #pump's loop counts this file as running at once.
     this.#runningIds.add(id);
+    this.#onRunning([...this.#runningIds]);
     if (test.duration !== undefined && test.duration > 0) this.#expectedEnds.set(id, Date.now() + test.duration);
     const outcome = await this.#executor.run(test);
     this.#expectedEnds.delete(id);
     this.#runningIds.delete(id);
+    this.#onRunning([...this.#runningIds]);
     const entry = outcome.ok ? toFileEntry(outcome.result) : failedEntry(outcome.error.message);
     this.#results[id] = entry;
     this.#ran.add(id);

@@ -16,7 +16,7 @@ import type { Test } from '@jest/test-result';
 import type { OrchestratorClient } from '../client';
 import { ErrorCodes, FastCiError } from '../errors';
 import { pendingEntry } from '../protocol/entries';
-import { Events } from '../protocol/constants';
+import { Events, Extensions } from '../protocol/constants';
 import { fileSetDigest, idMap } from '../protocol/fileSet';
 import type { EntryMap, JoinResponse, RunSummary } from '../protocol/types';
 import { batchProblem, fileSetMismatch } from './fileSetCheck';
@@ -67,6 +67,9 @@ export class NodeSession {
     };
     // Jest exits right after the result that makes it bail: hand everything back first.
     this.#queue.onBail(() => client.leave(this.#queue.takeResults()));
+    // Sent at once, before the file's code runs: a file that ends the process
+    // in its first line (in band, the node's own) must still be the one blamed.
+    this.#queue.onRunning(ids => client.running(ids));
     // Subscribed before connect() resolves, so a push right after the join is not missed.
     let deqRequested = false;
     let onDeqRequest: (() => void) | undefined;
@@ -125,7 +128,7 @@ export class NodeSession {
       const reply = await Promise.race([this.#client.deq(results), fatal]);
       this.#inFlight = new Set();
       // The run is enqueued by now (a deq is answered only then): check it covers this node's files.
-      this.#fileSetCheck ??= this.#checkFileSet();
+      if (this.#client.supports(Extensions.files)) this.#fileSetCheck ??= this.#checkFileSet();
       await this.#queue.settle(Object.keys(results), new Set(reply.retry));
       if (reply.summary) summary = reply.summary;
       // Interrupted (--bail): stop asking; leave hands back what this node did not run.

@@ -47,6 +47,12 @@ export class WholeRunReport {
     this.#node = index;
   }
 
+  /** The whole run cannot be had (the server does not offer reports): this node reports its own files. */
+  disable(reason: string): void {
+    this.#unavailable ??= reason;
+    this.#pending = [];
+  }
+
   /** An outcome this node handed its Jest: uploaded in the background. */
   add(id: string, outcome: Outcome): void {
     this.#announced.add(id);
@@ -111,9 +117,10 @@ export class WholeRunReport {
   }
 }
 
+/** Why a server that did not list the `reports` extension cannot report the whole run. */
+export const NO_REPORTS = 'the orchestrator does not offer whole-run reports (an older server, or the hosted service)';
+
 function describe(error: unknown): string {
-  if (error instanceof ReportRefused && error.status === 404 && !/no run /.test(error.message)) {
-    return 'the orchestrator does not offer whole-run reports (an older server, or the hosted service)';
-  }
+  if (error instanceof ReportRefused && error.status === 404 && !/no run /.test(error.message)) return NO_REPORTS;
   return toError(error).message;
 }

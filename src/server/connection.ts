@@ -5,7 +5,7 @@
  */
 import debug from 'debug';
 import type { RawData, WebSocket } from 'ws';
-import { CloseCodes, Events, PHOENIX_TOPIC, PhxEvents, TOPIC_PREFIX } from '../protocol/constants';
+import { CloseCodes, Events, PHOENIX_TOPIC, PhxEvents, ReplyEvents, TOPIC_PREFIX } from '../protocol/constants';
 import { buildIdFromTopic, buildIdProblem, runKeyProblem } from '../protocol/topic';
 import type { Message, Ref } from '../protocol/types';
 import { closeReason, recoverAddress } from './frames';
@@ -124,6 +124,8 @@ export class Connection {
         return run.deq(member, message.payload, reply => this.#reply(message, reply));
       case Events.files:
         return this.#reply(message, run.checkFiles(member, message.payload));
+      case Events.running:
+        return this.#reply(message, run.running(member, message.payload));
       case Events.leave: {
         const reply = run.leave(member, message.payload);
         if (reply.status === 'ok') channel.left = true;
@@ -132,7 +134,7 @@ export class Connection {
       default:
         return this.#reply(message, {
           status: 'error',
-          response: { reason: `unknown event ${JSON.stringify(event.slice(0, 64))}; expected enq, deq, leave or files` },
+          response: { reason: `unknown event ${JSON.stringify(event.slice(0, 64))}; expected enq, deq, leave, files or running` },
         });
     }
   }
@@ -204,7 +206,9 @@ export class Connection {
   }
 
   #reply(to: Pick<Message, 'join_ref' | 'ref' | 'topic'>, reply: Reply): void {
-    this.#send({ join_ref: to.join_ref, ref: to.ref, topic: to.topic, event: PhxEvents.reply, payload: reply });
+    // The reference clients fail loudly on a reply whose event is "error" (NOTES §1); they keep waiting on any other.
+    const payload = reply.status === 'error' ? { status: reply.status, response: { event: ReplyEvents.error, ...reply.response } } : reply;
+    this.#send({ join_ref: to.join_ref, ref: to.ref, topic: to.topic, event: PhxEvents.reply, payload });
   }
 
   #send(message: Message): void {

@@ -22,6 +22,8 @@ export interface RunNode {
   /** Gone past the reconnect grace; its leases were requeued. */
   lost: boolean;
   filesReported: number;
+  /** The files the node said it is running (the `running` extension); undefined if it never said. */
+  running: string[] | undefined;
   /** Bumped on every (re)join, so a superseded channel's events are recognised as stale. */
   generation: number;
   cancelGrace: (() => void) | undefined;
@@ -86,6 +88,7 @@ export class NodeTable {
       left: false,
       lost: false,
       filesReported: 0,
+      running: undefined,
       generation: 0,
       cancelGrace: undefined,
     };

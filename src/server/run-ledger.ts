@@ -149,15 +149,22 @@ export class RunLedger {
   }
 
   /**
-   * `node` died without leaving: the files it was most likely running (the
-   * first `workers` of its leases, in the order it was handed them: a node
-   * starts its files in that order) are suspects. Returns each suspect with
-   * every node it has crashed so far.
+   * The files `node` was running when it died: those it last said it was
+   * running (the `running` extension) that it still holds; for a node that
+   * never says, the one file it held, if it held only one. Nothing rather
+   * than a guess: an innocent file blamed twice would be failed.
    */
-  noteCrash(node: RunNode): Map<string, number[]> {
+  suspectsOf(node: RunNode): string[] {
+    const held = this.#leases.heldBy(node.index);
+    if (node.running !== undefined) return node.running.filter(id => this.#leases.holder(id) === node.index);
+    return held.length === 1 ? held : [];
+  }
+
+  /** `node` died running `ids`: returns each with every node it has taken down so far. */
+  noteCrash(node: number, ids: readonly string[]): Map<string, number[]> {
     const suspects = new Map<string, number[]>();
-    for (const id of this.#leases.heldBy(node.index).slice(0, node.workers ?? 1)) {
-      const nodes = [...(this.#crashedOn.get(id) ?? []), node.index];
+    for (const id of ids) {
+      const nodes = [...(this.#crashedOn.get(id) ?? []), node];
       this.#crashedOn.set(id, nodes);
       suspects.set(id, nodes);
     }
@@ -263,7 +270,7 @@ export class RunLedger {
         const node = this.nodes.get(r.node);
         if (node === undefined) return;
         node.lost = true;
-        this.noteCrash(node);
+        this.noteCrash(node.index, r.suspects ?? []);
         this.#leases.takeFrom(node.index);
         return;
       }

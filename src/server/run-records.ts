@@ -18,8 +18,8 @@ export type RunRecord =
   /** A failure that is not final: the file goes back to the queue for another node. */
   | { t: 'retry'; node: number; id: string }
   | { t: 'leave'; node: number }
-  /** Gone past the reconnect grace: the files it was running are crash suspects, its leases go back. */
-  | { t: 'lost'; node: number }
+  /** Gone past the reconnect grace: `suspects`, the files it was running, are noted against it; its leases go back. */
+  | { t: 'lost'; node: number; suspects?: string[] }
   /** A file recorded as failed: these nodes died while running it. */
   | { t: 'crashed'; id: string; nodes: number[] }
   | { t: 'finish'; at: number };
@@ -57,8 +57,9 @@ export function checkRecord(value: unknown): string | undefined {
     case 'retry':
       return need(isIndex(r.node) && typeof r.id === 'string', 'a node and an id');
     case 'leave':
-    case 'lost':
       return need(isIndex(r.node), 'a node');
+    case 'lost':
+      return need(isIndex(r.node) && (r.suspects === undefined || isIds(r.suspects)), 'a node');
     case 'crashed':
       return need(typeof r.id === 'string' && Array.isArray(r.nodes) && r.nodes.length > 0 && r.nodes.every(isIndex), 'an id and nodes');
     case 'finish':

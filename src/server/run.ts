@@ -6,7 +6,7 @@
  * connections hand in, the journal, and timers.
  */
 import debug from 'debug';
-import { Events, ReplyEvents, RunStates } from '../protocol/constants';
+import { Events, Extensions, ReplyEvents, RunStates } from '../protocol/constants';
 import type { DeqResponse, FileEntry, FilesResponse, JoinPayload, JoinResponse, Message, RunSummary } from '../protocol/types';
 import type { Member, NodeLink, RunNode } from './node-table';
 import { parseDeqPayload, parseEnqPayload, parseEnqRetry, parseFilesPayload, quoteId } from './payloads';
@@ -20,6 +20,8 @@ const log = debug('jest-fast-ci:server:run');
 /** Caps on what a run keeps for inspection, so a noisy client cannot grow it without bound. */
 const MAX_WARNINGS = 1_000;
 const MAX_FRAMES = 100_000;
+/** Most files a node may say it runs at once (its workers are capped at 1024). */
+const MAX_RUNNING = 1_024;
 
 export interface RunIdentity {
   readonly keyHash: string;
@@ -137,6 +139,7 @@ export class Run {
     // before the connection dropped may never have reached it.
     if (node.generation > 0) response.leases = this.#ledger.heldBy(node);
     if (this.isFinished) response.finished = true;
+    response.extensions = Object.values(Extensions);
     return { member: { index: node.index, generation: node.generation }, response };
   }
 
@@ -222,6 +225,18 @@ export class Run {
     this.#dispatch();
     if (node.index === this.#enqueuer) this.#handOverEnqueue();
     return withRetry(OK, retried);
+  }
+
+  /** `running` (extension): the files the node runs now; if it dies, they are the suspects. */
+  running(member: Member, payload: unknown): Reply {
+    const node = this.#ledger.nodes.current(member);
+    if (node === undefined) return STALE;
+    const tests = (payload as { tests?: unknown } | null)?.tests;
+    if (!Array.isArray(tests) || tests.length > MAX_RUNNING || !tests.every(id => typeof id === 'string')) {
+      return { status: 'error', response: { reason: `running payload must be {"tests": [<test id>, ...]} with at most ${MAX_RUNNING} ids` } };
+    }
+    node.running = tests as string[];
+    return OK;
   }
 
   /** `files` (extension): whether the run's file set is the one the node found, or the run's ids to compare. */
@@ -355,8 +370,9 @@ export class Run {
     node.cancelGrace = this.#setTimer(() => {
       node.cancelGrace = undefined;
       node.lost = true;
-      this.#append({ t: 'lost', node: node.index });
-      this.#failCrashers(this.#ledger.noteCrash(node));
+      const suspects = this.#ledger.suspectsOf(node);
+      this.#append({ t: 'lost', node: node.index, suspects });
+      this.#failCrashers(this.#ledger.noteCrash(node.index, suspects));
       this.#takeBack(this.#ledger.takeFrom(node), `node ${node.index} did not come back`);
       // With one node fewer, a file to retry may now go to a node that was waiting.
       this.#dispatch();

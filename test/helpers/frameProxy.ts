@@ -134,3 +134,13 @@ export function eventOf(frame: ProxiedFrame): string | undefined {
   if (m === undefined || Array.isArray(m)) return undefined;
   return m.event === 'phx_reply' ? m.payload?.response?.event : m.event;
 }
+
+/**
+ * A frame hook that makes the server look like one without this project's
+ * extensions (the hosted service, an older server): the join reply lists none.
+ */
+export function withoutExtensions(frame: ProxiedFrame): Verdict {
+  if (frame.direction !== 'down' || eventOf(frame) !== 'join') return 'forward';
+  const { extensions: _dropped, ...response } = frame.message.payload.response;
+  return { replace: JSON.stringify({ ...frame.message, payload: { ...frame.message.payload, response } }) };
+}

@@ -56,7 +56,7 @@ it('a reference node 0 enqueues and runs its share while a jest node runs the re
     deadlineMs: 60_000,
   });
   expect(await reference.joined).toEqual({ nodeIndex: 0, state: 'waiting' });
-  const jest = startJestNode({ cwd: fixture('basic'), env: { FAST_CI_SECRET_KEY: KEY, FAST_CI_SERVER: server.url, FAST_CI_BUILD_ID: buildId } });
+  const jest = startJestNode({ cwd: fixture('basic'), env: { FAST_CI_SECRET_KEY: KEY, FAST_CI_SERVER: server.url, FAST_CI_BUILD_ID: buildId, FAST_CI_REPORT: 'node' } });
 
   const [outcome, node] = await Promise.all([reference.done, jest.done]);
   expect(node).toExitWith(0);
@@ -80,7 +80,7 @@ it('a reference node joins a run a jest node 0 enqueued, is told to start, and r
   // Gated files: the jest node cannot finish the run before the reference node has its share.
   const jest = startJestNode({
     cwd: fixture('gated'),
-    env: { FAST_CI_SECRET_KEY: KEY, FAST_CI_SERVER: server.url, FAST_CI_BUILD_ID: buildId, FAST_CI_NODE_ID: 'jest-0', ...gates.env },
+    env: { FAST_CI_SECRET_KEY: KEY, FAST_CI_SERVER: server.url, FAST_CI_BUILD_ID: buildId, FAST_CI_NODE_ID: 'jest-0', FAST_CI_REPORT: 'node', ...gates.env },
     args: ['--maxWorkers=2'],
   });
   await until(() => (server.run(buildId)?.nodes.length === 1 ? true : undefined), 'the jest node to join');

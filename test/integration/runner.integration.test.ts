@@ -8,7 +8,7 @@ import { pendingEntry } from '../../src/protocol/entries';
 import { fileSetDigest } from '../../src/protocol/fileSet';
 import { startServer, type OrchestratorServer } from '../../src/server';
 import { joinBareNode, type BareNode } from '../helpers/bareNode';
-import { startFrameProxy } from '../helpers/frameProxy';
+import { startFrameProxy, withoutExtensions } from '../helpers/frameProxy';
 import { filesRun, fixture, fixtureFiles, runJestNode, runJestNodes } from '../helpers/jestNodes';
 
 const KEY = 'integration-secret-7f3a';
@@ -181,8 +181,12 @@ describe('the wire', () => {
     expect(events[0]).toBe('phx_join');
     expect(events[1]).toBe('enq');
     expect(events[events.length - 1]).toBe('leave');
-    // Between them: deqs, and once the file-set check (extension) after the first deq reply.
-    expect(events.slice(2, -1).filter(e => e !== 'deq')).toEqual(['files']);
+    // Between them: deqs; the file-set check once, after the first deq reply; and, as each
+    // of the 12 files starts and ends, which files run now (both extensions the join reply listed).
+    const extensions = events.slice(2, -1).filter(e => e !== 'deq');
+    expect(extensions.filter(e => e === 'files')).toHaveLength(1);
+    expect(extensions.filter(e => e === 'running')).toHaveLength(24);
+    expect(extensions.filter(e => e !== 'files' && e !== 'running')).toEqual([]);
     const files = frames.find(f => f.message.event === 'files')!.message.payload;
     expect(files).toEqual({ count: 12, digest: fileSetDigest(basicFiles) });
 
@@ -283,11 +287,9 @@ describe('a file this node does not have', () => {
   it('against a server without the file-set check: is reported as failed with a message about running the same commit, never skipped', async () => {
     const buildId = randomUUID();
     const nodeZero = await ghostRun(buildId);
-    // An orchestrator that does not know the `files` extension (an older server of ours) answers "unknown event".
+    // An orchestrator without this project's extensions (the hosted service, an older server): no file-set check.
     const proxy = await startFrameProxy(server.url);
-    proxy.onFrame(frame =>
-      frame.direction === 'up' && frame.message?.event === 'files' ? { replace: JSON.stringify({ ...frame.message, event: 'files-unknown' }) } : 'forward',
-    );
+    proxy.onFrame(withoutExtensions);
     try {
       const node = await runJestNode({ cwd: fixture('basic'), env: { ...nodeEnv(buildId), FAST_CI_SERVER: proxy.url } });
       expect(node).toExitWith(1);

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { pendingEntry } from '../../src/protocol/entries';
 import { startServer, type OrchestratorServer, type ServerOptions } from '../../src/server';
 import { joinBareNode } from '../helpers/bareNode';
-import { eventOf, startFrameProxy, type FrameProxy } from '../helpers/frameProxy';
+import { eventOf, startFrameProxy, withoutExtensions, type FrameProxy } from '../helpers/frameProxy';
 import { Gates } from '../helpers/gates';
 import { filesRun, fixture, fixtureFiles, REPO, runJestNode, startJestNode, until, type JestNodeOptions } from '../helpers/jestNodes';
 import { startChild } from '../helpers/processes';
@@ -102,9 +102,9 @@ describe('a node never passes having silently skipped files', () => {
     const zero = await joinBareNode(s.url, KEY, buildId);
     const tests = Object.fromEntries([...basicFiles, ...odd].map(id => [id, pendingEntry()]));
     await zero.push('enq', { tests });
-    // Without the file-set check (an orchestrator that does not know it), the node runs what it is handed.
+    // Without the file-set check (an orchestrator without the extension), the node runs what it is handed.
     proxy = await startFrameProxy(s.url);
-    proxy.onFrame(frame => (frame.direction === 'up' && frame.message?.event === 'files' ? { replace: JSON.stringify({ ...frame.message, event: 'x-files' }) } : 'forward'));
+    proxy.onFrame(withoutExtensions);
     const node = await runJestNode({ cwd: fixture('basic'), env: env(proxy.url, buildId) });
     await zero.disconnect();
     expect(node).toExitWith(1);
@@ -209,7 +209,7 @@ describe('one bad file does not take down every node', () => {
     expect(String(crash.entry.failure_message)).toMatch(/^jest-fast-ci: this file was running on nodes \d and \d when each of them died \(process\.exit\(\) in a test/);
     expect(run.summary).toMatchObject({ files: 5, failed: 1, passed: 4, crashed: ['test/crash.test.js'] });
     const survivors = nodes.filter(n => n.code === 0);
-    expect(survivors).toHaveLength(1);
+    if (survivors.length !== 1) throw new Error(nodes.map(n => `exit ${n.code}:\n${n.output.slice(-1500)}`).join('\n----\n'));
     expect(survivors[0]!.output).toContain(
       'jest-fast-ci ▸ crashed: 1 file took down every node that ran it (process.exit, a native crash, out of memory) and was recorded as failed: test/crash.test.js',
     );

@@ -45,7 +45,7 @@ describe('bad frames with a ref get an error reply naming the problem', () => {
   it('a payload that is not an object', async () => {
     const { raw } = await joined();
     raw.send(['1', '9', TOPIC, 'deq', 'results']);
-    expect(await raw.nextFrame()).toEqual(['1', '9', TOPIC, 'phx_reply', { status: 'error', response: { reason: 'payload must be a JSON object' } }]);
+    expect(await raw.nextFrame()).toEqual(['1', '9', TOPIC, 'phx_reply', { status: 'error', response: { event: 'error', reason: 'payload must be a JSON object' } }]);
     raw.close();
   });
 
@@ -68,7 +68,7 @@ describe('bad frames with a ref get an error reply naming the problem', () => {
     const server = await startTestServer();
     const raw = await RawSocket.open(server);
     raw.send(['1', '1', TOPIC, 'phx_join', { workers: 0 }]);
-    expect((await raw.nextFrame())[4]).toEqual({ status: 'error', response: { reason: 'workers must be an integer from 1 to 1024' } });
+    expect((await raw.nextFrame())[4]).toEqual({ status: 'error', response: { event: 'error', reason: 'workers must be an integer from 1 to 1024' } });
     raw.close();
   });
 
@@ -76,7 +76,7 @@ describe('bad frames with a ref get an error reply naming the problem', () => {
     const server = await startTestServer({ maxFilesPerRun: 2 });
     const { node } = await Node.join(server);
     const reply = await node.enq(pendingTests(3));
-    expect(reply).toEqual({ status: 'error', response: { reason: 'enq tests has 3 files; this server accepts at most 2 per run' } });
+    expect(reply).toEqual({ status: 'error', response: { event: 'error', reason: 'enq tests has 3 files; this server accepts at most 2 per run' } });
   });
 });
 
@@ -100,7 +100,7 @@ describe('limits and lookalike ids', () => {
     const third = await Node.join(server, { nodeId: 'c' });
     expect(third.reply).toEqual({
       status: 'error',
-      response: { reason: 'this run already has 2 nodes (limit 2); a rejoin must send its node_id' },
+      response: { event: 'error', reason: 'this run already has 2 nodes (limit 2); a rejoin must send its node_id' },
     });
     const again = await Node.join(server, { nodeId: 'b' });
     expect(again.reply.status).toBe('ok');
@@ -112,7 +112,7 @@ describe('limits and lookalike ids', () => {
     const { node } = await Node.join(server);
     await node.enq(pendingTests(1));
     const second = await node.enq({ toString: pendingTests(1)['file-0.test.ts']! });
-    expect(second).toEqual({ status: 'error', response: { reason: 'enq differs from the tests already enqueued for this run in 2 test ids' } });
+    expect(second).toEqual({ status: 'error', response: { event: 'error', reason: 'enq differs from the tests already enqueued for this run in 2 test ids' } });
   });
 });
 
@@ -124,7 +124,7 @@ describe('caps on what a client holding a key can make the server keep, echo or 
     raw.send(['1', '1', long, 'phx_join', {}]);
     expect((await raw.nextFrame())[4]).toEqual({
       status: 'error',
-      response: { reason: 'cannot join: the build id must be 1 to 200 characters of letters, digits and ._-:@/+ (got 300 characters starting "xxxxxxxxxxxxxxxxxxxx")' },
+      response: { event: 'error', reason: 'cannot join: the build id must be 1 to 200 characters of letters, digits and ._-:@/+ (got 300 characters starting "xxxxxxxxxxxxxxxxxxxx")' },
     });
     raw.send(['2', '2', 'test_orchestrator:jest-forged\nline', 'phx_join', {}]);
     expect((await raw.nextFrame())[4].response.reason).toBe('cannot join: the build id must be 1 to 200 characters of letters, digits and ._-:@/+ (got "forged\\nline")');

@@ -12,7 +12,7 @@ describe('Phoenix channel semantics', () => {
     expect(await raw.nextFrame()).toEqual({
       topic: TOPIC,
       event: 'phx_reply',
-      payload: { status: 'ok', response: { event: 'join', node_index: 0, state: 'waiting' } },
+      payload: { status: 'ok', response: { event: 'join', node_index: 0, state: 'waiting', extensions: ['files', 'running', 'reports'] } },
       ref: 1,
     });
     raw.send({ topic: 'phoenix', event: 'heartbeat', payload: {}, ref: 7 });
@@ -24,9 +24,9 @@ describe('Phoenix channel semantics', () => {
     const server = await startTestServer();
     const raw = await RawSocket.open(server);
     raw.send(['1', '2', TOPIC, 'deq', {}]);
-    expect(await raw.nextFrame()).toEqual(['1', '2', TOPIC, 'phx_reply', { status: 'error', response: { reason: 'unmatched topic' } }]);
+    expect(await raw.nextFrame()).toEqual(['1', '2', TOPIC, 'phx_reply', { status: 'error', response: { event: 'error', reason: 'unmatched topic' } }]);
     raw.send(['1', '3', 'room:lobby', 'phx_join', {}]);
-    expect(await raw.nextFrame()).toEqual(['1', '3', 'room:lobby', 'phx_reply', { status: 'error', response: { reason: 'unmatched topic' } }]);
+    expect(await raw.nextFrame()).toEqual(['1', '3', 'room:lobby', 'phx_reply', { status: 'error', response: { event: 'error', reason: 'unmatched topic' } }]);
     raw.close();
   });
 
@@ -37,7 +37,7 @@ describe('Phoenix channel semantics', () => {
     await raw.nextFrame();
     raw.send(['5', '5', TOPIC, 'phx_join', { node_id: 'n' }]);
     expect(await raw.nextFrame()).toEqual(['1', '1', TOPIC, 'phx_close', {}]);
-    expect(await raw.nextFrame()).toEqual(['5', '5', TOPIC, 'phx_reply', { status: 'ok', response: { event: 'join', node_index: 0, state: 'waiting', leases: [] } }]);
+    expect(await raw.nextFrame()).toEqual(['5', '5', TOPIC, 'phx_reply', { status: 'ok', response: { event: 'join', node_index: 0, state: 'waiting', leases: [], extensions: ['files', 'running', 'reports'] } }]);
     expect(server.run('b1')?.nodes).toHaveLength(1);
     raw.close();
   });
@@ -51,7 +51,7 @@ describe('Phoenix channel semantics', () => {
     expect(await raw.nextFrame()).toEqual(['1', '2', TOPIC, 'phx_reply', { status: 'ok', response: {} }]);
     expect(await raw.nextFrame()).toEqual(['1', '1', TOPIC, 'phx_close', {}]);
     raw.send(['1', '3', TOPIC, 'deq', {}]);
-    expect((await raw.nextFrame())[4]).toEqual({ status: 'error', response: { reason: 'unmatched topic' } });
+    expect((await raw.nextFrame())[4]).toEqual({ status: 'error', response: { event: 'error', reason: 'unmatched topic' } });
     raw.close();
   });
 
@@ -61,7 +61,7 @@ describe('Phoenix channel semantics', () => {
     raw.send(['1', '1', TOPIC, 'phx_join', {}]);
     await raw.nextFrame();
     raw.send(['1', '2', TOPIC, 'shout', {}]);
-    expect((await raw.nextFrame())[4]).toEqual({ status: 'error', response: { reason: 'unknown event "shout"; expected enq, deq, leave or files' } });
+    expect((await raw.nextFrame())[4]).toEqual({ status: 'error', response: { event: 'error', reason: 'unknown event "shout"; expected enq, deq, leave, files or running' } });
     raw.close();
   });
 
@@ -89,7 +89,7 @@ it('closes the old channel when the same node_id joins from another socket', asy
   expect((await second.nextFrame())[4].response).toMatchObject({ node_index: 0 });
   expect(await first.nextFrame()).toEqual(['1', '1', TOPIC, 'phx_close', {}]);
   first.send(['1', '4', TOPIC, 'deq', {}]);
-  expect((await first.nextFrame())[4]).toEqual({ status: 'error', response: { reason: 'unmatched topic' } });
+  expect((await first.nextFrame())[4]).toEqual({ status: 'error', response: { event: 'error', reason: 'unmatched topic' } });
   first.close();
   second.close();
 });

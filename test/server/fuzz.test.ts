@@ -314,7 +314,7 @@ it(`survives thousands of hostile frames while a real run completes (FUZZ_SEED=$
     // Still serving: health, a fresh join on a new run, a late join of the finished run.
     expect(await health(server)).toBe(200);
     const fresh = await Node.join(server, { key: FRESH_KEY, buildId: 'after-fuzz' });
-    expect(fresh.reply).toEqual({ status: 'ok', response: { event: 'join', node_index: 0, state: 'waiting' } });
+    expect(fresh.reply).toEqual({ status: 'ok', response: { event: 'join', node_index: 0, state: 'waiting', extensions: ['files', 'running', 'reports'] } });
     expect((await fresh.node.enq(pendingTests(1))).status).toBe('ok');
     const batch = await fresh.node.deq();
     expect((await fresh.node.deq(resultsFor(batch.response.tests))).response.summary).toMatchObject({ files: 1, passed: 1 });
@@ -362,7 +362,7 @@ describe('limits with clear errors (the rest are in bad-input.test.ts and upgrad
     const { node } = await Node.join(server);
     await node.enq(pendingTests(2));
     const reply = await node.deq(resultsFor(['a.test.ts', 'b.test.ts', 'c.test.ts']));
-    expect(reply).toEqual({ status: 'error', response: { reason: 'deq results has 3 files; this server accepts at most 2 per run' } });
+    expect(reply).toEqual({ status: 'error', response: { event: 'error', reason: 'deq results has 3 files; this server accepts at most 2 per run' } });
   });
 });
 

@@ -90,5 +90,5 @@ it('rejects a retry count out of range', async () => {
   const server = await startTestServer();
   const { node } = await Node.join(server);
   const reply = await node.push('enq', { tests: pendingTests(1), retry: 99 });
-  expect(reply).toEqual({ status: 'error', response: { reason: 'enq retry must be an integer from 0 to 5' } });
+  expect(reply).toEqual({ status: 'error', response: { event: 'error', reason: 'enq retry must be an integer from 0 to 5' } });
 });

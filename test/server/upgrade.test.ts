@@ -74,7 +74,7 @@ describe('keys', () => {
     const server = await startTestServer({ maxRunsPerKey: 1 });
     await Node.join(server, { buildId: 'one' });
     const refused = await Node.join(server, { buildId: 'two' });
-    expect(refused.reply).toEqual({ status: 'error', response: { reason: 'too many unfinished runs for this key (limit 1)' } });
+    expect(refused.reply).toEqual({ status: 'error', response: { event: 'error', reason: 'too many unfinished runs for this key (limit 1)' } });
     expect((await Node.join(server, { buildId: 'two', key: OTHER_KEY })).reply.status).toBe('ok');
   });
 });
