@@ -1,7 +1,8 @@
 /**
  * One orchestrator socket: framing, the Phoenix channel semantics (heartbeat,
  * joins, replies, phx_leave, idle timeout) and routing of `enq`, `deq` and
- * `leave` to the run a channel joined. Run state lives in Run, not here.
+ * `leave` to the run a channel joined. Run state lives in the run's host
+ * (RunHost), not here.
  */
 import debug from 'debug';
 import type { RawData, WebSocket } from 'ws';
@@ -9,27 +10,26 @@ import { CloseCodes, Events, PHOENIX_TOPIC, PhxEvents, ReplyEvents, TOPIC_PREFIX
 import { buildIdFromTopic, buildIdProblem, runKeyProblem } from '../protocol/topic';
 import type { Message, Ref } from '../protocol/types';
 import { closeReason, recoverAddress } from './frames';
-import type { Member, NodeLink } from './node-table';
 import { parseJoinPayload } from './payloads';
-import type { Reply, Run, RunIdentity } from './run';
-import type { RunRegistry } from './run-registry';
+import type { NodeLink, RunHost } from './RunHost';
+import type { Member, Reply } from './runMachine';
+import type { RunRegistry } from './RunRegistry';
+import type { RunIdentity } from './runState';
 import type { Outbox } from './outbox';
 import type { SocketParams } from './upgrade';
 
 const log = debug('jest-fast-ci:server:connection');
 const frames = debug('jest-fast-ci:server:frames');
 
-
 const OK: Reply = { status: 'ok', response: {} };
 const UNMATCHED: Reply = { status: 'error', response: { reason: 'unmatched topic' } };
-const LEFT: Reply = { status: 'error', response: { reason: 'this node sent leave; join again to get more files' } };
+/** Frames a socket may have waiting for their turn (a client that does not wait for replies). */
+const MAX_WAITING_FRAMES = 1_000;
 
 interface Channel {
   readonly joinRef: Ref;
-  readonly run: Run;
+  readonly host: RunHost;
   readonly member: Member;
-  /** The node sent `leave` on this channel. */
-  left: boolean;
 }
 
 export interface ConnectionContext {
@@ -49,6 +49,10 @@ export class Connection {
   #ws: WebSocket;
   #ctx: ConnectionContext;
   #channels = new Map<string, Channel>();
+  /** Frames not handled yet, in the order they came. */
+  #inbox: Array<{ data: RawData; isBinary: boolean }> = [];
+  #working = false;
+  #closed = false;
   #idle: NodeJS.Timeout | undefined;
 
   constructor(ws: WebSocket, ctx: ConnectionContext) {
@@ -77,6 +81,34 @@ export class Connection {
 
   #onMessage(data: RawData, isBinary: boolean): void {
     this.#resetIdle();
+    if (this.#inbox.length >= MAX_WAITING_FRAMES) {
+      return this.close(CloseCodes.policyViolation, `more than ${MAX_WAITING_FRAMES} frames waiting for their replies; wait for replies before sending more`);
+    }
+    this.#inbox.push({ data, isBinary });
+    if (!this.#working) void this.#work();
+  }
+
+  /**
+   * Handles the socket's frames one at a time, each once the previous one
+   * is decided (answered, or a deq held), so one socket's replies go out in
+   * the order its frames came, as a client reading them expects.
+   */
+  async #work(): Promise<void> {
+    this.#working = true;
+    // Frames that came before a close are still handled (a last deq's results, a leave); only their replies are lost.
+    while (this.#inbox.length > 0) {
+      const { data, isBinary } = this.#inbox.shift()!;
+      try {
+        await this.#handle(data, isBinary);
+      } catch (error) {
+        log('#%d: %s', this.id, (error as Error).stack ?? error);
+      }
+    }
+    this.#working = false;
+    if (this.#closed) this.#detachAll();
+  }
+
+  async #handle(data: RawData, isBinary: boolean): Promise<void> {
     if (isBinary) return this.close(CloseCodes.unsupportedData, 'binary frames are not supported; send JSON text frames');
     const raw = Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString('utf8');
     const { serializer } = this.#ctx.params;
@@ -92,45 +124,42 @@ export class Connection {
     }
     frames('#%d <- %s %s ref=%j (%d bytes)', this.id, message.topic, message.event, message.ref, raw.length);
     try {
-      this.#route(message);
+      await this.#route(message);
     } catch (error) {
-      // A bug or a failed journal write must cost one reply, never the server.
+      // A bug must cost one reply, never the server.
       log('#%d: %s %s failed: %s', this.id, message.topic, message.event, (error as Error).stack ?? error);
       this.#reply(message, { status: 'error', response: { reason: 'internal server error' } });
     }
   }
 
-  #route(message: Message): void {
+  #route(message: Message): Promise<void> | void {
     const { topic, event } = message;
     if (topic === PHOENIX_TOPIC) return this.#reply(message, event === PhxEvents.heartbeat ? OK : UNMATCHED);
     if (event === PhxEvents.join) return this.#join(message);
     const channel = this.#channels.get(topic);
     if (channel === undefined) {
-      this.#runFor(topic)?.record(null, this.#ctx.params.query, message);
+      const identity = this.#identityOf(topic);
+      if (identity !== undefined) this.#ctx.registry.held(identity)?.record(null, this.#ctx.params.query, message);
       return this.#reply(message, UNMATCHED);
     }
-    const { run, member } = channel;
-    run.record(member.index, this.#ctx.params.query, message);
+    const { host, member } = channel;
+    host.record(member.index, this.#ctx.params.query, message);
+    const respond = (reply: Reply): void => this.#reply(message, reply);
     switch (event) {
       case PhxEvents.leave:
         this.#reply(message, OK);
         this.#closeChannel(topic, channel);
-        return run.detach(member);
+        return host.detach(member);
       case Events.enq:
-        return this.#reply(message, run.enq(member, message.payload));
+        return host.enq(member, message.payload, respond);
       case Events.deq:
-        // A left node gets no reconnect grace, so files leased to it now would be stuck until the lease timeout.
-        if (channel.left) return this.#reply(message, LEFT);
-        return run.deq(member, message.payload, reply => this.#reply(message, reply));
+        return host.deq(member, message.payload, respond);
       case Events.files:
-        return this.#reply(message, run.checkFiles(member, message.payload));
+        return host.checkFiles(member, message.payload, respond);
       case Events.running:
-        return this.#reply(message, run.running(member, message.payload));
-      case Events.leave: {
-        const reply = run.leave(member, message.payload);
-        if (reply.status === 'ok') channel.left = true;
-        return this.#reply(message, reply);
-      }
+        return host.running(member, message.payload, respond);
+      case Events.leave:
+        return host.leave(member, message.payload, respond);
       default:
         return this.#reply(message, {
           status: 'error',
@@ -139,7 +168,7 @@ export class Connection {
     }
   }
 
-  #join(message: Message): void {
+  async #join(message: Message): Promise<void> {
     const { topic } = message;
     const identity = this.#identityOf(topic);
     if (identity === undefined) return this.#reply(message, UNMATCHED);
@@ -152,14 +181,11 @@ export class Connection {
     const previous = this.#channels.get(topic);
     if (previous !== undefined) {
       this.#closeChannel(topic, previous);
-      previous.run.detach(previous.member);
+      previous.host.detach(previous.member);
     }
-    const opened = this.#ctx.registry.open(identity, this.#ctx.params.meta);
+    const opened = await this.#ctx.registry.open(identity, this.#ctx.params.meta);
     if (!opened.ok) return this.#reply(message, { status: 'error', response: { reason: opened.reason } });
-    const run = opened.run;
-    const refused = run.refuseJoin(payload.value);
-    if (refused !== undefined) return this.#reply(message, { status: 'error', response: { reason: refused } });
-
+    const { host } = opened;
     let channel: Channel | undefined;
     const isCurrent = (): boolean => channel !== undefined && this.#channels.get(topic) === channel;
     const link: NodeLink = {
@@ -170,12 +196,15 @@ export class Connection {
         if (isCurrent()) this.#closeChannel(topic, channel!);
       },
     };
-    const { member, response } = run.join(payload.value, link);
-    channel = { joinRef: message.join_ref, run, member, left: false };
-    this.#channels.set(topic, channel);
-    run.record(member.index, this.#ctx.params.query, message);
-    this.#reply(message, { status: 'ok', response: response as unknown as Record<string, unknown> });
-    run.afterJoin(member);
+    await host.join(payload.value, link, result => {
+      if ('refused' in result) return this.#reply(message, { status: 'error', response: { reason: result.refused } });
+      // The socket closed while the join was decided: the node is not there after all.
+      if (this.#closed) return host.detach(result.member);
+      channel = { joinRef: message.join_ref, host, member: result.member };
+      this.#channels.set(topic, channel);
+      host.record(result.member.index, this.#ctx.params.query, message);
+      this.#reply(message, { status: 'ok', response: result.response as unknown as Record<string, unknown> });
+    });
   }
 
   /** Sends phx_close for the channel (with its join_ref, as Phoenix does) and forgets it. */
@@ -200,11 +229,6 @@ export class Connection {
     return { keyHash: this.#ctx.params.key.hash, runKey, buildId };
   }
 
-  #runFor(topic: string): Run | undefined {
-    const identity = this.#identityOf(topic);
-    return identity === undefined ? undefined : this.#ctx.registry.find(identity);
-  }
-
   #reply(to: Pick<Message, 'join_ref' | 'ref' | 'topic'>, reply: Reply): void {
     // The reference clients fail loudly on a reply whose event is "error" (NOTES §1); they keep waiting on any other.
     const payload = reply.status === 'error' ? { status: reply.status, response: { event: ReplyEvents.error, ...reply.response } } : reply;
@@ -225,18 +249,17 @@ export class Connection {
   }
 
   #onClose(code: number, reason: string): void {
+    this.#closed = true;
     clearTimeout(this.#idle);
     log('#%d: closed %d %s', this.id, code, reason);
+    // The channels go once the frames that came before the close are handled.
+    if (!this.#working) this.#detachAll();
+    this.#ctx.onClosed();
+  }
+
+  #detachAll(): void {
     const channels = [...this.#channels.values()];
     this.#channels.clear();
-    for (const { run, member } of channels) {
-      // Outside any request's try/catch (a journal write can fail): never take the server down.
-      try {
-        run.detach(member);
-      } catch (error) {
-        log('#%d: error while detaching from %s: %s', this.id, run.label, (error as Error).message);
-      }
-    }
-    this.#ctx.onClosed();
+    for (const { host, member } of channels) host.detach(member);
   }
 }

@@ -9,7 +9,7 @@
  * await server.close();
  */
 import { resolveServerOptions, type ServerOptions } from './options';
-import { DataDirStore } from './data-dir-store';
+import { LocalStore } from './LocalStore';
 import { Orchestrator } from './orchestrator-server';
 import type { OrchestratorServer } from './types';
 
@@ -19,13 +19,20 @@ export type { OrchestratorServer, RunSnapshot, NodeSnapshot, FrameRecord, RunMet
 
 /**
  * Starts an orchestrator and resolves once it listens. With `dataDir`, runs
- * journaled there by an earlier server are restored first. Throws TypeError
- * for bad options; rejects with the listen error (e.g. EADDRINUSE).
+ * journaled there by an earlier server are restored first. Throws TypeError for bad options; rejects
+ * with the listen error (e.g. EADDRINUSE).
  */
 export async function startServer(options: ServerOptions): Promise<OrchestratorServer> {
   const resolved = resolveServerOptions(options);
-  const store = resolved.dataDir === undefined ? undefined : new DataDirStore(resolved.dataDir, resolved.warn);
-  const server = new Orchestrator(resolved, store);
+  const store = new LocalStore(resolved);
+  let secret: Buffer;
+  try {
+    secret = await store.keySecret();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const server = new Orchestrator(resolved, store, secret);
   try {
     await server.listen();
   } catch (error) {

@@ -4,7 +4,6 @@
  * call twice. Each accepted socket becomes a Connection.
  */
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import debug from 'debug';
@@ -14,9 +13,9 @@ import { Connection } from './connection';
 import { KeyRing } from './key-ring';
 import { Outbox } from './outbox';
 import { handleReports, REPORTS_PATH } from './report-http';
-import { ReportStore } from './report-store';
 import type { ResolvedServerOptions } from './options';
-import { RunRegistry, runId, type RunStore } from './run-registry';
+import { RunRegistry } from './RunRegistry';
+import type { RunStore } from './RunStore';
 import type { OrchestratorServer, RunSnapshot, ServerStats } from './types';
 import { checkUpgrade, redactUrl } from './upgrade';
 
@@ -51,8 +50,7 @@ export class Orchestrator implements OrchestratorServer {
   #wss: WebSocketServer;
   #connections = new Map<Connection, () => void>();
   readonly #outbox: Outbox;
-  readonly #store: RunStore | undefined;
-  readonly #reports: ReportStore;
+  readonly #store: RunStore;
   /** Sockets still in their HTTP handshake, oldest first. */
   readonly #handshaking = new Set<Socket>();
   #perKey = new Map<string, number>();
@@ -60,26 +58,23 @@ export class Orchestrator implements OrchestratorServer {
   #closing: Promise<void> | undefined;
   #port = 0;
 
-  constructor(options: ResolvedServerOptions, store?: RunStore) {
+  /** `keySecret`: the store's (the same for every server on it, across restarts). */
+  constructor(options: ResolvedServerOptions, store: RunStore, keySecret: Buffer) {
     this.#options = options;
     this.#store = store;
-    // Without a data dir nothing outlives the process, so a fresh secret will do.
-    this.#keys = new KeyRing(options.secretKeys, store?.keySecret() ?? randomBytes(32));
+    this.#keys = new KeyRing(options.secretKeys, keySecret);
     this.#outbox = new Outbox({ durable: store, maxUnsentBytes: options.maxUnsentBytes, warn: options.warn });
-    store?.onPending(() => this.#outbox.schedule());
-    this.#reports = new ReportStore(options, options.dataDir);
+    store.onPending(() => this.#outbox.schedule());
     this.#registry = new RunRegistry(
       {
         maxRunsPerKey: options.maxRunsPerKey,
         finishedRunTtlMs: options.finishedRunTtlMs,
         maxFinishedRuns: options.maxFinishedRuns,
         run: options,
-        store,
-        onEvict: identity => this.#reports.forget(runId(identity)),
       },
       this.#keys,
+      store,
     );
-    this.#reports.restore(this.#registry.ids());
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes, clientTracking: false });
     // Short handshake timeouts, checked every second: a stalled handshake
     // holds a descriptor. A whole request (a report upload) may take longer.
@@ -100,7 +95,9 @@ export class Orchestrator implements OrchestratorServer {
     return `ws://${host}:${this.#port}`;
   }
 
-  listen(): Promise<void> {
+  /** Restores the store's runs, then listens. */
+  async listen(): Promise<void> {
+    await this.#registry.restore();
     return new Promise((resolve, reject) => {
       const onError = (error: Error): void => reject(error);
       this.#http.once('error', onError);
@@ -120,7 +117,7 @@ export class Orchestrator implements OrchestratorServer {
   }
 
   stats(): ServerStats {
-    const journal = this.#store?.stats ?? { records: 0, syncs: 0 };
+    const journal = this.#store.stats;
     return { sockets: this.#connections.size, runs: this.#registry.size, journalRecords: journal.records, journalSyncs: journal.syncs };
   }
 
@@ -156,6 +153,7 @@ export class Orchestrator implements OrchestratorServer {
     await Promise.all(socketsClosed);
     clearTimeout(waited);
     this.#registry.close();
+    await this.#store.close();
     this.#wss.close();
     const httpClosed = new Promise<void>(resolve => this.#http.close(() => resolve()));
     this.#http.closeAllConnections();
@@ -167,7 +165,7 @@ export class Orchestrator implements OrchestratorServer {
   #onRequest(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0]!;
     if (path.startsWith(REPORTS_PATH) && this.#state === RUNNING) {
-      return handleReports(req, res, { keys: this.#keys, registry: this.#registry, store: this.#reports, maxLineBytes: this.#options.maxReportBytesPerRun });
+      return handleReports(req, res, { keys: this.#keys, registry: this.#registry, store: this.#store.reports, maxLineBytes: this.#options.maxReportBytesPerRun });
     }
     const healthy = path === '/health' && (req.method === 'GET' || req.method === 'HEAD');
     const body = healthy ? JSON.stringify({ status: this.#state === RUNNING ? 'ok' : 'closing' }) : JSON.stringify({ error: 'not found' });

@@ -19,9 +19,9 @@ import debug from 'debug';
 import { checkReportHeader, LineSplitter, MAX_REPORT_HEADER_BYTES, type ReportHeader } from '../protocol/reports';
 import { buildIdProblem, runKeyProblem } from '../protocol/topic';
 import type { KeyRing } from './key-ring';
-import type { Run } from './run';
-import { runId, type RunRegistry } from './run-registry';
-import type { ReportStore } from './report-store';
+import type { ReportStorage } from './ReportStorage';
+import type { RunHost } from './RunHost';
+import type { RunRegistry } from './RunRegistry';
 
 const log = debug('jest-fast-ci:server:connection');
 
@@ -35,7 +35,7 @@ const RECHECK_MS = 250;
 export interface ReportHttpContext {
   readonly keys: KeyRing;
   readonly registry: RunRegistry;
-  readonly store: ReportStore;
+  readonly store: ReportStorage;
   /** Bytes one body line may have before it is stored (a run's whole budget). */
   readonly maxLineBytes: number;
 }
@@ -47,7 +47,7 @@ function answer(res: ServerResponse, status: number, body: Record<string, unknow
 }
 
 /** The run and the asking node a request names, or the HTTP answer that refuses it. */
-function locate(req: IncomingMessage, ctx: ReportHttpContext): { run: Run; id: string; node: number | undefined; url: URL } | { status: number; error: string } {
+async function locate(req: IncomingMessage, ctx: ReportHttpContext): Promise<{ host: RunHost; node: number | undefined; url: URL } | { status: number; error: string }> {
   const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
   if (bearer === undefined) return { status: 401, error: 'send the secret key as "Authorization: Bearer <key>"' };
   const key = ctx.keys.match(bearer);
@@ -57,40 +57,57 @@ function locate(req: IncomingMessage, ctx: ReportHttpContext): { run: Run; id: s
   if (runKey === undefined || buildId === undefined || rest.length > 0) return { status: 404, error: `use ${REPORTS_PATH}<run_key>/<build_id>` };
   const bad = runKeyProblem(runKey) ?? buildIdProblem(buildId);
   if (bad !== undefined) return { status: 400, error: bad };
-  const identity = { keyHash: key.hash, runKey, buildId };
-  const run = ctx.registry.find(identity);
-  if (run === undefined) return { status: 404, error: `no run ${runKey}-${buildId} for this key` };
+  const host = await ctx.registry.find({ keyHash: key.hash, runKey, buildId });
+  if (host === undefined) return { status: 404, error: `no run ${runKey}-${buildId} for this key` };
   const nodeId = url.searchParams.get('node_id');
-  const node = nodeId === null ? undefined : run.nodeIndexOf(nodeId);
-  return { run, id: runId(identity), node, url };
+  const node = nodeId === null ? undefined : host.nodeIndexOf(nodeId);
+  return { host, node, url };
 }
 
 /** Handles a request under REPORTS_PATH. */
 export function handleReports(req: IncomingMessage, res: ServerResponse, ctx: ReportHttpContext): void {
-  const target = locate(req, ctx);
-  if ('status' in target) return answer(res, target.status, { error: target.error });
-  if (req.method === 'POST') return receive(req, res, ctx, target.id, target.node);
-  if (req.method === 'GET') return void send(res, ctx, target.run, target.id, target.node, target.url).catch(error => {
-    log('report download failed: %s', (error as Error).message);
-    res.destroy();
-  });
-  answer(res, 405, { error: 'use POST to send records, GET to fetch the run\'s' });
+  // Nothing is read until the run is found; the body waits in the socket meanwhile.
+  req.pause();
+  locate(req, ctx)
+    .then(target => {
+      if ('status' in target) return answer(res, target.status, { error: target.error });
+      if (req.method === 'POST') return receive(req, res, ctx, target.host.runId, target.node);
+      if (req.method === 'GET') return send(res, ctx, target.host, target.node, target.url);
+      answer(res, 405, { error: "use POST to send records, GET to fetch the run's" });
+    })
+    .catch((error: unknown) => {
+      log('report request failed: %s', (error as Error).message);
+      if (res.headersSent) res.destroy();
+      else answer(res, 500, { error: 'internal server error' });
+    });
 }
 
-/** Stores records as they stream in, parsing only their headers. */
+/**
+ * Stores records as they stream in, parsing only their headers. Storing is
+ * asynchronous (a shared store is over the network): the request is paused
+ * while a record is stored, so records keep their order and memory stays
+ * at one record.
+ */
 function receive(req: IncomingMessage, res: ServerResponse, ctx: ReportHttpContext, run: string, node: number | undefined): void {
   if (node === undefined) return answer(res, 403, { error: 'node_id is not a node of this run' });
   const splitter = new LineSplitter();
   let header: ReportHeader | undefined;
   let stored = 0;
   let refused: { status: number; error: string } | undefined;
+  /** Records stored in order, one at a time. */
+  let storing: Promise<void> = Promise.resolve();
   const refuse = (status: number, error: string): void => {
     refused ??= { status, error };
     // Stop reading; answer once what was sent so far is drained.
     req.removeAllListeners('data');
     req.resume();
   };
+  const finish = (): void => {
+    if (refused) answer(res, refused.status, { error: refused.error, stored });
+    else answer(res, 200, { stored });
+  };
   req.on('data', (chunk: Buffer) => {
+    const lines: Array<{ header: ReportHeader; body: Buffer }> = [];
     for (const line of splitter.push(chunk)) {
       if (header === undefined) {
         let parsed: unknown;
@@ -104,25 +121,41 @@ function receive(req: IncomingMessage, res: ServerResponse, ctx: ReportHttpConte
         // The node is the one asking, whatever the header says.
         header = { ...(parsed as ReportHeader), node };
       } else {
-        const reason = ctx.store.add(run, header, line);
-        if (reason !== undefined) return refuse(413, reason);
-        stored += 1;
+        lines.push({ header, body: Buffer.from(line) });
         header = undefined;
       }
     }
     const limit = header === undefined ? MAX_REPORT_HEADER_BYTES : ctx.maxLineBytes;
-    if (splitter.pending > limit) refuse(413, `a record line passes ${limit} bytes`);
+    if (splitter.pending > limit) return refuse(413, `a record line passes ${limit} bytes`);
+    if (lines.length === 0) return;
+    req.pause();
+    storing = storing.then(async () => {
+      for (const record of lines) {
+        if (refused) return;
+        const reason = await ctx.store.add(run, record.header, record.body);
+        if (reason !== undefined) return refuse(413, reason);
+        stored += 1;
+      }
+      if (!refused) req.resume();
+    });
   });
-  req.on('end', () => (refused ? answer(res, refused.status, { error: refused.error, stored }) : answer(res, 200, { stored })));
+  req.on('end', () => {
+    void storing.then(finish, error => {
+      log('storing a report failed: %s', (error as Error).message);
+      answer(res, 500, { error: 'internal server error', stored });
+    });
+  });
   req.on('error', () => res.destroy());
+  req.resume();
 }
 
 /** Streams the run's records the asking node does not have, waiting a while for those still on their way. */
-async function send(res: ServerResponse, ctx: ReportHttpContext, run: Run, id: string, node: number | undefined, url: URL): Promise<void> {
-  if (!run.isFinished) return answer(res, 409, { error: 'the run has not finished: fetch its reports after the last deq' });
+async function send(res: ServerResponse, ctx: ReportHttpContext, host: RunHost, node: number | undefined, url: URL): Promise<void> {
+  if (!host.isFinished) return answer(res, 409, { error: 'the run has not finished: fetch its reports after the last deq' });
+  const id = host.runId;
   const wait = Math.min(MAX_WAIT_S, Math.max(0, Number(url.searchParams.get('wait') ?? 0) || 0));
   const deadline = Date.now() + wait * 1000;
-  const pending = new Map([...run.results].filter(([, result]) => result.nodeIndex !== node));
+  const pending = new Map([...host.state.results].filter(([, result]) => result.nodeIndex !== node));
   res.writeHead(200, { 'content-type': 'application/x-ndjson', connection: 'close' });
   let closed = false;
   res.on('close', () => (closed = true));
@@ -131,7 +164,7 @@ async function send(res: ServerResponse, ctx: ReportHttpContext, run: Run, id: s
   };
   for (;;) {
     for (const [file, result] of pending) {
-      const record = ctx.store.get(id, file, result.nodeIndex);
+      const record = await ctx.store.get(id, file, result.nodeIndex);
       if (record === undefined) continue;
       await write(`${JSON.stringify(record.header)}\n`);
       await write(record.body);
@@ -139,7 +172,7 @@ async function send(res: ServerResponse, ctx: ReportHttpContext, run: Run, id: s
       pending.delete(file);
       if (closed) return;
     }
-    const waitingFor = [...pending.values()].some(result => run.isNodeActive(result.nodeIndex));
+    const waitingFor = [...pending.values()].some(result => host.isNodeActive(result.nodeIndex));
     if (!waitingFor || Date.now() >= deadline || closed) break;
     await new Promise<void>(resolve => {
       const timer = setTimeout(done, Math.min(RECHECK_MS, deadline - Date.now()));

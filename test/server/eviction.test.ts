@@ -7,91 +7,95 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pendingEntry } from '../../src/protocol/entries';
-import { DataDirStore } from '../../src/server/data-dir-store';
+import type { JoinPayload } from '../../src/protocol/types';
 import { KeyRing } from '../../src/server/key-ring';
-import type { NodeLink } from '../../src/server/node-table';
-import type { Reply, Run } from '../../src/server/run';
-import { RunRegistry } from '../../src/server/run-registry';
+import { LocalStore } from '../../src/server/LocalStore';
+import type { NodeLink, RunHost } from '../../src/server/RunHost';
+import type { Member, Reply } from '../../src/server/runMachine';
+import { RunRegistry } from '../../src/server/RunRegistry';
 import { cleanup, Node, passed, pendingTests, startTestServer, until } from './helpers';
 
 const TTL = 60_000;
 const keys = new KeyRing(['evict-key'], Buffer.alloc(32, 7));
 const keyHash = keys.match('evict-key')!.hash;
 const link: NodeLink = { push: () => undefined, supersede: () => undefined };
-const registries: RunRegistry[] = [];
+const registries: Array<{ registry: RunRegistry; store: LocalStore }> = [];
 
-function registry(store?: DataDirStore): RunRegistry {
-  const r = new RunRegistry(
-    {
-      maxRunsPerKey: 10,
-      finishedRunTtlMs: TTL,
-      maxFinishedRuns: 100,
-      run: { leaseTimeoutMs: 60_000, reconnectGraceMs: 60_000, maxFilesPerRun: 10, maxNodesPerRun: 10, maxCrashesPerFile: 2, recordFrames: false },
-      store,
-    },
-    keys,
-  );
-  registries.push(r);
-  return r;
+function registry(dataDir?: string): { registry: RunRegistry; store: LocalStore } {
+  const store = new LocalStore({ dataDir, maxReportBytesPerRun: 1 << 20, maxReportMemoryBytes: 1 << 20 });
+  const settings = { leaseTimeoutMs: 60_000, reconnectGraceMs: 60_000, maxFilesPerRun: 10, maxNodesPerRun: 10, maxCrashesPerFile: 2, recordFrames: false };
+  const r = new RunRegistry({ maxRunsPerKey: 10, finishedRunTtlMs: TTL, maxFinishedRuns: 100, run: settings }, keys, store);
+  registries.push({ registry: r, store });
+  return { registry: r, store };
 }
 
-function open(r: RunRegistry, buildId: string): Run {
-  const opened = r.open({ keyHash, runKey: 'jest', buildId }, {});
+async function open(r: RunRegistry, buildId: string): Promise<RunHost> {
+  const opened = await r.open({ keyHash, runKey: 'jest', buildId }, {});
   if (!opened.ok) throw new Error(opened.reason);
-  return opened.run;
+  return opened.host;
+}
+
+function join(host: RunHost, payload: JoinPayload): Promise<Member> {
+  return new Promise((resolve, reject) => host.join(payload, link, result => ('refused' in result ? reject(new Error(result.refused)) : resolve(result.member))));
+}
+
+function call(send: (respond: (reply: Reply) => void) => void): Promise<Reply> {
+  return new Promise(resolve => send(resolve));
 }
 
 /** One node runs the run's one file to the end. */
-function finish(run: Run): void {
-  const { member } = run.join({ node_id: 'n' }, link);
-  run.enq(member, { tests: { 'a.test.ts': pendingEntry() } });
-  let batch: Reply | undefined;
-  run.deq(member, {}, reply => (batch = reply));
-  const [id] = (batch!.response as { tests: string[] }).tests;
-  run.deq(member, { [id!]: passed() }, () => undefined);
-  expect(run.isFinished).toBe(true);
+async function finish(host: RunHost): Promise<void> {
+  const member = await join(host, { node_id: 'n' });
+  await call(respond => host.enq(member, { tests: { 'a.test.ts': pendingEntry() } }, respond));
+  const batch = await call(respond => host.deq(member, {}, respond));
+  const [id] = (batch.response as { tests: string[] }).tests;
+  await call(respond => host.deq(member, { [id!]: passed() }, respond));
+  expect(host.isFinished).toBe(true);
 }
 
 afterEach(async () => {
-  for (const r of registries.splice(0)) r.close();
+  for (const { registry: r, store } of registries.splice(0)) {
+    r.close();
+    await store.close();
+  }
   await cleanup();
 });
 
-it('evicts a finished run once finishedRunTtlMs has passed since it finished, not before', () => {
-  const r = registry();
-  const run = open(r, 'done');
-  finish(run);
-  r.sweep(run.finishedAt! + TTL - 1);
+it('evicts a finished run once finishedRunTtlMs has passed since it finished, not before', async () => {
+  const { registry: r } = registry();
+  const host = await open(r, 'done');
+  await finish(host);
+  r.evict(host.state.finishedAt! + TTL - 1);
   expect(r.snapshotOf('done', 'jest')?.state).toBe('finished');
-  r.sweep(run.finishedAt! + TTL + 1);
+  r.evict(host.state.finishedAt! + TTL + 1);
   expect(r.snapshotOf('done', 'jest')).toBeUndefined();
 });
 
-it('evicts an unfinished run once nobody has been connected to it for finishedRunTtlMs', () => {
-  const r = registry();
-  const run = open(r, 'abandoned');
-  const { member } = run.join({ node_id: 'n' }, link);
-  run.enq(member, { tests: { 'a.test.ts': pendingEntry(), 'b.test.ts': pendingEntry() } });
-  run.detach(member);
-  const idleSince = run.idleSince!;
-  r.sweep(idleSince + TTL - 1);
+it('evicts an unfinished run once nobody has been connected to it for finishedRunTtlMs', async () => {
+  const { registry: r } = registry();
+  const host = await open(r, 'abandoned');
+  const member = await join(host, { node_id: 'n' });
+  await call(respond => host.enq(member, { tests: { 'a.test.ts': pendingEntry(), 'b.test.ts': pendingEntry() } }, respond));
+  host.detach(member);
+  await until(() => host.idleSince !== undefined, 'the node detached');
+  const idleSince = host.idleSince!;
+  r.evict(idleSince + TTL - 1);
   expect(r.snapshotOf('abandoned', 'jest')?.state).toBe('running');
-  r.sweep(idleSince + TTL + 1);
+  r.evict(idleSince + TTL + 1);
   expect(r.snapshotOf('abandoned', 'jest')).toBeUndefined();
 });
 
-it("a run's journal deleted on eviction", () => {
+it("a run's journal deleted on eviction", async () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'fast-ci-evict-'));
   try {
-    const store = new DataDirStore(dataDir);
-    const r = registry(store);
-    const run = open(r, 'journaled');
-    finish(run);
+    const { registry: r, store } = registry(dataDir);
+    const host = await open(r, 'journaled');
+    await finish(host);
     store.flush();
     const journals = (): string[] => readdirSync(path.join(dataDir, 'runs'));
     expect(journals()).toHaveLength(1);
-    r.sweep(run.finishedAt! + TTL + 1);
-    expect(journals()).toEqual([]);
+    r.evict(host.state.finishedAt! + TTL + 1);
+    await until(() => journals().length === 0, 'the journal deleted');
     // The duration history outlives the run: later runs are still ordered by it.
     expect(readdirSync(path.join(dataDir, 'history'))).toHaveLength(1);
   } finally {

@@ -104,7 +104,9 @@ it('two reference nodes that joined as waiting are both told to start, and run e
   expect(Object.keys(finished.results).sort()).toEqual([...EX_UNIT_IDS].sort());
   expect(finished.summary.files_by_node).toEqual({ '0': a.batches.flat().length, '1': b.batches.flat().length });
   expect(finished.warnings).toEqual([]);
-  expect(finished.nodes.map(n => ({ left: n.left, connected: n.connected, lost: n.lost }))).toEqual([
+  // The nodes' last frames (leave, then the close) may still be on their way through the server's store.
+  await until(() => snapshot()!.nodes.every(n => !n.connected), 'both nodes gone');
+  expect(snapshot()!.nodes.map(n => ({ left: n.left, connected: n.connected, lost: n.lost }))).toEqual([
     { left: true, connected: false, lost: false },
     { left: true, connected: false, lost: false },
   ]);

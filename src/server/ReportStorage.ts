@@ -1,14 +1,16 @@
 /**
  * Whole-run reports held by the server: each node's per-file outcomes, as
- * bytes it never parses, until every node has fetched the others'. In
- * memory, or, with a data dir, in one file per run (only an index stays in
- * memory). Bounded per run and, in memory, in all; past a bound an upload is
- * refused with a reason the node prints.
+ * bytes it never parses, until every node has fetched the others'. The
+ * contract, and the local storage: in memory, or, with a data dir, in one
+ * file per run (only an index stays in memory). Bounded per run and, in
+ * memory, in all; past a bound an upload is refused with a reason the node
+ * prints. (RedisStore has its own, shared by every server on the Redis.)
  */
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, rmSync, truncateSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { ReportHeader } from '../protocol/reports';
+import { KeyedListeners } from './KeyedListeners';
 
 export interface ReportLimits {
   /** Bytes of reports one run may hold. */
@@ -35,11 +37,22 @@ function fileName(runId: string): string {
   return `${createHash('sha256').update(runId).digest('hex')}.reports`;
 }
 
-export class ReportStore {
+export interface ReportStorage {
+  /** Why this record cannot be kept (a limit), or undefined once it is. */
+  add(runId: string, header: ReportHeader, body: Buffer): Promise<string | undefined>;
+  /** The outcome `node` reported for `id`, with its header. */
+  get(runId: string, id: string, node: number): Promise<{ header: ReportHeader; body: Buffer } | undefined>;
+  /** Calls `listener` on every record added to the run; returns the unsubscribe function. */
+  onAdded(runId: string, listener: () => void): () => void;
+  /** The run was evicted: its reports go too. */
+  forget(runId: string): Promise<void>;
+}
+
+export class LocalReportStorage implements ReportStorage {
   readonly #limits: ReportLimits;
   readonly #dir: string | undefined;
   readonly #runs = new Map<string, RunReports>();
-  readonly #listeners = new Map<string, Set<() => void>>();
+  readonly #listeners = new KeyedListeners();
   #memoryBytes = 0;
 
   /** `dataDir`: keep report bytes in `<dataDir>/reports/` instead of memory. */
@@ -49,8 +62,7 @@ export class ReportStore {
     if (this.#dir !== undefined) mkdirSync(this.#dir, { recursive: true });
   }
 
-  /** Why this record cannot be kept (a limit), or undefined once it is. */
-  add(runId: string, header: ReportHeader, body: Buffer): string | undefined {
+  async add(runId: string, header: ReportHeader, body: Buffer): Promise<string | undefined> {
     const run = this.#run(runId);
     if (run.bytes + body.length > this.#limits.maxReportBytesPerRun) {
       return `this run's reports would pass the server's limit of ${this.#limits.maxReportBytesPerRun} bytes (maxReportBytesPerRun)`;
@@ -83,12 +95,11 @@ export class ReportStore {
     const previous = byNode.get(header.node);
     if (previous !== undefined && Buffer.isBuffer(previous.body)) this.#memoryBytes -= previous.body.length;
     byNode.set(header.node, stored);
-    for (const listener of this.#listeners.get(runId) ?? []) listener();
+    this.#listeners.emit(runId);
     return undefined;
   }
 
-  /** The outcome `node` reported for `id`, with its header. */
-  get(runId: string, id: string, node: number): { header: ReportHeader; body: Buffer } | undefined {
+  async get(runId: string, id: string, node: number): Promise<{ header: ReportHeader; body: Buffer } | undefined> {
     const stored = this.#runs.get(runId)?.byFile.get(id)?.get(node);
     if (stored === undefined) return undefined;
     if (Buffer.isBuffer(stored.body)) return { header: stored.header, body: stored.body };
@@ -102,19 +113,11 @@ export class ReportStore {
     return { header: stored.header, body };
   }
 
-  /** Calls `listener` on every record added to the run; returns the unsubscribe function. */
   onAdded(runId: string, listener: () => void): () => void {
-    let set = this.#listeners.get(runId);
-    if (set === undefined) this.#listeners.set(runId, (set = new Set()));
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0) this.#listeners.delete(runId);
-    };
+    return this.#listeners.add(runId, listener);
   }
 
-  /** The run was evicted: its reports go too. */
-  forget(runId: string): void {
+  async forget(runId: string): Promise<void> {
     const run = this.#runs.get(runId);
     if (run === undefined) return;
     for (const byNode of run.byFile.values()) for (const stored of byNode.values()) if (Buffer.isBuffer(stored.body)) this.#memoryBytes -= stored.body.length;

@@ -5,9 +5,9 @@
  * so a burst of requests costs one fdatasync per journal, not one per record.
  */
 import { closeSync, fdatasyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { checkRecord, type RunJournal, type RunRecord } from './run-records';
+import { checkEvent, type RunEvent } from './runEvents';
 
-export class FileJournal implements RunJournal {
+export class FileJournal {
   readonly path: string;
   #fd: number | undefined;
   #buffer: string[] = [];
@@ -24,7 +24,7 @@ export class FileJournal implements RunJournal {
     return this.#buffer.length > 0;
   }
 
-  append(record: RunRecord): void {
+  append(record: RunEvent): void {
     this.#buffer.push(`${JSON.stringify(record)}\n`);
     if (record.t === 'finish') this.#finished = true;
     this.#onAppend(this);
@@ -52,7 +52,7 @@ export class FileJournal implements RunJournal {
 }
 
 export interface ReadJournal {
-  readonly records: RunRecord[];
+  readonly records: RunEvent[];
   /** What was skipped, one entry per line: "line 7: not JSON". */
   readonly skipped: string[];
   /** A torn last line (a crash mid-write) was cut off, so appends start on a line of their own. */
@@ -79,7 +79,7 @@ export function readJournal(path: string): ReadJournal | undefined {
       closeSync(fd);
     }
   }
-  const records: RunRecord[] = [];
+  const records: RunEvent[] = [];
   const skipped: string[] = [];
   text
     .slice(0, end)
@@ -93,9 +93,9 @@ export function readJournal(path: string): ReadJournal | undefined {
         skipped.push(`line ${i + 1}: not JSON`);
         return;
       }
-      const problem = checkRecord(value);
+      const problem = checkEvent(value);
       if (problem !== undefined) skipped.push(`line ${i + 1}: ${problem}`);
-      else records.push(value as RunRecord);
+      else records.push(value as RunEvent);
     });
   if (records[0]?.t !== 'open') return undefined;
   return { records, skipped, truncated };

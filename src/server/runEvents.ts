@@ -1,19 +1,29 @@
 /**
- * The durable events of a run, in the order they happened. The journal
- * (when the server has a data directory) appends them before the reply that
- * depends on them is sent; a restarted server replays them.
+ * What happens to a run, as events. A run's state is the events applied in
+ * order (runState.ts); a transition (runMachine.ts) decides which events a
+ * request or the passing of time causes. The same events are the journal
+ * (data dir), the Redis log, the dashboard's live feed and what a
+ * restarted or second server replays: there is no other record of a run.
  */
 import { checkEntry } from '../protocol/entries';
 import type { EntryMap, FileEntry } from '../protocol/types';
 import type { RunMeta } from './types';
 
-export type RunRecord =
+export type RunEvent =
   | { t: 'open'; keyHash: string; runKey: string; buildId: string; meta: RunMeta; at: number }
-  | { t: 'join'; index: number; nodeId?: string; workers?: number }
-  | { t: 'enq'; tests: EntryMap; retry?: number }
-  | { t: 'lease'; node: number; ids: string[] }
+  /** A node joined for the first time; it gets the next index. */
+  | { t: 'join'; index: number; nodeId?: string; workers?: number; at?: number }
+  /** A node's channel joined on `instance` (a first join or a rejoin by node_id): the node is connected. */
+  | { t: 'attach'; node: number; instance: string; workers?: number; at: number }
+  /** The node's channel is gone (its socket closed): its files wait for it for the reconnect grace. */
+  | { t: 'detach'; node: number; at: number }
+  /** `durations`: expected seconds per file (the client's, else the duration history's), longest first in the queue. */
+  | { t: 'enq'; tests: EntryMap; retry?: number; durations?: Record<string, number>; at?: number }
+  /** The node that should send `enq` (-1: the next node to join). */
+  | { t: 'enqRequest'; node: number }
+  | { t: 'lease'; node: number; ids: string[]; at?: number }
   | { t: 'result'; node: number; id: string; entry: FileEntry }
-  /** Leases taken back (leave, lost node, expiry): the files are queued again. */
+  /** Leases taken back (leave, lost node, expiry): the files are queued again, at the front. */
   | { t: 'requeue'; ids: string[] }
   /** A failure that is not final: the file goes back to the queue for another node. */
   | { t: 'retry'; node: number; id: string }
@@ -22,22 +32,18 @@ export type RunRecord =
   | { t: 'lost'; node: number; suspects?: string[] }
   /** A file recorded as failed: these nodes died while running it. */
   | { t: 'crashed'; id: string; nodes: number[] }
+  /** The files the node says it is running now (the `running` extension). */
+  | { t: 'running'; node: number; ids: string[] }
+  /** Something the server ignored on purpose (a late result, a duplicate enq), kept for inspection. */
+  | { t: 'warn'; message: string }
   | { t: 'finish'; at: number };
 
-export interface RunJournal {
-  /**
-   * Adds a record. It reaches the disk (written and synced) with the other
-   * records of the same turn of the event loop, before any reply sent after
-   * it: the server holds its outgoing frames until then (see DataDirStore.flush).
-   */
-  append(record: RunRecord): void;
-}
-
-/** Checks that a parsed journal line has the shape of its record type; returns the problem, or undefined. */
-export function checkRecord(value: unknown): string | undefined {
+/** Checks that a parsed event (a journal line, a Redis entry) has the shape of its type; returns the problem, or undefined. */
+export function checkEvent(value: unknown): string | undefined {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'not a JSON object';
   const r = value as Record<string, unknown>;
   const isIndex = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+  const isTime = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
   const isIds = (v: unknown): boolean => Array.isArray(v) && v.every(id => typeof id === 'string');
   const isObject = (v: unknown): boolean => v !== null && typeof v === 'object' && !Array.isArray(v);
   const need = (ok: boolean, what: string): string | undefined => (ok ? undefined : `a "${String(r.t)}" record needs ${what}`);
@@ -46,8 +52,14 @@ export function checkRecord(value: unknown): string | undefined {
       return need(typeof r.keyHash === 'string' && typeof r.runKey === 'string' && typeof r.buildId === 'string' && isObject(r.meta), 'keyHash, runKey, buildId and meta');
     case 'join':
       return need(isIndex(r.index) && (r.nodeId === undefined || typeof r.nodeId === 'string') && (r.workers === undefined || isIndex(r.workers)), 'a node index');
+    case 'attach':
+      return need(isIndex(r.node) && typeof r.instance === 'string' && isTime(r.at), 'a node, an instance and a time');
+    case 'detach':
+      return need(isIndex(r.node) && isTime(r.at), 'a node and a time');
     case 'enq':
       return need(isObject(r.tests) && (r.retry === undefined || isIndex(r.retry)), 'tests');
+    case 'enqRequest':
+      return need(typeof r.node === 'number' && Number.isInteger(r.node) && r.node >= -1, 'a node');
     case 'lease':
       return need(isIndex(r.node) && isIds(r.ids), 'a node and ids');
     case 'result':
@@ -62,8 +74,12 @@ export function checkRecord(value: unknown): string | undefined {
       return need(isIndex(r.node) && (r.suspects === undefined || isIds(r.suspects)), 'a node');
     case 'crashed':
       return need(typeof r.id === 'string' && Array.isArray(r.nodes) && r.nodes.length > 0 && r.nodes.every(isIndex), 'an id and nodes');
+    case 'running':
+      return need(isIndex(r.node) && isIds(r.ids), 'a node and ids');
+    case 'warn':
+      return need(typeof r.message === 'string', 'a message');
     case 'finish':
-      return need(typeof r.at === 'number', 'a time');
+      return need(isTime(r.at), 'a time');
     default:
       return `unknown record type ${JSON.stringify(r.t)?.slice(0, 40)}`;
   }

@@ -1,0 +1,261 @@
+/**
+ * One run's state, and `apply`, the only function that changes it: each
+ * event (runEvents.ts) applied in order gives the state, whether the events
+ * were just decided (runMachine.ts), read back from the journal after a
+ * restart, or written by another server on the same Redis. Pure: no I/O,
+ * no clock, no timers; time comes in the events.
+ */
+import { crashedEntry } from '../protocol/entries';
+import { fileSetDigest, idMap } from '../protocol/fileSet';
+import type { EntryMap, FileEntry, RunSummary } from '../protocol/types';
+import { LeaseTable } from './LeaseTable';
+import type { RunEvent } from './runEvents';
+import { expectedDurations, longestFirst } from './scheduling';
+import { summarize } from './summary';
+import type { RunMeta } from './types';
+import { WorkQueue } from './WorkQueue';
+
+export interface RunIdentity {
+  readonly keyHash: string;
+  readonly runKey: string;
+  readonly buildId: string;
+}
+
+export interface NodeState {
+  readonly index: number;
+  readonly nodeId: string | undefined;
+  workers: number | undefined;
+  /** Bumped on every attach: a channel of an older generation is stale. */
+  generation: number;
+  /** The server instance holding the node's channel; undefined once it detached. */
+  attachedTo: string | undefined;
+  /** When its channel went away (for the reconnect grace). */
+  detachedAt: number | undefined;
+  /** Sent `leave`. */
+  left: boolean;
+  /** Gone past the reconnect grace; its files went back to the queue. */
+  lost: boolean;
+  filesReported: number;
+  /** The files it last said it is running (the `running` extension). */
+  running: string[] | undefined;
+}
+
+export interface RecordedResult {
+  readonly entry: FileEntry;
+  readonly nodeIndex: number;
+}
+
+export interface RunState {
+  /** Events applied so far: the position in the run's log. */
+  version: number;
+  readonly identity: RunIdentity;
+  readonly meta: RunMeta;
+  readonly openedAt: number;
+  readonly nodes: NodeState[];
+  readonly byNodeId: Map<string, NodeState>;
+  enqueued: EntryMap | undefined;
+  digest: string | undefined;
+  /** Expected seconds per file, longest first in the queue. */
+  durations: Map<string, number>;
+  /** Retries allowed per file after a failure (the enq's `retry`). */
+  retry: number;
+  /** Files not handed out, front first. */
+  readonly queue: WorkQueue;
+  readonly leases: LeaseTable;
+  readonly results: Map<string, RecordedResult>;
+  /** Nodes on which a file failed before; it goes to them again only when nobody else can take it. */
+  readonly failedOn: Map<string, number[]>;
+  /** Nodes that died while running the file. */
+  readonly crashedOn: Map<string, number[]>;
+  /** Files recorded as failed because they crashed the nodes that ran them. */
+  readonly crashed: Set<string>;
+  /** The node expected to send `enq`; -1: the next node to join. */
+  enqueuer: number;
+  finishedAt: number | undefined;
+  /** The summary as the run finished: nodes joining a finished run do not change it. */
+  finalSummary: RunSummary | undefined;
+  /** When something last happened (for abandoned runs). */
+  lastEventAt: number;
+  readonly warnings: string[];
+  droppedWarnings: number;
+}
+
+/** Caps on what a run keeps for inspection, so a noisy client cannot grow it without bound. */
+export const MAX_WARNINGS = 1_000;
+
+export function createRunState(open: Extract<RunEvent, { t: 'open' }>): RunState {
+  return {
+    version: 1,
+    identity: { keyHash: open.keyHash, runKey: open.runKey, buildId: open.buildId },
+    meta: open.meta,
+    openedAt: open.at,
+    nodes: [],
+    byNodeId: new Map(),
+    enqueued: undefined,
+    digest: undefined,
+    durations: new Map(),
+    retry: 0,
+    queue: new WorkQueue(),
+    leases: new LeaseTable(),
+    results: new Map(),
+    failedOn: new Map(),
+    crashedOn: new Map(),
+    crashed: new Set(),
+    enqueuer: 0,
+    finishedAt: undefined,
+    finalSummary: undefined,
+    lastEventAt: open.at,
+    warnings: [],
+    droppedWarnings: 0,
+  };
+}
+
+/** Applies one event. Every change to a run's state goes through here. */
+export function apply(state: RunState, event: RunEvent): void {
+  state.version += 1;
+  switch (event.t) {
+    case 'open':
+      return;
+    case 'join': {
+      if (state.nodes[event.index] !== undefined) return;
+      const node: NodeState = {
+        index: event.index,
+        nodeId: event.nodeId,
+        workers: event.workers,
+        generation: 0,
+        attachedTo: undefined,
+        detachedAt: undefined,
+        left: false,
+        lost: false,
+        filesReported: 0,
+        running: undefined,
+      };
+      state.nodes[event.index] = node;
+      if (event.nodeId !== undefined) state.byNodeId.set(event.nodeId, node);
+      if (event.at !== undefined) state.lastEventAt = event.at;
+      return;
+    }
+    case 'attach': {
+      const node = state.nodes[event.node];
+      if (node === undefined) return;
+      node.generation += 1;
+      node.attachedTo = event.instance;
+      node.detachedAt = undefined;
+      node.left = false;
+      node.lost = false;
+      if (event.workers !== undefined) node.workers = event.workers;
+      state.lastEventAt = event.at;
+      return;
+    }
+    case 'detach': {
+      const node = state.nodes[event.node];
+      if (node === undefined) return;
+      node.attachedTo = undefined;
+      node.detachedAt = event.at;
+      state.lastEventAt = event.at;
+      return;
+    }
+    case 'enq': {
+      if (state.enqueued !== undefined) return;
+      const tests: EntryMap = idMap();
+      for (const [id, entry] of Object.entries(event.tests)) tests[id] = entry;
+      state.enqueued = tests;
+      state.retry = event.retry ?? 0;
+      state.digest = fileSetDigest(Object.keys(tests));
+      // The durations the enqueuing server knew (the client's, its history's); an old journal has none.
+      state.durations = event.durations === undefined ? expectedDurations(tests) : new Map(Object.entries(event.durations));
+      state.queue.fill(longestFirst(Object.keys(tests), state.durations));
+      if (event.at !== undefined) state.lastEventAt = event.at;
+      return;
+    }
+    case 'enqRequest':
+      state.enqueuer = event.node;
+      return;
+    case 'lease': {
+      const at = event.at ?? state.lastEventAt;
+      state.queue.remove(event.ids);
+      state.leases.lease(event.ids, event.node, at);
+      state.lastEventAt = at;
+      return;
+    }
+    case 'result': {
+      const node = state.nodes[event.node];
+      if (node === undefined || state.results.has(event.id)) return;
+      state.results.set(event.id, { entry: event.entry, nodeIndex: event.node });
+      state.leases.release(event.id);
+      node.filesReported += 1;
+      return;
+    }
+    case 'requeue': {
+      for (const id of event.ids) state.leases.release(id);
+      state.queue.putFront(longestFirst(event.ids.filter(id => !state.results.has(id)), state.durations));
+      return;
+    }
+    case 'retry': {
+      state.failedOn.set(event.id, [...(state.failedOn.get(event.id) ?? []), event.node]);
+      state.leases.release(event.id);
+      state.queue.putFront([event.id]);
+      return;
+    }
+    case 'leave': {
+      const node = state.nodes[event.node];
+      if (node !== undefined) node.left = true;
+      return;
+    }
+    case 'lost': {
+      const node = state.nodes[event.node];
+      if (node === undefined) return;
+      node.lost = true;
+      for (const id of event.suspects ?? []) state.crashedOn.set(id, [...(state.crashedOn.get(id) ?? []), node.index]);
+      return;
+    }
+    case 'crashed':
+      if (state.results.has(event.id)) return;
+      state.leases.release(event.id);
+      state.queue.remove([event.id]);
+      state.results.set(event.id, { entry: crashedEntry(event.nodes), nodeIndex: event.nodes[event.nodes.length - 1]! });
+      state.crashed.add(event.id);
+      return;
+    case 'running': {
+      const node = state.nodes[event.node];
+      if (node !== undefined) node.running = event.ids;
+      return;
+    }
+    case 'warn':
+      if (state.warnings.length < MAX_WARNINGS) state.warnings.push(event.message);
+      else state.droppedWarnings += 1;
+      return;
+    case 'finish':
+      state.finishedAt = event.at;
+      state.finalSummary = summaryOf(state);
+      state.leases.clear();
+      state.lastEventAt = event.at;
+      return;
+  }
+}
+
+// ---- Queries: pure reads of a state. -------------------------------------
+
+export function isEnqueued(state: RunState): boolean {
+  return state.enqueued !== undefined;
+}
+
+export function isFinished(state: RunState): boolean {
+  return state.finishedAt !== undefined;
+}
+
+/** Every enqueued file has a result. */
+export function isComplete(state: RunState): boolean {
+  return state.enqueued !== undefined && state.results.size === Object.keys(state.enqueued).length;
+}
+
+export function enqueuedCount(state: RunState): number {
+  return state.enqueued === undefined ? 0 : Object.keys(state.enqueued).length;
+}
+
+export function summaryOf(state: RunState): RunSummary {
+  if (state.finalSummary !== undefined) return state.finalSummary;
+  const summary = summarize(state.results.entries(), state.nodes.length, state.failedOn);
+  if (state.crashed.size > 0) summary.crashed = [...state.crashed].sort();
+  return summary;
+}

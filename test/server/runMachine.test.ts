@@ -1,0 +1,200 @@
+/**
+ * The run's state machine, driven directly: no socket, no store, no timer.
+ * Time is whatever the context says, so a lease that expires or a node
+ * that is lost is decided at the exact instant chosen here. Replaying a
+ * transition's events onto a fresh state must give the same state: that is
+ * how a restarted server (the journal) and a second server (Redis) see it.
+ */
+import type { JoinPayload } from '../../src/protocol/types';
+import { openEvent } from '../../src/server/RunStore';
+import type { RunEvent } from '../../src/server/runEvents';
+import * as machine from '../../src/server/runMachine';
+import type { MachineContext, Member, Reply } from '../../src/server/runMachine';
+import { apply, createRunState, type RunState } from '../../src/server/runState';
+import { passed, pendingTests } from './helpers';
+
+const settings: machine.MachineSettings = { leaseTimeoutMs: 1_000, reconnectGraceMs: 500, maxFilesPerRun: 100, maxNodesPerRun: 10, maxCrashesPerFile: 2 };
+const HERE = 'server-a';
+const OTHER = 'server-b';
+
+/** A run with its log: every transition's events are applied (by the machine) and kept, as a store would. */
+class Run {
+  readonly state: RunState;
+  readonly log: RunEvent[];
+  now = 0;
+  readonly dead = new Map<string, number>();
+
+  constructor() {
+    const open = openEvent({ keyHash: 'k', runKey: 'jest', buildId: 'b' }, {}, 0);
+    this.state = createRunState(open);
+    this.log = [open];
+  }
+
+  ctx(instance = HERE): MachineContext {
+    return {
+      now: this.now,
+      settings,
+      instance,
+      isAlive: name => !this.dead.has(name),
+      deadSince: name => this.dead.get(name) ?? 0,
+    };
+  }
+
+  step<T>(decide: (tr: machine.Transition) => T, instance = HERE): T {
+    const tr = new machine.Transition(this.state, this.ctx(instance));
+    const result = decide(tr);
+    this.log.push(...tr.events);
+    return result;
+  }
+
+  join(payload: JoinPayload, instance = HERE): Member {
+    return this.step(tr => machine.join(tr, payload), instance).member;
+  }
+
+  deq(member: Member, payload: unknown = {}, instance = HERE): { reply?: Reply; hold?: true } {
+    return this.step(tr => machine.deq(tr, member, payload), instance);
+  }
+
+  events<T extends RunEvent['t']>(t: T): Array<Extract<RunEvent, { t: T }>> {
+    return this.log.filter((e): e is Extract<RunEvent, { t: T }> => e.t === t);
+  }
+}
+
+function tests(reply: Reply | undefined): string[] {
+  return (reply?.response as { tests?: string[] }).tests ?? [];
+}
+
+/** The parts of a state a node or a server acts on. */
+function view(state: RunState): unknown {
+  return {
+    nodes: state.nodes.map(n => ({ ...n })),
+    queue: state.queue.toArray(),
+    leases: state.leases.toRecord(),
+    results: Object.fromEntries(state.results),
+    failedOn: Object.fromEntries(state.failedOn),
+    crashed: [...state.crashed],
+    enqueuer: state.enqueuer,
+    finishedAt: state.finishedAt,
+    warnings: state.warnings,
+  };
+}
+
+function replay(log: readonly RunEvent[]): RunState {
+  const [open, ...rest] = log;
+  const state = createRunState(open as Extract<RunEvent, { t: 'open' }>);
+  for (const event of rest) apply(state, event);
+  return state;
+}
+
+it('gives the same state when its events are replayed, the way a restarted or second server rebuilds a run', () => {
+  const run = new Run();
+  const a = run.join({ node_id: 'a', workers: 2 });
+  const b = run.join({ node_id: 'b', workers: 2 });
+  expect(run.step(tr => machine.enq(tr, a, { tests: pendingTests(6) }, () => new Map())).status).toBe('ok');
+  const first = tests(run.deq(a).reply);
+  tests(run.deq(b).reply);
+  run.now = 10;
+  run.deq(a, { [first[0]!]: passed() });
+  run.step(tr => machine.leave(tr, b, {}));
+  expect(view(replay(run.log))).toEqual(view(run.state));
+  expect(replay(run.log).version).toBe(run.log.length);
+});
+
+it('takes a lease back when it is older than the lease timeout, at that instant and not before', () => {
+  const run = new Run();
+  const a = run.join({ node_id: 'a', workers: 1 });
+  run.step(tr => machine.enq(tr, a, { tests: pendingTests(3) }, () => new Map()));
+  run.now = 100;
+  const batch = tests(run.deq(a).reply);
+  run.now = 100 + settings.leaseTimeoutMs - 1;
+  expect(machine.isSweepDue(run.state, run.ctx())).toBe(false);
+  run.now = 100 + settings.leaseTimeoutMs;
+  expect(machine.isSweepDue(run.state, run.ctx())).toBe(true);
+  run.step(tr => machine.sweep(tr));
+  expect(run.events('requeue')).toEqual([{ t: 'requeue', ids: batch }]);
+  // Back at the front of the queue, for the next node to ask.
+  expect(run.state.queue.toArray().slice(0, batch.length)).toEqual(batch);
+  expect(run.state.leases.size).toBe(0);
+});
+
+it('loses a node only once its reconnect grace has passed, and a rejoin within the grace keeps its files', () => {
+  const run = new Run();
+  const a = run.join({ node_id: 'a', workers: 1 });
+  run.join({ node_id: 'b', workers: 1 });
+  run.step(tr => machine.enq(tr, a, { tests: pendingTests(4) }, () => new Map()));
+  const held = tests(run.deq(a).reply);
+  run.step(tr => machine.detach(tr, a));
+  run.now = settings.reconnectGraceMs - 1;
+  expect(machine.isSweepDue(run.state, run.ctx())).toBe(false);
+  const { response } = run.step(tr => machine.join(tr, { node_id: 'a', workers: 1 }));
+  // The rejoined node learns what it holds: a deq reply may have been lost with the connection.
+  expect(response.leases).toEqual(held);
+  run.now = 10_000;
+  expect(machine.isSweepDue(run.state, run.ctx())).toBe(true); // its lease is old now, the node is not gone
+  run.step(tr => machine.sweep(tr));
+  expect(run.events('lost')).toEqual([]);
+});
+
+it('records a file as failed once it was running on maxCrashesPerFile nodes when they died, instead of handing it on', () => {
+  const run = new Run();
+  const nodes = ['a', 'b', 'c'].map(id => run.join({ node_id: id, workers: 1 }));
+  run.step(tr => machine.enq(tr, nodes[0]!, { tests: pendingTests(3) }, () => new Map()));
+  const killer = tests(run.deq(nodes[0]!).reply)[0]!;
+  for (const [i, node] of nodes.slice(0, 2).entries()) {
+    if (i > 0) expect(tests(run.deq(node).reply)).toEqual([killer]);
+    run.step(tr => machine.running(tr, node, { tests: [killer] }));
+    run.step(tr => machine.detach(tr, node));
+    run.now += settings.reconnectGraceMs;
+    run.step(tr => machine.sweep(tr));
+  }
+  expect(run.events('lost').map(e => e.suspects)).toEqual([[killer], [killer]]);
+  expect(run.events('crashed')).toEqual([{ t: 'crashed', id: killer, nodes: [0, 1] }]);
+  expect(run.state.results.get(killer)?.entry.file_status).toBe('failed');
+  // The third node is not handed the file that took down two others.
+  expect(tests(run.deq(nodes[2]!).reply)).not.toContain(killer);
+});
+
+it("counts a node's grace from when its server died, when that server stops being alive", () => {
+  const run = new Run();
+  const a = run.join({ node_id: 'a', workers: 1 }, OTHER);
+  run.step(tr => machine.enq(tr, a, { tests: pendingTests(2) }, () => new Map()), OTHER);
+  run.deq(a, {}, OTHER);
+  run.now = 5_000;
+  expect(machine.isSweepDue(run.state, { ...run.ctx(), settings: { ...settings, leaseTimeoutMs: 60_000 } })).toBe(false);
+  run.dead.set(OTHER, 5_000);
+  const ctx = (now: number): MachineContext => ({ ...run.ctx(), now, settings: { ...settings, leaseTimeoutMs: 60_000 } });
+  expect(machine.isConnected(run.state.nodes[0]!, ctx(5_000))).toBe(false);
+  expect(machine.isSweepDue(run.state, ctx(5_000 + settings.reconnectGraceMs - 1))).toBe(false);
+  expect(machine.isSweepDue(run.state, ctx(5_000 + settings.reconnectGraceMs))).toBe(true);
+});
+
+it('asks another node to enqueue when the node asked leaves before its enq, and asks a joining node when the one asked has no channel', () => {
+  const run = new Run();
+  const a = run.join({ node_id: 'a' });
+  const b = run.join({ node_id: 'b' });
+  run.step(tr => machine.leave(tr, a, {}));
+  expect(run.events('enqRequest')).toEqual([{ t: 'enqRequest', node: b.index }]);
+  run.step(tr => machine.detach(tr, b));
+  run.join({ node_id: 'c' });
+  expect(run.events('enqRequest').at(-1)).toEqual({ t: 'enqRequest', node: 2 });
+});
+
+it('refuses a deq from a node that left, and from a channel replaced by a newer join of the same node', () => {
+  const run = new Run();
+  const old = run.join({ node_id: 'a' });
+  run.step(tr => machine.enq(tr, old, { tests: pendingTests(2) }, () => new Map()));
+  const fresh = run.join({ node_id: 'a' });
+  expect(run.deq(old).reply).toBe(machine.STALE);
+  run.step(tr => machine.leave(tr, fresh, {}));
+  expect(run.deq(fresh).reply).toBe(machine.LEFT);
+  expect(run.state.leases.size).toBe(0);
+});
+
+it('treats the nodes of a journal written before channels were recorded as gone since the server started', () => {
+  const run = new Run();
+  // An old journal: a join, no attach.
+  apply(run.state, { t: 'join', index: 0, nodeId: 'a' });
+  run.dead.set('', 1_000);
+  expect(machine.isSweepDue(run.state, { ...run.ctx(), now: 1_000 + settings.reconnectGraceMs - 1 })).toBe(false);
+  expect(machine.isSweepDue(run.state, { ...run.ctx(), now: 1_000 + settings.reconnectGraceMs })).toBe(true);
+});
