@@ -9,6 +9,9 @@ import type { Config } from 'jest';
 //   after it (setupFilesAfterEach). Each file has its own servers on port 0,
 //   its own build ids and temporary directories, so files can run side by
 //   side.
+// - redis: the server's behaviour tests again, each test server on a real
+//   redis-server (RedisStore) instead of in memory (LocalStore): the same
+//   behaviour, whichever store holds the runs.
 // Fixtures are projects of their own and never collected here.
 const common = {
   rootDir: __dirname,
@@ -24,6 +27,15 @@ const config: Config = {
       displayName: 'unit',
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       testPathIgnorePatterns: ['/node_modules/', '/test/fixtures/', '/test/compat/', '\\.integration\\.test\\.ts$'],
+      setupFilesAfterEnv: ['<rootDir>/test/setup/unit.ts'],
+    },
+    {
+      ...common,
+      displayName: 'redis',
+      testMatch: ['<rootDir>/test/server/{round-trip,leases,retry,channel,reports,reference-clients,bad-input,health}.test.ts'],
+      globals: { FAST_CI_TEST_STORE: 'redis' },
+      globalSetup: '<rootDir>/test/setup/redisGlobal.ts',
+      globalTeardown: '<rootDir>/test/setup/redisTeardown.ts',
       setupFilesAfterEnv: ['<rootDir>/test/setup/unit.ts'],
     },
     {

@@ -49,11 +49,14 @@ Options:
   --port PORT                    port to listen on, 0 for any free port (default ${SERVER_DEFAULTS.port})
   --secret-key KEY               an accepted secret key; repeat for several
   --data-dir DIR                 keep run journals and duration history in DIR (survives restarts)
+  --redis URL                    keep runs in Redis, shared by every server on it (redis://host:port)
+  --redis-prefix PREFIX          prefix of the Redis keys (default fastci:)
 ${NUMERIC_FLAGS.map(e => `  ${`${e.flag} ${e.unit === 's' ? 'SECONDS' : 'N'}`.padEnd(31)}${e.help} (default ${defaultOf(e)})`).join('\n')}
   -h, --help                     show this help
 
 Environment:
   FAST_CI_SECRET_KEY             accepted keys, comma-separated (preferred: argv is visible to other users)
+  FAST_CI_REDIS_URL              as --redis (preferred when the URL has a password)
   DEBUG=jest-fast-ci:server:*    log connections, runs and frames (the secret is never logged)
 `;
 
@@ -109,6 +112,12 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliCo
       case '--data-dir':
         options.dataDir = value();
         break;
+      case '--redis':
+        options.redis = value();
+        break;
+      case '--redis-prefix':
+        options.redisPrefix = value();
+        break;
       default: {
         const numeric = NUMERIC_FLAGS.find(entry => entry.flag === flag);
         if (numeric === undefined) throw configError(`Unknown option ${JSON.stringify(flag)}.`);
@@ -120,6 +129,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliCo
   for (const key of (env.FAST_CI_SECRET_KEY ?? '').split(',')) if (key.trim() !== '') keys.push(key.trim());
   if (keys.length === 0) throw configError('No secret key: set FAST_CI_SECRET_KEY (comma-separated for several) or pass --secret-key.');
   options.secretKeys = keys;
+  if (options.redis === undefined && env.FAST_CI_REDIS_URL !== undefined && env.FAST_CI_REDIS_URL !== '') options.redis = env.FAST_CI_REDIS_URL;
   return { kind: 'serve', options };
 }
 

@@ -10,6 +10,8 @@
  */
 import { resolveServerOptions, type ServerOptions } from './options';
 import { LocalStore } from './LocalStore';
+import { RedisStore } from './RedisStore';
+import type { RunStore } from './RunStore';
 import { Orchestrator } from './orchestrator-server';
 import type { OrchestratorServer } from './types';
 
@@ -19,12 +21,23 @@ export type { OrchestratorServer, RunSnapshot, NodeSnapshot, FrameRecord, RunMet
 
 /**
  * Starts an orchestrator and resolves once it listens. With `dataDir`, runs
- * journaled there by an earlier server are restored first. Throws TypeError for bad options; rejects
+ * journaled there by an earlier server are restored first; with `redis`,
+ * it connects first (and rejects, naming the URL without its password,
+ * when Redis does not answer). Throws TypeError for bad options; rejects
  * with the listen error (e.g. EADDRINUSE).
  */
 export async function startServer(options: ServerOptions): Promise<OrchestratorServer> {
   const resolved = resolveServerOptions(options);
-  const store = new LocalStore(resolved);
+  const store: RunStore =
+    resolved.redis === undefined
+      ? new LocalStore(resolved)
+      : await RedisStore.connect({
+          url: resolved.redis,
+          prefix: resolved.redisPrefix,
+          ttlMs: resolved.finishedRunTtlMs,
+          maxReportBytesPerRun: resolved.maxReportBytesPerRun,
+          warn: resolved.warn,
+        });
   let secret: Buffer;
   try {
     secret = await store.keySecret();

@@ -57,6 +57,15 @@ export interface ServerOptions {
   warn?: (message: string) => void;
   /** Directory for the run journal and duration history; none keeps everything in memory. */
   dataDir?: string;
+  /**
+   * Keep runs in Redis (`redis://[user:password@]host:port[/db]`, or
+   * `rediss://` for TLS), shared by every server given the same URL: run
+   * several behind a load balancer, and restart or lose any of them, without
+   * losing a run. Not with `dataDir`.
+   */
+  redis?: string;
+  /** Prefix of the Redis keys, so deployments can share one Redis. @default 'fastci:' */
+  redisPrefix?: string;
   /** Keep every decoded inbound frame per run, for inspection in tests. @default false */
   recordFrames?: boolean;
 }
@@ -83,6 +92,8 @@ export interface ResolvedServerOptions {
   readonly maxReportMemoryBytes: number;
   readonly warn: (message: string) => void;
   readonly dataDir: string | undefined;
+  readonly redis: string | undefined;
+  readonly redisPrefix: string;
   readonly recordFrames: boolean;
 }
 
@@ -137,6 +148,15 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
   if (options.dataDir !== undefined && (typeof options.dataDir !== 'string' || options.dataDir === '')) {
     throw new TypeError('options.dataDir must be a non-empty string (a directory path)');
   }
+  if (options.redis !== undefined && (typeof options.redis !== 'string' || !/^rediss?:\/\/./.test(options.redis))) {
+    throw new TypeError('options.redis must be a Redis URL: redis://[user:password@]host:port[/db] (rediss:// for TLS)');
+  }
+  if (options.redis !== undefined && options.dataDir !== undefined) {
+    throw new TypeError('options.redis and options.dataDir cannot be used together: with Redis, runs and history live in Redis (persist them with its AOF)');
+  }
+  if (options.redisPrefix !== undefined && (typeof options.redisPrefix !== 'string' || !/^[\w:.-]{1,64}$/.test(options.redisPrefix))) {
+    throw new TypeError('options.redisPrefix must be 1 to 64 letters, digits, "_", ":", "." or "-"');
+  }
   if (options.warn !== undefined && typeof options.warn !== 'function') throw new TypeError('options.warn must be a function (message: string) => void');
 
   return Object.freeze({
@@ -161,6 +181,8 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     maxReportMemoryBytes: positiveInt('maxReportMemoryBytes', options.maxReportMemoryBytes ?? DEFAULTS.maxReportMemoryBytes),
     warn: options.warn ?? (message => process.stderr.write(`jest-fast-ci server: ${message}\n`)),
     dataDir: options.dataDir,
+    redis: options.redis,
+    redisPrefix: options.redisPrefix ?? 'fastci:',
     recordFrames: options.recordFrames === true,
   });
 }

@@ -7,7 +7,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { until } from './jestNodes';
+import type { OrchestratorServer } from '../../src/server';
+import { fixture, startJestNode, until, type RunningNode } from './jestNodes';
 
 export interface Started {
   /** The gate's name (the file's base name in the gated fixtures). */
@@ -55,4 +56,23 @@ export class Gates {
   remove(): void {
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** Two jest nodes (node-a, node-b) on the gated fixture against `serverUrl`, each reporting its own files (FAST_CI_REPORT=node): its PASS lines are then what it ran. */
+export function startGatedNodes(gates: Gates, serverUrl: string, key: string, buildId: string): RunningNode[] {
+  const env = (id: string) => ({ FAST_CI_SECRET_KEY: key, FAST_CI_SERVER: serverUrl, FAST_CI_BUILD_ID: buildId, FAST_CI_NODE_ID: id, FAST_CI_REPORT: 'node', ...gates.env });
+  return ['node-a', 'node-b'].map(id => startJestNode({ cwd: fixture('gated'), env: env(id), args: ['--maxWorkers=2'] }));
+}
+
+/** Lets `count` gated files through, one at a time as they start, and waits until `server` has their results; returns their ids. */
+export async function letThrough(gates: Gates, server: OrchestratorServer, buildId: string, count: number): Promise<string[]> {
+  const opened = new Set<string>();
+  while (opened.size < count) {
+    const next = await until(() => gates.started().find(g => !opened.has(g.name))?.name, 'a gated file to start');
+    gates.open(next);
+    opened.add(next);
+  }
+  const ids = [...opened].map(name => `test/${name}.test.js`);
+  await until(() => (ids.every(id => server.run(buildId)?.results[id]) ? true : undefined), `results for ${ids.join(', ')}`);
+  return ids;
 }

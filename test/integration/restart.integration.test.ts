@@ -9,8 +9,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startServer, type OrchestratorServer, type ServerOptions } from '../../src/server';
-import { Gates } from '../helpers/gates';
-import { filesRun, fixture, startJestNode, until, type RunningNode } from '../helpers/jestNodes';
+import { Gates, letThrough, startGatedNodes } from '../helpers/gates';
+import { filesRun } from '../helpers/jestNodes';
 
 const KEY = 'restart-secret-0b7e';
 let dataDir: string;
@@ -34,30 +34,11 @@ async function serve(options: Partial<ServerOptions>): Promise<OrchestratorServe
   return s;
 }
 
-function startNodes(s: OrchestratorServer, buildId: string): RunningNode[] {
-  // Each node reports its own files (FAST_CI_REPORT=node): its PASS lines are then what it ran.
-  const env = (id: string) => ({ FAST_CI_SECRET_KEY: KEY, FAST_CI_SERVER: s.url, FAST_CI_BUILD_ID: buildId, FAST_CI_NODE_ID: id, FAST_CI_REPORT: 'node', ...gates.env });
-  return ['node-a', 'node-b'].map(id => startJestNode({ cwd: fixture('gated'), env: env(id), args: ['--maxWorkers=2'] }));
-}
-
-/** Lets `count` files through, one at a time as they start, and waits until the server has their results. */
-async function letThrough(s: OrchestratorServer, buildId: string, count: number): Promise<string[]> {
-  const opened = new Set<string>();
-  while (opened.size < count) {
-    const next = await until(() => gates.started().find(g => !opened.has(g.name))?.name, 'a gated file to start');
-    gates.open(next);
-    opened.add(next);
-  }
-  const ids = [...opened].map(name => `test/${name}.test.js`);
-  await until(() => (ids.every(id => s.run(buildId)?.results[id]) ? true : undefined), `results for ${ids.join(', ')}`);
-  return ids;
-}
-
 it('resumes the run after a restart without running reported files again', async () => {
   const first = await serve({ dataDir });
   const buildId = randomUUID();
-  const nodes = startNodes(first, buildId);
-  const reportedBefore = await letThrough(first, buildId, 2);
+  const nodes = startGatedNodes(gates, first.url, KEY, buildId);
+  const reportedBefore = await letThrough(gates, first, buildId, 2);
   expect(Object.keys(first.run(buildId)!.results)).toHaveLength(2);
   await first.close(1012);
   const second = await serve({ dataDir, port: first.port });
@@ -75,8 +56,8 @@ it('resumes the run after a restart without running reported files again', async
 it('recovers without a data dir too: node 0 of the fresh run enqueues again and every file runs', async () => {
   const first = await serve({});
   const buildId = randomUUID();
-  const nodes = startNodes(first, buildId);
-  await letThrough(first, buildId, 2);
+  const nodes = startGatedNodes(gates, first.url, KEY, buildId);
+  await letThrough(gates, first, buildId, 2);
   await first.close(1012);
   // Same port, no journal: the run is gone from the server's memory.
   const second = await serve({ port: first.port });

@@ -3,6 +3,7 @@
  * phoenix client (V1 or V2), and raw ws sockets for frames phoenix would
  * never send.
  */
+import { createHash, randomUUID } from 'node:crypto';
 import { Socket, type Channel, type Push } from 'phoenix';
 import WebSocket from 'ws';
 import { startServer, type OrchestratorServer, type ServerOptions } from '../../src/server';
@@ -21,6 +22,24 @@ const clients = new Set<Node>();
 /** What the test servers told an operator (options.warn), instead of printing it. */
 export const serverWarnings: string[] = [];
 
+/** The store the test servers use: 'redis' in the redis project (jest.config.ts), else in memory or the data dir. */
+export const STORE: 'redis' | 'local' = (globalThis as { FAST_CI_TEST_STORE?: string }).FAST_CI_TEST_STORE === 'redis' ? 'redis' : 'local';
+
+/**
+ * In the redis project each server keeps its runs in the project's
+ * redis-server, under a prefix of its own; a test's `dataDir` names the
+ * prefix instead, so a server started again with it finds its runs, as it
+ * would in the directory.
+ */
+function storeOptions(options: Partial<ServerOptions>): Partial<ServerOptions> {
+  if (STORE === 'local') return options;
+  const url = process.env.FAST_CI_TEST_REDIS_URL;
+  if (url === undefined) throw new Error('the redis project runs without its redis-server (test/setup/redisGlobal.ts)');
+  const { dataDir, ...rest } = options;
+  const name = dataDir === undefined ? randomUUID() : createHash('sha256').update(dataDir).digest('hex');
+  return { redis: url, redisPrefix: `t${name.replace(/-/g, '').slice(0, 24)}:`, ...rest };
+}
+
 export async function startTestServer(options: Partial<ServerOptions> = {}): Promise<OrchestratorServer> {
   const server = await startServer({
     host: '127.0.0.1',
@@ -28,7 +47,7 @@ export async function startTestServer(options: Partial<ServerOptions> = {}): Pro
     secretKeys: [KEY, OTHER_KEY],
     recordFrames: true,
     warn: message => serverWarnings.push(message),
-    ...options,
+    ...storeOptions(options),
   });
   servers.add(server);
   return server;

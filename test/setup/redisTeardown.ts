@@ -1,0 +1,4 @@
+/** After the redis project: stops its redis-server. */
+export default async function redisGlobalTeardown(): Promise<void> {
+  await globalThis.fastCiRedis?.dispose();
+}
