@@ -220,8 +220,9 @@ export class OrchestratorClient {
    * error reply still fails the node through onFatal.
    */
   enq(tests: EntryMap): void {
-    // `retry` is an extension; the reference server ignores it.
+    // `retry` is an extension; the reference server ignores it. `backups` goes only to a server that lists it.
     const payload: EnqPayload = this.#config.retry > 0 ? { tests, retry: this.#config.retry } : { tests };
+    if (!this.#config.backups && this.supports(Extensions.backups)) payload.backups = false;
     const push = this.#push(Events.enq, payload, this.#config.connectTimeoutMs);
     push
       .receive('ok', () => this.#forget(push))

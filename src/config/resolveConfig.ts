@@ -39,6 +39,8 @@ export interface FastCiOptions {
   nodeTotal?: number;
   /** Run a failed file again on another node up to this many times (0-5). Default 0. */
   retry?: number;
+  /** `on`: idle nodes may run copies of a gone or slow node's files (the first result counts); `off` for suites whose files cannot run twice at once. Default `on`. */
+  backups?: 'on' | 'off';
   /** `run`: this node's reporters see the whole run; `node`: only this node's files. Default `run`. */
   report?: 'run' | 'node';
   /** Seconds to wait, at the end, for other nodes' results still on their way. Default 60. */
@@ -49,7 +51,7 @@ export interface FastCiOptions {
 
 const OPTION_NAMES: ReadonlySet<string> = new Set([
   'server', 'buildId', 'commit', 'branch', 'connectTimeout', 'reconnectTimeout', 'heartbeatInterval', 'fallback', 'nodeIndex', 'nodeTotal', 'retry',
-  'report', 'reportTimeout', 'blobDir',
+  'backups', 'report', 'reportTimeout', 'blobDir',
 ]);
 
 /** Most retries: more would hide a broken file behind reruns (the server enforces the same cap). */
@@ -83,6 +85,8 @@ export interface FastCiConfig {
   readonly nodeTotal: number | undefined;
   /** Times a failed file runs again on another node; sent by the node that enqueues. */
   readonly retry: number;
+  /** Idle nodes may run backup copies of gone or slow nodes' files; sent by the node that enqueues. */
+  readonly backups: boolean;
   /** Whose results this node's reporters see: the whole run's, or only its own. */
   readonly report: 'run' | 'node';
   readonly reportTimeoutMs: number;
@@ -215,6 +219,10 @@ export function resolveConfig(input: ResolveInput = {}): FastCiConfig {
   }
   const retry = parseIndex(nonEmpty(env.FAST_CI_RETRY) ?? options.retry, 'FAST_CI_RETRY') ?? 0;
   if (retry > MAX_RETRY) throw configError(`FAST_CI_RETRY must be from 0 to ${MAX_RETRY}, got ${retry}; a file that fails more often is broken, not flaky.`);
+  const backups = nonEmpty(env.FAST_CI_BACKUPS) ?? options.backups ?? 'on';
+  if (backups !== 'on' && backups !== 'off') {
+    throw configError(`FAST_CI_BACKUPS must be "on" (idle nodes may run copies of a gone or slow node's files) or "off" (no file ever runs on two nodes at once), got "${backups}".`);
+  }
 
   return Object.freeze({
     enabled: secretKey !== undefined,
@@ -238,6 +246,7 @@ export function resolveConfig(input: ResolveInput = {}): FastCiConfig {
     nodeIndex,
     nodeTotal,
     retry,
+    backups: backups === 'on',
     report,
     reportTimeoutMs: parseSeconds(nonEmpty(env.FAST_CI_REPORT_TIMEOUT) ?? options.reportTimeout, 'FAST_CI_REPORT_TIMEOUT', DEFAULT_REPORT_TIMEOUT_S),
     blobDir: nonEmpty(env.FAST_CI_BLOB_DIR) ?? nonEmpty(options.blobDir),

@@ -105,6 +105,8 @@ export const Extensions = {
   running: 'running',
   /** Whole-run reports over HTTP (src/server/report-http.ts). */
   reports: 'reports',
+  /** Backup copies of a gone or slow node's files on idle nodes; `backups: false` in `enq` turns them off for the run. */
+  backups: 'backups',
 } as const;
 
 export type Extension = (typeof Extensions)[keyof typeof Extensions];

@@ -51,6 +51,8 @@ export interface EnqPayload {
   tests: EntryMap;
   /** Extension: how many times a failed file is run again on another node (FAST_CI_RETRY). Default 0. */
   retry?: number;
+  /** Extension (`backups`): false when no file of the run may run on two nodes at once (FAST_CI_BACKUPS=off). */
+  backups?: false;
 }
 
 /** `deq` payload: the bare results map of the batch just run (empty on the first `deq`). */

@@ -286,7 +286,10 @@ export class RunHost {
 
   /** Decides what time has done: lost nodes, expired leases (only when the state says something may be due). */
   sweep(): void {
-    if (machine.isSweepDue(this.#state, this.#ctx())) void this.#enqueue({ decide: tr => (machine.sweep(tr), () => undefined) });
+    const ctx = this.#ctx();
+    if (machine.isSweepDue(this.#state, ctx)) void this.#enqueue({ decide: tr => (machine.sweep(tr), () => undefined) });
+    // A node gone long enough, or a file running long past its time: idle nodes here may take copies.
+    else if (this.#held.length > 0 && !this.#draining && machine.hasBackupWork(this.#state, ctx)) void this.#enqueue({ decide: (tr, held) => this.#dispatch(tr, held) });
     else if (this.#store.shared && this.#links.size > 0 && !this.isFinished && !this.#draining) void this.#poll();
   }
 
@@ -504,7 +507,7 @@ export class RunHost {
 
   /** Answers held deqs first, then asks idle connected nodes here to come for the rest. */
   #dispatch(tr: machine.Transition, held: HeldView): () => void {
-    if (tr.state.queue.length === 0 || isFinished(tr.state)) return () => undefined;
+    if (isFinished(tr.state) || (tr.state.queue.length === 0 && !machine.hasBackupWork(tr.state, tr.ctx))) return () => undefined;
     const answers: Array<[Held, Reply]> = [];
     for (const h of held.all()) {
       if (machine.current(tr.state, h.member, tr.ctx) === undefined) {

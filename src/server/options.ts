@@ -15,6 +15,18 @@ export interface ServerOptions {
   leaseTimeoutMs?: number;
   /** Leases of a socket that closed without `leave` are kept this long for a rejoin with the same node_id. @default 30 s */
   reconnectGraceMs?: number;
+  /**
+   * A node whose socket closed keeps its files for its reconnect grace; but
+   * after this long, nodes with nothing left to do run copies of them (the
+   * first result counts), so the run does not wait out the grace. @default 5 s
+   */
+  handoffAfterMs?: number;
+  /**
+   * A file still running this long past twice its expected duration is
+   * copied to a node with nothing left to do (the first result counts).
+   * @default 10 s
+   */
+  stragglerSlackMs?: number;
   /** A socket with no inbound frame for this long is closed (Phoenix's default). @default 60 s */
   idleTimeoutMs?: number;
   /** Largest inbound frame; a larger one closes the socket with 1009. @default 16 MiB */
@@ -76,6 +88,8 @@ export interface ResolvedServerOptions {
   readonly secretKeys: readonly string[];
   readonly leaseTimeoutMs: number;
   readonly reconnectGraceMs: number;
+  readonly handoffAfterMs: number;
+  readonly stragglerSlackMs: number;
   readonly idleTimeoutMs: number;
   readonly maxFrameBytes: number;
   readonly maxFilesPerRun: number;
@@ -102,6 +116,8 @@ export const DEFAULTS = {
   port: 4000,
   leaseTimeoutMs: 30 * 60_000,
   reconnectGraceMs: 30_000,
+  handoffAfterMs: 5_000,
+  stragglerSlackMs: 10_000,
   idleTimeoutMs: 60_000,
   maxFrameBytes: 16 * 1024 * 1024,
   maxFilesPerRun: 100_000,
@@ -165,6 +181,8 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     secretKeys: Object.freeze([...keys]),
     leaseTimeoutMs: positiveInt('leaseTimeoutMs', options.leaseTimeoutMs ?? DEFAULTS.leaseTimeoutMs, MAX_TIMER_MS),
     reconnectGraceMs: positiveInt('reconnectGraceMs', options.reconnectGraceMs ?? DEFAULTS.reconnectGraceMs, MAX_TIMER_MS),
+    handoffAfterMs: positiveInt('handoffAfterMs', options.handoffAfterMs ?? DEFAULTS.handoffAfterMs, MAX_TIMER_MS),
+    stragglerSlackMs: positiveInt('stragglerSlackMs', options.stragglerSlackMs ?? DEFAULTS.stragglerSlackMs, MAX_TIMER_MS),
     idleTimeoutMs: positiveInt('idleTimeoutMs', options.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs, MAX_TIMER_MS),
     maxFrameBytes: positiveInt('maxFrameBytes', options.maxFrameBytes ?? DEFAULTS.maxFrameBytes),
     maxFilesPerRun: positiveInt('maxFilesPerRun', options.maxFilesPerRun ?? DEFAULTS.maxFilesPerRun),

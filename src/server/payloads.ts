@@ -72,6 +72,14 @@ export function parseEnqPayload(payload: unknown, maxFiles: number): Parsed<Entr
 /** Most retries a run may ask for: more would hide a broken file behind reruns. */
 export const MAX_RETRY = 5;
 
+/** The `backups` extension of an `enq` payload: true unless it says false. */
+export function parseEnqBackups(payload: unknown): Parsed<boolean> {
+  const backups = isPlainObject(payload) ? payload.backups : undefined;
+  if (backups === undefined || backups === true) return { ok: true, value: true };
+  if (backups === false) return { ok: true, value: false };
+  return fail('enq backups must be false (no backup copies for this run) or absent');
+}
+
 /** The `retry` extension of an `enq` payload: 0 when absent. */
 export function parseEnqRetry(payload: unknown): Parsed<number> {
   const retry = isPlainObject(payload) ? payload.retry : undefined;

@@ -18,10 +18,14 @@ export type RunEvent =
   /** The node's channel is gone (its socket closed): its files wait for it for the reconnect grace. */
   | { t: 'detach'; node: number; at: number }
   /** `durations`: expected seconds per file (the client's, else the duration history's), longest first in the queue. */
-  | { t: 'enq'; tests: EntryMap; retry?: number; durations?: Record<string, number>; at?: number }
+  | { t: 'enq'; tests: EntryMap; retry?: number; durations?: Record<string, number>; backups?: false; at?: number }
   /** The node that should send `enq` (-1: the next node to join). */
   | { t: 'enqRequest'; node: number }
   | { t: 'lease'; node: number; ids: string[]; at?: number }
+  /** Backup copies of files other nodes hold (gone, or running well past their time): the first result counts. */
+  | { t: 'copy'; node: number; ids: string[]; at: number }
+  /** The node's copy becomes the file's lease: its holder is gone. */
+  | { t: 'promote'; node: number; id: string }
   | { t: 'result'; node: number; id: string; entry: FileEntry }
   /** Leases taken back (leave, lost node, expiry): the files are queued again, at the front. */
   | { t: 'requeue'; ids: string[] }
@@ -57,11 +61,15 @@ export function checkEvent(value: unknown): string | undefined {
     case 'detach':
       return need(isIndex(r.node) && isTime(r.at), 'a node and a time');
     case 'enq':
-      return need(isObject(r.tests) && (r.retry === undefined || isIndex(r.retry)), 'tests');
+      return need(isObject(r.tests) && (r.retry === undefined || isIndex(r.retry)) && (r.backups === undefined || r.backups === false), 'tests');
     case 'enqRequest':
       return need(typeof r.node === 'number' && Number.isInteger(r.node) && r.node >= -1, 'a node');
     case 'lease':
       return need(isIndex(r.node) && isIds(r.ids), 'a node and ids');
+    case 'copy':
+      return need(isIndex(r.node) && isIds(r.ids) && isTime(r.at), 'a node, ids and a time');
+    case 'promote':
+      return need(isIndex(r.node) && typeof r.id === 'string', 'a node and an id');
     case 'result':
       return need(isIndex(r.node) && typeof r.id === 'string' && checkEntry(r.entry) === null, 'a node, an id and a valid entry');
     case 'requeue':

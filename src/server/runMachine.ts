@@ -11,7 +11,7 @@
  */
 import { Extensions, ReplyEvents, RunStates } from '../protocol/constants';
 import type { DeqResponse, EntryMap, FileEntry, FilesResponse, JoinPayload, JoinResponse, RunSummary } from '../protocol/types';
-import { parseDeqPayload, parseEnqPayload, parseEnqRetry, parseFilesPayload, quoteId } from './payloads';
+import { parseDeqPayload, parseEnqBackups, parseEnqPayload, parseEnqRetry, parseFilesPayload, quoteId } from './payloads';
 import type { RunEvent } from './runEvents';
 import { apply, enqueuedCount, isComplete, isEnqueued, isFinished, summaryOf, type NodeState, type RunState } from './runState';
 import { batchSize, decideDeq } from './scheduling';
@@ -19,6 +19,10 @@ import { batchSize, decideDeq } from './scheduling';
 export interface MachineSettings {
   readonly leaseTimeoutMs: number;
   readonly reconnectGraceMs: number;
+  /** A gone node's files are copied to idle nodes this long after it went (before its grace ends). */
+  readonly handoffAfterMs: number;
+  /** A file running this much longer than twice its expected duration is copied to an idle node. */
+  readonly stragglerSlackMs: number;
   readonly maxFilesPerRun: number;
   readonly maxNodesPerRun: number;
   readonly maxCrashesPerFile: number;
@@ -193,13 +197,22 @@ export function enq(tr: Transition, member: Member, payload: unknown, durations:
   if (Object.keys(tests).length === 0) return error('enq has no tests: a run needs at least one test file (did this node find any?)');
   const retry = parseEnqRetry(payload);
   if (!retry.ok) return error(retry.reason);
+  const backups = parseEnqBackups(payload);
+  if (!backups.ok) return error(backups.reason);
   if (isEnqueued(state)) {
     const differ = differenceFrom(state, tests);
     if (differ > 0) return error(`enq differs from the tests already enqueued for this run in ${differ} test ids`);
     tr.warn(`duplicate enq from node ${node.index} ignored (same tests)`);
     return OK;
   }
-  tr.emit({ t: 'enq', tests, ...(retry.value > 0 ? { retry: retry.value } : {}), durations: Object.fromEntries(durations(tests)), at: ctx.now });
+  tr.emit({
+    t: 'enq',
+    tests,
+    ...(retry.value > 0 ? { retry: retry.value } : {}),
+    ...(backups.value ? {} : { backups: false as const }),
+    durations: Object.fromEntries(durations(tests)),
+    at: ctx.now,
+  });
   return OK;
 }
 
@@ -252,9 +265,58 @@ function serve(tr: Transition, node: NodeState): Reply | undefined {
     }
     case 'drain':
       return deqReply([]);
-    case 'hold':
-      return undefined;
+    case 'hold': {
+      // Nothing queued: an idle node takes backup copies of the files of gone or slow nodes.
+      const copies = backupsFor(state, node, ctx);
+      if (copies.length === 0) return undefined;
+      tr.emit({ t: 'copy', node: node.index, ids: copies, at: ctx.now });
+      return deqReply(copies);
+    }
   }
+}
+
+/**
+ * Files another node holds that an idle node should run too, the first
+ * result counting (MapReduce's backup tasks): those of a node gone for
+ * handoffAfterMs (it may come back within its grace, but the run need not
+ * wait for it), and those running longer than twice their expected
+ * duration plus stragglerSlackMs. One copy per file. A file gone nodes were
+ * running is copied only while fewer than maxCrashesPerFile nodes died with
+ * it, so a file that kills its node does not take down every idle one.
+ */
+function backupCandidates(state: RunState, ctx: MachineContext): Array<{ id: string; holder: number; gone: boolean; since: number }> {
+  if (!state.backups || isFinished(state)) return [];
+  const { now, settings } = ctx;
+  const found: Array<{ id: string; holder: number; gone: boolean; since: number }> = [];
+  for (const [id, lease] of state.leases.entries()) {
+    if (state.leases.copiesOf(id).length > 0) continue;
+    const holder = state.nodes[lease.node];
+    if (holder === undefined) continue;
+    const gone = goneSince(holder, ctx);
+    if (gone !== undefined) {
+      const deaths = (state.crashedOn.get(id)?.length ?? 0) + 1;
+      if (gone + settings.handoffAfterMs <= now && deaths < settings.maxCrashesPerFile) found.push({ id, holder: lease.node, gone: true, since: lease.at });
+      continue;
+    }
+    const expectedMs = (state.durations.get(id) ?? 0) * 1000;
+    if (now - lease.at > 2 * expectedMs + settings.stragglerSlackMs) found.push({ id, holder: lease.node, gone: false, since: lease.at });
+  }
+  // A gone node's files first, then the longest-running.
+  return found.sort((a, b) => Number(b.gone) - Number(a.gone) || a.since - b.since);
+}
+
+/** Copies `node` should take now: candidates it does not hold and did not fail, at most one batch. */
+function backupsFor(state: RunState, node: NodeState, ctx: MachineContext): string[] {
+  const others = available(state, ctx).some(n => n.index !== node.index);
+  return backupCandidates(state, ctx)
+    .filter(c => c.holder !== node.index && !(others && (state.failedOn.get(c.id)?.includes(node.index) ?? false)))
+    .slice(0, batchSize(Infinity, 1, node.workers))
+    .map(c => c.id);
+}
+
+/** Some file could be copied to an idle node now (the host then offers held deqs the copies). */
+export function hasBackupWork(state: RunState, ctx: MachineContext): boolean {
+  return state.queue.length === 0 && backupCandidates(state, ctx).length > 0;
 }
 
 /**
@@ -351,7 +413,7 @@ export function sweep(tr: Transition): void {
 function lose(tr: Transition, node: NodeState): void {
   const { state, ctx } = tr;
   const held = state.leases.heldBy(node.index);
-  const suspects = node.running === undefined ? (held.length === 1 ? held : []) : node.running.filter(id => state.leases.holder(id) === node.index);
+  const suspects = node.running === undefined ? (held.length === 1 ? held : []) : node.running.filter(id => state.leases.holds(id, node.index));
   tr.emit({ t: 'lost', node: node.index, suspects });
   for (const id of suspects) {
     const nodes = state.crashedOn.get(id) ?? [];
@@ -379,17 +441,19 @@ function recordResults(tr: Transition, node: NodeState, results: EntryMap): stri
 function record(tr: Transition, node: NodeState, id: string, entry: FileEntry): boolean {
   const { state } = tr;
   const holder = state.leases.holder(id);
+  // Its lease, or a backup copy: whichever result comes first counts.
+  const holds = state.leases.holds(id, node.index);
   const failedOn = state.failedOn.get(id) ?? [];
   if (entry.file_status === 'failed') {
     // The same failure sent again after a lost reply that said "retry": still not final.
-    if (failedOn.includes(node.index) && holder !== node.index && state.results.get(id)?.nodeIndex !== node.index) return true;
-    if (holder === node.index && failedOn.length < state.retry) {
+    if (failedOn.includes(node.index) && !holds && state.results.get(id)?.nodeIndex !== node.index) return true;
+    if (holds && failedOn.length < state.retry) {
       tr.emit({ t: 'retry', node: node.index, id });
       tr.warn(`retrying ${quoteId(id)}: it failed on node ${node.index} (failure ${failedOn.length + 1} of at most ${state.retry + 1} runs)`);
       return true;
     }
   }
-  if (holder === node.index) {
+  if (holds) {
     tr.emit({ t: 'result', node: node.index, id, entry });
     return false;
   }
@@ -405,11 +469,22 @@ function record(tr: Transition, node: NodeState, id: string, entry: FileEntry): 
   return false;
 }
 
-/** Returns files to the front of the queue. */
+/**
+ * Takes files back from their holder: one another node holds a copy of
+ * becomes that node's; the rest go to the front of the queue.
+ */
 function takeBack(tr: Transition, ids: string[], why: string): void {
-  if (ids.length === 0 || isFinished(tr.state)) return;
-  tr.emit({ t: 'requeue', ids });
-  tr.warn(`${ids.length} files requeued: ${why}`);
+  const { state } = tr;
+  if (ids.length === 0 || isFinished(state)) return;
+  const requeue: string[] = [];
+  for (const id of ids) {
+    const to = state.leases.copiesOf(id).find(n => state.nodes[n] !== undefined && !state.nodes[n]!.left && !state.nodes[n]!.lost);
+    if (to === undefined) requeue.push(id);
+    else tr.emit({ t: 'promote', node: to, id });
+  }
+  if (requeue.length === 0) return;
+  tr.emit({ t: 'requeue', ids: requeue });
+  tr.warn(`${requeue.length} files requeued: ${why}`);
 }
 
 /** The enqueuing node is gone before its enq landed: ask the lowest-index connected node, or the next to join. */

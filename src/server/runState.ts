@@ -59,6 +59,8 @@ export interface RunState {
   durations: Map<string, number>;
   /** Retries allowed per file after a failure (the enq's `retry`). */
   retry: number;
+  /** Backup copies of the files of gone or slow nodes may be handed out (the enq did not say `backups: false`). */
+  backups: boolean;
   /** Files not handed out, front first. */
   readonly queue: WorkQueue;
   readonly leases: LeaseTable;
@@ -95,6 +97,7 @@ export function createRunState(open: Extract<RunEvent, { t: 'open' }>): RunState
     digest: undefined,
     durations: new Map(),
     retry: 0,
+    backups: true,
     queue: new WorkQueue(),
     leases: new LeaseTable(),
     results: new Map(),
@@ -161,6 +164,7 @@ export function apply(state: RunState, event: RunEvent): void {
       for (const [id, entry] of Object.entries(event.tests)) tests[id] = entry;
       state.enqueued = tests;
       state.retry = event.retry ?? 0;
+      state.backups = event.backups !== false;
       state.digest = fileSetDigest(Object.keys(tests));
       // The durations the enqueuing server knew (the client's, its history's); an old journal has none.
       state.durations = event.durations === undefined ? expectedDurations(tests) : new Map(Object.entries(event.durations));
@@ -178,6 +182,13 @@ export function apply(state: RunState, event: RunEvent): void {
       state.lastEventAt = at;
       return;
     }
+    case 'copy':
+      state.leases.copy(event.ids, event.node, event.at);
+      state.lastEventAt = event.at;
+      return;
+    case 'promote':
+      state.leases.promote(event.id, event.node);
+      return;
     case 'result': {
       const node = state.nodes[event.node];
       if (node === undefined || state.results.has(event.id)) return;
@@ -200,12 +211,14 @@ export function apply(state: RunState, event: RunEvent): void {
     case 'leave': {
       const node = state.nodes[event.node];
       if (node !== undefined) node.left = true;
+      state.leases.dropCopies(event.node);
       return;
     }
     case 'lost': {
       const node = state.nodes[event.node];
       if (node === undefined) return;
       node.lost = true;
+      state.leases.dropCopies(event.node);
       for (const id of event.suspects ?? []) state.crashedOn.set(id, [...(state.crashedOn.get(id) ?? []), node.index]);
       return;
     }

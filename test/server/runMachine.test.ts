@@ -11,9 +11,10 @@ import type { RunEvent } from '../../src/server/runEvents';
 import * as machine from '../../src/server/runMachine';
 import type { MachineContext, Member, Reply } from '../../src/server/runMachine';
 import { apply, createRunState, type RunState } from '../../src/server/runState';
+import { expectedDurations } from '../../src/server/scheduling';
 import { passed, pendingTests } from './helpers';
 
-const settings: machine.MachineSettings = { leaseTimeoutMs: 1_000, reconnectGraceMs: 500, maxFilesPerRun: 100, maxNodesPerRun: 10, maxCrashesPerFile: 2 };
+const settings: machine.MachineSettings = { leaseTimeoutMs: 1_000, reconnectGraceMs: 500, handoffAfterMs: 200, stragglerSlackMs: 300, maxFilesPerRun: 100, maxNodesPerRun: 10, maxCrashesPerFile: 2 };
 const HERE = 'server-a';
 const OTHER = 'server-b';
 
@@ -197,4 +198,98 @@ it('treats the nodes of a journal written before channels were recorded as gone 
   run.dead.set('', 1_000);
   expect(machine.isSweepDue(run.state, { ...run.ctx(), now: 1_000 + settings.reconnectGraceMs - 1 })).toBe(false);
   expect(machine.isSweepDue(run.state, { ...run.ctx(), now: 1_000 + settings.reconnectGraceMs })).toBe(true);
+});
+
+describe('backup copies', () => {
+  /** a and b join with one worker each; a takes the only file. */
+  function oneFileOnA(enqExtra: Record<string, unknown> = {}): { run: Run; a: Member; b: Member; file: string } {
+    const run = new Run();
+    const a = run.join({ node_id: 'a', workers: 1 });
+    const b = run.join({ node_id: 'b', workers: 1 });
+    run.step(tr => machine.enq(tr, a, { tests: pendingTests(1), ...enqExtra }, () => new Map()));
+    const [file] = tests(run.deq(a).reply);
+    return { run, a, b, file: file! };
+  }
+
+  it("hands a gone node's files to an idle node after handoffAfterMs, long before its grace ends, and takes the first result", () => {
+    const { run, a, b, file } = oneFileOnA();
+    run.step(tr => machine.detach(tr, a));
+    run.now = settings.handoffAfterMs - 1;
+    expect(run.deq(b).hold).toBe(true);
+    run.now = settings.handoffAfterMs;
+    expect(machine.hasBackupWork(run.state, run.ctx())).toBe(true);
+    expect(tests(run.step(tr => machine.serveHeld(tr, b)))).toEqual([file]);
+    run.deq(b, { [file]: passed() });
+    expect(run.state.results.get(file)?.nodeIndex).toBe(b.index);
+    expect(run.state.finishedAt).toBe(settings.handoffAfterMs);
+    // a comes back with its own result: the run already has one.
+    const again = run.join({ node_id: 'a', workers: 1 });
+    run.deq(again, { [file]: passed() });
+    expect(run.state.results.get(file)?.nodeIndex).toBe(b.index);
+  });
+
+  it('records the holder\'s result when it comes back first, and ignores the copy\'s', () => {
+    const { run, a, b, file } = oneFileOnA();
+    run.step(tr => machine.detach(tr, a));
+    run.now = settings.handoffAfterMs;
+    expect(tests(run.deq(b).reply)).toEqual([file]);
+    const again = run.join({ node_id: 'a', workers: 1 });
+    run.deq(again, { [file]: passed() });
+    run.deq(b, { [file]: passed() });
+    expect(run.state.results.get(file)?.nodeIndex).toBe(a.index);
+    expect(run.state.warnings.at(-1)).toMatch(/already has a result from node 0/);
+  });
+
+  it('copies a straggler, a file running past twice its expected time plus the slack, to an idle node', () => {
+    const run = new Run();
+    const a = run.join({ node_id: 'a', workers: 1 });
+    const b = run.join({ node_id: 'b', workers: 1 });
+    run.step(tr => machine.enq(tr, a, { tests: pendingTests(1, () => 2) }, entries => expectedDurations(entries)));
+    const [file] = tests(run.deq(a).reply);
+    run.now = 2 * 2_000 + settings.stragglerSlackMs;
+    expect(run.deq(b).hold).toBe(true);
+    run.now += 1;
+    expect(run.step(tr => machine.serveHeld(tr, b))).toBeDefined();
+    expect(run.events('copy')).toEqual([{ t: 'copy', node: b.index, ids: [file], at: run.now }]);
+  });
+
+  it('makes no copy when the enq said backups: false', () => {
+    const { run, a, b } = oneFileOnA({ backups: false });
+    run.step(tr => machine.detach(tr, a));
+    run.now = 1_000_000;
+    expect(machine.hasBackupWork(run.state, run.ctx())).toBe(false);
+    expect(run.deq(b).hold).toBe(true);
+  });
+
+  it('gives the copy the lease when the gone holder is lost, instead of queueing the file again', () => {
+    const { run, a, b, file } = oneFileOnA();
+    run.step(tr => machine.detach(tr, a));
+    run.now = settings.handoffAfterMs;
+    run.deq(b);
+    run.now = settings.reconnectGraceMs;
+    run.step(tr => machine.sweep(tr));
+    expect(run.events('promote')).toEqual([{ t: 'promote', node: b.index, id: file }]);
+    expect(run.state.leases.holder(file)).toBe(b.index);
+    expect(run.events('requeue')).toEqual([]);
+  });
+
+  it('stops copying a file once maxCrashesPerFile nodes died holding it, so a file that kills its node does not take down every idle one', () => {
+    const run = new Run();
+    const nodes = ['a', 'b', 'c'].map(id => run.join({ node_id: id, workers: 1 }));
+    run.step(tr => machine.enq(tr, nodes[0]!, { tests: pendingTests(1) }, () => new Map()));
+    const [file] = tests(run.deq(nodes[0]!).reply);
+    run.step(tr => machine.running(tr, nodes[0]!, { tests: [file] }));
+    run.step(tr => machine.detach(tr, nodes[0]!));
+    run.now = settings.reconnectGraceMs; // a is lost: the file is noted against it, and queued again
+    run.step(tr => machine.sweep(tr));
+    expect(tests(run.deq(nodes[1]!).reply)).toEqual([file]);
+    run.step(tr => machine.running(tr, nodes[1]!, { tests: [file] }));
+    run.step(tr => machine.detach(tr, nodes[1]!));
+    run.now += settings.handoffAfterMs;
+    // b is gone too, holding the file that took a down: c is not handed a copy.
+    expect(run.deq(nodes[2]!).hold).toBe(true);
+    run.now += settings.reconnectGraceMs;
+    run.step(tr => machine.sweep(tr));
+    expect(run.events('crashed')).toEqual([{ t: 'crashed', id: file, nodes: [0, 1] }]);
+  });
 });
