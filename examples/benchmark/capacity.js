@@ -18,19 +18,25 @@
  *
  * The clients share the 2 cores with the server, so latencies include
  * client-side event-loop delay: an upper bound on what the server adds.
+ *
+ * Stores, side by side on the same load: `memory` (one server, runs in its
+ * memory), `redis` (one server on a redis-server) and `redis ×2` (two
+ * servers on one Redis, the nodes alternating between them, as behind a
+ * load balancer; each deq may wake a node held on the other server).
  */
 const { fork } = require('node:child_process');
 const path = require('node:path');
 const { randomUUID } = require('node:crypto');
 const WebSocket = require('ws');
 const { Socket } = require('phoenix');
+const { startRedis } = require('./redis');
 
 const SECRET = 'bench-capacity-key';
 const PUSH_TIMEOUT_MS = 120_000;
 
-function startServerChild() {
+function startServerChild(extraEnv = {}) {
   const child = fork(path.join(__dirname, 'server-child.js'), [], {
-    env: { ...process.env, BENCH_KEY: SECRET, DEBUG: '' },
+    env: { ...process.env, BENCH_KEY: SECRET, DEBUG: '', ...extraEnv },
     execArgv: ['--expose-gc'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -100,14 +106,21 @@ async function pool(items, limit, fn) {
   return out;
 }
 
-async function scenario({ nodes, files, fileMs, label }) {
-  const server = startServerChild();
-  const { url } = await server.ready;
+/**
+ * `store`: 'memory', or { redis: url, instances: 1 | 2 }. With two
+ * instances, node i joins through instance i % 2.
+ */
+async function scenario({ nodes, files, fileMs, label, store = 'memory' }) {
+  const prefix = `bench${randomUUID().slice(0, 8)}:`;
+  const instances = store === 'memory' ? 1 : store.instances;
+  const servers = Array.from({ length: instances }, () => startServerChild(store === 'memory' ? {} : { BENCH_REDIS_URL: store.redis, BENCH_REDIS_PREFIX: prefix }));
+  const urls = (await Promise.all(servers.map(s => s.ready))).map(r => r.url);
+  const urlOf = i => urls[i % urls.length];
   const buildId = `capacity-${label}-${randomUUID()}`;
   const t0 = performance.now();
   try {
     // Node 0 first: it joins a waiting run and sends the files.
-    const first = await connectNode(url, buildId, 0);
+    const first = await connectNode(urlOf(0), buildId, 0);
     if (first.index !== 0) throw new Error(`first node got index ${first.index}`);
     const tests = {};
     for (let i = 0; i < files; i++) tests[`tests/sim-${String(i).padStart(5, '0')}.test.js`] = pendingEntry();
@@ -115,7 +128,7 @@ async function scenario({ nodes, files, fileMs, label }) {
     await push(first.channel, 'enq', { tests });
     const enqMs = performance.now() - enqStart;
     // 200 sockets are fine on loopback; 50 joins in flight keeps the handshake burst polite.
-    const rest = await pool(Array.from({ length: nodes - 1 }, (_, i) => i + 1), 50, i => connectNode(url, buildId, i));
+    const rest = await pool(Array.from({ length: nodes - 1 }, (_, i) => i + 1), 50, i => connectNode(urlOf(i), buildId, i));
     const joinedMs = performance.now() - t0;
     const all = [first, ...rest];
 
@@ -151,7 +164,8 @@ async function scenario({ nodes, files, fileMs, label }) {
     const runMs = performance.now() - loopStart;
     for (const node of all) node.socket.disconnect();
 
-    const memory = await server.stop();
+    const memories = await Promise.all(servers.map(s => s.stop()));
+    const memory = memories[0];
     const sorted = [...batchLatencies].sort((a, b) => a - b);
     const firstSorted = [...firstLatencies].sort((a, b) => a - b);
     const mb = bytes => +(bytes / 2 ** 20).toFixed(1);
@@ -161,6 +175,7 @@ async function scenario({ nodes, files, fileMs, label }) {
     }
     return {
       label,
+      store: store === 'memory' ? 'memory' : `redis${instances > 1 ? ` x${instances}` : ''}`,
       nodes,
       files,
       fileMs,
@@ -185,15 +200,34 @@ async function scenario({ nodes, files, fileMs, label }) {
       summary: { files: summary.files, passed: summary.passed, failed: summary.failed, nodes: summary.nodes },
     };
   } catch (error) {
-    server.child.kill();
+    for (const s of servers) s.child.kill();
     throw error;
   }
 }
 
-async function measureCapacity({ nodes, files, fileMs }) {
+async function measureCapacity({ nodes, files, fileMs, redis = true }) {
   const paced = await scenario({ nodes, files, fileMs, label: 'paced' });
   const burst = await scenario({ nodes, files, fileMs: 0, label: 'burst' });
-  return { paced, burst };
+  if (!redis) return { paced, burst };
+  const server = await startRedis();
+  try {
+    const stores = { memory: { paced, burst } };
+    for (const instances of [1, 2]) {
+      const store = { redis: server.url, instances };
+      const name = instances === 1 ? 'redis' : 'redis x2';
+      const before = await server.memory();
+      stores[name] = {
+        paced: await scenario({ nodes, files, fileMs, label: 'paced', store }),
+        burst: await scenario({ nodes, files, fileMs: 0, label: 'burst', store }),
+      };
+      const after = await server.memory();
+      // What Redis holds for the two runs (kept until they expire), and its peak.
+      stores[name].redisMemoryMb = { heldForTwoRuns: +((after.used - before.used) / 2 ** 20).toFixed(1), peak: +(after.peak / 2 ** 20).toFixed(1) };
+    }
+    return { paced, burst, stores };
+  } finally {
+    await server.stop();
+  }
 }
 
 module.exports = { measureCapacity };

@@ -3,7 +3,9 @@
  * The orchestrator alone in its own process, so its memory can be measured
  * without the simulated clients in the same heap. Talks to the parent over
  * IPC: sends { url } once listening; on 'stop' sends the peak and final
- * memory figures, closes the server and exits.
+ * memory figures, closes the server and exits. With BENCH_REDIS_URL it
+ * keeps its runs there (under BENCH_REDIS_PREFIX), as one of several
+ * servers on one Redis would.
  */
 const path = require('node:path');
 const { startServer } = require(path.resolve(__dirname, '../../dist/server'));
@@ -11,7 +13,8 @@ const { startServer } = require(path.resolve(__dirname, '../../dist/server'));
 const SAMPLE_MS = 20;
 
 (async () => {
-  const server = await startServer({ host: '127.0.0.1', port: 0, secretKeys: [process.env.BENCH_KEY || 'bench-key'] });
+  const redis = process.env.BENCH_REDIS_URL ? { redis: process.env.BENCH_REDIS_URL, redisPrefix: process.env.BENCH_REDIS_PREFIX } : {};
+  const server = await startServer({ host: '127.0.0.1', port: 0, secretKeys: [process.env.BENCH_KEY || 'bench-key'], ...redis });
   global.gc?.();
   const baseline = process.memoryUsage();
   const peak = { rss: baseline.rss, heapUsed: baseline.heapUsed };
