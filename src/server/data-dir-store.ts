@@ -106,6 +106,10 @@ export class DataDirStore implements RunStore {
     return id => history.get(id);
   }
 
+  recentDurations(identity: RunIdentity, id: string): number[] {
+    return this.#historyFor(identity).recent(id);
+  }
+
   finished(run: RunSnapshot, identity: RunIdentity): void {
     try {
       this.#historyFor(identity).update(run.results);

@@ -25,6 +25,8 @@ export interface RunStore {
   readonly stats: { readonly records: number; readonly syncs: number };
   journal(identity: RunIdentity, meta: RunMeta): RunJournal;
   history(identity: RunIdentity): (id: string) => number | undefined;
+  /** The last durations of a file (seconds, oldest first), for the dashboard. */
+  recentDurations?(identity: RunIdentity, id: string): number[];
   /** A run finished: remember its durations. */
   finished(run: RunSnapshot, identity: RunIdentity): void;
   /** A run was evicted: drop its journal. */
@@ -42,6 +44,8 @@ export interface RegistrySettings {
   readonly store?: RunStore;
   /** Called when a run is evicted (its whole-run reports go with it). */
   readonly onEvict?: (identity: RunIdentity) => void;
+  /** Every record of every run, as it is appended (see RunSettings.onRecord). */
+  readonly onRecord?: (identity: RunIdentity, record: RunRecord) => void;
 }
 
 interface Waiter {
@@ -151,6 +155,7 @@ export class RunRegistry {
       ...this.#settings.run,
       history: store?.history(identity),
       journal: store?.journal(identity, meta),
+      onRecord: this.#settings.onRecord === undefined ? undefined : record => this.#settings.onRecord?.(identity, record),
       onFinish: finished => this.#onFinish(finished),
     });
     this.#runs.set(runId(identity), run);

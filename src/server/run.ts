@@ -40,6 +40,8 @@ export interface RunSettings {
   /** Last known seconds of a file from earlier runs (duration history). */
   readonly history?: (id: string) => number | undefined;
   readonly journal?: RunJournal;
+  /** Every record as it is appended, with or without a journal: live views (the dashboard) follow the run through it. */
+  readonly onRecord?: (record: RunRecord) => void;
   readonly onFinish?: (run: Run) => void;
 }
 
@@ -441,6 +443,7 @@ export class Run {
 
   #append(record: RunRecord): void {
     this.#settings.journal?.append(record);
+    this.#settings.onRecord?.(record);
   }
 
   #warn(message: string): void {
