@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { ErrorCodes, FastCiError } from './errors';
 import { blobFiles, MERGE_BLOBS_ENV } from './runner/blobs';
 import { startServer, SERVER_DEFAULTS, type ServerOptions } from './server';
+import { MIN_VIEW_TOKEN_LENGTH } from './server/options';
 
 type NumericOption = { [K in keyof ServerOptions]-?: NonNullable<ServerOptions[K]> extends number ? K : never }[keyof ServerOptions];
 
@@ -49,11 +50,14 @@ Options:
   --port PORT                    port to listen on, 0 for any free port (default ${SERVER_DEFAULTS.port})
   --secret-key KEY               an accepted secret key; repeat for several
   --data-dir DIR                 keep run journals and duration history in DIR (survives restarts)
+  --view-token TOKEN             a read-only dashboard credential that sees every key's runs
+  --no-dashboard                 do not serve the dashboard (the page at /, its API under /api/)
 ${NUMERIC_FLAGS.map(e => `  ${`${e.flag} ${e.unit === 's' ? 'SECONDS' : 'N'}`.padEnd(31)}${e.help} (default ${defaultOf(e)})`).join('\n')}
   -h, --help                     show this help
 
 Environment:
   FAST_CI_SECRET_KEY             accepted keys, comma-separated (preferred: argv is visible to other users)
+  FAST_CI_VIEW_TOKEN             the dashboard's view token (preferred to --view-token, for the same reason)
   DEBUG=jest-fast-ci:server:*    log connections, runs and frames (the secret is never logged)
 `;
 
@@ -109,6 +113,13 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliCo
       case '--data-dir':
         options.dataDir = value();
         break;
+      case '--view-token':
+        options.viewToken = value();
+        break;
+      case '--no-dashboard':
+        if (inline !== undefined) throw configError('--no-dashboard takes no value.');
+        options.dashboard = false;
+        break;
       default: {
         const numeric = NUMERIC_FLAGS.find(entry => entry.flag === flag);
         if (numeric === undefined) throw configError(`Unknown option ${JSON.stringify(flag)}.`);
@@ -120,6 +131,12 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliCo
   for (const key of (env.FAST_CI_SECRET_KEY ?? '').split(',')) if (key.trim() !== '') keys.push(key.trim());
   if (keys.length === 0) throw configError('No secret key: set FAST_CI_SECRET_KEY (comma-separated for several) or pass --secret-key.');
   options.secretKeys = keys;
+  const viewToken = env.FAST_CI_VIEW_TOKEN?.trim();
+  if (options.viewToken === undefined && viewToken !== undefined && viewToken !== '') options.viewToken = viewToken;
+  if (options.viewToken !== undefined && (options.viewToken.length < MIN_VIEW_TOKEN_LENGTH || /\s/.test(options.viewToken))) {
+    throw configError(`The view token (--view-token or FAST_CI_VIEW_TOKEN) must be at least ${MIN_VIEW_TOKEN_LENGTH} characters without spaces.`);
+  }
+  if (options.viewToken !== undefined && keys.includes(options.viewToken)) throw configError('The view token must differ from every secret key: it sees every key\'s runs.');
   return { kind: 'serve', options };
 }
 
@@ -142,6 +159,10 @@ async function main(): Promise<void> {
     process.exit(1);
   });
   process.stdout.write(`FAST_CI_SERVER=${server.url}\n`);
+  if (server.dashboardUrl !== undefined) {
+    const who = command.options.viewToken === undefined ? 'a secret key' : 'a secret key or the view token';
+    process.stderr.write(`jest-fast-ci: dashboard at ${server.dashboardUrl} (sign in with ${who})\n`);
+  }
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {

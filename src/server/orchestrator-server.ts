@@ -11,6 +11,8 @@ import debug from 'debug';
 import { WebSocketServer } from 'ws';
 import { CloseCodes, RUN_KEY } from '../protocol/constants';
 import { Connection } from './connection';
+import { Dashboard } from './dashboard/dashboard';
+import { registrySource } from './dashboard/run-source';
 import { KeyRing } from './key-ring';
 import { Outbox } from './outbox';
 import { handleReports, REPORTS_PATH } from './report-http';
@@ -53,6 +55,7 @@ export class Orchestrator implements OrchestratorServer {
   readonly #outbox: Outbox;
   readonly #store: RunStore | undefined;
   readonly #reports: ReportStore;
+  readonly #dashboard: Dashboard | undefined;
   /** Sockets still in their HTTP handshake, oldest first. */
   readonly #handshaking = new Set<Socket>();
   #perKey = new Map<string, number>();
@@ -75,10 +78,22 @@ export class Orchestrator implements OrchestratorServer {
         maxFinishedRuns: options.maxFinishedRuns,
         run: options,
         store,
-        onEvict: identity => this.#reports.forget(runId(identity)),
+        onEvict: identity => {
+          this.#reports.forget(runId(identity));
+          this.#dashboard?.forget(identity);
+        },
+        onRecord: options.dashboard ? (identity, record) => this.#dashboard?.onRecord(identity, record) : undefined,
       },
       this.#keys,
     );
+    this.#dashboard = options.dashboard
+      ? new Dashboard({
+          source: registrySource(this.#registry, this.#keys),
+          keys: this.#keys,
+          viewToken: options.viewToken,
+          durations: store?.recentDurations === undefined ? undefined : (identity, id) => store.recentDurations!(identity, id),
+        })
+      : undefined;
     this.#reports.restore(this.#registry.ids());
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes, clientTracking: false });
     // Short handshake timeouts, checked every second: a stalled handshake
@@ -98,6 +113,10 @@ export class Orchestrator implements OrchestratorServer {
   get url(): string {
     const host = this.#options.host.includes(':') ? `[${this.#options.host}]` : this.#options.host;
     return `ws://${host}:${this.#port}`;
+  }
+
+  get dashboardUrl(): string | undefined {
+    return this.#dashboard === undefined ? undefined : `${this.url.replace(/^ws:/, 'http:')}/`;
   }
 
   listen(): Promise<void> {
@@ -155,6 +174,7 @@ export class Orchestrator implements OrchestratorServer {
     }, this.#options.shutdownGraceMs);
     await Promise.all(socketsClosed);
     clearTimeout(waited);
+    this.#dashboard?.close();
     this.#registry.close();
     this.#wss.close();
     const httpClosed = new Promise<void>(resolve => this.#http.close(() => resolve()));
@@ -166,6 +186,7 @@ export class Orchestrator implements OrchestratorServer {
 
   #onRequest(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0]!;
+    if (this.#dashboard?.handles(path) && this.#state === RUNNING) return this.#dashboard.handle(req, res);
     if (path.startsWith(REPORTS_PATH) && this.#state === RUNNING) {
       return handleReports(req, res, { keys: this.#keys, registry: this.#registry, store: this.#reports, maxLineBytes: this.#options.maxReportBytesPerRun });
     }

@@ -11,13 +11,14 @@ import * as path from 'node:path';
 
 const REPO = path.resolve(__dirname, '../..');
 
-/** src files whose compiled file in dist/ is missing or older. */
+/** src files whose compiled file (or copy: the dashboard's assets) in dist/ is missing or older. */
 function staleSources(): string[] {
   const src = path.join(REPO, 'src');
   const stale: string[] = [];
   for (const file of fs.readdirSync(src, { recursive: true, encoding: 'utf8' })) {
-    if (!file.endsWith('.ts') || file.endsWith('.d.ts')) continue;
-    const built = path.join(REPO, 'dist', file.replace(/\.ts$/, '.js'));
+    const isAsset = file.split(path.sep).includes('assets') && fs.statSync(path.join(src, file)).isFile();
+    if (!isAsset && (!file.endsWith('.ts') || file.endsWith('.d.ts'))) continue;
+    const built = path.join(REPO, 'dist', isAsset ? file : file.replace(/\.ts$/, '.js'));
     if (!fs.existsSync(built) || fs.statSync(built).mtimeMs < fs.statSync(path.join(src, file)).mtimeMs) stale.push(file);
   }
   return stale;
