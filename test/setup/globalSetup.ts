@@ -3,7 +3,8 @@
  * runner, the reporter, the CLI), so dist/ must be built from the src/ under
  * test. `npm test` builds it first; a plain `npx jest` finds it stale and
  * builds it here, once, before any child starts. Nothing else builds.
- * Also installs the Jest 29 copy the compatibility tests use, if missing.
+ * Also installs the Jest 29 copy the compatibility tests use, and Chromium
+ * for the dashboard's browser test, if missing.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -31,4 +32,5 @@ export default function globalSetup(): void {
     execFileSync('npm', ['run', '--silent', 'build'], { cwd: REPO, stdio: 'inherit' });
   }
   execFileSync(process.execPath, [path.join(REPO, 'scripts/ensure-compat.js')], { cwd: REPO, stdio: 'inherit' });
+  execFileSync(process.execPath, [path.join(REPO, 'scripts/ensure-chromium.js')], { cwd: REPO, stdio: 'inherit' });
 }
