@@ -45,14 +45,18 @@ export function redirect(res: ServerResponse, location: string, headers: Record<
 
 /**
  * A POST from another site's page: its Origin (sent by browsers on every
- * POST) names another host. SameSite=Strict already keeps the cookie off such
+ * POST) names another host than the one the page was served from (Host, or
+ * X-Forwarded-Host behind a proxy that rewrites Host; a form on another
+ * site can set neither). SameSite=Strict already keeps the cookie off such
  * requests; this also stops a page from signing a visitor in or out.
  */
 export function isCrossSite(req: IncomingMessage): boolean {
   const origin = req.headers.origin;
   if (origin === undefined) return false;
+  const forwarded = req.headers['x-forwarded-host'];
+  const hosts = [req.headers.host, ...(Array.isArray(forwarded) ? forwarded : [forwarded])].map(host => host?.split(',')[0]?.trim());
   try {
-    return new URL(origin).host !== req.headers.host;
+    return !hosts.includes(new URL(origin).host);
   } catch {
     return true;
   }

@@ -154,6 +154,8 @@ it('signs in with a form: an opaque HttpOnly, SameSite=Strict cookie, never the 
   expect((await signIn(server, VIEW_TOKEN, { 'x-forwarded-proto': 'https' })).headers['set-cookie']![0]).toMatch(/; Secure$/);
   // A page on another site can neither sign a visitor in nor out.
   expect((await signIn(server, KEY, { origin: 'https://evil.example' })).status).toBe(403);
+  // Behind a proxy that rewrites Host, the host the browser saw comes as X-Forwarded-Host.
+  expect((await signIn(server, KEY, { origin: 'https://ci.example', 'x-forwarded-host': 'ci.example' })).status).toBe(303);
   expect((await http(server, 'POST', '/sign-out', { ...session, origin: 'https://evil.example' })).status).toBe(403);
 
   const signedOut = await http(server, 'POST', '/sign-out', session);
