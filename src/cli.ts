@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { ErrorCodes, FastCiError } from './errors';
 import { blobFiles, MERGE_BLOBS_ENV } from './runner/blobs';
 import { startServer, SERVER_DEFAULTS, type ServerOptions } from './server';
+import { MIN_VIEW_TOKEN_LENGTH } from './server/options';
 
 type NumericOption = { [K in keyof ServerOptions]-?: NonNullable<ServerOptions[K]> extends number ? K : never }[keyof ServerOptions];
 
@@ -53,12 +54,15 @@ Options:
   --data-dir DIR                 keep run journals and duration history in DIR (survives restarts)
   --redis URL                    keep runs in Redis, shared by every server on it (redis://host:port)
   --redis-prefix PREFIX          prefix of the Redis keys (default fastci:)
+  --view-token TOKEN             a read-only dashboard credential that sees every key's runs
+  --no-dashboard                 do not serve the dashboard (the page at /, its API under /api/)
 ${NUMERIC_FLAGS.map(e => `  ${`${e.flag} ${e.unit === 's' ? 'SECONDS' : 'N'}`.padEnd(31)}${e.help} (default ${defaultOf(e)})`).join('\n')}
   -h, --help                     show this help
 
 Environment:
   FAST_CI_SECRET_KEY             accepted keys, comma-separated (preferred: argv is visible to other users)
   FAST_CI_REDIS_URL              as --redis (preferred when the URL has a password)
+  FAST_CI_VIEW_TOKEN             the dashboard's view token (preferred to --view-token, for the same reason)
   DEBUG=jest-fast-ci:server:*    log connections, runs and frames (the secret is never logged)
 `;
 
@@ -120,6 +124,13 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliCo
       case '--redis-prefix':
         options.redisPrefix = value();
         break;
+      case '--view-token':
+        options.viewToken = value();
+        break;
+      case '--no-dashboard':
+        if (inline !== undefined) throw configError('--no-dashboard takes no value.');
+        options.dashboard = false;
+        break;
       default: {
         const numeric = NUMERIC_FLAGS.find(entry => entry.flag === flag);
         if (numeric === undefined) throw configError(`Unknown option ${JSON.stringify(flag)}.`);
@@ -132,6 +143,12 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliCo
   if (keys.length === 0) throw configError('No secret key: set FAST_CI_SECRET_KEY (comma-separated for several) or pass --secret-key.');
   options.secretKeys = keys;
   if (options.redis === undefined && env.FAST_CI_REDIS_URL !== undefined && env.FAST_CI_REDIS_URL !== '') options.redis = env.FAST_CI_REDIS_URL;
+  const viewToken = env.FAST_CI_VIEW_TOKEN?.trim();
+  if (options.viewToken === undefined && viewToken !== undefined && viewToken !== '') options.viewToken = viewToken;
+  if (options.viewToken !== undefined && (options.viewToken.length < MIN_VIEW_TOKEN_LENGTH || /\s/.test(options.viewToken))) {
+    throw configError(`The view token (--view-token or FAST_CI_VIEW_TOKEN) must be at least ${MIN_VIEW_TOKEN_LENGTH} characters without spaces.`);
+  }
+  if (options.viewToken !== undefined && keys.includes(options.viewToken)) throw configError('The view token must differ from every secret key: it sees every key\'s runs.');
   return { kind: 'serve', options };
 }
 
@@ -154,6 +171,10 @@ async function main(): Promise<void> {
     process.exit(1);
   });
   process.stdout.write(`FAST_CI_SERVER=${server.url}\n`);
+  if (server.dashboardUrl !== undefined) {
+    const who = command.options.viewToken === undefined ? 'a secret key' : 'a secret key or the view token';
+    process.stderr.write(`jest-fast-ci: dashboard at ${server.dashboardUrl} (sign in with ${who})\n`);
+  }
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {

@@ -19,7 +19,7 @@ describe('jest-fast-ci serve', () => {
   });
 
   it('prints FAST_CI_SERVER, serves, and closes sockets with 1012 then exits 0 on SIGTERM', async () => {
-    const child = serve(['serve', '--port', '0'], { FAST_CI_SECRET_KEY: 'cli-secret', DEBUG: 'jest-fast-ci:server:*' });
+    const child = serve(['serve', '--port', '0'], { FAST_CI_SECRET_KEY: 'cli-secret', FAST_CI_VIEW_TOKEN: 'cli-view-token-0123', DEBUG: 'jest-fast-ci:server:*' });
     const url = await until(() => /^FAST_CI_SERVER=(ws:\/\/127\.0\.0\.1:\d+)$/m.exec(child.output())?.[1], 'the CLI to print its URL');
     // The key's parameter name percent-encoded: still the key, and still never logged.
     const ws = new WebSocket(`${url}/test_orchestrators/socket/websocket?secret%5Fkey=cli-secret&vsn=2.0.0`);
@@ -31,5 +31,7 @@ describe('jest-fast-ci serve', () => {
     expect(outcome).toExitWith(0);
     expect(outcome.output).toContain('secret_key=[redacted]');
     expect(outcome.output).not.toContain('cli-secret');
+    expect(outcome.output).toContain(`jest-fast-ci: dashboard at ${url.replace('ws:', 'http:')}/ (sign in with a secret key or the view token)`);
+    expect(outcome.output).not.toContain('cli-view-token-0123');
   });
 });

@@ -36,7 +36,21 @@ describe('parseCli', () => {
     });
   });
 
+  it('reads the view token from --view-token or FAST_CI_VIEW_TOKEN, and --no-dashboard', () => {
+    expect(parseCli(['serve', '--secret-key', 'k', '--view-token', 'token-from-the-flag-1'], { FAST_CI_VIEW_TOKEN: 'token-from-the-env-12' })).toEqual({
+      kind: 'serve',
+      options: { secretKeys: ['k'], viewToken: 'token-from-the-flag-1' },
+    });
+    expect(parseCli(['serve', '--no-dashboard'], { FAST_CI_SECRET_KEY: 'k', FAST_CI_VIEW_TOKEN: ' token-from-the-env-12 ' })).toEqual({
+      kind: 'serve',
+      options: { secretKeys: ['k'], viewToken: 'token-from-the-env-12', dashboard: false },
+    });
+  });
+
   it.each([
+    [['serve', '--secret-key', 'k', '--view-token', 'short'], /The view token \(--view-token or FAST_CI_VIEW_TOKEN\) must be at least 16 characters/],
+    [['serve', '--secret-key', 'same-as-the-key-123', '--view-token', 'same-as-the-key-123'], /The view token must differ from every secret key/],
+    [['serve', '--secret-key', 'k', '--no-dashboard=yes'], /--no-dashboard takes no value/],
     [['serve', '--secret-key', 'k', '--reconnect-grace', '0'], /--reconnect-grace must be a whole number from 1 to 2000000, got "0"/],
     [['serve'], /No secret key: set FAST_CI_SECRET_KEY/],
     [['serve', '--port', 'x', '--secret-key', 'k'], /--port must be a whole number from 0 to 65535, got "x"/],

@@ -18,14 +18,17 @@ Options:
   --no-baseline    skip the single-node run used for the speed-up
   --project DIR    the Jest project to run (default examples/basic)
   --json FILE      also write the table and the server's record of the run to FILE
+  --keep-server    keep the orchestrator and its dashboard up after the run, even
+                   without a terminal, until Ctrl-C (on a terminal the demo
+                   already waits for Enter)
   -h, --help       show this help
 `;
 
 class UsageError extends Error {}
 
-/** @returns {{ nodes: number, baseline: boolean, project: string, json?: string, help: boolean }} */
+/** @returns {{ nodes: number, baseline: boolean, project: string, json?: string, keepServer: boolean, help: boolean }} */
 function parseArgs(argv) {
-  const options = { nodes: 3, baseline: true, project: path.join(REPO, 'examples/basic'), json: undefined, help: false };
+  const options = { nodes: 3, baseline: true, project: path.join(REPO, 'examples/basic'), json: undefined, keepServer: false, help: false };
   for (let i = 0; i < argv.length; i += 1) {
     const [flag, inline] = argv[i].includes('=') ? argv[i].split(/=(.*)/s, 2) : [argv[i], undefined];
     const value = () => {
@@ -49,6 +52,9 @@ function parseArgs(argv) {
         break;
       case '--json':
         options.json = path.resolve(value());
+        break;
+      case '--keep-server':
+        options.keepServer = true;
         break;
       case '-h':
       case '--help':

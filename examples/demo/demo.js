@@ -159,6 +159,30 @@ function problems(run, processes, rows) {
   return found;
 }
 
+/**
+ * After the run, the dashboard stays up for a look at the finished run: on
+ * a terminal until Enter, with --keep-server until Ctrl-C. Without either
+ * (a CI log, the demo's own test) the demo ends at once.
+ */
+function keepServerUp(screen, server, keepServer) {
+  const interactive = Boolean(process.stdin.isTTY);
+  if (!interactive && !keepServer) return Promise.resolve();
+  screen.print();
+  screen.print(`The dashboard is still up: ${server.dashboardUrl} (sign in with the view token printed above).`);
+  screen.print(interactive ? 'Press Enter to stop the server.' : 'Stop the server with Ctrl-C.');
+  return new Promise(resolve => {
+    const done = () => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      process.stdin.pause();
+      resolve();
+    };
+    if (interactive) process.stdin.resume().once('data', done);
+    process.on('SIGINT', done);
+    process.on('SIGTERM', done);
+  });
+}
+
 function writeJson(file, report) {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
@@ -178,7 +202,9 @@ async function main(argv) {
   const buildId = `demo-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   const children = new Set();
 
-  const server = await startServer({ host: '127.0.0.1', port: 0, secretKeys: [key] });
+  // Printed, unlike the key: a read-only credential for this demo's dashboard, pasted into its sign-in form.
+  const viewToken = randomBytes(18).toString('base64url');
+  const server = await startServer({ host: '127.0.0.1', port: 0, secretKeys: [key], viewToken });
   const stop = signal => {
     // The children got the same Ctrl-C from the terminal; this covers a `kill` aimed at the demo alone.
     for (const child of children) child.kill(signal);
@@ -191,6 +217,7 @@ async function main(argv) {
     const project = path.relative(REPO, options.project) || '.';
     screen.print(`jest-fast-ci demo: ${project} on ${options.nodes} concurrent jest processes`);
     screen.print(`orchestrator ${server.url} (embedded, build ${buildId}, generated key not shown)`);
+    screen.print(`dashboard    ${server.dashboardUrl} (open it and sign in with the view token ${viewToken})`);
     screen.print();
 
     const distributed = await runNodes({ server, screen, project: options.project, buildId, key, count: options.nodes, colour, children });
@@ -226,6 +253,9 @@ async function main(argv) {
         run,
       });
     }
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await keepServerUp(screen, server, options.keepServer);
     return found.length === 0 ? 0 : 1;
   } finally {
     await server.close();

@@ -1,56 +1,85 @@
 /**
- * Last known duration (seconds) of each file, per key and run key, kept
- * across runs and restarts. Written atomically (temp file, then rename) so a
- * crash leaves the old or the new history, never half of one.
+ * The last known durations (seconds) of each file, per key and run key,
+ * kept across runs and restarts: the newest orders the next run's queue, the
+ * last RECENT_DURATIONS show a file's trend on the dashboard. Written
+ * atomically (temp file, then rename) so a crash leaves the old or the new
+ * history, never half of one.
+ *
+ * File format, version 2: `{"version":2,"recent":{"<id>":[s, …, newest]}}`.
+ * Version 1 (`{"version":1,"seconds":{"<id>":s}}`) is still read: each file
+ * starts with its one duration.
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { FileEntry } from '../protocol/types';
 
 /** Files kept per history; the oldest entries go first when a suite outgrows it. */
 export const MAX_HISTORY_FILES = 200_000;
+/** Durations kept per file, newest last. */
+export const RECENT_DURATIONS = 10;
+
+/** A usable duration: a positive, finite number of seconds. */
+export function isDuration(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0;
+}
+
+/** `recent` with `seconds` added as the newest, cut to the last RECENT_DURATIONS. */
+export function withDuration(recent: readonly number[] | undefined, seconds: number): number[] {
+  return [...(recent ?? []), seconds].slice(-RECENT_DURATIONS);
+}
 
 export class DurationHistory {
   readonly path: string;
-  #seconds: Map<string, number> | undefined;
+  #recent: Map<string, number[]> | undefined;
 
   constructor(path: string) {
     this.path = path;
   }
 
+  /** The newest known duration. */
   get(id: string): number | undefined {
-    return this.#load().get(id);
+    return this.#load().get(id)?.at(-1);
+  }
+
+  /** The last known durations, oldest first (empty when none). */
+  recent(id: string): number[] {
+    return [...(this.#load().get(id) ?? [])];
   }
 
   /** Remembers the run times of a finished run's results and saves. */
   update(results: Record<string, { entry: FileEntry }>): void {
-    const seconds = this.#load();
+    const recent = this.#load();
     for (const [id, { entry }] of Object.entries(results)) {
-      const runTime = entry.run_time;
-      if (typeof runTime !== 'number' || !Number.isFinite(runTime) || runTime <= 0) continue;
+      if (!isDuration(entry.run_time)) continue;
+      const updated = withDuration(recent.get(id), entry.run_time);
       // Re-insert so the map's order is "least recently seen first".
-      seconds.delete(id);
-      seconds.set(id, runTime);
+      recent.delete(id);
+      recent.set(id, updated);
     }
-    for (const id of seconds.keys()) {
-      if (seconds.size <= MAX_HISTORY_FILES) break;
-      seconds.delete(id);
+    for (const id of recent.keys()) {
+      if (recent.size <= MAX_HISTORY_FILES) break;
+      recent.delete(id);
     }
     const temp = `${this.path}.${process.pid}.tmp`;
-    writeFileSync(temp, JSON.stringify({ version: 1, seconds: Object.fromEntries(seconds) }));
+    writeFileSync(temp, JSON.stringify({ version: 2, recent: Object.fromEntries(recent) }));
     renameSync(temp, this.path);
   }
 
-  #load(): Map<string, number> {
-    if (this.#seconds !== undefined) return this.#seconds;
-    this.#seconds = new Map();
+  #load(): Map<string, number[]> {
+    if (this.#recent !== undefined) return this.#recent;
+    this.#recent = new Map();
     try {
-      const saved = JSON.parse(readFileSync(this.path, 'utf8')) as { seconds?: Record<string, unknown> };
+      const saved = JSON.parse(readFileSync(this.path, 'utf8')) as { seconds?: Record<string, unknown>; recent?: Record<string, unknown> };
+      for (const [id, value] of Object.entries(saved.recent ?? {})) {
+        const durations = Array.isArray(value) ? value.filter(isDuration).slice(-RECENT_DURATIONS) : [];
+        if (durations.length > 0) this.#recent.set(id, durations);
+      }
+      // Version 1: one duration per file.
       for (const [id, value] of Object.entries(saved.seconds ?? {})) {
-        if (typeof value === 'number' && Number.isFinite(value) && value > 0) this.#seconds.set(id, value);
+        if (isDuration(value) && !this.#recent.has(id)) this.#recent.set(id, [value]);
       }
     } catch {
       // No history yet (or unreadable): every file falls back to the median.
     }
-    return this.#seconds;
+    return this.#recent;
   }
 }

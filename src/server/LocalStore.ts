@@ -196,6 +196,12 @@ export class LocalStore implements RunStore {
     return known;
   }
 
+  /** With a data dir, from its history (without one, the dashboard keeps its own). */
+  get recentDurations(): ((identity: RunIdentity, id: string) => number[]) | undefined {
+    if (this.#dataDir === undefined) return undefined;
+    return (identity, id) => this.#historyFor(identity).recent(id);
+  }
+
   /** Created on first use, readable by the owner only; without a data dir nothing outlives the process, so a fresh one will do. */
   async keySecret(): Promise<Buffer> {
     if (this.#dataDir === undefined) return randomBytes(32);

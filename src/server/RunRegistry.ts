@@ -22,6 +22,8 @@ export interface RegistrySettings {
   readonly run: HostSettings;
   /** Every event applied to a run here, in order (the dashboard's live feed). */
   readonly onEvents?: (host: RunHost, events: readonly RunEvent[]) => void;
+  /** A run was evicted here. */
+  readonly onEvict?: (identity: RunIdentity) => void;
 }
 
 interface Waiter {
@@ -102,6 +104,11 @@ export class RunRegistry {
 
   get size(): number {
     return this.#hosts.size;
+  }
+
+  /** Every run held here, oldest first. */
+  hosts(): RunHost[] {
+    return [...this.#hosts.values()];
   }
 
   snapshots(): RunSnapshot[] {
@@ -204,6 +211,7 @@ export class RunRegistry {
     host.dispose();
     this.#hosts.delete(host.runId);
     log('%s: evicted (%s)', host.label, why);
+    this.#settings.onEvict?.(host.identity);
     void this.#store.release(host.runId, host.identity).catch(error => log('%s: could not release: %s', host.label, (error as Error).message));
   }
 

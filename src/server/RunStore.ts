@@ -56,6 +56,8 @@ export interface RunStore {
   /** Runs to bring back when the server starts (the data dir's journals; none for Redis, which loads on demand). */
   restore(): Promise<Array<{ runId: string; events: RunEvent[] }>>;
 
+  /** The last durations of a file (seconds, oldest first), for the dashboard; stores without it leave the dashboard its own memory. */
+  recentDurations?(identity: RunIdentity, id: string): number[];
   /** Expected seconds of these files, from the duration history of the run key. */
   durations(identity: RunIdentity, ids: readonly string[]): Promise<Map<string, number>>;
   /** Whole-run reports (issue 10). */

@@ -80,6 +80,13 @@ export interface ServerOptions {
   redisPrefix?: string;
   /** Keep every decoded inbound frame per run, for inspection in tests. @default false */
   recordFrames?: boolean;
+  /** Serve the dashboard (the page at `/`, its JSON API under `/api/`); false answers 404 there. @default true */
+  dashboard?: boolean;
+  /**
+   * A read-only credential for the dashboard that sees every key's runs (a
+   * secret key sees its own only). At least 16 characters; none by default.
+   */
+  viewToken?: string;
 }
 
 export interface ResolvedServerOptions {
@@ -109,6 +116,8 @@ export interface ResolvedServerOptions {
   readonly redis: string | undefined;
   readonly redisPrefix: string;
   readonly recordFrames: boolean;
+  readonly dashboard: boolean;
+  readonly viewToken: string | undefined;
 }
 
 export const DEFAULTS = {
@@ -133,6 +142,9 @@ export const DEFAULTS = {
   maxReportBytesPerRun: 256 * 1024 * 1024,
   maxReportMemoryBytes: 1024 * 1024 * 1024,
 } as const;
+
+/** Shortest view token: it opens every key's runs. */
+export const MIN_VIEW_TOKEN_LENGTH = 16;
 
 // setTimeout clamps anything above 2^31-1 ms to 1 ms, which would turn a
 // "very long" timeout into an immediate one.
@@ -174,6 +186,12 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     throw new TypeError('options.redisPrefix must be 1 to 64 letters, digits, "_", ":", "." or "-"');
   }
   if (options.warn !== undefined && typeof options.warn !== 'function') throw new TypeError('options.warn must be a function (message: string) => void');
+  if (options.dashboard !== undefined && typeof options.dashboard !== 'boolean') throw new TypeError(`options.dashboard must be true or false, got ${String(options.dashboard)}`);
+  const { viewToken } = options;
+  if (viewToken !== undefined && (typeof viewToken !== 'string' || viewToken.trim().length < MIN_VIEW_TOKEN_LENGTH || /\s/.test(viewToken))) {
+    throw new TypeError(`options.viewToken must be a string of at least ${MIN_VIEW_TOKEN_LENGTH} characters without spaces`);
+  }
+  if (viewToken !== undefined && keys.includes(viewToken)) throw new TypeError('options.viewToken must differ from every secret key: it sees every key\'s runs');
 
   return Object.freeze({
     host,
@@ -202,5 +220,7 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     redis: options.redis,
     redisPrefix: options.redisPrefix ?? 'fastci:',
     recordFrames: options.recordFrames === true,
+    dashboard: options.dashboard ?? true,
+    viewToken,
   });
 }

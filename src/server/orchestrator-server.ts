@@ -10,10 +10,14 @@ import debug from 'debug';
 import { WebSocketServer } from 'ws';
 import { CloseCodes, RUN_KEY } from '../protocol/constants';
 import { Connection } from './connection';
+import { Dashboard } from './dashboard/dashboard';
+import { registrySource } from './dashboard/run-source';
 import { KeyRing } from './key-ring';
 import { Outbox } from './outbox';
 import { handleReports, REPORTS_PATH } from './report-http';
 import type { ResolvedServerOptions } from './options';
+import type { RunEvent } from './runEvents';
+import type { RunHost } from './RunHost';
 import { RunRegistry } from './RunRegistry';
 import type { RunStore } from './RunStore';
 import type { OrchestratorServer, RunSnapshot, ServerStats } from './types';
@@ -51,6 +55,7 @@ export class Orchestrator implements OrchestratorServer {
   #connections = new Map<Connection, () => void>();
   readonly #outbox: Outbox;
   readonly #store: RunStore;
+  readonly #dashboard: Dashboard | undefined;
   /** Sockets still in their HTTP handshake, oldest first. */
   readonly #handshaking = new Set<Socket>();
   #perKey = new Map<string, number>();
@@ -71,10 +76,20 @@ export class Orchestrator implements OrchestratorServer {
         finishedRunTtlMs: options.finishedRunTtlMs,
         maxFinishedRuns: options.maxFinishedRuns,
         run: options,
+        onEvict: identity => this.#dashboard?.forget(identity),
+        ...(options.dashboard ? { onEvents: (host: RunHost, events: readonly RunEvent[]) => this.#dashboard?.onEvents(host.identity, events) } : {}),
       },
       this.#keys,
       store,
     );
+    this.#dashboard = options.dashboard
+      ? new Dashboard({
+          source: registrySource(this.#registry, this.#keys),
+          keys: this.#keys,
+          viewToken: options.viewToken,
+          durations: store.recentDurations === undefined ? undefined : (identity, id) => store.recentDurations!(identity, id),
+        })
+      : undefined;
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes, clientTracking: false });
     // Short handshake timeouts, checked every second: a stalled handshake
     // holds a descriptor. A whole request (a report upload) may take longer.
@@ -93,6 +108,10 @@ export class Orchestrator implements OrchestratorServer {
   get url(): string {
     const host = this.#options.host.includes(':') ? `[${this.#options.host}]` : this.#options.host;
     return `ws://${host}:${this.#port}`;
+  }
+
+  get dashboardUrl(): string | undefined {
+    return this.#dashboard === undefined ? undefined : `${this.url.replace(/^ws:/, 'http:')}/`;
   }
 
   /** Restores the store's runs, then listens. */
@@ -152,6 +171,7 @@ export class Orchestrator implements OrchestratorServer {
     }, this.#options.shutdownGraceMs);
     await Promise.all(socketsClosed);
     clearTimeout(waited);
+    this.#dashboard?.close();
     this.#registry.close();
     await this.#store.close();
     this.#wss.close();
@@ -164,6 +184,7 @@ export class Orchestrator implements OrchestratorServer {
 
   #onRequest(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0]!;
+    if (this.#dashboard?.handles(path) && this.#state === RUNNING) return this.#dashboard.handle(req, res);
     if (path.startsWith(REPORTS_PATH) && this.#state === RUNNING) {
       return handleReports(req, res, { keys: this.#keys, registry: this.#registry, store: this.#store.reports, maxLineBytes: this.#options.maxReportBytesPerRun });
     }

@@ -70,6 +70,8 @@ export interface ServerStats {
 export interface OrchestratorServer {
   /** The FAST_CI_SERVER value, e.g. 'ws://127.0.0.1:54321'. */
   readonly url: string;
+  /** The dashboard's address, e.g. 'http://127.0.0.1:54321/'; undefined with `dashboard: false`. */
+  readonly dashboardUrl: string | undefined;
   readonly port: number;
   /** All runs (all keys) currently held. */
   runs(): RunSnapshot[];

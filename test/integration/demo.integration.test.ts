@@ -69,6 +69,9 @@ describe('npm run demo', () => {
 
     expect(output).not.toContain(key);
     expect(outcome).toExitWith(0);
+    // The dashboard's address and a view token to sign in with; without a terminal the demo does not wait for Enter.
+    expect(output).toMatch(/^dashboard +http:\/\/127\.0\.0\.1:\d+\/ \(open it and sign in with the view token [A-Za-z0-9_-]{24}\)$/m);
+    expect(output).not.toContain('Press Enter');
 
     const report = JSON.parse(fs.readFileSync(json, 'utf8'));
     const run = report.run;

@@ -15,6 +15,8 @@ describe('resolveServerOptions', () => {
       maxFilesPerRun: 100_000,
       finishedRunTtlMs: 60 * 60_000,
       recordFrames: false,
+      dashboard: true,
+      viewToken: undefined,
     });
   });
 
@@ -24,6 +26,10 @@ describe('resolveServerOptions', () => {
     [{ secretKeys: ['k'], port: 70_000 }, /port must be an integer from 0 to 65535/],
     [{ secretKeys: ['k'], leaseTimeoutMs: 0 }, /leaseTimeoutMs must be an integer from 1/],
     [{ secretKeys: ['k'], idleTimeoutMs: 2 ** 40 }, /idleTimeoutMs must be an integer from 1 to 2147483647/],
+    [{ secretKeys: ['k'], dashboard: 'no' }, /options.dashboard must be true or false, got no/],
+    [{ secretKeys: ['k'], viewToken: 'short' }, /options.viewToken must be a string of at least 16 characters without spaces/],
+    [{ secretKeys: ['k'], viewToken: 'a long token with spaces' }, /options.viewToken must be a string of at least 16 characters without spaces/],
+    [{ secretKeys: ['k', 'the-same-as-a-key-1'], viewToken: 'the-same-as-a-key-1' }, /options.viewToken must differ from every secret key/],
   ])('rejects %j with a TypeError', (options, message) => {
     expect(() => resolveServerOptions(options as never)).toThrow(TypeError);
     expect(() => resolveServerOptions(options as never)).toThrow(message);

@@ -1,0 +1,45 @@
+// The dashboard page: who is signed in, then the runs list (#/) or one run
+// (#/runs/<run key>/<build id>[?key=<n>]). Each view follows its event
+// stream and is stopped when the address changes.
+import { getJson, SignedOut } from './api.js';
+import { fill, h } from './dom.js';
+import { showRun } from './run-page.js';
+import { showRuns } from './runs-page.js';
+
+const main = document.getElementById('main');
+const crumbs = document.getElementById('crumbs');
+let stop = () => {};
+
+function route() {
+  stop();
+  const hash = location.hash.replace(/^#/, '') || '/';
+  const run = /^\/runs\/([^/?]+)\/([^/?]+)(?:\?(.*))?$/.exec(hash);
+  if (run) {
+    const runKey = decodeURIComponent(run[1]);
+    const buildId = decodeURIComponent(run[2]);
+    const key = new URLSearchParams(run[3] ?? '').get('key');
+    fill(crumbs, h('span', null, h('a', { href: '#/' }, 'Runs')), h('span', null, `${buildId}`));
+    stop = showRun(main, { runKey, buildId, key });
+  } else {
+    fill(crumbs, h('span', null, 'Runs'));
+    stop = showRuns(main);
+  }
+  window.scrollTo(0, 0);
+}
+
+async function start() {
+  try {
+    const session = await getJson('api/session');
+    document.getElementById('who').textContent =
+      session.scope === 'all' ? 'view token: every run' : "secret key: this key's runs";
+  } catch (error) {
+    // The cookie expired between the page and this request: the server now serves the sign-in form.
+    if (error instanceof SignedOut) return location.reload();
+    fill(main, h('p', { class: 'banner' }, `The dashboard could not load: ${error.message}`));
+    return;
+  }
+  addEventListener('hashchange', route);
+  route();
+}
+
+start();

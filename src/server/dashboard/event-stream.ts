@@ -1,0 +1,71 @@
+/**
+ * One Server-Sent Events response. What the client has not read yet is
+ * bounded: past `maxBufferedBytes` the stream is cut, and the browser's
+ * EventSource reconnects and starts again from a fresh snapshot. A slow
+ * page costs one snapshot, never unbounded server memory.
+ */
+import type { ServerResponse } from 'node:http';
+
+/** Unread bytes a client may have before it is cut. */
+export const MAX_BUFFERED_BYTES = 1024 * 1024;
+/** How long the browser waits before reconnecting a cut stream (the `retry` field). */
+const RECONNECT_MS = 2_000;
+
+export class EventStream {
+  readonly #res: ServerResponse;
+  readonly #maxBufferedBytes: number;
+  #closed = false;
+
+  constructor(res: ServerResponse, headers: Record<string, string>, maxBufferedBytes = MAX_BUFFERED_BYTES) {
+    this.#res = res;
+    this.#maxBufferedBytes = maxBufferedBytes;
+    res.writeHead(200, {
+      ...headers,
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      // nginx buffers proxied responses unless told not to; events would arrive in lumps.
+      'x-accel-buffering': 'no',
+    });
+    res.write(`retry: ${RECONNECT_MS}\n\n`);
+    res.on('close', () => {
+      this.#closed = true;
+    });
+  }
+
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  /** Calls `listener` once the stream ends, whoever ends it. */
+  onClose(listener: () => void): void {
+    if (this.#closed) listener();
+    else this.#res.once('close', listener);
+  }
+
+  /** Sends one event (`data` must hold no newline: JSON does not). False when the stream is closed, or was just cut for reading too slowly. */
+  send(event: string, data: string): boolean {
+    return this.#write(`event: ${event}\ndata: ${data}\n\n`);
+  }
+
+  /** A comment line: keeps proxies from closing an idle stream. */
+  ping(): boolean {
+    return this.#write(': ping\n\n');
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#res.end();
+  }
+
+  #write(chunk: string): boolean {
+    if (this.#closed) return false;
+    if (this.#res.writableLength + Buffer.byteLength(chunk) > this.#maxBufferedBytes) {
+      this.#closed = true;
+      this.#res.destroy();
+      return false;
+    }
+    this.#res.write(chunk);
+    return true;
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * What the dashboard's JSON API and its event streams carry (docs/api.md).
+ * The page renders exactly these; tools read the same.
+ */
+import type { RunSummary, TestStatus } from '../../protocol/types';
+import type { RunMeta } from '../types';
+
+/** Who is looking: one key's runs (signed in with that key), or every run (the view token). */
+export type Scope = { readonly kind: 'key'; readonly keyHash: string } | { readonly kind: 'all' };
+
+export type RunState = 'waiting' | 'running' | 'finished';
+
+/** One run in the list. */
+export interface RunListItem {
+  runKey: string;
+  buildId: string;
+  /** View token only: the position of the run's key among the server's keys (-1: a key no longer configured). */
+  keyIndex?: number;
+  state: RunState;
+  meta: RunMeta;
+  /** Server time (ms) the dashboard saw the run start; null for a run restored from a journal. */
+  startedAt: number | null;
+  /** Server time (ms) the run finished; null while it runs, or when restored. */
+  finishedAt: number | null;
+  /** Files enqueued (0 until node 0 enqueues). */
+  total: number;
+  /** Files with a recorded result. */
+  done: number;
+  /** Files whose recorded result is a failure. */
+  failed: number;
+  /** Nodes that joined. */
+  nodeCount: number;
+}
+
+/** A file's recorded result, trimmed to what the page shows. */
+export interface ResultView {
+  node: number;
+  status: TestStatus;
+  /** Seconds, as measured on the node; null when it sent none. */
+  runTime: number | null;
+  tests: number;
+  failedTests: number;
+  /** The first lines of the first failure (colour codes removed). */
+  failure?: string;
+}
+
+/** How one file's time on one node ended. */
+export type SpanOutcome = TestStatus | 'retried' | 'requeued' | 'released';
+
+/** One file on one node, from its lease to its result (or to when it was taken back); `to` null while in hand. */
+export interface SpanView {
+  id: string;
+  node: number;
+  from: number;
+  to: number | null;
+  outcome: SpanOutcome | null;
+}
+
+export interface NodeView {
+  index: number;
+  connected: boolean;
+  left: boolean;
+  lost: boolean;
+  /** A `deq` of this node is held by the server (at the time of the snapshot). */
+  waiting: boolean;
+  workers: number | null;
+  filesReported: number;
+}
+
+/** One run, in full. */
+export interface RunView extends RunListItem {
+  /** Server time of this view (ms): the page measures the growth of files in hand from it. */
+  now: number;
+  /** Lease and result times are known for the whole run (false for a run restored from a journal: order without times). */
+  timed: boolean;
+  nodes: NodeView[];
+  /** By test id, in the order they were recorded. */
+  results: Record<string, ResultView>;
+  /** Files handed out without a result yet: test id → node index. */
+  leased: Record<string, number>;
+  /** Files not handed out yet. */
+  queued: number;
+  /** With retries on: test id → nodes it failed on before its recorded result (or before now). */
+  retries: Record<string, number[]>;
+  /** Each file's time on each node, oldest first (empty when not `timed` and nothing ran since). */
+  spans: SpanView[];
+  /** The run's summary once finished. */
+  summary: RunSummary | null;
+  /** What the server ignored or requeued, most recent last. */
+  warnings: string[];
+  /** Other attempts of the same build (GitHub re-runs: `<id>` and `<id>-<attempt>`), same key, run key and commit. */
+  attempts: RunListItem[];
+}
+
+/** A change to one run, derived from one of its records; `at` is when the dashboard saw it (server ms). */
+export type RunDelta =
+  | { t: 'join'; at: number; node: number; workers: number | null }
+  | { t: 'enq'; at: number; total: number }
+  | { t: 'lease'; at: number; node: number; ids: string[] }
+  /** `crashed`: recorded as failed because the nodes running it died (not reported by a node). */
+  | { t: 'result'; at: number; id: string; result: ResultView; crashed?: true }
+  | { t: 'retry'; at: number; node: number; id: string }
+  | { t: 'requeue'; at: number; ids: string[] }
+  | { t: 'leave'; at: number; node: number }
+  | { t: 'lost'; at: number; node: number }
+  | { t: 'finish'; at: number; summary: RunSummary | null };
+
+/** A file's durations over recent runs of its run key. */
+export interface FileHistoryView {
+  id: string;
+  /** Seconds, oldest first: the last durations recorded when runs of this key and run key finished. */
+  durations: number[];
+  /** This run's duration of the file, when it has a result. */
+  thisRun: number | null;
+}
