@@ -49,6 +49,11 @@ export class Gates {
     fs.writeFileSync(path.join(this.dir, `${name}.open`), '');
   }
 
+  /** Lets one gated file through on one node only (now or whenever it starts there). */
+  openFor(name: string, node: string): void {
+    fs.writeFileSync(path.join(this.dir, `${name}@${node}.open`), '');
+  }
+
   openAll(): void {
     fs.writeFileSync(path.join(this.dir, 'all.open'), '');
   }
@@ -59,9 +64,15 @@ export class Gates {
 }
 
 /** Two jest nodes (node-a, node-b) on the gated fixture against `serverUrl`, each reporting its own files (FAST_CI_REPORT=node): its PASS lines are then what it ran. */
-export function startGatedNodes(gates: Gates, serverUrl: string, key: string, buildId: string): RunningNode[] {
-  const env = (id: string) => ({ FAST_CI_SECRET_KEY: key, FAST_CI_SERVER: serverUrl, FAST_CI_BUILD_ID: buildId, FAST_CI_NODE_ID: id, FAST_CI_REPORT: 'node', ...gates.env });
-  return ['node-a', 'node-b'].map(id => startJestNode({ cwd: fixture('gated'), env: env(id), args: ['--maxWorkers=2'] }));
+export function startGatedNodes(
+  gates: Gates,
+  serverUrl: string,
+  key: string,
+  buildId: string,
+  extra: { args?: string[]; env?: Record<string, string> } = {},
+): RunningNode[] {
+  const env = (id: string) => ({ FAST_CI_SECRET_KEY: key, FAST_CI_SERVER: serverUrl, FAST_CI_BUILD_ID: buildId, FAST_CI_NODE_ID: id, FAST_CI_REPORT: 'node', ...gates.env, ...extra.env });
+  return ['node-a', 'node-b'].map(id => startJestNode({ cwd: fixture('gated'), env: env(id), args: ['--maxWorkers=2', ...(extra.args ?? [])] }));
 }
 
 /** Lets `count` gated files through, one at a time as they start, and waits until `server` has their results; returns their ids. */

@@ -1,0 +1,98 @@
+/**
+ * The end of a run does not wait for a node that is gone or slow: once the
+ * queue is empty, an idle node runs copies of its files (backup copies),
+ * and the first result counts. Real jest nodes on the gated fixture; each
+ * node's Jest cache is fresh, so no file has an expected duration and the
+ * straggler rule is plain: a file running past the slack.
+ */
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { startServer, type OrchestratorServer, type ServerOptions } from '../../src/server';
+import { Gates, startGatedNodes } from '../helpers/gates';
+import { filesRun, until } from '../helpers/jestNodes';
+
+const KEY = 'tails-secret-9d40';
+const GATED = Array.from({ length: 8 }, (_, i) => `test/gated${i + 1}.test.js`);
+let gates: Gates;
+let cacheDir: string;
+const servers: OrchestratorServer[] = [];
+
+beforeEach(() => {
+  gates = new Gates();
+  cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jest-fast-ci-tails-cache-'));
+});
+
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.close();
+  gates.remove();
+  fs.rmSync(cacheDir, { recursive: true, force: true });
+});
+
+async function serve(options: Partial<ServerOptions>): Promise<OrchestratorServer> {
+  const s = await startServer({ host: '127.0.0.1', port: 0, secretKeys: [KEY], ...options });
+  servers.push(s);
+  return s;
+}
+
+it('finishes the run on the other node when one is SIGKILLed mid-file, without waiting out its reconnect grace', async () => {
+  // A grace far longer than the run: if the run waited for it, node-a would be lost before the end.
+  const server = await serve({ reconnectGraceMs: 60_000, handoffAfterMs: 1_000 });
+  const buildId = randomUUID();
+  const [a, b] = startGatedNodes(gates, server.url, KEY, buildId, { args: [`--cacheDirectory=${cacheDir}`] });
+  const inFlight = await gates.startedBy('node-a');
+  await gates.startedBy('node-b');
+  a!.signal('SIGKILL');
+  await a!.done;
+  gates.openAll();
+
+  expect(await b!.done).toExitWith(0);
+  const run = await server.waitForRun(buildId);
+  expect(Object.keys(run.results).sort()).toEqual(GATED);
+  expect(run.summary).toMatchObject({ files: 8, passed: 8, failed: 0 });
+  const nodeA = run.nodes.find(n => n.nodeId === 'node-a')!;
+  const nodeB = run.nodes.find(n => n.nodeId === 'node-b')!;
+  // The run ended while node-a was still within its grace: its files were run by node-b as copies.
+  expect(nodeA).toMatchObject({ connected: false, lost: false, left: false });
+  for (const name of inFlight) expect(run.results[`test/${name}.test.js`]!.nodeIndex).toBe(nodeB.index);
+  expect(filesRun((await b!.done).output)).toEqual(expect.arrayContaining(inFlight.map(name => `test/${name}.test.js`)));
+});
+
+it("runs a copy of a straggler on an idle node, and the copy's result counts when it comes first", async () => {
+  const server = await serve({ stragglerSlackMs: 1_000 });
+  const buildId = randomUUID();
+  for (const id of GATED.slice(1)) gates.open(path.basename(id, '.test.js'));
+  const nodes = startGatedNodes(gates, server.url, KEY, buildId, { args: [`--cacheDirectory=${cacheDir}`] });
+  // gated1 hangs on whichever node took it; the other node may run it.
+  const holder = await until(() => gates.started().find(g => g.name === 'gated1')?.node, 'gated1 to start');
+  const other = holder === 'node-a' ? 'node-b' : 'node-a';
+  gates.openFor('gated1', other);
+
+  const run = await server.waitForRun(buildId);
+  const copyNode = run.nodes.find(n => n.nodeId === other)!;
+  expect(run.results['test/gated1.test.js']!.nodeIndex).toBe(copyNode.index);
+  expect(run.summary).toMatchObject({ files: 8, passed: 8, failed: 0 });
+  // The holder finishes its copy later; its result is ignored, not counted twice.
+  gates.open('gated1');
+  const outcomes = await Promise.all(nodes.map(n => n.done));
+  for (const outcome of outcomes) expect(outcome).toExitWith(0);
+  expect(outcomes.flatMap(o => filesRun(o.output)).filter(id => id === 'test/gated1.test.js')).toHaveLength(2);
+  await until(() => (server.run(buildId)!.warnings.some(w => /ignored result for "test\/gated1\.test\.js".*already has a result/.test(w)) ? true : undefined), "the holder's late result ignored");
+});
+
+it('keeps every file on one node at a time with FAST_CI_BACKUPS=off', async () => {
+  const server = await serve({ stragglerSlackMs: 1_000, handoffAfterMs: 1_000 });
+  const buildId = randomUUID();
+  for (const id of GATED.slice(1)) gates.open(path.basename(id, '.test.js'));
+  const nodes = startGatedNodes(gates, server.url, KEY, buildId, { args: [`--cacheDirectory=${cacheDir}`], env: { FAST_CI_BACKUPS: 'off' } });
+  const holder = await until(() => gates.started().find(g => g.name === 'gated1')?.node, 'gated1 to start');
+  // Every other file done, the other node idle, gated1 far past the slack: still no copy.
+  await until(() => (Object.keys(server.run(buildId)?.results ?? {}).length === 7 ? true : undefined), 'the other 7 files');
+  await until(() => (server.run(buildId)!.nodes.filter(n => n.waiting).length === 1 ? true : undefined), 'the idle node waiting');
+  const waitingSince = Date.now();
+  await until(() => (Date.now() - waitingSince > 2_500 ? true : undefined), 'past the straggler slack', 10_000);
+  expect(gates.started().filter(g => g.name === 'gated1').map(g => g.node)).toEqual([holder]);
+  gates.open('gated1');
+  for (const outcome of await Promise.all(nodes.map(n => n.done))) expect(outcome).toExitWith(0);
+});
