@@ -24,6 +24,13 @@ export interface NodeRun {
   wholeRun?: { readonly replayed: number; readonly unavailable?: string };
   /** Paths of the files handed to Jest for other nodes (whole-run reporting): not this node's share. */
   readonly replayedPaths?: Set<string>;
+  /**
+   * Where this node's time went: `startupMs` from the process's start to
+   * its first file (Jest's start, connecting, joining, the first batch);
+   * then, per worker, time running files (`busyMs`) and time without one
+   * (`idleMs`: waiting for files, or for the run's end).
+   */
+  timing?: { readonly startupMs: number; readonly busyMs: number; readonly idleMs: number; readonly workers: number };
   /** `jest-fast-ci merge`: blob files read, files with no outcome in them, outcomes of files Jest did not find, ids found twice. */
   merged?: { readonly files: number; readonly missing: number; readonly unknown: readonly string[]; readonly duplicates: number };
 }

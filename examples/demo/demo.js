@@ -20,7 +20,7 @@ const { parseArgs, UsageError, USAGE, REPO } = require('./args');
 const { startJest } = require('./jestProcess');
 const { countFinishedFiles, formatProgress, seconds } = require('./progress');
 const { createScreen } = require('./screen');
-const { renderComparison, renderTable, tableRows, totals } = require('./table');
+const { parseTiming, renderComparison, renderTable, tableRows, totals } = require('./table');
 
 const POLL_MS = 200;
 
@@ -82,6 +82,7 @@ async function runNodes({ server, screen, project, buildId, key, count, colour, 
         FORCE_COLOR: colour ? '1' : '0',
       },
       onLine: line => {
+        node.timing ??= parseTiming(line);
         if (node.prefix === undefined) poll();
         if (node.prefix === undefined) node.held.push(line);
         else screen.line(node.prefix, line);
@@ -104,7 +105,7 @@ async function runNodes({ server, screen, project, buildId, key, count, colour, 
   nodes.forEach(label);
   screen.status(formatProgress(run, runWallMs), { force: true });
   screen.endStatus();
-  return { run, runWallMs, processes: nodes.map((node, i) => ({ ...outcomes[i], nodeIndex: node.index, launch: node.launch })) };
+  return { run, runWallMs, processes: nodes.map((node, i) => ({ ...outcomes[i], nodeIndex: node.index, launch: node.launch, timing: node.timing })) };
 }
 
 /**

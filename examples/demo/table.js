@@ -8,13 +8,24 @@
 const { seconds } = require('./progress');
 
 /**
+ * A node's "time here" line (the reporter's): start-up, and per worker
+ * busy and idle seconds; undefined for any other line.
+ */
+function parseTiming(line) {
+  // eslint-disable-next-line no-control-regex
+  const plain = line.replace(/\u001b\[[0-9;]*m/g, '');
+  const m = /time here: start-up ([\d.]+) s, then per worker ([\d.]+) s busy, ([\d.]+) s idle/.exec(plain);
+  return m ? { startupMs: Number(m[1]) * 1000, busyMs: Number(m[2]) * 1000, idleMs: Number(m[3]) * 1000 } : undefined;
+}
+
+/**
  * A row's `failures` counts failed tests, plus failed files with no failed
  * test (a file that could not run at all: syntax error, missing module).
  * @param {import('jest-fast-ci/server').RunSnapshot} run
  * @param {Array<{ nodeIndex: number | undefined, wallMs: number, code: number | null }>} processes
  */
 function tableRows(run, processes) {
-  const rows = processes.map(p => ({ node: p.nodeIndex ?? null, files: 0, tests: 0, failures: 0, wallMs: Math.round(p.wallMs), exitCode: p.code }));
+  const rows = processes.map(p => ({ node: p.nodeIndex ?? null, files: 0, tests: 0, failures: 0, wallMs: Math.round(p.wallMs), timing: p.timing, exitCode: p.code }));
   const byIndex = new Map(rows.filter(r => r.node !== null).map(r => [r.node, r]));
   for (const { entry, nodeIndex } of Object.values(run?.results ?? {})) {
     let row = byIndex.get(nodeIndex);
@@ -37,10 +48,24 @@ function totals(rows, runWallMs) {
   return { node: 'all', files: sum('files'), tests: sum('tests'), failures: sum('failures'), wallMs: Math.round(runWallMs) };
 }
 
-/** The table as text lines, box-drawn, numbers right-aligned. */
+/**
+ * The table as text lines, box-drawn, numbers right-aligned. Start-up,
+ * busy and idle are each node's own account (per worker): what is left to
+ * gain is the start-up and the idle time.
+ */
 function renderTable(rows, runWallMs) {
-  const header = ['node', 'files', 'tests', 'failures', 'wall'];
-  const cells = r => [r.node === null ? '?' : String(r.node), String(r.files), String(r.tests), String(r.failures), seconds(r.wallMs)];
+  const header = ['node', 'files', 'tests', 'failures', 'start-up', 'busy', 'idle', 'wall'];
+  const time = ms => (ms === undefined ? '' : seconds(ms));
+  const cells = r => [
+    r.node === null ? '?' : String(r.node),
+    String(r.files),
+    String(r.tests),
+    String(r.failures),
+    time(r.timing?.startupMs),
+    time(r.timing?.busyMs),
+    time(r.timing?.idleMs),
+    seconds(r.wallMs),
+  ];
   const body = rows.map(cells);
   const total = cells(totals(rows, runWallMs));
   const widths = header.map((h, i) => Math.max(h.length, total[i].length, ...body.map(c => c[i].length)));
@@ -56,4 +81,4 @@ function renderComparison(nodes, runWallMs, baselineMs) {
   return `${distributed} · 1 node (plain jest): ${seconds(baselineMs)} · speed-up ×${(baselineMs / runWallMs).toFixed(2)}`;
 }
 
-module.exports = { tableRows, renderTable, renderComparison, totals };
+module.exports = { parseTiming, tableRows, renderTable, renderComparison, totals };

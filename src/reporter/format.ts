@@ -74,6 +74,7 @@ export function formatNodeReport(run: NodeRun | undefined, here: Tally, projects
         ];
   const of = run.runFiles === undefined ? '' : ` of ${run.runFiles}`;
   const lines = [`${prefix} ${node} · build ${run.buildId} · ran ${here.files}${of} files here (${testsPart(here.tests)})`];
+  if (run.timing !== undefined) lines.push(`${prefix} ${formatTiming(run.timing)}`);
   if (run.wholeRun !== undefined && run.wholeRun.unavailable === undefined) {
     lines.push(`${prefix} this report is the whole run's: Jest's summary, coverage and reporters include the ${plural(run.wholeRun.replayed, 'file')} other nodes ran`);
   }
@@ -95,4 +96,11 @@ export function formatNodeReport(run: NodeRun | undefined, here: Tally, projects
     lines.push(`${prefix} whole run: the orchestrator sent no run summary (other nodes may still be running).`);
   }
   return [...lines, ...partial];
+}
+
+const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+/** "time here: start-up 2.1 s, then per worker 30.2 s busy, 3.0 s idle (2 workers)": what is left to gain on this node. */
+export function formatTiming(timing: NonNullable<NodeRun['timing']>): string {
+  return `time here: start-up ${secs(timing.startupMs)}, then per worker ${secs(timing.busyMs)} busy, ${secs(timing.idleMs)} idle (${plural(timing.workers, 'worker')})`;
 }

@@ -14,6 +14,7 @@ import { redact, resolveConfig, type FastCiConfig } from '../config';
 import { ErrorCodes, FastCiError, isFastCiError, toError } from '../errors';
 import { Extensions } from '../protocol/constants';
 import { getNodeRun, setNodeRun, type NodeRun } from '../nodeRun';
+import { timingOf } from './timing';
 import { ALL_TEST_EVENTS, RunnerEmitter } from './emitter';
 import { InBandExecutor, PoolExecutor, type FileExecutor } from './executors';
 import { fallbackShare } from './fallbackShare';
@@ -129,6 +130,7 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
     });
     try {
       const result = await session.run();
+      run.timing = timingOf(queue.timing, executor.concurrency, Date.now());
       run.summary = result.summary;
       if (result.summary) run.runFiles = result.summary.files;
       await wholeRun?.flush();
@@ -236,3 +238,4 @@ function fileSize(file: string): number {
     return 0;
   }
 }
+

@@ -70,6 +70,9 @@ export class FileQueue {
   /** Failed tests handed to Jest so far: what Jest compares with `bail`. */
   #failedTests = 0;
   #onBail: (() => Promise<void>) | undefined;
+  /** When the first file started (epoch ms), and the time workers spent running files, summed. */
+  #firstStartAt: number | undefined;
+  #busyMs = 0;
 
   constructor(executor: FileExecutor, emitter: RunnerEmitter, options: FileQueueOptions = {}) {
     this.#executor = executor;
@@ -97,6 +100,11 @@ export class FileQueue {
   /** No new file starts: an error, or Jest interrupted the run (--bail). */
   get isStopped(): boolean {
     return this.#stopped;
+  }
+
+  /** Where this node's time went: when its first file started, and worker time spent running files (summed over workers). */
+  get timing(): { readonly firstStartAt: number | undefined; readonly busyMs: number } {
+    return { firstStartAt: this.#firstStartAt, busyMs: this.#busyMs };
   }
 
   /** Files waiting for a worker. */
@@ -243,7 +251,10 @@ export class FileQueue {
     this.#runningIds.add(id);
     this.#onRunning([...this.#runningIds]);
     if (test.duration !== undefined && test.duration > 0) this.#expectedEnds.set(id, Date.now() + test.duration);
+    const started = Date.now();
+    this.#firstStartAt ??= started;
     const outcome = await this.#executor.run(test);
+    this.#busyMs += Date.now() - started;
     this.#expectedEnds.delete(id);
     this.#runningIds.delete(id);
     this.#onRunning([...this.#runningIds]);

@@ -32,12 +32,12 @@ function countTestFiles(dir: string): number {
     .filter(name => name.endsWith('.test.ts')).length;
 }
 
-/** The rows of the printed table: ` node │ files │ tests │ failures │ wall`. */
-function printedRows(output: string): Row[] {
-  const rows: Row[] = [];
+/** The rows of the printed table: ` node │ files │ tests │ failures │ start-up │ busy │ idle │ wall`; the times only on node rows. */
+function printedRows(output: string): Array<Row & { times: string[] }> {
+  const rows: Array<Row & { times: string[] }> = [];
   for (const line of output.split('\n')) {
-    const m = /^\s+(\d+|\?|all) │\s+(\d+) │\s+(\d+) │\s+(\d+) │\s+\d+\.\d s$/.exec(line);
-    if (m) rows.push({ node: m[1], files: Number(m[2]), tests: Number(m[3]), failures: Number(m[4]) });
+    const m = /^\s+(\d+|\?|all) │\s+(\d+) │\s+(\d+) │\s+(\d+) │\s*(\d+\.\d s)? │\s*(\d+\.\d s)? │\s*(\d+\.\d s)? │\s+\d+\.\d s$/.exec(line);
+    if (m) rows.push({ node: m[1]!, files: Number(m[2]), tests: Number(m[3]), failures: Number(m[4]), times: [m[5], m[6], m[7]].filter((t): t is string => t !== undefined) });
   }
   return rows;
 }
@@ -87,8 +87,13 @@ describe('npm run demo', () => {
     const total = rows.find(r => r.node === 'all');
     expect(nodes.map(r => r.node)).toEqual(['0', '1']);
     expect(nodes.reduce((n, r) => n + r.files, 0)).toBe(files);
-    for (const row of nodes) expect(row).toEqual(expectedRow(results, Number(row.node)));
+    for (const { times, ...row } of nodes) {
+      expect(row).toEqual(expectedRow(results, Number(row.node)));
+      // Each node's own account of its start-up, busy and idle time (its reporter's "time here" line).
+      expect(times).toHaveLength(3);
+    }
     expect(total).toEqual({
+      times: [],
       node: 'all',
       files,
       tests: results.reduce((n, r) => n + r.entry.test_count, 0),
@@ -97,7 +102,7 @@ describe('npm run demo', () => {
 
     // The JSON rows are the printed ones.
     expect(report.rows.map((r: Row & { node: number }) => ({ ...r, node: String(r.node) }))).toEqual(
-      nodes.map(r => expect.objectContaining(r)),
+      nodes.map(({ times: _times, ...r }) => expect.objectContaining(r)),
     );
     expect(report.problems).toEqual([]);
     expect(output).toContain('Every file ran exactly once and passed.');

@@ -1,4 +1,5 @@
 import { formatNodeReport } from '../../src/reporter/format';
+import { timingOf } from '../../src/runner/timing';
 
 const here = { files: 3, tests: { passed: 10, failed: 1, pending: 2 } };
 
@@ -20,6 +21,15 @@ describe('formatNodeReport', () => {
       here,
     );
     expect(lines[2]).toBe('jest-fast-ci ▸ flaky: 1 file failed, then passed when run again: test/a.test.js');
+  });
+
+  it("says where this node's time went: start-up, then each worker's busy and idle time", () => {
+    const timing = timingOf({ firstStartAt: performance.timeOrigin + 2_100, busyMs: 60_400 }, 2, performance.timeOrigin + 2_100 + 33_200);
+    expect(timing).toEqual({ startupMs: 2_100, busyMs: 30_200, idleMs: 3_000, workers: 2 });
+    const lines = formatNodeReport({ mode: 'orchestrated', nodeIndex: 0, buildId: 'b', timing }, here);
+    expect(lines[1]).toBe('jest-fast-ci ▸ time here: start-up 2.1 s, then per worker 30.2 s busy, 3.0 s idle (2 workers)');
+    // A node that ran no file has no timing to show.
+    expect(timingOf({ firstStartAt: undefined, busyMs: 0 }, 2, Date.now())).toBeUndefined();
   });
 
   it('says when the server sent no summary', () => {
