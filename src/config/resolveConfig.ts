@@ -10,6 +10,7 @@ import { RUN_KEY } from '../protocol/constants';
 import { buildIdProblem } from '../protocol/topic';
 import { detectCi, type Env } from './ciEnv';
 import { readGit, type GitInfo } from './git';
+import { resolveTimingsSetting } from './timingsSetting';
 
 export const DEFAULT_SERVER = 'wss://apx.ruby.ci:443';
 export const DEFAULT_CONNECT_TIMEOUT_S = 15;
@@ -37,10 +38,13 @@ export interface FastCiOptions {
   nodeTotal?: number;
   /** Run a failed file again on another node up to this many times (0-5). Default 0. */
   retry?: number;
+  /** The timings file (from rootDir), or `off`. Default `.jest-fast-ci-timings.json`. */
+  timingsFile?: string;
 }
 
 const OPTION_NAMES: ReadonlySet<string> = new Set([
   'server', 'buildId', 'commit', 'branch', 'connectTimeout', 'reconnectTimeout', 'heartbeatInterval', 'fallback', 'nodeIndex', 'nodeTotal', 'retry',
+  'timingsFile',
 ]);
 
 /** Most retries: more would hide a broken file behind reruns (the server enforces the same cap). */
@@ -76,6 +80,10 @@ export interface FastCiConfig {
   readonly retry: number;
   /** Where the build metadata came from, for the start-up line. */
   readonly provider: string;
+  /** The timings file (absolute), undefined when `off`: the fallback split's durations, recorded at the end of a run. */
+  readonly timingsFile: string | undefined;
+  /** `setting` when named by FAST_CI_TIMINGS_FILE or the runner option: the node then records it on every run. */
+  readonly timingsFileSource: 'setting' | 'default';
 }
 
 function configError(message: string): FastCiError {
@@ -221,6 +229,7 @@ export function resolveConfig(input: ResolveInput = {}): FastCiConfig {
     nodeTotal,
     retry,
     provider: ci.provider,
+    ...resolveTimingsSetting(nonEmpty(env.FAST_CI_TIMINGS_FILE) ?? options.timingsFile, input.cwd ?? process.cwd()),
   });
 }
 
