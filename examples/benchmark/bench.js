@@ -52,13 +52,32 @@ function log(message) {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
 
+/**
+ * Work as Jest measured it: its per-file runtimes on one node with a node's
+ * budget (the plain run, --json), else the unisolated warm-up's. Unlike a
+ * generated file's nominal duration, it includes Jest's own per-file work
+ * in the worker (environment, module registry, teardown) at that budget.
+ */
+function measuredWork(approaches, warm) {
+  const perFile = approaches.plain?.perFile?.length ? approaches.plain.perFile : warm.perFile;
+  if (!perFile.length) return undefined;
+  const runtimes = perFile.map(r => r.runtimeMs);
+  return {
+    totalMs: runtimes.reduce((a, b) => a + b, 0),
+    longestMs: Math.max(...runtimes),
+    cpu: false,
+    measured: true,
+    source: perFile === warm.perFile ? 'the unisolated warm-up run (plain was not run)' : 'the plain run',
+  };
+}
+
 /** The generated suite: durations known from its manifest. */
 async function generatedSuite(config) {
   const { project, startup, manifest } = generateSuite(config);
   log(`suite ${manifest.name}: ${manifest.files.length} files, ${(manifest.totalMs / 1000).toFixed(1)} s of ${manifest.cpu ? 'CPU time' : 'sleep'}, longest ${(manifest.longestMs / 1000).toFixed(1)} s`);
   const target = suiteTarget(project);
   log('warming the Jest cache (one plain run, unisolated)');
-  const warm = await runners.runPlain({ target, workers: config.nodes * config.workers, name: 'warm', group: undefined });
+  const warm = await runners.runPlain({ target, workers: config.nodes * config.workers, name: 'warm', group: undefined, json: true });
   verify({ ...warm, traced: true }, manifest.files.map(f => f.id));
   return {
     kind: 'generated',
@@ -69,6 +88,7 @@ async function generatedSuite(config) {
     longestFirst: [...manifest.files].sort((a, b) => b.ms - a.ms).map(f => f.id),
     probe: { target: { ...suiteTarget(startup), traceDir: undefined }, args: [], file: 'a one-test project' },
     work: () => ({ totalMs: manifest.totalMs, longestMs: manifest.longestMs, cpu: manifest.cpu, source: 'manifest' }),
+    jestWork: approaches => measuredWork(approaches, warm),
   };
 }
 
@@ -90,18 +110,8 @@ async function existingProject(config) {
     warm,
     longestFirst: byRuntime.map(r => id(r.path)),
     probe: { target, args: ['--runTestsByPath', shortest], file: shortest },
-    // The bound's work: Jest's runtimes on one node with a node's budget (the plain run), else the warm-up's.
-    work: approaches => {
-      const perFile = approaches.plain?.perFile?.length ? approaches.plain.perFile : warm.perFile;
-      const runtimes = perFile.map(r => r.runtimeMs);
-      return {
-        totalMs: runtimes.reduce((a, b) => a + b, 0),
-        longestMs: Math.max(...runtimes),
-        cpu: false,
-        measured: true,
-        source: perFile === warm.perFile ? 'the unisolated warm-up run (plain was not run)' : 'the plain run',
-      };
-    },
+    work: approaches => measuredWork(approaches, warm),
+    jestWork: () => undefined, // the work is Jest's already
   };
 }
 
@@ -151,7 +161,7 @@ async function main() {
   const server = await startServer({ host: '127.0.0.1', port: 0, secretKeys: [SECRET] });
   const { target } = suite;
   const plan = [
-    ['plain', 1, () => runners.runPlain({ target, workers, json: suite.kind === 'project' })],
+    ['plain', 1, () => runners.runPlain({ target, workers, json: true })],
     ['shard', nodes, () => runners.runShards({ target, nodes, workers })],
     ['batch', nodes, () => runners.runPerBatch({ target, longestFirst: suite.longestFirst, nodes, workers, batch: config.batch })],
     ['fastci', nodes, () => runners.runFastCi({ target, server, secretKey: SECRET, nodes, workers })],
@@ -192,9 +202,11 @@ async function main() {
     approaches[name] = { ...chosen, makespansMs: makespans };
   }
   const work = suite.work(approaches);
+  const jestWork = suite.jestWork(approaches);
   for (const result of Object.values(approaches)) {
     const shape = { ...work, nodes: result.nodes, workers, startupMs: startup.medianMs, nodeCpus: isolation.isolated ? isolation.nodeCpus : undefined };
     result.boundMs = lowerBound(shape);
+    if (jestWork) result.jestBoundMs = lowerBound({ ...jestWork, nodes: result.nodes, workers, startupMs: startup.medianMs });
     if (work.cpu && !isolation.isolated) result.cpuBoundMs = cpuBound({ ...shape, cores });
     result.overBound = result.makespanMs / result.boundMs;
     if (result.traced) result.timeline = analyze(result, workers);
@@ -217,6 +229,7 @@ async function main() {
     isolation: { isolated: isolation.isolated, reason: isolation.reason, nodeCpus: isolation.nodeCpus, cgroup: isolation.cgroup, describe: isolation.describe },
     suite: suite.kind === 'generated' ? { kind: 'generated', manifest: suite.manifest } : { kind: 'project', dir: suite.target.cwd, files: suite.ids.length },
     work,
+    jestWork,
     startup,
     warmupMs: suite.warm.makespanMs,
     approaches,

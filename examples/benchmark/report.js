@@ -58,7 +58,7 @@ function evaluate(results) {
 }
 
 function describeSuite(results) {
-  const { config, suite, work } = results;
+  const { config, suite, work, jestWork } = results;
   if (suite.kind === 'project') {
     return (
       `Project ${suite.dir}: ${suite.files} test files; Jest's per-file runtimes on one node (${work.source}) ` +
@@ -69,7 +69,11 @@ function describeSuite(results) {
   return (
     `Suite ${manifest.name}: ${manifest.files.length} files, ${manifest.cpu ? 'CPU-bound (each burns CPU time)' : 'sleep-based'}, ` +
     `total ${s(manifest.totalMs)} s${manifest.cpu ? ' of CPU' : ''}, longest ${s(manifest.longestMs)} s, median ${manifest.medianMs} ms; ` +
-    `${config.nodes} nodes x ${config.workers} workers.`
+    `${config.nodes} nodes x ${config.workers} workers.` +
+    (jestWork
+      ? ` Jest-work bound: the same with Jest's measured per-file runtimes on one node (${jestWork.source}, total ${s(jestWork.totalMs)} s over ${config.workers} workers), ` +
+        `which add Jest's own per-file work at the node's budget.`
+      : '')
   );
 }
 
@@ -84,7 +88,9 @@ function render(results) {
   const list = Object.entries(results.approaches);
   const traced = list.some(([, r]) => r.timeline);
   const cpuColumn = list.some(([, r]) => r.cpuBoundMs);
+  const jestColumn = list.some(([, r]) => r.jestBoundMs);
   const header = ['approach', 'nodes', 'makespan s', ...(config.repeat > 1 ? ['all runs s'] : []), 'bound s', 'vs bound'];
+  if (jestColumn) header.push('vs Jest-work bound');
   if (cpuColumn) header.push(`vs ${machine.cores}-core bound`);
   if (traced) header.push('last 1st file s', 'late starts / idle s');
   if (isolation.isolated) header.push('throttled s');
@@ -93,6 +99,7 @@ function render(results) {
     const row = [TITLES[name] ?? name, r.nodes, s(r.makespanMs)];
     if (config.repeat > 1) row.push(r.makespansMs.map(s).join(' '));
     row.push(s(r.boundMs), x(r.overBound));
+    if (jestColumn) row.push(r.jestBoundMs ? x(r.makespanMs / r.jestBoundMs) : '-');
     if (cpuColumn) row.push(r.cpuBoundMs ? x(r.makespanMs / r.cpuBoundMs) : '-');
     if (traced) {
       row.push(
