@@ -23,6 +23,7 @@ const DEFAULTS = {
   nodeCpus: 0, // 0: cores / nodes
   project: '', // an existing Jest project instead of the generated suite
   repeat: 1, // run every approach this many times (interleaved); ratios from the medians
+  waitIdle: false, // before each approach, wait (up to 90 s) for the machine to be quiet
   batch: 5, // per-batch baseline: files per `jest` start
   startupRuns: 3,
   capacityNodes: 200,
@@ -41,6 +42,8 @@ const HELP = `Usage: npm run bench -- [flags]
   --project PATH     compare on an existing Jest project instead of the generated suite
                      (the runner and reporter are added by CLI flags; nothing is edited)
   --repeat N         run every approach N times, interleaved; ratios from the medians
+  --wait-idle        before each approach, wait up to 90 s for the machine to be
+                     under 25% busy for 3 s (a machine shared with other work)
   --files N          test files (default 200, or 40 with --cpu)
   --nodes N          CI nodes (default ${DEFAULTS.nodes})
   --workers N        Jest workers per node, --maxWorkers (default ${DEFAULTS.workers})

@@ -54,21 +54,16 @@ function log(message) {
 
 /**
  * Work as Jest measured it: its per-file runtimes on one node with a node's
- * budget (the plain run, --json), else the unisolated warm-up's. Unlike a
+ * budget (the plain run, --json); undefined without a plain run. Unlike a
  * generated file's nominal duration, it includes Jest's own per-file work
  * in the worker (environment, module registry, teardown) at that budget.
  */
-function measuredWork(approaches, warm) {
-  const perFile = approaches.plain?.perFile?.length ? approaches.plain.perFile : warm.perFile;
+function measuredWork(approaches) {
+  // Only the plain run measures at a node's budget: the warm-up runs unisolated, with cold caches.
+  const perFile = approaches.plain?.perFile ?? [];
   if (!perFile.length) return undefined;
   const runtimes = perFile.map(r => r.runtimeMs);
-  return {
-    totalMs: runtimes.reduce((a, b) => a + b, 0),
-    longestMs: Math.max(...runtimes),
-    cpu: false,
-    measured: true,
-    source: perFile === warm.perFile ? 'the unisolated warm-up run (plain was not run)' : 'the plain run',
-  };
+  return { totalMs: runtimes.reduce((a, b) => a + b, 0), longestMs: Math.max(...runtimes), cpu: false, measured: true, source: 'the plain run' };
 }
 
 /** The generated suite: durations known from its manifest. */
@@ -77,7 +72,7 @@ async function generatedSuite(config) {
   log(`suite ${manifest.name}: ${manifest.files.length} files, ${(manifest.totalMs / 1000).toFixed(1)} s of ${manifest.cpu ? 'CPU time' : 'sleep'}, longest ${(manifest.longestMs / 1000).toFixed(1)} s`);
   const target = suiteTarget(project);
   log('warming the Jest cache (one plain run, unisolated)');
-  const warm = await runners.runPlain({ target, workers: config.nodes * config.workers, name: 'warm', group: undefined, json: true });
+  const warm = await runners.runPlain({ target, workers: config.nodes * config.workers, name: 'warm', group: undefined });
   verify({ ...warm, traced: true }, manifest.files.map(f => f.id));
   return {
     kind: 'generated',
@@ -88,7 +83,7 @@ async function generatedSuite(config) {
     longestFirst: [...manifest.files].sort((a, b) => b.ms - a.ms).map(f => f.id),
     probe: { target: { ...suiteTarget(startup), traceDir: undefined }, args: [], file: 'a one-test project' },
     work: () => ({ totalMs: manifest.totalMs, longestMs: manifest.longestMs, cpu: manifest.cpu, source: 'manifest' }),
-    jestWork: approaches => measuredWork(approaches, warm),
+    jestWork: measuredWork,
   };
 }
 
@@ -110,7 +105,8 @@ async function existingProject(config) {
     warm,
     longestFirst: byRuntime.map(r => id(r.path)),
     probe: { target, args: ['--runTestsByPath', shortest], file: shortest },
-    work: approaches => measuredWork(approaches, warm),
+    // Without a plain run there is nothing to measure the work by: no bound.
+    work: measuredWork,
     jestWork: () => undefined, // the work is Jest's already
   };
 }
@@ -131,11 +127,53 @@ function cleanUpOnExit(isolation) {
   process.once('exit', cleanup);
 }
 
-/** Sum over the node groups of how long the CPU budget held them back during one approach. */
-function throttledMs(before, after) {
-  return Object.keys(after)
-    .filter(name => name.startsWith('node-'))
-    .reduce((sum, name) => sum + (after[name].throttledMs - (before[name]?.throttledMs ?? 0)), 0);
+/** CPU time the whole machine spent busy so far (all cores, /proc/stat), in ms; undefined off Linux. */
+function machineBusyMs() {
+  try {
+    const [, ...fields] = require('node:fs').readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = fields;
+    return ((user + nice + system + irq + softirq + steal) * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * On a machine shared with other work: waits until it has been under
+ * `maxBusy` (share of all cores) for `quietMs`, at most `timeoutMs`. Other
+ * work can still start mid-run; the "CPU elsewhere" column shows it.
+ */
+async function waitForQuiet({ maxBusy = 0.25, quietMs = 3000, timeoutMs = 90_000 } = {}) {
+  const cores = os.availableParallelism();
+  const started = Date.now();
+  let quietSince = Date.now();
+  let last = machineBusyMs();
+  while (Date.now() - started < timeoutMs) {
+    await new Promise(resolve => setTimeout(resolve, 500));
+    const now = machineBusyMs();
+    if (now === undefined) return 0;
+    if ((now - last) / (500 * cores) > maxBusy) quietSince = Date.now();
+    last = now;
+    if (Date.now() - quietSince >= quietMs) return Date.now() - started;
+  }
+  return Date.now() - started;
+}
+
+/**
+ * Where the CPU went during one approach: how long the node groups' budget
+ * held them back, the CPU they used, and the CPU the machine spent outside
+ * them (other users, the bench and its server). A budget caps a node but
+ * reserves nothing: CPU spent elsewhere is CPU the nodes may have waited for.
+ */
+function cpuAccount(isolation, before, after, busyBefore, busyAfter) {
+  const nodes = Object.keys(after).filter(name => name.startsWith('node-'));
+  const sum = key => nodes.reduce((total, name) => total + (after[name][key] - (before[name]?.[key] ?? 0)), 0);
+  const account = { throttledMs: sum('throttledMs') };
+  if (nodes.every(name => after[name].usageMs !== undefined)) account.nodesCpuMs = sum('usageMs');
+  if (busyBefore !== undefined && busyAfter !== undefined && account.nodesCpuMs !== undefined) {
+    account.elsewhereCpuMs = Math.max(0, busyAfter - busyBefore - account.nodesCpuMs);
+  }
+  return account;
 }
 
 async function main() {
@@ -172,17 +210,22 @@ async function main() {
     for (let round = 1; round <= config.repeat; round++) {
       for (const [name, n, run] of plan) {
         log(`running ${name} (${n} node${n > 1 ? 's' : ''} x ${workers} workers)${config.repeat > 1 ? `, round ${round} of ${config.repeat}` : ''}`);
+        if (config.waitIdle) {
+          const waitedMs = await waitForQuiet();
+          if (waitedMs > 3500) log(`  waited ${(waitedMs / 1000).toFixed(0)} s for the machine to be quiet`);
+        }
         // Other work on the machine (it is shared) shows up here; recorded so a noisy run can be spotted.
         const loadBefore = os.loadavg()[0];
         const builtBefore = distStamp();
-        const throttleBefore = isolation.throttling();
+        const countersBefore = isolation.counters();
+        const busyBefore = machineBusyMs();
         const result = await run();
         if (distStamp() !== builtBefore) {
           result.distRebuiltDuringRun = true;
           log(`  WARNING: dist/ was rebuilt while ${name} ran; its figures mix two builds`);
         }
         result.loadavg1m = { before: loadBefore, after: os.loadavg()[0] };
-        if (isolation.isolated) result.throttledMs = throttledMs(throttleBefore, isolation.throttling());
+        if (isolation.isolated) result.cpu = cpuAccount(isolation, countersBefore, isolation.counters(), busyBefore, machineBusyMs());
         result.traced = suite.kind === 'generated';
         verify(result, suite.ids); // throws, loudly, if any file did not run
         result.nodes = n;
@@ -205,9 +248,9 @@ async function main() {
   const jestWork = suite.jestWork(approaches);
   for (const result of Object.values(approaches)) {
     const shape = { ...work, nodes: result.nodes, workers, startupMs: startup.medianMs, nodeCpus: isolation.isolated ? isolation.nodeCpus : undefined };
-    result.boundMs = lowerBound(shape);
+    result.boundMs = work ? lowerBound(shape) : NaN;
     if (jestWork) result.jestBoundMs = lowerBound({ ...jestWork, nodes: result.nodes, workers, startupMs: startup.medianMs });
-    if (work.cpu && !isolation.isolated) result.cpuBoundMs = cpuBound({ ...shape, cores });
+    if (work?.cpu && !isolation.isolated) result.cpuBoundMs = cpuBound({ ...shape, cores });
     result.overBound = result.makespanMs / result.boundMs;
     if (result.traced) result.timeline = analyze(result, workers);
     delete result.passed; // verified; the trace keeps the per-file detail

@@ -12,6 +12,12 @@
  * `sh -c 'echo $$ > <group>/cgroup.procs && exec "$@"' …`, so the shell
  * moves itself, then becomes node; Jest's workers inherit the group.
  *
+ * A budget caps a node; it does not reserve the CPU. On a shared machine
+ * other work still takes CPU from the nodes, so each group's CPU use is
+ * accounted too (v2 cpu.stat usage_usec; v1 cpuacct.usage, in a twin group
+ * of the cpuacct hierarchy where it is mounted apart), for the bench to say
+ * how much of the machine went elsewhere while an approach ran.
+ *
  * Needs root and a cgroup hierarchy with the cpu controller; where either is
  * missing, `createIsolation` says why and every run is unisolated.
  */
@@ -60,9 +66,10 @@ function findHierarchy() {
   }
   const v1 = all.find(m => m.type === 'cgroup' && m.options.includes('cpu'));
   if (v1) {
-    // Inside the bench's own cpu group (a container's, say), not above it.
-    const own = (read('/proc/self/cgroup') ?? '').split('\n').map(l => l.split(':')).find(([, c]) => c?.split(',').includes('cpu'));
-    return { version: 1, root: path.join(v1.dir, own?.[2] ?? '/') };
+    // Inside the bench's own groups (a container's, say), not above them.
+    const own = controller => (read('/proc/self/cgroup') ?? '').split('\n').map(l => l.split(':')).find(([, c]) => c?.split(',').includes(controller))?.[2] ?? '/';
+    const acct = all.find(m => m.type === 'cgroup' && m.options.includes('cpuacct'));
+    return { version: 1, root: path.join(v1.dir, own('cpu')), accountingRoot: acct && path.join(acct.dir, own('cpuacct')) };
   }
   const v2 = all.find(m => m.type === 'cgroup2');
   return { reason: v2 ? `cgroup v2 at ${v2.dir} does not offer the cpu controller and no cgroup v1 hierarchy has it` : 'no cgroup hierarchy with the cpu controller is mounted' };
@@ -104,20 +111,31 @@ function removeTree(dir) {
   }
 }
 
+function dirsOf(group) {
+  return group.acctDir && group.acctDir !== group.dir ? [group.dir, group.acctDir] : [group.dir];
+}
+
 function pidsIn(dir) {
   return (read(path.join(dir, 'cgroup.procs')) ?? '').split('\n').filter(Boolean).map(Number);
 }
 
-/** Wraps a command so that it starts inside `dir`. */
-function wrapIn(dir, command, args) {
-  return ['/bin/sh', ['-c', 'echo $$ > "$0" && exec "$@"', path.join(dir, 'cgroup.procs'), command, ...args]];
+/** Wraps a command so that it starts inside its group's directories (cgroup paths have no spaces). */
+function wrapIn(dirs, command, args) {
+  const procs = dirs.map(dir => path.join(dir, 'cgroup.procs')).join(' ');
+  return ['/bin/sh', ['-c', 'for f in $0; do echo $$ > "$f" || exit 97; done; exec "$@"', procs, command, ...args]];
 }
 
-/** The throttling counters of a group (both versions have nr_throttled; v1 throttled_time ns, v2 throttled_usec). */
-function throttling(dir) {
-  const stat = Object.fromEntries((read(path.join(dir, 'cpu.stat')) ?? '').split('\n').map(l => l.split(' ')).map(([k, v]) => [k, Number(v)]));
+/**
+ * A group's counters, cumulative: how long its budget held it back
+ * (v1 throttled_time ns, v2 throttled_usec) and the CPU time it used.
+ */
+function counters(group) {
+  const stat = Object.fromEntries((read(path.join(group.dir, 'cpu.stat')) ?? '').split('\n').map(l => l.split(' ')).map(([k, v]) => [k, Number(v)]));
   const throttledMs = stat.throttled_usec !== undefined ? stat.throttled_usec / 1000 : (stat.throttled_time ?? 0) / 1e6;
-  return { periods: stat.nr_periods ?? 0, throttled: stat.nr_throttled ?? 0, throttledMs };
+  let usageMs;
+  if (stat.usage_usec !== undefined) usageMs = stat.usage_usec / 1000;
+  else if (group.acctDir) usageMs = Number(read(path.join(group.acctDir, 'cpuacct.usage'))) / 1e6;
+  return { throttledMs, usageMs: Number.isFinite(usageMs) ? usageMs : undefined };
 }
 
 /**
@@ -125,7 +143,7 @@ function throttling(dir) {
  * @param {number} o.nodes      node groups to make (node-0 … node-N-1), plus `probe`
  * @param {number} o.nodeCpus   CPUs per group
  * @param {boolean} o.enabled   false: unisolated on purpose (--no-isolate)
- * @returns {{ isolated: boolean, reason?: string, describe: string, nodeCpus: number, spawnArgs(group, command, args): [string, string[]], throttling(): object, close(): void }}
+ * @returns {{ isolated: boolean, reason?: string, describe: string, nodeCpus: number, spawnArgs(group, command, args): [string, string[]], counters(): object, close(): void }}
  */
 function createIsolation({ nodes, nodeCpus, enabled }) {
   const cores = os.availableParallelism();
@@ -135,7 +153,7 @@ function createIsolation({ nodes, nodeCpus, enabled }) {
     nodeCpus: cores,
     describe: `UNISOLATED (${reason}): the ${nodes} nodes share ${cores} cores, so a node that finishes early lends its CPU to the others`,
     spawnArgs: (_group, command, args) => [command, args],
-    throttling: () => ({}),
+    counters: () => ({}),
     close() {},
   });
   if (!enabled) return unisolated('--no-isolate');
@@ -146,56 +164,68 @@ function createIsolation({ nodes, nodeCpus, enabled }) {
 
   removeStale(hierarchy.root);
   const parent = path.join(hierarchy.root, `${PREFIX}${process.pid}`);
+  // v1 with cpuacct mounted apart: a twin parent there, for the CPU time each group used.
+  const acctParent = hierarchy.accountingRoot && hierarchy.accountingRoot !== hierarchy.root ? path.join(hierarchy.accountingRoot, `${PREFIX}${process.pid}`) : undefined;
+  if (acctParent) removeStale(hierarchy.accountingRoot);
   const groups = new Map();
   const quotaUs = Math.max(1000, Math.round(nodeCpus * PERIOD_US));
+  let enabledAtRoot = false;
   try {
     fs.mkdirSync(parent);
+    if (acctParent) fs.mkdirSync(acctParent);
     if (hierarchy.version === 2) {
       // v2 hands a controller down only where every ancestor enables it for its children.
       const rootControl = path.join(hierarchy.root, 'cgroup.subtree_control');
-      if (!(read(rootControl) ?? '').split(/\s+/).includes('cpu')) fs.writeFileSync(rootControl, '+cpu');
+      if (!(read(rootControl) ?? '').split(/\s+/).includes('cpu')) {
+        fs.writeFileSync(rootControl, '+cpu');
+        enabledAtRoot = true;
+      }
       fs.writeFileSync(path.join(parent, 'cgroup.subtree_control'), '+cpu');
     }
     for (const name of [...Array.from({ length: nodes }, (_, i) => `node-${i}`), 'probe']) {
       const dir = path.join(parent, name);
       fs.mkdirSync(dir);
+      const acctDir = acctParent ? path.join(acctParent, name) : hierarchy.accountingRoot && dir;
+      if (acctParent) fs.mkdirSync(acctDir);
       if (hierarchy.version === 2) {
         fs.writeFileSync(path.join(dir, 'cpu.max'), `${quotaUs} ${PERIOD_US}`);
       } else {
         fs.writeFileSync(path.join(dir, 'cpu.cfs_period_us'), String(PERIOD_US));
         fs.writeFileSync(path.join(dir, 'cpu.cfs_quota_us'), String(quotaUs));
       }
-      groups.set(name, dir);
+      groups.set(name, { dir, acctDir });
     }
     // The wrapper itself must work here (a read-only cgroupfs fails only at the first write).
-    const [command, args] = wrapIn(groups.get('probe'), '/bin/sh', ['-c', 'cat /proc/self/cgroup']);
+    const [command, args] = wrapIn(dirsOf(groups.get('probe')), '/bin/sh', ['-c', 'cat /proc/self/cgroup']);
     const seen = execFileSync(command, args, { encoding: 'utf8' });
     if (!seen.includes(`${PREFIX}${process.pid}/probe`)) throw new Error(`a process did not land in its group (it is in ${seen.trim().replace(/\n/g, '; ')})`);
   } catch (error) {
     removeTree(parent);
+    if (acctParent) removeTree(acctParent);
     return unisolated(`could not set up cgroup v${hierarchy.version} groups under ${hierarchy.root}: ${error.message}`);
   }
 
-  const setting = hierarchy.version === 2 ? `cpu.max "${quotaUs} ${PERIOD_US}"` : `cpu.cfs_quota_us=${quotaUs} / cpu.cfs_period_us=${PERIOD_US}`;
+  let setting = hierarchy.version === 2 ? `cpu.max "${quotaUs} ${PERIOD_US}"` : `cpu.cfs_quota_us=${quotaUs} / cpu.cfs_period_us=${PERIOD_US}`;
+  if (enabledAtRoot) setting += `; the cpu controller was enabled in ${hierarchy.root}/cgroup.subtree_control and is left so`;
   let closed = false;
   return {
     isolated: true,
     nodeCpus,
     cgroup: { version: hierarchy.version, parent, setting },
     describe: `ISOLATED: each node in its own cgroup v${hierarchy.version} with ${nodeCpus} CPU (${setting}), ${cores} cores in all; the bound's start-up probe runs with the same budget`,
-    spawnArgs(group, command, args) {
-      const dir = groups.get(group);
-      if (!dir) throw new Error(`no cgroup ${group}: only node-0..node-${nodes - 1} and probe`);
-      return wrapIn(dir, command, args);
+    spawnArgs(name, command, args) {
+      const group = groups.get(name);
+      if (!group) throw new Error(`no cgroup ${name}: only node-0..node-${nodes - 1} and probe`);
+      return wrapIn(dirsOf(group), command, args);
     },
-    throttling() {
-      return Object.fromEntries([...groups].map(([name, dir]) => [name, throttling(dir)]));
+    counters() {
+      return Object.fromEntries([...groups].map(([name, group]) => [name, counters(group)]));
     },
     /** Kills what is still in the groups (only processes this bench started are there) and removes them; safe to call twice. */
     close() {
       if (closed) return;
       closed = true;
-      for (const dir of groups.values()) {
+      for (const { dir } of groups.values()) {
         for (const pid of pidsIn(dir)) {
           try {
             process.kill(pid, 'SIGKILL');
@@ -206,8 +236,10 @@ function createIsolation({ nodes, nodeCpus, enabled }) {
       }
       // A killed process leaves its group a moment after the signal.
       const deadline = Date.now() + 5000;
-      while (!removeTree(parent) && Date.now() < deadline) execFileSync('sleep', ['0.1']);
-      if (fs.existsSync(parent)) process.stderr.write(`[bench] could not remove ${parent}; remove it with: rmdir ${parent}/* ${parent}\n`);
+      for (const dir of [parent, acctParent].filter(Boolean)) {
+        while (!removeTree(dir) && Date.now() < deadline) execFileSync('sleep', ['0.1']);
+        if (fs.existsSync(dir)) process.stderr.write(`[bench] could not remove ${dir}; remove it with: rmdir ${dir}/* ${dir}\n`);
+      }
     },
   };
 }

@@ -60,10 +60,10 @@ function evaluate(results) {
 function describeSuite(results) {
   const { config, suite, work, jestWork } = results;
   if (suite.kind === 'project') {
-    return (
-      `Project ${suite.dir}: ${suite.files} test files; Jest's per-file runtimes on one node (${work.source}) ` +
-      `total ${s(work.totalMs)} s, longest ${s(work.longestMs)} s; ${config.nodes} nodes x ${config.workers} workers.`
-    );
+    const measured = work
+      ? `Jest's per-file runtimes on one node (${work.source}) total ${s(work.totalMs)} s, longest ${s(work.longestMs)} s`
+      : 'no plain run, so no measured work and no bound';
+    return `Project ${suite.dir}: ${suite.files} test files; ${measured}; ${config.nodes} nodes x ${config.workers} workers.`;
   }
   const { manifest } = suite;
   return (
@@ -93,7 +93,10 @@ function render(results) {
   if (jestColumn) header.push('vs Jest-work bound');
   if (cpuColumn) header.push(`vs ${machine.cores}-core bound`);
   if (traced) header.push('last 1st file s', 'late starts / idle s');
+  // CPU the machine spent outside the nodes: other users, the bench, its server (isolated runs only).
+  const elsewhere = list.some(([, r]) => r.cpu?.elsewhereCpuMs !== undefined);
   if (isolation.isolated) header.push('throttled s');
+  if (elsewhere) header.push('CPU elsewhere');
   header.push('jest procs', 'load 1m before/after');
   const rows = list.map(([name, r]) => {
     const row = [TITLES[name] ?? name, r.nodes, s(r.makespanMs)];
@@ -107,7 +110,8 @@ function render(results) {
         r.timeline ? `${r.timeline.lateStartCount} / ${s(r.timeline.heldIdleMs)}` : '-',
       );
     }
-    if (isolation.isolated) row.push(s(r.throttledMs ?? 0));
+    if (isolation.isolated) row.push(s(r.cpu?.throttledMs ?? 0));
+    if (elsewhere) row.push(r.cpu?.elsewhereCpuMs === undefined ? '-' : pct(r.cpu.elsewhereCpuMs / (machine.cores * r.makespanMs)));
     row.push(r.processes.length, `${r.loadavg1m.before.toFixed(1)}/${r.loadavg1m.after.toFixed(1)}`);
     return row;
   });
@@ -130,6 +134,13 @@ function render(results) {
     }
   }
   const caveat = isolation.isolated && config.nodes === 4 ? '' : ' (the targets are defined for isolated runs at N=4; this run is not one)';
+  if (elsewhere) {
+    out.push(
+      `"CPU elsewhere": the share of the machine (${machine.cores} cores x makespan) busy outside the node groups while the approach ran: ` +
+        'other users, the bench and its server. A budget caps a node but reserves nothing, so an approach that needs every core at once ' +
+        '(N nodes x cores/N) is slowed by it, and one node alone is not.',
+    );
+  }
   out.push('', `Targets${caveat}:`, table(targets.map(t => [t.target, t.value ?? 'n/a', t.met === undefined ? 'not measured' : t.met ? 'MET' : 'NOT MET']), ['target', 'measured', '']));
   return out.join('\n');
 }

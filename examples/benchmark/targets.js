@@ -45,7 +45,8 @@ function projectJest(dir) {
 }
 
 function projectTarget(dir) {
-  const cwd = path.resolve(dir);
+  // `npm run bench` runs in this repository; a relative path is meant from where the user typed it.
+  const cwd = path.resolve(process.env.INIT_CWD || process.cwd(), dir);
   if (!fs.statSync(cwd, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`--project ${dir}: not a directory`);
   for (const built of ['dist/index.js', 'dist/reporter/index.js']) {
     if (!fs.existsSync(path.join(REPO, built))) throw new Error(`${built} is missing: run npm run build (npm run bench does)`);
