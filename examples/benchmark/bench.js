@@ -94,7 +94,8 @@ async function existingProject(config) {
   log(`project ${target.cwd}: ${ids.length} test files, jest ${target.jestVersion}`);
   log('warming the Jest cache (one plain run, unisolated)');
   const warm = await runners.runPlain({ target, workers: config.nodes * config.workers, name: 'warm', group: undefined, json: true });
-  verify(warm, ids);
+  verify(warm, ids, { allowFailures: true });
+  if (warm.failed.length > 0) log(`  the warm-up had failing files (${warm.failed.join(', ')}); they count as run`);
   const byRuntime = [...warm.perFile].sort((a, b) => b.runtimeMs - a.runtimeMs);
   const id = file => path.relative(target.cwd, file).split(path.sep).join('/');
   const shortest = id(byRuntime[byRuntime.length - 1].path);
@@ -227,7 +228,9 @@ async function main() {
         result.loadavg1m = { before: loadBefore, after: os.loadavg()[0] };
         if (isolation.isolated) result.cpu = cpuAccount(isolation, countersBefore, isolation.counters(), busyBefore, machineBusyMs());
         result.traced = suite.kind === 'generated';
-        verify(result, suite.ids); // throws, loudly, if any file did not run
+        // Throws, loudly, if any file did not run. A project's own tests may fail (flaky under load): they still ran.
+        verify(result, suite.ids, { allowFailures: suite.kind === 'project' });
+        if (result.failed.length > 0) log(`  WARNING: ${result.failed.length} file(s) failed: ${result.failed.join(', ')}`);
         result.nodes = n;
         runs[name].push(result);
         log(`  ${name}: ${(result.makespanMs / 1000).toFixed(1)} s`);
@@ -253,7 +256,7 @@ async function main() {
     if (work?.cpu && !isolation.isolated) result.cpuBoundMs = cpuBound({ ...shape, cores });
     result.overBound = result.makespanMs / result.boundMs;
     if (result.traced) result.timeline = analyze(result, workers);
-    delete result.passed; // verified; the trace keeps the per-file detail
+    delete result.passed; // verified; the trace keeps the per-file detail (failed files are kept)
   }
 
   let capacity;

@@ -116,6 +116,16 @@ function render(results) {
     return row;
   });
   out.push('', table(rows, header));
+  const shard = results.approaches.shard?.timeline?.nodes;
+  if (shard?.length > 1) {
+    const busy = shard.map(n => n.busyMs);
+    const imbalance = Math.max(...busy) / (busy.reduce((sum, b) => sum + b, 0) / busy.length);
+    out.push(
+      '',
+      `jest --shard's slices held ${busy.map(s).join(' / ')} s of the files' work (trace): the heaviest is ${x(imbalance)} the mean, ` +
+        'the most any balancing can gain over --shard before the fixed costs (start-up, Jest\'s per-file work) that both pay.',
+    );
+  }
   const { ratios, targets } = results.evaluation;
   out.push(
     '',

@@ -1,7 +1,7 @@
 'use strict';
 /**
  * The ways of running one suite that the benchmark compares. Each returns
- * { makespanMs, processes: [...], passed: [file ids], trace } where makespan
+ * { makespanMs, processes: [...], passed: [file ids], failed: [file ids], trace } where makespan
  * is from the spawn of the first `jest` process to the exit of the last.
  *
  * Every process is the real `jest` CLI, as a CI node would run it, on a
@@ -65,9 +65,9 @@ function runJest({ target, args, env, label, group, timeoutMs = 30 * 60_000 }) {
   });
 }
 
-/** File ids Jest printed as PASS (relative to the directory Jest ran in). */
-function passLines(output) {
-  return [...output.matchAll(/^\s*PASS\s+(\S+)/gm)].map(m => m[1]);
+/** File ids Jest printed as PASS, or FAIL (relative to the directory Jest ran in). */
+function passLines(output, status = 'PASS') {
+  return [...output.matchAll(new RegExp(`^\\s*${status}\\s+(\\S+)`, 'gm'))].map(m => m[1]);
 }
 
 function readTrace(file) {
@@ -98,6 +98,7 @@ function finish(name, processes, traceFile, extra = {}) {
       ...(p.code === 0 ? {} : { outputTail: p.output.slice(-3000) }),
     })),
     passed: processes.flatMap(p => passLines(p.output)),
+    failed: processes.flatMap(p => passLines(p.output, 'FAIL')),
     trace: readTrace(traceFile),
     // Wall clock of t0, to place trace timestamps (Date.now()) on the same axis.
     t0Epoch: Date.now() - (performance.now() - t0),
