@@ -1,22 +1,29 @@
 'use strict';
 /**
  * Command-line flags of the benchmark. Defaults: 200 files x 0.8 s mean =
- * 160 s of work; with 4 nodes x 2 workers the bound is ~20 s. The whole
- * default run (warm-up, 5 Jest approaches, server capacity) took 7-9
- * minutes on a busy 2-core machine, most of it the two single-node runs
- * (~90 s each); --scale 0.5 roughly halves it.
+ * 160 s of sleeps; with 4 nodes x 2 workers the bound is ~20 s plus a
+ * start-up. With --cpu: 40 files x 1.5 s of CPU time = 60 s; each isolated
+ * node has cores / N CPUs (0.5 on 2 cores), so the bound is ~30 s and a
+ * single node takes ~2 minutes. A default run (warm-up, 5 Jest approaches,
+ * server capacity) takes 6-9 minutes on a 2-core machine.
  */
 const DEFAULTS = {
-  files: 200,
+  files: 0, // 0: 200, or 40 with --cpu
   nodes: 4,
   workers: 2,
   scale: 1,
   cpu: false,
   seed: 42,
-  meanMs: 800,
+  meanMs: 0, // 0: 800, or 1500 ms of CPU time with --cpu
   // Longest file: below total / (nodes x workers), so the bound is set by
   // balancing, not by one file, and balancing is what is being measured.
   maxMs: 12_000,
+  // Each node in a cgroup of its own with nodeCpus CPUs, where the machine allows it.
+  isolate: true,
+  nodeCpus: 0, // 0: cores / nodes
+  project: '', // an existing Jest project instead of the generated suite
+  repeat: 1, // run every approach this many times (interleaved); ratios from the medians
+  waitIdle: false, // before each approach, wait (up to 90 s) for the machine to be quiet
   batch: 5, // per-batch baseline: files per `jest` start
   startupRuns: 3,
   capacityNodes: 200,
@@ -28,11 +35,22 @@ const DEFAULTS = {
 };
 
 const HELP = `Usage: npm run bench -- [flags]
-  --files N          test files (default ${DEFAULTS.files})
+  --isolate          each node in its own cgroup with cores/N CPUs (default where the
+                     machine allows it: Linux, root, a cgroup with the cpu controller)
+  --no-isolate       every node shares the whole machine
+  --node-cpus X      CPUs per isolated node (default cores / nodes)
+  --project PATH     compare on an existing Jest project instead of the generated suite
+                     (the runner and reporter are added by CLI flags; nothing is edited)
+  --repeat N         run every approach N times, interleaved; ratios from the medians
+  --wait-idle        before each approach, wait up to 90 s for the machine to be
+                     under 25% busy for 3 s (a machine shared with other work)
+  --files N          test files (default 200, or 40 with --cpu)
   --nodes N          CI nodes (default ${DEFAULTS.nodes})
   --workers N        Jest workers per node, --maxWorkers (default ${DEFAULTS.workers})
   --scale X          multiply every duration (default ${DEFAULTS.scale})
-  --cpu              CPU-bound busy loops instead of sleeps
+  --cpu              CPU-bound files: each burns CPU time (process.cpuUsage) instead of sleeping
+  --mean-ms N        mean file duration (default 800, or 1500 ms of CPU time with --cpu)
+  --max-ms N         longest file (default ${DEFAULTS.maxMs})
   --seed N           RNG seed for durations (default ${DEFAULTS.seed})
   --batch N          files per jest start in the per-batch baseline (default ${DEFAULTS.batch})
   --capacity-nodes N, --capacity-files N, --capacity-file-ms N
@@ -54,10 +72,11 @@ function parseArgs(argv) {
     }
     if (!arg.startsWith('--')) throw new Error(`unexpected argument ${arg}\n${HELP}`);
     const [flag, inline] = arg.slice(2).split('=', 2);
-    const key = camel(flag);
+    const negated = flag.startsWith('no-') && typeof DEFAULTS[camel(flag.slice(3))] === 'boolean';
+    const key = camel(negated ? flag.slice(3) : flag);
     if (!(key in DEFAULTS)) throw new Error(`unknown flag --${flag}\n${HELP}`);
     if (typeof DEFAULTS[key] === 'boolean') {
-      out[key] = inline === undefined ? true : inline !== 'false';
+      out[key] = negated ? false : inline === undefined ? true : inline !== 'false';
       continue;
     }
     const value = inline ?? argv[++i];
@@ -70,10 +89,12 @@ function parseArgs(argv) {
       out[key] = value;
     }
   }
-  for (const key of ['files', 'nodes', 'workers', 'batch', 'startupRuns', 'capacityNodes', 'capacityFiles']) {
+  out.files ||= out.cpu ? 40 : 200;
+  out.meanMs ||= out.cpu ? 1500 : 800;
+  for (const key of ['files', 'nodes', 'workers', 'batch', 'startupRuns', 'capacityNodes', 'capacityFiles', 'repeat']) {
     if (!Number.isInteger(out[key])) throw new Error(`--${key} must be an integer`);
   }
-  if (!out.name) out.name = `${out.cpu ? 'cpu' : 'sleep'}-f${out.files}-s${out.scale}-seed${out.seed}`;
+  if (!out.name) out.name = `${out.cpu ? 'cpu' : 'sleep'}-f${out.files}-m${out.meanMs}-s${out.scale}-seed${out.seed}`;
   return out;
 }
 

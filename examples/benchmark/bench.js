@@ -3,29 +3,36 @@
 /**
  * `npm run bench`: one suite, every approach side by side, one invocation.
  *
- *   1. generate the suite (generate-suite.js)
- *   2. warm Jest's cache with one plain run, so every approach (and the
- *      orchestrator's longest-first queue, fed from Jest's cached durations)
- *      knows the durations
- *   3. time a bare Jest start-up (the bound's start-up term)
- *   4. run: plain jest on 1 node; jest --shard x N; jest per queue batch x N;
- *      jest-fast-ci x N; jest-fast-ci on 1 node (overhead vs plain)
- *   5. server capacity with simulated phoenix clients
- *   6. check every approach ran every file, print the table, write JSON
+ *   1. isolation: each simulated node gets a cgroup with cores / N CPUs
+ *      (isolation.js), where the machine allows it; else one line says why
+ *   2. the suite: generate it (generate-suite.js), or take an existing Jest
+ *      project (--project, targets.js) without editing it
+ *   3. warm Jest's cache with one plain run (unisolated, N x W workers), so
+ *      every approach (and the orchestrator's longest-first queue, fed from
+ *      Jest's cached durations) knows the durations
+ *   4. time one node's start-up with a node's budget (the bound's start-up)
+ *   5. run: plain jest on 1 node; jest --shard x N; jest per queue batch x N;
+ *      jest-fast-ci x N; jest-fast-ci on 1 node (overhead vs plain); with
+ *      --repeat, each of them that many times, interleaved
+ *   6. server capacity with simulated phoenix clients (generated suite only)
+ *   7. check every approach ran every file, print the table, write JSON
  *
- * Runs are sequential: they share one 2-core machine and must not overlap.
+ * Runs are sequential: they share one machine and must not overlap.
  */
 const os = require('node:os');
 const path = require('node:path');
 const { parseArgs } = require('./args');
 const { generateSuite } = require('./generate-suite');
 const runners = require('./runners');
+const { suiteTarget, projectTarget, listTests } = require('./targets');
+const { createIsolation } = require('./isolation');
 const { lowerBound, cpuBound, verify } = require('./bounds');
 const { analyze } = require('./timeline');
 const { measureCapacity } = require('./capacity');
 const { evaluate, render, writeJson } = require('./report');
 
 const SECRET = 'bench-secret-key';
+const median = xs => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 /**
  * When dist/ was last built. Other people rebuilding the package while a
@@ -45,65 +52,215 @@ function log(message) {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
 
+/**
+ * Work as Jest measured it: its per-file runtimes on one node with a node's
+ * budget (the plain run, --json); undefined without a plain run. Unlike a
+ * generated file's nominal duration, it includes Jest's own per-file work
+ * in the worker (environment, module registry, teardown) at that budget.
+ */
+function measuredWork(approaches) {
+  // Only the plain run measures at a node's budget: the warm-up runs unisolated, with cold caches.
+  const perFile = approaches.plain?.perFile ?? [];
+  if (!perFile.length) return undefined;
+  const runtimes = perFile.map(r => r.runtimeMs);
+  return { totalMs: runtimes.reduce((a, b) => a + b, 0), longestMs: Math.max(...runtimes), cpu: false, measured: true, source: 'the plain run' };
+}
+
+/** The generated suite: durations known from its manifest. */
+async function generatedSuite(config) {
+  const { project, startup, manifest } = generateSuite(config);
+  log(`suite ${manifest.name}: ${manifest.files.length} files, ${(manifest.totalMs / 1000).toFixed(1)} s of ${manifest.cpu ? 'CPU time' : 'sleep'}, longest ${(manifest.longestMs / 1000).toFixed(1)} s`);
+  const target = suiteTarget(project);
+  log('warming the Jest cache (one plain run, unisolated)');
+  const warm = await runners.runPlain({ target, workers: config.nodes * config.workers, name: 'warm', group: undefined });
+  verify({ ...warm, traced: true }, manifest.files.map(f => f.id));
+  return {
+    kind: 'generated',
+    target,
+    ids: manifest.files.map(f => f.id),
+    manifest,
+    warm,
+    longestFirst: [...manifest.files].sort((a, b) => b.ms - a.ms).map(f => f.id),
+    probe: { target: { ...suiteTarget(startup), traceDir: undefined }, args: [], file: 'a one-test project' },
+    work: () => ({ totalMs: manifest.totalMs, longestMs: manifest.longestMs, cpu: manifest.cpu, source: 'manifest' }),
+    jestWork: measuredWork,
+  };
+}
+
+/** An existing project: its files from `jest --listTests`, durations from Jest's own per-file runtimes. */
+async function existingProject(config) {
+  const target = projectTarget(config.project);
+  const ids = await listTests(target);
+  log(`project ${target.cwd}: ${ids.length} test files, jest ${target.jestVersion}`);
+  log('warming the Jest cache (one plain run, unisolated)');
+  const warm = await runners.runPlain({ target, workers: config.nodes * config.workers, name: 'warm', group: undefined, json: true });
+  verify(warm, ids, { allowFailures: true });
+  if (warm.failed.length > 0) log(`  the warm-up had failing files (${warm.failed.join(', ')}); they count as run`);
+  const byRuntime = [...warm.perFile].sort((a, b) => b.runtimeMs - a.runtimeMs);
+  const id = file => path.relative(target.cwd, file).split(path.sep).join('/');
+  const shortest = id(byRuntime[byRuntime.length - 1].path);
+  return {
+    kind: 'project',
+    target,
+    ids,
+    warm,
+    longestFirst: byRuntime.map(r => id(r.path)),
+    probe: { target, args: ['--runTestsByPath', shortest], file: shortest },
+    // Without a plain run there is nothing to measure the work by: no bound.
+    work: measuredWork,
+    jestWork: () => undefined, // the work is Jest's already
+  };
+}
+
+/** Stops every jest process and removes the cgroups on Ctrl-C, a kill, or any exit. */
+function cleanUpOnExit(isolation) {
+  const cleanup = () => {
+    runners.killAll();
+    isolation.close();
+  };
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.once(signal, () => {
+      log(`${signal}: stopping the jest processes and removing the cgroups`);
+      cleanup();
+      process.exit(130);
+    });
+  }
+  process.once('exit', cleanup);
+}
+
+/** CPU time the whole machine spent busy so far (all cores, /proc/stat), in ms; undefined off Linux. */
+function machineBusyMs() {
+  try {
+    const [, ...fields] = require('node:fs').readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = fields;
+    return ((user + nice + system + irq + softirq + steal) * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * On a machine shared with other work: waits until it has been under
+ * `maxBusy` (share of all cores) for `quietMs`, at most `timeoutMs`. Other
+ * work can still start mid-run; the "CPU elsewhere" column shows it.
+ */
+async function waitForQuiet({ maxBusy = 0.25, quietMs = 3000, timeoutMs = 90_000 } = {}) {
+  const cores = os.availableParallelism();
+  const started = Date.now();
+  let quietSince = Date.now();
+  let last = machineBusyMs();
+  while (Date.now() - started < timeoutMs) {
+    await new Promise(resolve => setTimeout(resolve, 500));
+    const now = machineBusyMs();
+    if (now === undefined) return 0;
+    if ((now - last) / (500 * cores) > maxBusy) quietSince = Date.now();
+    last = now;
+    if (Date.now() - quietSince >= quietMs) return Date.now() - started;
+  }
+  return Date.now() - started;
+}
+
+/**
+ * Where the CPU went during one approach: how long the node groups' budget
+ * held them back, the CPU they used, and the CPU the machine spent outside
+ * them (other users, the bench and its server). A budget caps a node but
+ * reserves nothing: CPU spent elsewhere is CPU the nodes may have waited for.
+ */
+function cpuAccount(isolation, before, after, busyBefore, busyAfter) {
+  const nodes = Object.keys(after).filter(name => name.startsWith('node-'));
+  const sum = key => nodes.reduce((total, name) => total + (after[name][key] - (before[name]?.[key] ?? 0)), 0);
+  const account = { throttledMs: sum('throttledMs') };
+  if (nodes.every(name => after[name].usageMs !== undefined)) account.nodesCpuMs = sum('usageMs');
+  if (busyBefore !== undefined && busyAfter !== undefined && account.nodesCpuMs !== undefined) {
+    account.elsewhereCpuMs = Math.max(0, busyAfter - busyBefore - account.nodesCpuMs);
+  }
+  return account;
+}
+
 async function main() {
   const config = parseArgs(process.argv.slice(2));
   const benchStart = performance.now();
   // HEAD when the run starts (prebench has just built dist/ from the work tree).
   const commit = require('node:child_process').execSync('git rev-parse --short HEAD', { cwd: runners.REPO }).toString().trim();
   const { startServer } = require(path.join(runners.REPO, 'dist/server'));
-  const { project, startup: startupDir, manifest } = generateSuite(config);
-  log(`suite ${manifest.name}: ${manifest.files.length} files, ${(manifest.totalMs / 1000).toFixed(1)} s of work, longest ${(manifest.longestMs / 1000).toFixed(1)} s`);
-
   const { nodes, workers } = config;
-  // The warm-up is only there to fill the caches, so give it every slot the N-node runs will have.
-  log('warming the Jest cache (one plain run)');
-  const warm = await runners.runPlain({ suiteDir: project, workers: nodes * workers, name: 'warm' });
-  verify(warm, manifest);
+  const cores = os.availableParallelism();
+  const isolation = createIsolation({ nodes, nodeCpus: config.nodeCpus || +(cores / nodes).toFixed(3), enabled: config.isolate });
+  cleanUpOnExit(isolation);
+  runners.useIsolation(isolation);
+  log(isolation.describe);
 
-  log('timing Jest start-up');
-  const startup = await runners.measureStartup({ startupDir, workers, nodes, runs: config.startupRuns });
+  const suite = config.project ? await existingProject(config) : await generatedSuite(config);
+
+  log(`timing one node's start-up (${suite.probe.file}${isolation.isolated ? `, ${isolation.nodeCpus} CPU` : ''})`);
+  const startup = await runners.measureStartup({ probe: suite.probe, workers, nodes, runs: config.startupRuns });
 
   const only = config.only ? new Set(config.only.split(',')) : undefined;
   const want = name => !only || only.has(name);
   const server = await startServer({ host: '127.0.0.1', port: 0, secretKeys: [SECRET] });
-  const approaches = {};
+  const { target } = suite;
   const plan = [
-    ['plain', 1, () => runners.runPlain({ suiteDir: project, workers })],
-    ['shard', nodes, () => runners.runShards({ suiteDir: project, nodes, workers })],
-    ['batch', nodes, () => runners.runPerBatch({ suiteDir: project, manifest, nodes, workers, batch: config.batch })],
-    ['fastci', nodes, () => runners.runFastCi({ suiteDir: project, server, secretKey: SECRET, nodes, workers })],
-    ['single', 1, () => runners.runFastCi({ suiteDir: project, server, secretKey: SECRET, nodes: 1, workers, name: 'single' })],
-  ];
+    ['plain', 1, () => runners.runPlain({ target, workers, json: true })],
+    ['shard', nodes, () => runners.runShards({ target, nodes, workers })],
+    ['batch', nodes, () => runners.runPerBatch({ target, longestFirst: suite.longestFirst, nodes, workers, batch: config.batch })],
+    ['fastci', nodes, () => runners.runFastCi({ target, server, secretKey: SECRET, nodes, workers })],
+    ['single', 1, () => runners.runFastCi({ target, server, secretKey: SECRET, nodes: 1, workers, name: 'single' })],
+  ].filter(([name]) => want(name));
+  const runs = Object.fromEntries(plan.map(([name]) => [name, []]));
   try {
-    for (const [name, n, run] of plan) {
-      if (!want(name)) continue;
-      log(`running ${name} (${n} node${n > 1 ? 's' : ''} x ${workers} workers)`);
-      // Other work on the machine (it is shared) shows up here; recorded so a noisy run can be spotted.
-      const loadBefore = os.loadavg()[0];
-      const builtBefore = distStamp();
-      const result = await run();
-      if (distStamp() !== builtBefore) {
-        result.distRebuiltDuringRun = true;
-        log(`  WARNING: dist/ was rebuilt while ${name} ran; its figures mix two builds`);
+    for (let round = 1; round <= config.repeat; round++) {
+      for (const [name, n, run] of plan) {
+        log(`running ${name} (${n} node${n > 1 ? 's' : ''} x ${workers} workers)${config.repeat > 1 ? `, round ${round} of ${config.repeat}` : ''}`);
+        if (config.waitIdle) {
+          const waitedMs = await waitForQuiet();
+          if (waitedMs > 3500) log(`  waited ${(waitedMs / 1000).toFixed(0)} s for the machine to be quiet`);
+        }
+        // Other work on the machine (it is shared) shows up here; recorded so a noisy run can be spotted.
+        const loadBefore = os.loadavg()[0];
+        const builtBefore = distStamp();
+        const countersBefore = isolation.counters();
+        const busyBefore = machineBusyMs();
+        const result = await run();
+        if (distStamp() !== builtBefore) {
+          result.distRebuiltDuringRun = true;
+          log(`  WARNING: dist/ was rebuilt while ${name} ran; its figures mix two builds`);
+        }
+        result.loadavg1m = { before: loadBefore, after: os.loadavg()[0] };
+        if (isolation.isolated) result.cpu = cpuAccount(isolation, countersBefore, isolation.counters(), busyBefore, machineBusyMs());
+        result.traced = suite.kind === 'generated';
+        // Throws, loudly, if any file did not run. A project's own tests may fail (flaky under load): they still ran.
+        verify(result, suite.ids, { allowFailures: suite.kind === 'project' });
+        if (result.failed.length > 0) log(`  WARNING: ${result.failed.length} file(s) failed: ${result.failed.join(', ')}`);
+        result.nodes = n;
+        runs[name].push(result);
+        log(`  ${name}: ${(result.makespanMs / 1000).toFixed(1)} s`);
       }
-      result.loadavg1m = { before: loadBefore, after: os.loadavg()[0] };
-      verify(result, manifest); // throws, loudly, if any file did not run
-      const shape = { totalMs: manifest.totalMs, longestMs: manifest.longestMs, nodes: n, workers, startupMs: startup.medianMs };
-      result.nodes = n;
-      result.boundMs = lowerBound(shape);
-      result.cpuBoundMs = cpuBound({ ...shape, cores: os.cpus().length });
-      result.overBound = result.makespanMs / result.boundMs;
-      result.timeline = analyze(result, workers);
-      delete result.passed; // verified; the trace keeps the per-file detail
-      approaches[name] = result;
-      log(`  ${name}: ${(result.makespanMs / 1000).toFixed(1)} s (bound ${(result.boundMs / 1000).toFixed(1)} s)`);
     }
   } finally {
     await server.close();
   }
 
+  // With --repeat, each approach is shown by its median run; every makespan is kept.
+  const approaches = {};
+  for (const [name, list] of Object.entries(runs)) {
+    const makespans = list.map(r => r.makespanMs);
+    const chosen = list.find(r => r.makespanMs === median(makespans));
+    approaches[name] = { ...chosen, makespansMs: makespans };
+  }
+  const work = suite.work(approaches);
+  const jestWork = suite.jestWork(approaches);
+  for (const result of Object.values(approaches)) {
+    const shape = { ...work, nodes: result.nodes, workers, startupMs: startup.medianMs, nodeCpus: isolation.isolated ? isolation.nodeCpus : undefined };
+    result.boundMs = work ? lowerBound(shape) : NaN;
+    if (jestWork) result.jestBoundMs = lowerBound({ ...jestWork, nodes: result.nodes, workers, startupMs: startup.medianMs });
+    if (work?.cpu && !isolation.isolated) result.cpuBoundMs = cpuBound({ ...shape, cores });
+    result.overBound = result.makespanMs / result.boundMs;
+    if (result.traced) result.timeline = analyze(result, workers);
+    delete result.passed; // verified; the trace keeps the per-file detail (failed files are kept)
+  }
+
   let capacity;
-  if (!config.skipCapacity) {
+  if (!config.skipCapacity && suite.kind === 'generated') {
     log(`server capacity: ${config.capacityNodes} simulated nodes, ${config.capacityFiles} files`);
     capacity = await measureCapacity({ nodes: config.capacityNodes, files: config.capacityFiles, fileMs: config.capacityFileMs });
   }
@@ -111,13 +268,16 @@ async function main() {
   const results = {
     when: new Date().toISOString(),
     command: `node examples/benchmark/bench.js ${process.argv.slice(2).join(' ')}`.trim(),
-    machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGb: +(os.totalmem() / 2 ** 30).toFixed(1), node: process.version, platform: `${os.platform()} ${os.release()}` },
+    machine: { cores, cpu: os.cpus()[0]?.model, memoryGb: +(os.totalmem() / 2 ** 30).toFixed(1), node: process.version, platform: `${os.platform()} ${os.release()}` },
     commit,
-    jest: require(path.join(runners.REPO, 'node_modules/jest/package.json')).version,
+    jest: suite.target.jestVersion ?? require(path.join(runners.REPO, 'node_modules/jest/package.json')).version,
     config,
-    manifest: { ...manifest, files: manifest.files },
+    isolation: { isolated: isolation.isolated, reason: isolation.reason, nodeCpus: isolation.nodeCpus, cgroup: isolation.cgroup, describe: isolation.describe },
+    suite: suite.kind === 'generated' ? { kind: 'generated', manifest: suite.manifest } : { kind: 'project', dir: suite.target.cwd, files: suite.ids.length },
+    work,
+    jestWork,
     startup,
-    warmupMs: warm.makespanMs,
+    warmupMs: suite.warm.makespanMs,
     approaches,
     capacity,
   };
@@ -130,5 +290,5 @@ async function main() {
 
 main().catch(error => {
   console.error(`\nbench FAILED: ${error.stack || error.message}`);
-  process.exit(1);
+  process.exitCode = 1;
 });

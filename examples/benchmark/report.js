@@ -1,11 +1,11 @@
 'use strict';
 /** The printed table, the issue's targets, and the JSON file of raw figures. */
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 
 const s = ms => (ms / 1000).toFixed(1);
 const x = r => (Number.isFinite(r) ? `${r.toFixed(2)}x` : 'n/a');
+const pct = r => (Number.isFinite(r) ? `${(r * 100).toFixed(1)}%` : 'n/a');
 
 const TITLES = {
   plain: 'plain jest, 1 node',
@@ -21,7 +21,17 @@ function table(rows, header) {
   return [line(header), widths.map(w => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
-/** Ratios and targets from one set of results. */
+function target(name, value, met) {
+  return { target: name, value, met };
+}
+
+/**
+ * Ratios and the targets of issue 13, which are defined for isolated runs
+ * at N=4: on the generated heavy-tailed suite (sleeping and CPU-bound),
+ * jest-fast-ci >= 1.3x faster than --shard and within 1.15x of the bound;
+ * on a real suite (--project), no slower than --shard; on both, single-node
+ * overhead <= 3 %.
+ */
 function evaluate(results) {
   const a = results.approaches;
   const m = name => a[name]?.makespanMs;
@@ -31,49 +41,96 @@ function evaluate(results) {
     plainOverFastci: m('plain') / m('fastci'),
     singleNodeOverhead: m('single') / m('plain') - 1,
   };
+  const known = r => Number.isFinite(r);
+  const targets = [];
+  if (results.suite.kind === 'generated') {
+    targets.push(
+      target('jest --shard / jest-fast-ci >= 1.3x', x(ratios.shardOverFastci), known(ratios.shardOverFastci) ? ratios.shardOverFastci >= 1.3 : undefined),
+      target('jest-fast-ci makespan <= 1.15x bound (N nodes)', a.fastci ? x(a.fastci.overBound) : 'n/a', a.fastci ? a.fastci.overBound <= 1.15 : undefined),
+    );
+  } else {
+    targets.push(target('jest-fast-ci no slower than jest --shard (ratio >= 1.0x)', x(ratios.shardOverFastci), known(ratios.shardOverFastci) ? ratios.shardOverFastci >= 1 : undefined));
+  }
+  targets.push(target('single-node overhead <= 3%', pct(ratios.singleNodeOverhead), known(ratios.singleNodeOverhead) ? ratios.singleNodeOverhead <= 0.03 : undefined));
   const cap = results.capacity?.paced;
-  const targets = [
-    { target: 'jest-fast-ci makespan <= 1.15x bound (N nodes)', value: a.fastci && x(a.fastci.overBound), met: a.fastci ? a.fastci.overBound <= 1.15 : undefined },
-    { target: 'jest --shard / jest-fast-ci >= 1.3x', value: x(ratios.shardOverFastci), met: Number.isFinite(ratios.shardOverFastci) ? ratios.shardOverFastci >= 1.3 : undefined },
-    { target: 'single-node overhead <= 5%', value: Number.isFinite(ratios.singleNodeOverhead) ? `${(ratios.singleNodeOverhead * 100).toFixed(1)}%` : 'n/a', met: Number.isFinite(ratios.singleNodeOverhead) ? ratios.singleNodeOverhead <= 0.05 : undefined },
-    { target: `server p99 deq < 20 ms at ${cap?.nodes ?? 200} nodes (paced)`, value: cap ? `${cap.p99Ms} ms` : 'n/a', met: cap ? cap.p99Ms < 20 : undefined },
-  ];
+  if (cap) targets.push(target(`server p99 deq < 20 ms at ${cap.nodes} nodes (paced)`, `${cap.p99Ms} ms`, cap.p99Ms < 20));
   return { ratios, targets };
 }
 
+function describeSuite(results) {
+  const { config, suite, work, jestWork } = results;
+  if (suite.kind === 'project') {
+    const measured = work
+      ? `Jest's per-file runtimes on one node (${work.source}) total ${s(work.totalMs)} s, longest ${s(work.longestMs)} s`
+      : 'no plain run, so no measured work and no bound';
+    return `Project ${suite.dir}: ${suite.files} test files; ${measured}; ${config.nodes} nodes x ${config.workers} workers.`;
+  }
+  const { manifest } = suite;
+  return (
+    `Suite ${manifest.name}: ${manifest.files.length} files, ${manifest.cpu ? 'CPU-bound (each burns CPU time)' : 'sleep-based'}, ` +
+    `total ${s(manifest.totalMs)} s${manifest.cpu ? ' of CPU' : ''}, longest ${s(manifest.longestMs)} s, median ${manifest.medianMs} ms; ` +
+    `${config.nodes} nodes x ${config.workers} workers.` +
+    (jestWork
+      ? ` Jest-work bound: the same with Jest's measured per-file runtimes on one node (${jestWork.source}, total ${s(jestWork.totalMs)} s over ${config.workers} workers), ` +
+        `which add Jest's own per-file work at the node's budget.`
+      : '')
+  );
+}
+
 function render(results) {
-  const { config, manifest, startup } = results;
-  const out = [];
+  const { config, startup, isolation, machine } = results;
+  const out = [describeSuite(results), `${isolation.describe}.`];
   out.push(
-    `Suite ${manifest.name}: ${manifest.files.length} files, ${manifest.cpu ? 'CPU-bound busy loops' : 'sleep-based'}, ` +
-      `total ${s(manifest.totalMs)} s, longest ${s(manifest.longestMs)} s, median ${manifest.medianMs} ms; ` +
-      `${config.nodes} nodes x ${config.workers} workers on ${os.cpus().length} cores.`,
+    `One node's start-up (plain jest on ${startup.probeFile}${isolation.isolated ? `, ${isolation.nodeCpus} CPU` : ''}): ${s(startup.medianMs)} s alone, ` +
+      `${s(startup.concurrentMedianMs)} s with ${config.nodes} at once. Jest cache warmed by one plain run first (longest-first ordering uses it).` +
+      (config.repeat > 1 ? ` Each approach ran ${config.repeat} times, interleaved; the table shows the median.` : ''),
   );
-  out.push(
-    `Jest start-up (plain jest, one trivial file): ${s(startup.medianMs)} s alone, ${s(startup.concurrentMedianMs)} s with ${config.nodes} at once. ` +
-      `Jest cache warmed by one plain run first (longest-first ordering uses it).`,
-  );
-  const rows = Object.entries(results.approaches).map(([name, r]) => [
-    TITLES[name] ?? name,
-    r.nodes,
-    s(r.makespanMs),
-    s(r.boundMs),
-    x(r.overBound),
-    manifest.cpu ? x(r.makespanMs / r.cpuBoundMs) : '-',
-    r.timeline ? s(Math.max(...r.timeline.nodes.map(n => n.firstStartMs))) : '-',
-    r.timeline ? `${r.timeline.lateStartCount} / ${s(r.timeline.heldIdleMs)}` : '-',
-    r.processes.length,
-    `${r.loadavg1m.before.toFixed(1)}/${r.loadavg1m.after.toFixed(1)}`,
-  ]);
-  out.push(
-    '',
-    table(rows, ['approach', 'nodes', 'makespan s', 'bound s', 'vs bound', manifest.cpu ? `vs ${os.cpus().length}-core bound` : '-', 'last 1st file s', 'late starts / idle s', 'jest procs', 'load 1m before/after']),
-  );
+  const list = Object.entries(results.approaches);
+  const traced = list.some(([, r]) => r.timeline);
+  const cpuColumn = list.some(([, r]) => r.cpuBoundMs);
+  const jestColumn = list.some(([, r]) => r.jestBoundMs);
+  const header = ['approach', 'nodes', 'makespan s', ...(config.repeat > 1 ? ['all runs s'] : []), 'bound s', 'vs bound'];
+  if (jestColumn) header.push('vs Jest-work bound');
+  if (cpuColumn) header.push(`vs ${machine.cores}-core bound`);
+  if (traced) header.push('last 1st file s', 'late starts / idle s');
+  // CPU the machine spent outside the nodes: other users, the bench, its server (isolated runs only).
+  const elsewhere = list.some(([, r]) => r.cpu?.elsewhereCpuMs !== undefined);
+  if (isolation.isolated) header.push('throttled s');
+  if (elsewhere) header.push('CPU elsewhere');
+  header.push('jest procs', 'load 1m before/after');
+  const rows = list.map(([name, r]) => {
+    const row = [TITLES[name] ?? name, r.nodes, s(r.makespanMs)];
+    if (config.repeat > 1) row.push(r.makespansMs.map(s).join(' '));
+    row.push(s(r.boundMs), x(r.overBound));
+    if (jestColumn) row.push(r.jestBoundMs ? x(r.makespanMs / r.jestBoundMs) : '-');
+    if (cpuColumn) row.push(r.cpuBoundMs ? x(r.makespanMs / r.cpuBoundMs) : '-');
+    if (traced) {
+      row.push(
+        r.timeline ? s(Math.max(...r.timeline.nodes.map(n => n.firstStartMs))) : '-',
+        r.timeline ? `${r.timeline.lateStartCount} / ${s(r.timeline.heldIdleMs)}` : '-',
+      );
+    }
+    if (isolation.isolated) row.push(s(r.cpu?.throttledMs ?? 0));
+    if (elsewhere) row.push(r.cpu?.elsewhereCpuMs === undefined ? '-' : pct(r.cpu.elsewhereCpuMs / (machine.cores * r.makespanMs)));
+    row.push(r.processes.length, `${r.loadavg1m.before.toFixed(1)}/${r.loadavg1m.after.toFixed(1)}`);
+    return row;
+  });
+  out.push('', table(rows, header));
+  const shard = results.approaches.shard?.timeline?.nodes;
+  if (shard?.length > 1) {
+    const busy = shard.map(n => n.busyMs);
+    const imbalance = Math.max(...busy) / (busy.reduce((sum, b) => sum + b, 0) / busy.length);
+    out.push(
+      '',
+      `jest --shard's slices held ${busy.map(s).join(' / ')} s of the files' work (trace): the heaviest is ${x(imbalance)} the mean, ` +
+        'the most any balancing can gain over --shard before the fixed costs (start-up, Jest\'s per-file work) that both pay.',
+    );
+  }
   const { ratios, targets } = results.evaluation;
   out.push(
     '',
     `Ratios: jest --shard / jest-fast-ci = ${x(ratios.shardOverFastci)}, per-batch / jest-fast-ci = ${x(ratios.batchOverFastci)}, ` +
-      `plain / jest-fast-ci = ${x(ratios.plainOverFastci)}, single-node overhead = ${Number.isFinite(ratios.singleNodeOverhead) ? (ratios.singleNodeOverhead * 100).toFixed(1) + '%' : 'n/a'}`,
+      `plain / jest-fast-ci = ${x(ratios.plainOverFastci)}, single-node overhead = ${pct(ratios.singleNodeOverhead)}`,
   );
   if (results.capacity) {
     for (const c of Object.values(results.capacity)) {
@@ -86,7 +143,15 @@ function render(results) {
       );
     }
   }
-  out.push('', table(targets.map(t => [t.target, t.value ?? 'n/a', t.met === undefined ? 'not measured' : t.met ? 'MET' : 'NOT MET']), ['target', 'measured', '']));
+  const caveat = isolation.isolated && config.nodes === 4 ? '' : ' (the targets are defined for isolated runs at N=4; this run is not one)';
+  if (elsewhere) {
+    out.push(
+      `"CPU elsewhere": the share of the machine (${machine.cores} cores x makespan) busy outside the node groups while the approach ran: ` +
+        'other users, the bench and its server. A budget caps a node but reserves nothing, so an approach that needs every core at once ' +
+        '(N nodes x cores/N) is slowed by it, and one node alone is not.',
+    );
+  }
+  out.push('', `Targets${caveat}:`, table(targets.map(t => [t.target, t.value ?? 'n/a', t.met === undefined ? 'not measured' : t.met ? 'MET' : 'NOT MET']), ['target', 'measured', '']));
   return out.join('\n');
 }
 

@@ -1,21 +1,34 @@
 'use strict';
 /**
  * The ways of running one suite that the benchmark compares. Each returns
- * { makespanMs, processes: [...], passed: [file ids], trace } where makespan
+ * { makespanMs, processes: [...], passed: [file ids], failed: [file ids], trace } where makespan
  * is from the spawn of the first `jest` process to the exit of the last.
  *
- * Every process is the real `jest` CLI, as a CI node would run it. The
- * plain approaches override the config's runner with `--runner jest-runner`
- * (Jest's default) and report with `default` only, so they are plain Jest.
+ * Every process is the real `jest` CLI, as a CI node would run it, on a
+ * target (targets.js): which Jest, in which directory, with which flags for
+ * plain Jest and for jest-fast-ci. With isolation (isolation.js), process i
+ * of an approach runs in node i's cgroup.
  */
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const { randomUUID } = require('node:crypto');
 
 const REPO = path.resolve(__dirname, '../..');
-const JEST_BIN = path.join(REPO, 'node_modules/jest/bin/jest.js');
-const PLAIN = ['--runner', 'jest-runner', '--reporters', 'default'];
+
+/** Set by the bench once: every process of node i is spawned through isolation.spawnArgs(`node-i`, …). */
+let isolation = { spawnArgs: (_group, command, args) => [command, args] };
+const live = new Set();
+
+function useIsolation(value) {
+  isolation = value;
+}
+
+/** Kills every jest process still running (on SIGINT); their workers exit with them or with the cgroups. */
+function killAll() {
+  for (const child of live) child.kill('SIGKILL');
+}
 
 /** Env without CI or FAST_CI variables of the machine running the benchmark, so every node sees only what we set. */
 function cleanEnv(extra) {
@@ -28,33 +41,37 @@ function cleanEnv(extra) {
   return { ...env, ...extra };
 }
 
-/** Runs one `jest` process; resolves (never rejects) with its exit, output and timing. */
-function runJest({ cwd, args, env, label, timeoutMs = 30 * 60_000 }) {
+/**
+ * Runs one `jest` process; resolves (never rejects) with its exit, output
+ * and timing. `group` is the cgroup (node-i, probe), undefined to run
+ * unisolated (the cache warm-up).
+ */
+function runJest({ target, args, env, label, group, timeoutMs = 30 * 60_000 }) {
   return new Promise(resolve => {
     const startedAt = performance.now();
-    const child = spawn(process.execPath, [JEST_BIN, '--config', path.join(cwd, 'jest.config.js'), ...args], {
-      cwd,
-      env: cleanEnv(env),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const jestArgs = [target.jestBin, ...target.configArgs, ...args];
+    const [command, commandArgs] = group === undefined ? [process.execPath, jestArgs] : isolation.spawnArgs(group, process.execPath, jestArgs);
+    const child = spawn(command, commandArgs, { cwd: target.cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    live.add(child);
     let output = '';
     child.stdout.on('data', chunk => (output += chunk));
     child.stderr.on('data', chunk => (output += chunk));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      live.delete(child);
       resolve({ label, code, signal, output, startedAt, endedAt: performance.now() });
     });
   });
 }
 
-/** File ids Jest printed as PASS (root-relative, as in the manifest). */
-function passLines(output) {
-  return [...output.matchAll(/^\s*PASS\s+(\S+)/gm)].map(m => m[1]);
+/** File ids Jest printed as PASS, or FAIL (relative to the directory Jest ran in). */
+function passLines(output, status = 'PASS') {
+  return [...output.matchAll(new RegExp(`^\\s*${status}\\s+(\\S+)`, 'gm'))].map(m => m[1]);
 }
 
 function readTrace(file) {
-  if (!fs.existsSync(file)) return [];
+  if (!file || !fs.existsSync(file)) return [];
   return fs
     .readFileSync(file, 'utf8')
     .split('\n')
@@ -81,6 +98,7 @@ function finish(name, processes, traceFile, extra = {}) {
       ...(p.code === 0 ? {} : { outputTail: p.output.slice(-3000) }),
     })),
     passed: processes.flatMap(p => passLines(p.output)),
+    failed: processes.flatMap(p => passLines(p.output, 'FAIL')),
     trace: readTrace(traceFile),
     // Wall clock of t0, to place trace timestamps (Date.now()) on the same axis.
     t0Epoch: Date.now() - (performance.now() - t0),
@@ -88,53 +106,80 @@ function finish(name, processes, traceFile, extra = {}) {
   };
 }
 
-/** suiteDir is the project dir (suites/<name>/project); traces go next to it, outside Jest's crawl. */
-function traceFile(suiteDir, name) {
-  const file = path.join(suiteDir, '..', 'trace', `${name}-${randomUUID()}.jsonl`);
+/** Where the files of a traced target write their lines (outside Jest's crawl); undefined for a project that writes none. */
+function traceFile(target, name) {
+  if (!target.traceDir) return undefined;
+  const file = path.join(target.traceDir, `${name}-${randomUUID()}.jsonl`);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   return file;
 }
 
-/** One plain `jest` run of the whole suite; also used to warm Jest's cache. */
-async function runPlain({ suiteDir, workers, name = 'plain' }) {
-  const trace = traceFile(suiteDir, name);
-  const p = await runJest({ cwd: suiteDir, args: [...PLAIN, `--maxWorkers=${workers}`], env: { BENCH_TRACE: trace, BENCH_NODE: '0' }, label: name });
-  return finish(name, [p], trace);
+function traceEnv(trace, node) {
+  return trace ? { BENCH_TRACE: trace, BENCH_NODE: String(node) } : {};
+}
+
+/** Jest's per-file results from `--json --outputFile` ({ name, startTime, endTime } per file): [{ path, runtimeMs }]. */
+function readJsonResults(file) {
+  const json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  return json.testResults.map(r => ({ path: r.name, runtimeMs: r.endTime - r.startTime }));
+}
+
+/**
+ * One plain `jest` run of the whole suite on node 0's budget; with `group:
+ * undefined`, unisolated (the cache warm-up). With `json`, also keeps Jest's
+ * per-file runtimes (--json), which give a project its durations.
+ */
+async function runPlain({ target, workers, name = 'plain', group = 'node-0', json: keepJson = false }) {
+  const trace = traceFile(target, name);
+  const json = path.join(os.tmpdir(), `jest-fast-ci-bench-${process.pid}-${name}-${randomUUID()}.json`);
+  const p = await runJest({
+    target,
+    args: [...target.plainArgs, `--maxWorkers=${workers}`, ...(keepJson ? ['--json', `--outputFile=${json}`] : [])],
+    env: traceEnv(trace, 0),
+    label: name,
+    group,
+  });
+  let perFile = [];
+  if (keepJson && fs.existsSync(json)) {
+    perFile = readJsonResults(json);
+    fs.rmSync(json, { force: true });
+  }
+  return finish(name, [p], trace, { perFile });
 }
 
 const median = xs => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 /**
- * Bare Jest start-up + teardown: plain jest on a one-file project (median
- * of `runs`). Also the same with `nodes` such processes at once, because
- * on a 2-core machine N nodes starting together share the CPU, which a real
- * CI (one machine per node) would not.
+ * One node's start-up + teardown: plain jest on one short file (median of
+ * `runs`), in the probe cgroup, so with a node's CPU budget. Also the same
+ * with `nodes` such processes at once, each in its node's group: unisolated
+ * on a 2-core machine they share the CPU, which real CI nodes would not.
  */
-async function measureStartup({ startupDir, workers, nodes, runs }) {
-  const cwd = startupDir;
-  const once = async () => {
-    const p = await runJest({ cwd, args: [...PLAIN, `--maxWorkers=${workers}`] });
+async function measureStartup({ probe, workers, nodes, runs }) {
+  const once = async group => {
+    const p = await runJest({ target: probe.target, args: [...probe.target.plainArgs, `--maxWorkers=${workers}`, ...probe.args], group });
     if (p.code !== 0) throw new Error(`start-up probe failed:\n${p.output.slice(-2000)}`);
     return p.endedAt - p.startedAt;
   };
-  await once(); // warm its transform cache
+  await once('probe'); // warm its transform cache
   const single = [];
-  for (let i = 0; i < runs; i++) single.push(await once());
+  for (let i = 0; i < runs; i++) single.push(await once('probe'));
   const concurrent = [];
-  for (let i = 0; i < runs; i++) concurrent.push(Math.max(...(await Promise.all(Array.from({ length: nodes }, once)))));
-  return { medianMs: median(single), runsMs: single, concurrentMedianMs: median(concurrent), concurrentRunsMs: concurrent };
+  for (let i = 0; i < runs; i++) concurrent.push(Math.max(...(await Promise.all(Array.from({ length: nodes }, (_, n) => once(`node-${n}`))))));
+  return { medianMs: median(single), runsMs: single, concurrentMedianMs: median(concurrent), concurrentRunsMs: concurrent, probeFile: probe.file };
 }
 
 /** `jest --shard=i/N`: N concurrent processes, Jest's count-based split. */
-async function runShards({ suiteDir, nodes, workers }) {
-  const trace = traceFile(suiteDir, 'shard');
+async function runShards({ target, nodes, workers }) {
+  const trace = traceFile(target, 'shard');
   const processes = await Promise.all(
     Array.from({ length: nodes }, (_, i) =>
       runJest({
-        cwd: suiteDir,
-        args: [...PLAIN, `--maxWorkers=${workers}`, `--shard=${i + 1}/${nodes}`],
-        env: { BENCH_TRACE: trace, BENCH_NODE: String(i) },
+        target,
+        args: [...target.plainArgs, `--maxWorkers=${workers}`, `--shard=${i + 1}/${nodes}`],
+        env: traceEnv(trace, i),
         label: `shard ${i + 1}/${nodes}`,
+        group: `node-${i}`,
       }),
     ),
   );
@@ -145,22 +190,24 @@ async function runShards({ suiteDir, nodes, workers }) {
  * The per-batch start-up baseline (how Knapsack Pro's queue mode drives
  * Jest): one in-process queue, longest expected first; each of N node loops
  * takes `batch` files and starts a fresh `jest` for them, until the queue
- * is empty. It gets the same duration knowledge (the manifest) as the
- * others get from Jest's cache, so the difference is the start-ups.
+ * is empty. It gets the same duration knowledge as the others get from
+ * Jest's cache (`longestFirst`: ids, longest expected first), so the
+ * difference is the start-ups.
  */
-async function runPerBatch({ suiteDir, manifest, nodes, workers, batch }) {
-  const trace = traceFile(suiteDir, 'batch');
-  const queue = [...manifest.files].sort((a, b) => b.ms - a.ms).map(f => f.id);
+async function runPerBatch({ target, longestFirst, nodes, workers, batch }) {
+  const trace = traceFile(target, 'batch');
+  const queue = [...longestFirst];
   const processes = [];
   const loop = async i => {
     for (let n = 0; queue.length > 0; n++) {
       const files = queue.splice(0, batch);
       processes.push(
         await runJest({
-          cwd: suiteDir,
-          args: [...PLAIN, `--maxWorkers=${workers}`, '--runTestsByPath', ...files],
-          env: { BENCH_TRACE: trace, BENCH_NODE: String(i) },
+          target,
+          args: [...target.plainArgs, `--maxWorkers=${workers}`, '--runTestsByPath', ...files],
+          env: traceEnv(trace, i),
           label: `node ${i} batch ${n}`,
+          group: `node-${i}`,
         }),
       );
     }
@@ -170,22 +217,22 @@ async function runPerBatch({ suiteDir, manifest, nodes, workers, batch }) {
 }
 
 /** jest-fast-ci: N concurrent nodes, one build id, on the embedded server. */
-async function runFastCi({ suiteDir, server, secretKey, nodes, workers, name = 'fastci' }) {
-  const trace = traceFile(suiteDir, name);
+async function runFastCi({ target, server, secretKey, nodes, workers, name = 'fastci' }) {
+  const trace = traceFile(target, name);
   const buildId = `bench-${name}-${randomUUID()}`;
   const processes = await Promise.all(
     Array.from({ length: nodes }, (_, i) =>
       runJest({
-        cwd: suiteDir,
-        args: [`--maxWorkers=${workers}`],
+        target,
+        args: [...target.fastciArgs, `--maxWorkers=${workers}`],
         env: {
           FAST_CI_SECRET_KEY: secretKey,
           FAST_CI_SERVER: server.url,
           FAST_CI_BUILD_ID: buildId,
-          BENCH_TRACE: trace,
-          BENCH_NODE: String(i),
+          ...traceEnv(trace, i),
         },
         label: `node ${i}`,
+        group: `node-${i}`,
       }),
     ),
   );
@@ -204,4 +251,4 @@ async function runFastCi({ suiteDir, server, secretKey, nodes, workers, name = '
   });
 }
 
-module.exports = { runJest, runPlain, measureStartup, runShards, runPerBatch, runFastCi, passLines, REPO };
+module.exports = { useIsolation, killAll, runJest, runPlain, measureStartup, runShards, runPerBatch, runFastCi, passLines, REPO };

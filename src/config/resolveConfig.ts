@@ -10,6 +10,7 @@ import { RUN_KEY } from '../protocol/constants';
 import { buildIdProblem } from '../protocol/topic';
 import { detectCi, type Env } from './ciEnv';
 import { readGit, type GitInfo } from './git';
+import { resolveTimingsSetting } from './timingsSetting';
 
 export const DEFAULT_SERVER = 'wss://apx.ruby.ci:443';
 export const DEFAULT_CONNECT_TIMEOUT_S = 15;
@@ -47,11 +48,14 @@ export interface FastCiOptions {
   reportTimeout?: number;
   /** Also write this node's results to a file in this directory, for `jest-fast-ci merge`. */
   blobDir?: string;
+  /** The timings file (from rootDir), or `off`. Default `.jest-fast-ci-timings.json`. */
+  timingsFile?: string;
 }
 
 const OPTION_NAMES: ReadonlySet<string> = new Set([
   'server', 'buildId', 'commit', 'branch', 'connectTimeout', 'reconnectTimeout', 'heartbeatInterval', 'fallback', 'nodeIndex', 'nodeTotal', 'retry',
   'backups', 'report', 'reportTimeout', 'blobDir',
+  'timingsFile',
 ]);
 
 /** Most retries: more would hide a broken file behind reruns (the server enforces the same cap). */
@@ -94,6 +98,10 @@ export interface FastCiConfig {
   readonly blobDir: string | undefined;
   /** Where the build metadata came from, for the start-up line. */
   readonly provider: string;
+  /** The timings file (absolute), undefined when `off`: the fallback split's durations, recorded at the end of a run. */
+  readonly timingsFile: string | undefined;
+  /** `setting` when named by FAST_CI_TIMINGS_FILE or the runner option: the node then records it on every run. */
+  readonly timingsFileSource: 'setting' | 'default';
 }
 
 function configError(message: string): FastCiError {
@@ -251,6 +259,7 @@ export function resolveConfig(input: ResolveInput = {}): FastCiConfig {
     reportTimeoutMs: parseSeconds(nonEmpty(env.FAST_CI_REPORT_TIMEOUT) ?? options.reportTimeout, 'FAST_CI_REPORT_TIMEOUT', DEFAULT_REPORT_TIMEOUT_S),
     blobDir: nonEmpty(env.FAST_CI_BLOB_DIR) ?? nonEmpty(options.blobDir),
     provider: ci.provider,
+    ...resolveTimingsSetting(nonEmpty(env.FAST_CI_TIMINGS_FILE) ?? options.timingsFile, input.cwd ?? process.cwd()),
   });
 }
 

@@ -5,6 +5,7 @@
  * plain Jest.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Test, TestEvents } from '@jest/test-result';
 import type { Config } from '@jest/types';
 import type { TestRunnerContext, TestRunnerOptions, TestWatcher } from 'jest-runner';
@@ -17,13 +18,14 @@ import { getNodeRun, setNodeRun, type NodeRun } from '../nodeRun';
 import { timingOf } from './timing';
 import { ALL_TEST_EVENTS, RunnerEmitter } from './emitter';
 import { InBandExecutor, PoolExecutor, type FileExecutor } from './executors';
-import { fallbackShare } from './fallbackShare';
+import { fallbackShare, fallbackWeights, type FallbackWeights } from './fallbackShare';
 import { FileQueue } from './FileQueue';
 import { loadJestPeers, type JestPeers } from './jestPeers';
 import { NodeSession } from './NodeSession';
 import { BlobWriter } from './blobs';
 import { NO_REPORTS, WholeRunReport } from './WholeRunReport';
 import { TestIds } from './testIds';
+import { readCommittedTimings, recordTimings, type CommittedTimings } from './timingsFile';
 
 function loadPeers(): JestPeers {
   try {
@@ -83,15 +85,17 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
     const config = resolveConfig({ env: environment(), options: this.#options, cwd: rootDir });
     hideKeyFromTests();
     const watching = this._globalConfig.watch || this._globalConfig.watchAll;
+    const ids = new TestIds(tests, rootDir);
+    const saveTimings = this.#recordTimings(config, ids, watching);
 
     if (!config.enabled || watching) {
       const reason = watching ? 'watch mode always runs locally' : 'FAST_CI_SECRET_KEY is not set';
       process.stderr.write(`jest-fast-ci: ${reason}; running all ${tests.length} test files here, like plain Jest.\n`);
       setNodeRun({ mode: 'local', reason });
-      return this.#runLocally(tests, watcher, options);
+      await this.#runLocally(tests, watcher, options);
+      return saveTimings();
     }
 
-    const ids = new TestIds(tests, rootDir);
     const executor = this.#executor(tests, watcher, options);
     const wholeRun = config.report === 'run' ? new WholeRunReport(new ReportClient(config), rootDir) : undefined;
     const blob = config.blobDir === undefined ? undefined : new BlobWriter(config.blobDir, config.buildId, config.nodeId, rootDir);
@@ -136,6 +140,7 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
       await wholeRun?.flush();
       await client.leave();
       if (wholeRun) await this.#reportWholeRun(wholeRun, ids, config, run);
+      saveTimings();
     } catch (error) {
       const unreachable = isFastCiError(error, ErrorCodes.UNREACHABLE) && run.nodeIndex === undefined;
       const lost = isFastCiError(error, ErrorCodes.CONNECTION_LOST) && run.nodeIndex !== undefined;
@@ -149,7 +154,8 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
       // Files in hand finish (and reach Jest) before the fallback decides what is left.
       await queue.whenIdle();
       await executor.end();
-      return this.#fallback(config, error as FastCiError, tests, ids, id => queue.hasRun(id), watcher, options, run);
+      await this.#fallback(config, error as FastCiError, tests, ids, id => queue.hasRun(id), watcher, options, run);
+      return saveTimings();
     } finally {
       await executor.end();
       await blob?.close();
@@ -207,11 +213,15 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
     let share = tests;
     let what: string;
     if (config.nodeIndex !== undefined && config.nodeTotal !== undefined) {
-      // The split covers every file, so all nodes compute the same one.
-      const weighted = tests.map(test => ({ id: ids.id(test), weight: fileSize(test.path) }));
-      const mine = new Set(fallbackShare(weighted, config.nodeIndex, config.nodeTotal));
+      // The split covers every file and reads only what every node of the
+      // commit has alike (sizes, the committed timings), so all nodes compute the same one.
+      const timings = config.timingsFile === undefined ? undefined : readCommittedTimings(config.timingsFile);
+      const sized = tests.map(test => ({ id: ids.id(test), size: fileSize(test.path) }));
+      const weights = fallbackWeights(sized, timings?.state === 'read' ? timings.durations : undefined);
+      const mine = new Set(fallbackShare(weights.files, config.nodeIndex, config.nodeTotal));
       share = tests.filter(test => mine.has(ids.id(test)));
-      what = `running shard ${config.nodeIndex + 1} of ${config.nodeTotal}: ${share.length} of ${tests.length} files, split by file size`;
+      const basis = splitBasis(timings, weights, this._globalConfig.rootDir);
+      what = `running shard ${config.nodeIndex + 1} of ${config.nodeTotal}: ${share.length} of ${tests.length} files, split by ${basis}`;
     } else {
       what = `no shard index and count are known (FAST_CI_NODE_INDEX / FAST_CI_NODE_TOTAL), so running all ${tests.length} files here`;
     }
@@ -224,10 +234,62 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
     await this.#runLocally(share, watcher, options);
   }
 
+  /**
+   * Collects each file's duration as it finishes; the returned function
+   * writes them into the timings file, where this node keeps it: on a CI
+   * (the checkout is thrown away, so the user may keep the file as an
+   * artifact and commit it) or wherever FAST_CI_TIMINGS_FILE names it. A
+   * local run without the setting leaves the checkout as it was.
+   */
+  #recordTimings(config: FastCiConfig, ids: TestIds, watching: boolean): () => void {
+    const file = config.timingsFile;
+    const onCi = config.enabled && config.provider !== 'local';
+    if (file === undefined || watching || (config.timingsFileSource !== 'setting' && !onCi)) return () => {};
+    const measured = new Map<string, number>();
+    const stop = this.#emitter.on('test-file-success', ([test, result]) => {
+      measured.set(ids.id(test), result.perfStats.runtime);
+    });
+    return () => {
+      stop();
+      if (measured.size === 0) return;
+      const shown = shownPath(this._globalConfig.rootDir, file);
+      const outcome = recordTimings(file, measured);
+      process.stderr.write(
+        outcome.ok
+          ? `jest-fast-ci: recorded the durations of the ${measured.size} files run here in ${shown} (${outcome.files} files listed); commit it so that a fallback splits by durations.\n`
+          : `jest-fast-ci: could not record durations in ${shown}: ${outcome.reason}.\n`,
+      );
+    };
+  }
+
   #executor(tests: Test[], watcher: TestWatcher, options: TestRunnerOptions): FileExecutor {
     return options.serial
       ? new InBandExecutor(peers, this._globalConfig, this._context, this.#emitter, watcher)
       : new PoolExecutor(peers, this._globalConfig, this._context, this.#emitter, tests);
+  }
+}
+
+/** Relative to rootDir when inside it (as a user would commit it), else absolute. */
+function shownPath(rootDir: string, file: string): string {
+  const relative = path.relative(rootDir, file);
+  return relative === '' || relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+}
+
+/** How the fallback split weighed the files, for the warning line. */
+function splitBasis(timings: CommittedTimings | undefined, weights: FallbackWeights, rootDir: string): string {
+  if (timings === undefined || timings.state === 'absent') return 'file size';
+  const shown = shownPath(rootDir, timings.file);
+  switch (timings.state) {
+    case 'uncommitted':
+      return `file size (${shown} is not committed, and only the committed file is the same on every node)`;
+    case 'invalid':
+      return `file size (${shown} is ignored: ${timings.reason})`;
+    case 'read': {
+      if (weights.timed === 0) return `file size (${shown} lists none of these files)`;
+      const as = timings.from === 'HEAD' ? 'as committed' : 'outside git, as found';
+      const rest = weights.timed < weights.files.length ? ', the rest estimated from their size' : '';
+      return `the durations in ${shown}, ${as} (digest ${timings.digest}; ${weights.timed} of ${weights.files.length} files timed${rest})`;
+    }
   }
 }
 

@@ -80,6 +80,18 @@ describe('resolveConfig', () => {
     expect(resolveConfig({ env: { FAST_CI_HEARTBEAT_INTERVAL: '0.5' }, readGit: noGit }).heartbeatIntervalMs).toBe(500);
     expect(resolveConfig({ env: {}, readGit: noGit }).heartbeatIntervalMs).toBe(30_000);
   });
+
+  it('puts the timings file in rootDir by default, takes a relative FAST_CI_TIMINGS_FILE from there, and turns it off with "off"', () => {
+    const at = (env: Record<string, string>, options?: unknown) => {
+      const { timingsFile, timingsFileSource } = resolveConfig({ env, options, cwd: '/repo', readGit: noGit });
+      return { timingsFile, timingsFileSource };
+    };
+    expect(at({})).toEqual({ timingsFile: '/repo/.jest-fast-ci-timings.json', timingsFileSource: 'default' });
+    expect(at({ FAST_CI_TIMINGS_FILE: 'ci/timings.json' })).toEqual({ timingsFile: '/repo/ci/timings.json', timingsFileSource: 'setting' });
+    expect(at({}, { timingsFile: '/shared/t.json' })).toEqual({ timingsFile: '/shared/t.json', timingsFileSource: 'setting' });
+    expect(at({ FAST_CI_TIMINGS_FILE: 'off' }, { timingsFile: 'x.json' })).toEqual({ timingsFile: undefined, timingsFileSource: 'setting' });
+    expect(() => at({}, { timingsFile: 3 })).toThrow(configError(/The timingsFile runner option must be a path or "off", got 3/));
+  });
 });
 
 describe('detectCi', () => {

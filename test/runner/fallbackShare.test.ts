@@ -1,4 +1,4 @@
-import { fallbackShare } from '../../src/runner/fallbackShare';
+import { fallbackShare, fallbackWeights } from '../../src/runner/fallbackShare';
 
 const files = [
   { id: 'a', weight: 100 }, { id: 'b', weight: 90 }, { id: 'c', weight: 10 },
@@ -25,5 +25,47 @@ describe('fallbackShare', () => {
 
   it('rejects an index outside the shard count', () => {
     expect(() => fallbackShare(files, 3, 3)).toThrow(RangeError);
+  });
+});
+
+describe('fallbackWeights', () => {
+  const sized = [
+    { id: 'test/slow.test.js', size: 300 },
+    { id: 'test/a.test.js', size: 300 },
+    { id: 'test/b.test.js', size: 300 },
+    { id: 'test/new.test.js', size: 600 },
+  ];
+
+  it('weighs by size when no durations are recorded', () => {
+    expect(fallbackWeights(sized).files).toEqual([
+      { id: 'test/a.test.js', weight: 300 },
+      { id: 'test/b.test.js', weight: 300 },
+      { id: 'test/new.test.js', weight: 600 },
+      { id: 'test/slow.test.js', weight: 300 },
+    ]);
+    expect(fallbackWeights(sized, new Map([['test/gone.test.js', 5000]])).timed).toBe(0);
+  });
+
+  it('weighs recorded files by their duration, and a file added since by its size at the recorded ms per byte', () => {
+    const durations = new Map([['test/slow.test.js', 9000], ['test/a.test.js', 100], ['test/b.test.js', 200]]);
+    const weights = fallbackWeights(sized, durations);
+    expect(weights.timed).toBe(3);
+    // 9300 ms over 900 bytes: the 600-byte new file is estimated at 6200 ms.
+    expect(Object.fromEntries(weights.files.map(f => [f.id, f.weight]))).toEqual({
+      'test/slow.test.js': 9000, 'test/a.test.js': 100, 'test/b.test.js': 200, 'test/new.test.js': 6200,
+    });
+  });
+
+  it('gives the same weights whatever order the files arrive in (each machine\'s Jest orders them by its own cache)', () => {
+    const durations = new Map([['test/slow.test.js', 1000 / 3], ['test/a.test.js', 0.1], ['test/b.test.js', 0.2]]);
+    expect(fallbackWeights([...sized].reverse(), durations)).toEqual(fallbackWeights(sized, durations));
+  });
+
+  it('splits so that the shards\' recorded durations, not their file counts, balance', () => {
+    const durations = new Map([['test/slow.test.js', 9000], ['test/a.test.js', 100], ['test/b.test.js', 200]]);
+    const files = fallbackWeights(sized.slice(0, 3), durations).files;
+    expect([0, 1].map(i => fallbackShare(files, i, 2))).toEqual([['test/slow.test.js'], ['test/b.test.js', 'test/a.test.js']]);
+    // By size (all 300 bytes) the shards would hold 2 and 1 files, the slow one with another.
+    expect(fallbackShare(fallbackWeights(sized.slice(0, 3)).files, 0, 2)).toEqual(['test/a.test.js', 'test/slow.test.js']);
   });
 });
