@@ -19,6 +19,7 @@ const NUMERIC_FLAGS: ReadonlyArray<{ flag: string; option: Exclude<NumericOption
   { flag: '--reconnect-grace', option: 'reconnectGraceMs', unit: 's', max: 2_000_000, help: "keep a disconnected node's files this long for its rejoin" },
   { flag: '--idle-timeout', option: 'idleTimeoutMs', unit: 's', max: 2_000_000, help: 'close a socket silent this long' },
   { flag: '--handoff-after', option: 'handoffAfterMs', unit: 's', max: 2_000_000, help: "run copies of a gone node's files on idle nodes after this long" },
+  { flag: '--split-min', option: 'splitMinSeconds', unit: 'count', max: 1_000_000, help: 'split a file into parts on several nodes only if it takes at least this many seconds' },
   { flag: '--straggler-slack', option: 'stragglerSlackMs', unit: 's', max: 2_000_000, help: 'copy a file to an idle node this long past twice its expected time' },
   { flag: '--finished-run-ttl', option: 'finishedRunTtlMs', unit: 's', max: 2_000_000, help: 'keep finished (and abandoned) runs this long' },
   { flag: '--shutdown-grace', option: 'shutdownGraceMs', unit: 's', max: 2_000_000, help: 'on SIGTERM, wait this long for clients to close' },

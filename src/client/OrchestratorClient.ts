@@ -167,7 +167,8 @@ export class OrchestratorClient {
       });
       socket.connect();
 
-      const joinPayload = (): JoinPayload => ({ node_id: config.nodeId, workers: this.#options.workers });
+      // `accepts`: this client runs parts of files (the parts extension); servers without it ignore the key.
+      const joinPayload = (): JoinPayload => ({ node_id: config.nodeId, workers: this.#options.workers, accepts: [Extensions.parts] });
       const channel = socket.channel(this.#topic, joinPayload);
       this.#channel = channel;
       channel.onError((reason: unknown) => {
@@ -223,6 +224,15 @@ export class OrchestratorClient {
     // `retry` is an extension; the reference server ignores it. `backups` goes only to a server that lists it.
     const payload: EnqPayload = this.#config.retry > 0 ? { tests, retry: this.#config.retry } : { tests };
     if (!this.#config.backups && this.supports(Extensions.backups)) payload.backups = false;
+    if (this.supports(Extensions.parts)) {
+      if (this.#config.nodeTotal !== undefined) payload.nodes = this.#config.nodeTotal;
+      if (!this.#config.split) payload.split = false;
+      else if (this.#config.noSplit !== undefined) {
+        const noSplit = this.#config.noSplit;
+        const ids = Object.keys(tests).filter(id => noSplit.test(id));
+        if (ids.length > 0) payload.no_split = ids;
+      }
+    }
     const push = this.#push(Events.enq, payload, this.#config.connectTimeoutMs);
     push
       .receive('ok', () => this.#forget(push))

@@ -1,6 +1,22 @@
 /** Checks the server's replies before the runner trusts them. */
 import { ErrorCodes, FastCiError } from '../errors';
+import type { PartSpec } from '../protocol/parts';
 import type { DeqResponse, FilesResponse, JoinResponse, RunSummary } from '../protocol/types';
+
+/** The `parts` map of a reply, checked: each id's file and the tests it runs (or skips). */
+function parseParts(value: unknown, what: string): Record<string, PartSpec> | undefined {
+  if (value === undefined || value === null) return undefined;
+  const names = (v: unknown): boolean => Array.isArray(v) && v.every(n => typeof n === 'string');
+  const ok =
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    Object.values(value).every(spec => {
+      const s = spec as Record<string, unknown> | null;
+      return s !== null && typeof s === 'object' && typeof s.file === 'string' && names(s.tests) !== names(s.except);
+    });
+  if (!ok) throw protocolError(`${what} (its parts)`, value);
+  return value as Record<string, PartSpec>;
+}
 
 function protocolError(what: string, value: unknown): FastCiError {
   return new FastCiError(ErrorCodes.PROTOCOL, `The orchestrator sent a ${what} this client does not understand: ${JSON.stringify(value)?.slice(0, 200)}`);
@@ -16,18 +32,22 @@ export function parseJoinResponse(value: unknown): JoinResponse {
   const response: JoinResponse = { event: 'join', node_index: r.node_index, state };
   if (Array.isArray(r.leases) && r.leases.every(id => typeof id === 'string')) response.leases = r.leases as string[];
   if (r.finished === true) response.finished = true;
+  const parts = parseParts((r as { parts?: unknown }).parts, 'join reply');
+  if (parts !== undefined) response.parts = parts;
   if (Array.isArray(r.extensions) && r.extensions.every(name => typeof name === 'string')) response.extensions = r.extensions as string[];
   return response;
 }
 
 export function parseDeqResponse(value: unknown): DeqResponse {
-  const r = value as { tests?: unknown; summary?: unknown; retry?: unknown } | undefined;
+  const r = value as { tests?: unknown; summary?: unknown; retry?: unknown; parts?: unknown } | undefined;
   if (!r || !Array.isArray(r.tests) || !r.tests.every(id => typeof id === 'string')) {
     throw protocolError('deq reply', value);
   }
   const response: DeqResponse = { event: 'deq', tests: r.tests as string[] };
   if (r.summary && typeof r.summary === 'object') response.summary = r.summary as RunSummary;
   if (Array.isArray(r.retry) && r.retry.every(id => typeof id === 'string')) response.retry = r.retry as string[];
+  const parts = parseParts(r.parts, 'deq reply');
+  if (parts !== undefined) response.parts = parts;
   return response;
 }
 

@@ -42,6 +42,10 @@ export interface FastCiOptions {
   retry?: number;
   /** `on`: idle nodes may run copies of a gone or slow node's files (the first result counts); `off` for suites whose files cannot run twice at once. Default `on`. */
   backups?: 'on' | 'off';
+  /** `on`: a slow file may run in parts on several nodes (its tests split); `off`: every file runs whole. Default `on`. */
+  split?: 'on' | 'off';
+  /** Test ids (paths from rootDir) matching this regular expression are never split. */
+  noSplit?: string;
   /** `run`: this node's reporters see the whole run; `node`: only this node's files. Default `run`. */
   report?: 'run' | 'node';
   /** Seconds to wait, at the end, for other nodes' results still on their way. Default 60. */
@@ -54,7 +58,7 @@ export interface FastCiOptions {
 
 const OPTION_NAMES: ReadonlySet<string> = new Set([
   'server', 'buildId', 'commit', 'branch', 'connectTimeout', 'reconnectTimeout', 'heartbeatInterval', 'fallback', 'nodeIndex', 'nodeTotal', 'retry',
-  'backups', 'report', 'reportTimeout', 'blobDir',
+  'backups', 'split', 'noSplit', 'report', 'reportTimeout', 'blobDir',
   'timingsFile',
 ]);
 
@@ -91,6 +95,10 @@ export interface FastCiConfig {
   readonly retry: number;
   /** Idle nodes may run backup copies of gone or slow nodes' files; sent by the node that enqueues. */
   readonly backups: boolean;
+  /** Slow files may run in parts on several nodes; sent by the node that enqueues. */
+  readonly split: boolean;
+  /** Files (by test id) never split. */
+  readonly noSplit: RegExp | undefined;
   /** Whose results this node's reporters see: the whole run's, or only its own. */
   readonly report: 'run' | 'node';
   readonly reportTimeoutMs: number;
@@ -227,6 +235,19 @@ export function resolveConfig(input: ResolveInput = {}): FastCiConfig {
   }
   const retry = parseIndex(nonEmpty(env.FAST_CI_RETRY) ?? options.retry, 'FAST_CI_RETRY') ?? 0;
   if (retry > MAX_RETRY) throw configError(`FAST_CI_RETRY must be from 0 to ${MAX_RETRY}, got ${retry}; a file that fails more often is broken, not flaky.`);
+  const split = nonEmpty(env.FAST_CI_SPLIT) ?? options.split ?? 'on';
+  if (split !== 'on' && split !== 'off') {
+    throw configError(`FAST_CI_SPLIT must be "on" (a slow file may run in parts on several nodes) or "off" (every file runs whole on one node), got "${split}".`);
+  }
+  const noSplitSource = nonEmpty(env.FAST_CI_NO_SPLIT) ?? nonEmpty(options.noSplit);
+  let noSplit: RegExp | undefined;
+  if (noSplitSource !== undefined) {
+    try {
+      noSplit = new RegExp(noSplitSource);
+    } catch (error) {
+      throw configError(`FAST_CI_NO_SPLIT must be a regular expression matching the test files never to split (paths from rootDir), got "${noSplitSource}": ${(error as Error).message}.`);
+    }
+  }
   const backups = nonEmpty(env.FAST_CI_BACKUPS) ?? options.backups ?? 'on';
   if (backups !== 'on' && backups !== 'off') {
     throw configError(`FAST_CI_BACKUPS must be "on" (idle nodes may run copies of a gone or slow node's files) or "off" (no file ever runs on two nodes at once), got "${backups}".`);
@@ -255,6 +276,8 @@ export function resolveConfig(input: ResolveInput = {}): FastCiConfig {
     nodeTotal,
     retry,
     backups: backups === 'on',
+    split: split === 'on',
+    noSplit,
     report,
     reportTimeoutMs: parseSeconds(nonEmpty(env.FAST_CI_REPORT_TIMEOUT) ?? options.reportTimeout, 'FAST_CI_REPORT_TIMEOUT', DEFAULT_REPORT_TIMEOUT_S),
     blobDir: nonEmpty(env.FAST_CI_BLOB_DIR) ?? nonEmpty(options.blobDir),

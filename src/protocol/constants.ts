@@ -107,6 +107,8 @@ export const Extensions = {
   reports: 'reports',
   /** Backup copies of a gone or slow node's files on idle nodes; `backups: false` in `enq` turns them off for the run. */
   backups: 'backups',
+  /** Parts of a slow file on several nodes at once (protocol/parts.ts); to clients whose join `accepts` them. */
+  parts: 'parts',
 } as const;
 
 export type Extension = (typeof Extensions)[keyof typeof Extensions];

@@ -2,6 +2,7 @@
  * Types of what travels on the wire. Field names keep the protocol's
  * snake_case; nothing outside src/protocol should need to spell them.
  */
+import type { PartSpec } from './parts';
 
 export type TestStatus = 'pending' | 'passed' | 'failed';
 
@@ -53,6 +54,11 @@ export interface EnqPayload {
   retry?: number;
   /** Extension (`backups`): false when no file of the run may run on two nodes at once (FAST_CI_BACKUPS=off). */
   backups?: false;
+  /** Extension (`parts`): how many nodes the run will have, when the CI says (sizes the parts of slow files). */
+  nodes?: number;
+  /** Extension (`parts`): false when no file may be split (FAST_CI_SPLIT=off); or the files that must not be. */
+  split?: false;
+  no_split?: string[];
 }
 
 /** `deq` payload: the bare results map of the batch just run (empty on the first `deq`). */
@@ -64,6 +70,8 @@ export interface JoinPayload {
   node_id?: string;
   /** How many files this node runs at once; sizes its batches. */
   workers?: number;
+  /** Extension: what this client can be handed beyond whole files (`parts`: parts of a file, see protocol/parts.ts). */
+  accepts?: string[];
 }
 
 export type RunState = 'running' | 'waiting';
@@ -74,6 +82,8 @@ export interface JoinResponse {
   state: RunState;
   /** Extension, on a rejoin by node_id: the files this node holds without a result. */
   leases?: string[];
+  /** Extension (`parts`): the ids in `leases` that are parts of a file. */
+  parts?: Record<string, PartSpec>;
   /**
    * Extension: the run had already finished when this node joined (its
    * `deq` will get `[]` and the summary). `state` still says `running`, so a
@@ -110,6 +120,8 @@ export interface DeqResponse {
    * is not final, because they will run again on another node. Absent when none.
    */
   retry?: string[];
+  /** Extension (`parts`): the ids in `tests` that are parts of a file, and what each runs. Only to clients that accept parts. */
+  parts?: Record<string, PartSpec>;
 }
 
 /**

@@ -22,6 +22,7 @@ import { fallbackShare, fallbackWeights, type FallbackWeights } from './fallback
 import { FileQueue } from './FileQueue';
 import { loadJestPeers, type JestPeers } from './jestPeers';
 import { NodeSession } from './NodeSession';
+import { PartAssembler } from './PartAssembler';
 import { BlobWriter } from './blobs';
 import { NO_REPORTS, WholeRunReport } from './WholeRunReport';
 import { TestIds } from './testIds';
@@ -99,7 +100,9 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
     const executor = this.#executor(tests, watcher, options);
     const wholeRun = config.report === 'run' ? new WholeRunReport(new ReportClient(config), rootDir) : undefined;
     const blob = config.blobDir === undefined ? undefined : new BlobWriter(config.blobDir, config.buildId, config.nodeId, rootDir);
+    const parts = new PartAssembler();
     const queue = new FileQueue(executor, this.#emitter, {
+      parts,
       deferFailures: config.retry > 0,
       isInterrupted: () => watcher.isInterrupted(),
       bail: this._globalConfig.bail,
@@ -139,7 +142,9 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
       if (result.summary) run.runFiles = result.summary.files;
       await wholeRun?.flush();
       await client.leave();
-      if (wholeRun) await this.#reportWholeRun(wholeRun, ids, config, run);
+      if (wholeRun) await this.#reportWholeRun(wholeRun, ids, config, run, parts);
+      // Split files not completed by other nodes' parts (FAST_CI_REPORT=node, or the run could not be had): the parts run here.
+      await parts.emit(this.#emitter, { all: true });
       saveTimings();
     } catch (error) {
       const unreachable = isFastCiError(error, ErrorCodes.UNREACHABLE) && run.nodeIndex === undefined;
@@ -154,6 +159,8 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
       // Files in hand finish (and reach Jest) before the fallback decides what is left.
       await queue.whenIdle();
       await executor.end();
+      // Parts run here reach Jest as they are; the fallback may run their files whole again (twice is safe, never none).
+      await parts.emit(this.#emitter, { all: true });
       await this.#fallback(config, error as FastCiError, tests, ids, id => queue.hasRun(id), watcher, options, run);
       return saveTimings();
     } finally {
@@ -167,8 +174,8 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
    * the whole run. When the run cannot be had (a server without the
    * extension, a limit), says so once, and the node reports its own files.
    */
-  async #reportWholeRun(wholeRun: WholeRunReport, ids: TestIds, config: FastCiConfig, run: NodeRun): Promise<void> {
-    const result = await wholeRun.replay(ids, this.#emitter, config.reportTimeoutMs, run.replayedPaths!);
+  async #reportWholeRun(wholeRun: WholeRunReport, ids: TestIds, config: FastCiConfig, run: NodeRun, parts: PartAssembler): Promise<void> {
+    const result = await wholeRun.replay(ids, this.#emitter, config.reportTimeoutMs, run.replayedPaths!, parts);
     run.wholeRun = { replayed: result.replayed, unavailable: result.unavailable };
     if (result.unavailable !== undefined) {
       process.stderr.write(`jest-fast-ci: cannot report the whole run (${result.unavailable}); reporting this node's own files (FAST_CI_REPORT=node to stop trying).\n`);

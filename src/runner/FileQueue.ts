@@ -6,9 +6,12 @@
 import type { Test } from '@jest/test-result';
 import { failedEntry, toFileEntry } from '../protocol/entries';
 import { idMap } from '../protocol/fileSet';
+import { partPattern, type PartSpec } from '../protocol/parts';
 import type { EntryMap } from '../protocol/types';
 import type { RunnerEmitter } from './emitter';
 import type { FileExecutor, Outcome } from './executors';
+import { partOutcome } from './partOutcomes';
+import type { PartAssembler } from './PartAssembler';
 
 interface Waiter {
   readonly isReady: () => boolean;
@@ -41,6 +44,8 @@ export interface FileQueueOptions {
   bail?: number;
   /** Every outcome handed to Jest, as it is: whole-run reports and blob files carry them. */
   onAnnounce?: (id: string, outcome: Outcome) => void;
+  /** Where outcomes of parts of files wait, to reach Jest once per file (parts extension). */
+  parts?: PartAssembler;
 }
 
 export class FileQueue {
@@ -51,7 +56,10 @@ export class FileQueue {
   readonly #write: (text: string) => void;
   /** Failed files whose Jest result waits for the server's word. */
   readonly #deferred = new Map<string, { test: Test; outcome: Outcome }>();
-  readonly #pending: Array<{ id: string; test: Test }> = [];
+  readonly #pending: Array<{ id: string; test: Test; part?: PartSpec }> = [];
+  readonly #parts: PartAssembler | undefined;
+  /** The parts among the ids handed to this node. */
+  readonly #partSpecs = new Map<string, PartSpec>();
   readonly #waiters: Waiter[] = [];
   /** Every file this node has run (or tried to), for a fallback that must not run them again. */
   readonly #ran = new Set<string>();
@@ -82,6 +90,7 @@ export class FileQueue {
     this.#isInterrupted = options.isInterrupted ?? (() => false);
     this.#bail = options.bail ?? 0;
     this.#onAnnounce = options.onAnnounce ?? (() => undefined);
+    this.#parts = options.parts;
   }
 
   /** Called with the files running now after each start and each end (the server blames them if this node dies). */
@@ -131,9 +140,14 @@ export class FileQueue {
     return this.#runningIds.has(id) || Object.hasOwn(this.#results, id) || this.#deferred.has(id) || this.#pending.some(p => p.id === id);
   }
 
-  add(id: string, test: Test): void {
+  /** Queues a file, or with `part` a part of it (`test` is the whole file's). */
+  add(id: string, test: Test, part?: PartSpec): void {
     if (this.#stopped) return;
-    this.#pending.push({ id, test });
+    if (part !== undefined) {
+      if (this.#parts === undefined) throw new Error('this queue was not given a PartAssembler: it cannot run parts of files');
+      this.#partSpecs.set(id, part);
+    }
+    this.#pending.push({ id, test, part });
     this.#pump();
   }
 
@@ -241,19 +255,20 @@ export class FileQueue {
     if (!this.#stopped && this.#isInterrupted()) this.stop();
     while (!this.#stopped && this.#runningIds.size < this.#executor.concurrency && this.#pending.length > 0) {
       const item = this.#pending.shift()!;
-      void this.#runOne(item.id, item.test);
+      void this.#runOne(item.id, item.test, item.part);
     }
     this.#check();
   }
 
-  async #runOne(id: string, test: Test): Promise<void> {
+  async #runOne(id: string, test: Test, part: PartSpec | undefined): Promise<void> {
     // Before the first await: #pump's loop counts this file as running at once.
     this.#runningIds.add(id);
     this.#onRunning([...this.#runningIds]);
     if (test.duration !== undefined && test.duration > 0) this.#expectedEnds.set(id, Date.now() + test.duration);
     const started = Date.now();
     this.#firstStartAt ??= started;
-    const outcome = await this.#executor.run(test);
+    const outcome =
+      part === undefined ? await this.#executor.run(test) : partOutcome(await this.#executor.run(test, { testNamePattern: partPattern(part) }), part);
     this.#busyMs += Date.now() - started;
     this.#expectedEnds.delete(id);
     this.#runningIds.delete(id);
@@ -279,6 +294,8 @@ export class FileQueue {
 
   async #announce(id: string, test: Test, outcome: Outcome): Promise<void> {
     this.#onAnnounce(id, outcome);
+    // A part waits for the file's other parts: Jest sees each file once.
+    if (this.#partSpecs.has(id)) return this.#parts!.add(id, test, outcome);
     if (!outcome.ok) return this.#emitter.emit('test-file-failure', [test, outcome.error]);
     const failing = outcome.result.numFailingTests ?? 0;
     if (failing > 0 && this.#bail > 0 && this.#failedTests + failing >= this.#bail && this.#onBail) {

@@ -15,6 +15,7 @@ import { setNodeRun } from '../nodeRun';
 import { blobFiles, MERGE_BLOBS_ENV, readBlob, type BlobRecord } from './blobs';
 import { RunnerEmitter } from './emitter';
 import { loadJestPeers } from './jestPeers';
+import { mergeOutcomes, parsePartId } from './partOutcomes';
 import { unpackOutcome } from './remoteOutcome';
 import { TestIds } from './testIds';
 
@@ -34,8 +35,19 @@ export default class MergeRunner extends peers.jestRunner.EmittingTestRunner {
   async runTests(tests: Array<Test>): Promise<void> {
     const files = blobFiles(JSON.parse(process.env[MERGE_BLOBS_ENV] ?? '[]') as string[]);
     const byId = new Map<string, BlobRecord>();
+    /** Parts of split files, by file: merged into one outcome when every part is there. */
+    const partsOf = new Map<string, Map<number, BlobRecord> & { count?: number }>();
     let duplicates = 0;
     for (const record of (await Promise.all(files.map(readBlob))).flat()) {
+      const part = parsePartId(record.header.id);
+      if (part !== undefined) {
+        const held: Map<number, BlobRecord> & { count?: number } = partsOf.get(part.file) ?? new Map();
+        held.count = part.count;
+        partsOf.set(part.file, held);
+        if (held.has(part.index)) duplicates += 1;
+        else held.set(part.index, record);
+        continue;
+      }
       if (byId.has(record.header.id)) duplicates += 1;
       else byId.set(record.header.id, record);
     }
@@ -48,6 +60,14 @@ export default class MergeRunner extends peers.jestRunner.EmittingTestRunner {
       const record = byId.get(id);
       byId.delete(id);
       await this.#emitter.emit('test-file-start', [test]);
+      const parts = partsOf.get(id);
+      partsOf.delete(id);
+      if (record === undefined && parts !== undefined && parts.size === parts.count) {
+        const outcome = mergeOutcomes([...parts].sort(([a], [b]) => a - b).map(([, r]) => unpackOutcome(r.header, r.body, root, test, mapsDir)));
+        if (outcome.ok) await this.#emitter.emit('test-file-success', [test, outcome.result]);
+        else await this.#emitter.emit('test-file-failure', [test, outcome.error]);
+        continue;
+      }
       if (record === undefined) {
         missing += 1;
         const message = `jest-fast-ci merge: no outcome for ${id} in the ${files.length} blob files: did every node write one (FAST_CI_BLOB_DIR), from the same commit and config?`;
@@ -58,6 +78,7 @@ export default class MergeRunner extends peers.jestRunner.EmittingTestRunner {
       if (outcome.ok) await this.#emitter.emit('test-file-success', [test, outcome.result]);
       else await this.#emitter.emit('test-file-failure', [test, outcome.error]);
     }
-    setNodeRun({ mode: 'merged', reason: `${files.length} blob files`, merged: { files: files.length, missing, unknown: [...byId.keys()], duplicates } });
+    const unknown = [...byId.keys(), ...[...partsOf.keys()].map(file => `${file} (parts)`)];
+    setNodeRun({ mode: 'merged', reason: `${files.length} blob files`, merged: { files: files.length, missing, unknown, duplicates } });
   }
 }

@@ -18,6 +18,7 @@ import { ErrorCodes, FastCiError } from '../errors';
 import { pendingEntry } from '../protocol/entries';
 import { Events, Extensions } from '../protocol/constants';
 import { fileSetDigest, idMap } from '../protocol/fileSet';
+import type { PartSpec } from '../protocol/parts';
 import type { EntryMap, JoinResponse, RunSummary } from '../protocol/types';
 import { batchProblem, fileSetMismatch } from './fileSetCheck';
 import type { FileQueue } from './FileQueue';
@@ -138,7 +139,7 @@ export class NodeSession {
         return summary;
       }
       if (reply.tests.length > 0) {
-        await this.#take(reply.tests);
+        await this.#take(reply.tests, reply.parts);
         await Promise.race([this.#queue.whenReadyForMore(), fatal]);
       } else if (this.#queue.isBusy) {
         await Promise.race([this.#queue.whenIdle(), fatal]);
@@ -148,15 +149,17 @@ export class NodeSession {
     }
   }
 
-  async #take(handed: readonly string[]): Promise<void> {
+  async #take(handed: readonly string[], parts: Readonly<Record<string, PartSpec>> = {}): Promise<void> {
     // The same id twice in one reply, or one this node already holds, runs once.
     const ids = [...new Set(handed)].filter(id => !this.#queue.holds(id));
     const problem = batchProblem(ids.length, this.#ids.size);
     if (problem !== undefined) throw new FastCiError(ErrorCodes.PROTOCOL, problem);
     for (const id of ids) {
-      const test = this.#ids.test(id);
+      // A part of a file (parts extension): the file's own test, run for the part's tests only.
+      const part = Object.hasOwn(parts, id) ? parts[id] : undefined;
+      const test = this.#ids.test(part === undefined ? id : part.file);
       if (test) {
-        this.#queue.add(id, test);
+        this.#queue.add(id, test, part);
       } else {
         await this.#queue.addFailure(id, this.#unknownTest(id), unknownTestMessage(id));
       }
@@ -211,7 +214,7 @@ export class NodeSession {
    */
   #adoptLeases(join: JoinResponse): void {
     const lost = (join.leases ?? []).filter(id => !this.#queue.holds(id) && !this.#inFlight.has(id));
-    if (lost.length > 0) void this.#take(lost);
+    if (lost.length > 0) void this.#take(lost, join.parts);
   }
 
   /** A stand-in Test for an id with no local file, so Jest can report it as failed. */

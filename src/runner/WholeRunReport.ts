@@ -13,6 +13,8 @@ import { ReportRefused } from '../client/ReportClient';
 import { toError } from '../errors';
 import type { RunnerEmitter } from './emitter';
 import type { Outcome } from './executors';
+import type { PartAssembler } from './PartAssembler';
+import { parsePartId } from './partOutcomes';
 import { packOutcome, unpackOutcome } from './remoteOutcome';
 import type { TestIds } from './testIds';
 
@@ -71,7 +73,7 @@ export class WholeRunReport {
    * node's outcome that this node's Jest has not had. Never rejects: when
    * the whole run cannot be had, says why in the result.
    */
-  async replay(ids: TestIds, emitter: RunnerEmitter, waitMs: number, replayedPaths: Set<string>): Promise<ReplayResult> {
+  async replay(ids: TestIds, emitter: RunnerEmitter, waitMs: number, replayedPaths: Set<string>, parts?: PartAssembler): Promise<ReplayResult> {
     await this.#uploading;
     let bytesDown = 0;
     const done = (replayed: number): ReplayResult => ({ replayed, unavailable: this.#unavailable, bytesUp: this.#bytesUp, bytesDown });
@@ -88,6 +90,14 @@ export class WholeRunReport {
     let replayed = 0;
     for (const { header, body } of records) {
       bytesDown += body.length;
+      // A part of a split file joins this node's parts of it; the file goes to Jest once, whole.
+      const part = parsePartId(header.id);
+      if (part !== undefined && parts !== undefined) {
+        const test = ids.test(part.file);
+        if (test === undefined || this.#announced.has(header.id) || parts.has(header.id)) continue;
+        parts.add(header.id, test, unpackOutcome(header, body, this.#root, test, mapsDir), true);
+        continue;
+      }
       const test = ids.test(header.id);
       if (test === undefined || this.#announced.has(header.id)) continue;
       this.#announced.add(header.id);
@@ -98,6 +108,7 @@ export class WholeRunReport {
       else await emitter.emit('test-file-failure', [test, outcome.error]);
       replayed += 1;
     }
+    if (parts !== undefined) replayed += await parts.emit(emitter, { remotePaths: replayedPaths });
     return done(replayed);
   }
 

@@ -9,6 +9,10 @@ import type { TestRunnerContext, TestWatcher } from 'jest-runner';
 import type { RunnerEmitter } from './emitter';
 import type { JestPeers } from './jestPeers';
 
+export interface RunOptions {
+  readonly testNamePattern?: string;
+}
+
 export type Outcome = { readonly ok: true; readonly result: TestResult } | { readonly ok: false; readonly error: SerializableError };
 
 export interface FileExecutor {
@@ -16,8 +20,11 @@ export interface FileExecutor {
   readonly concurrency: number;
   /** Starts what running takes (the worker pool) now, so it overlaps the connect. */
   warmUp(): void;
-  /** Runs one file, emitting `test-file-start` and the per-case events; never rejects. */
-  run(test: Test): Promise<Outcome>;
+  /**
+   * Runs one file, emitting `test-file-start` and the per-case events; never
+   * rejects. `testNamePattern`: only the tests it matches (a part of the file).
+   */
+  run(test: Test, options?: RunOptions): Promise<Outcome>;
   /** Releases workers. Safe to call twice. */
   end(): Promise<void>;
 }
@@ -58,8 +65,9 @@ export class PoolExecutor implements FileExecutor {
     this.#ensurePool();
   }
 
-  async run(test: Test): Promise<Outcome> {
+  async run(test: Test, options: RunOptions = {}): Promise<Outcome> {
     const pool = this.#ensurePool();
+    const globalConfig = options.testNamePattern === undefined ? this.#globalConfig : { ...this.#globalConfig, testNamePattern: options.testNamePattern };
     await this.#emitter.emit('test-file-start', [test]);
     try {
       const promise = pool.worker({
@@ -70,7 +78,7 @@ export class PoolExecutor implements FileExecutor {
           sourcesRelatedToTestsInChangedFiles:
             this.#context.sourcesRelatedToTestsInChangedFiles && [...this.#context.sourcesRelatedToTestsInChangedFiles],
         },
-        globalConfig: this.#globalConfig,
+        globalConfig,
         path: test.path,
       });
       promise.UNSTABLE_onCustomMessage?.(([event, payload]) => {
@@ -142,11 +150,17 @@ export class InBandExecutor implements FileExecutor {
 
   warmUp(): void {}
 
-  async run(test: Test): Promise<Outcome> {
+  async run(test: Test, options: RunOptions = {}): Promise<Outcome> {
+    // Jest's runner reads its global config per run; a part swaps in its pattern for this one file (one file at a time here).
+    const inner = this.#inner as unknown as { _globalConfig: Config.GlobalConfig };
+    const saved = inner._globalConfig;
+    if (options.testNamePattern !== undefined) inner._globalConfig = { ...saved, testNamePattern: options.testNamePattern };
     try {
       await this.#inner.runTests([test], this.#watcher, { serial: true });
     } catch (error) {
       if (!this.#outcomes.has(test)) return { ok: false, error: toSerializableError(error) };
+    } finally {
+      inner._globalConfig = saved;
     }
     const outcome = this.#outcomes.get(test) ?? { ok: false, error: toSerializableError(new Error(`Jest returned no result for ${test.path}`)) };
     this.#outcomes.delete(test);

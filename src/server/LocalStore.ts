@@ -17,6 +17,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import debug from 'debug';
+import type { KnownTest } from '../protocol/parts';
 import { DurationHistory } from './DurationHistory';
 import { FileJournal, readJournal } from './FileJournal';
 import { LocalReportStorage, type ReportLimits } from './ReportStorage';
@@ -26,6 +27,9 @@ import { runId, type RunLock, type RunStore } from './RunStore';
 import type { RunSnapshot } from './types';
 
 const log = debug('jest-fast-ci:server:run');
+
+/** Histories kept in memory by a server without a data dir. */
+const MAX_MEMORY_HISTORIES = 256;
 
 /** Run keys whose duration history is kept per secret key; the least recently used go first. */
 export const MAX_HISTORIES_PER_KEY = 50;
@@ -123,7 +127,6 @@ export class LocalStore implements RunStore {
   }
 
   async finished(_runId: string, identity: RunIdentity, snapshot: RunSnapshot): Promise<void> {
-    if (this.#dataDir === undefined) return;
     try {
       this.#historyFor(identity).update(snapshot.results);
     } catch (error) {
@@ -196,6 +199,16 @@ export class LocalStore implements RunStore {
     return known;
   }
 
+  async knownTests(identity: RunIdentity, ids: readonly string[]): Promise<Map<string, KnownTest[]>> {
+    const known = new Map<string, KnownTest[]>();
+    const history = this.#historyFor(identity);
+    for (const id of ids) {
+      const tests = history.testsOf(id);
+      if (tests !== undefined) known.set(id, tests);
+    }
+    return known;
+  }
+
   /** With a data dir, from its history (without one, the dashboard keeps its own). */
   get recentDurations(): ((identity: RunIdentity, id: string) => number[]) | undefined {
     if (this.#dataDir === undefined) return undefined;
@@ -264,6 +277,12 @@ export class LocalStore implements RunStore {
   #historyFor(identity: RunIdentity): DurationHistory {
     const id = hashOf([identity.keyHash, identity.runKey]);
     let history = this.#histories.get(id);
+    if (history === undefined && this.#dataDir === undefined) {
+      // In memory (only the tests of slow files are used without a data dir): the least recently made go first.
+      if (this.#histories.size >= MAX_MEMORY_HISTORIES) this.#histories.delete(this.#histories.keys().next().value!);
+      history = new DurationHistory();
+      this.#histories.set(id, history);
+    }
     if (history === undefined) {
       const dir = path.join(this.#dataDir!, 'history', hashOf([identity.keyHash]).slice(0, 32));
       mkdirSync(dir, { recursive: true });

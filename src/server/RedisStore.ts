@@ -22,6 +22,8 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import debug from 'debug';
 import type { Redis as RedisClient } from 'ioredis';
+import type { KnownTest } from '../protocol/parts';
+import { keptTests } from './DurationHistory';
 import { KeyedListeners } from './KeyedListeners';
 import { RedisReportStorage } from './RedisReportStorage';
 import { checkEvent, type RunEvent } from './runEvents';
@@ -306,6 +308,20 @@ export class RedisStore implements RunStore {
     const { history, histories, runKeyTag, historyPrefix } = this.#historyKeys(identity);
     // History only improves the order of later runs: kept for 30 days after its last use.
     await this.#redis.fastciRemember(history, histories, runKeyTag, MAX_HISTORIES_PER_KEY, MAX_HISTORY_FILES, 30 * 86_400_000, historyPrefix, ...pairs);
+    // The tests of slow files, to split them next time; a file no longer slow (or renamed tests) is dropped.
+    const keep: string[] = [];
+    const drop: string[] = [];
+    for (const [id, { entry }] of Object.entries(snapshot.results)) {
+      const tests = keptTests(entry);
+      if (tests === undefined) drop.push(id);
+      else keep.push(id, JSON.stringify(tests));
+    }
+    const testsKey = `${history}:tests`;
+    const pipeline = this.#redis.pipeline();
+    if (drop.length > 0) pipeline.hdel(testsKey, ...drop);
+    if (keep.length > 0) pipeline.hset(testsKey, ...keep);
+    pipeline.pexpire(testsKey, 30 * 86_400_000);
+    await pipeline.exec();
   }
 
   /** Another server may still hold the run: its data is left to expire. */
@@ -333,6 +349,22 @@ export class RedisStore implements RunStore {
     values.forEach((value, i) => {
       const seconds = value === null ? NaN : Number(value);
       if (Number.isFinite(seconds) && seconds > 0) known.set(ids[i]!, seconds);
+    });
+    return known;
+  }
+
+  async knownTests(identity: RunIdentity, ids: readonly string[]): Promise<Map<string, KnownTest[]>> {
+    const known = new Map<string, KnownTest[]>();
+    if (ids.length === 0) return known;
+    const values = await this.#redis.hmget(`${this.#historyKeys(identity).history}:tests`, ...ids);
+    values.forEach((value, i) => {
+      if (value === null) return;
+      try {
+        const tests = JSON.parse(value) as unknown;
+        if (Array.isArray(tests) && tests.every(t => Array.isArray(t) && typeof t[0] === 'string' && typeof t[1] === 'number')) known.set(ids[i]!, tests as KnownTest[]);
+      } catch {
+        // Not ours (another program on the prefix): the file is simply not split.
+      }
     });
     return known;
   }

@@ -11,6 +11,7 @@
  */
 import debug from 'debug';
 import { Events } from '../protocol/constants';
+import type { KnownTest } from '../protocol/parts';
 import type { EntryMap, JoinPayload, JoinResponse, Message } from '../protocol/types';
 import * as machine from './runMachine';
 import type { Member, Reply } from './runMachine';
@@ -224,14 +225,17 @@ export class RunHost {
 
   enq(member: Member, payload: unknown, reply: Respond): Promise<void> {
     let history = new Map<string, number>();
+    let known = new Map<string, KnownTest[]>();
     return this.#enqueue({
-      // The history's durations are read before the lock: the enq event carries them.
+      // The history is read before the lock: the enq event carries what it decided from it.
       prepare: async () => {
         const tests = (payload as { tests?: unknown } | null)?.tests;
-        if (tests !== null && typeof tests === 'object' && !isEnqueued(this.#state)) history = await this.#store.durations(this.identity, Object.keys(tests));
+        if (tests === null || typeof tests !== 'object' || isEnqueued(this.#state)) return;
+        const ids = Object.keys(tests);
+        [history, known] = await Promise.all([this.#store.durations(this.identity, ids), this.#store.knownTests(this.identity, ids)]);
       },
       decide: tr => {
-        const answer = machine.enq(tr, member, payload, (entries: EntryMap) => expectedDurations(entries, id => history.get(id)));
+        const answer = machine.enq(tr, member, payload, { durations: (entries: EntryMap) => expectedDurations(entries, id => history.get(id)), tests: known });
         machine.afterEnq(tr);
         if (tr.events.some(e => e.t === 'enq')) log('%s: %d files enqueued by node %d', this.label, Object.keys(tr.state.enqueued ?? {}).length, member.index);
         return () => reply(answer);
@@ -347,6 +351,9 @@ export class RunHost {
       summary: summaryOf(state),
       warnings: state.droppedWarnings > 0 ? [...state.warnings, `… ${state.droppedWarnings} more`] : [...state.warnings],
     };
+    if (state.parts.size > 0) {
+      snapshot.parts = Object.fromEntries([...state.parts].map(([id, spec]) => [id, { ...spec, ...(state.partResults.has(id) ? { result: state.partResults.get(id)! } : {}) }]));
+    }
     if (this.#settings.recordFrames) snapshot.frames = [...this.#frames];
     return snapshot;
   }

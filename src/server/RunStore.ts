@@ -5,6 +5,7 @@
  * its list of events (runEvents.ts); a server changes it only while it
  * holds the run's lock, so transitions on several servers never interleave.
  */
+import type { KnownTest } from '../protocol/parts';
 import type { RunEvent } from './runEvents';
 import type { RunIdentity } from './runState';
 import type { ReportStorage } from './ReportStorage';
@@ -60,6 +61,8 @@ export interface RunStore {
   recentDurations?(identity: RunIdentity, id: string): number[];
   /** Expected seconds of these files, from the duration history of the run key. */
   durations(identity: RunIdentity, ids: readonly string[]): Promise<Map<string, number>>;
+  /** The tests of these files at their last run, where kept (slow files; see keptTests): parts of a file are made from them. */
+  knownTests(identity: RunIdentity, ids: readonly string[]): Promise<Map<string, KnownTest[]>>;
   /** Whole-run reports (issue 10). */
   readonly reports: ReportStorage;
   /** The secret that keys the hashes of the secret keys: the same for every server on the store, across restarts. */

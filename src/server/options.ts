@@ -27,6 +27,13 @@ export interface ServerOptions {
    * @default 10 s
    */
   stragglerSlackMs?: number;
+  /**
+   * A file expected to take at least this long, and longer than one
+   * worker's share of the run, runs in parts on several nodes (clients that
+   * accept parts; the server must have seen its tests in an earlier run).
+   * @default 10 s
+   */
+  splitMinSeconds?: number;
   /** A socket with no inbound frame for this long is closed (Phoenix's default). @default 60 s */
   idleTimeoutMs?: number;
   /** Largest inbound frame; a larger one closes the socket with 1009. @default 16 MiB */
@@ -97,6 +104,7 @@ export interface ResolvedServerOptions {
   readonly reconnectGraceMs: number;
   readonly handoffAfterMs: number;
   readonly stragglerSlackMs: number;
+  readonly splitMinSeconds: number;
   readonly idleTimeoutMs: number;
   readonly maxFrameBytes: number;
   readonly maxFilesPerRun: number;
@@ -127,6 +135,7 @@ export const DEFAULTS = {
   reconnectGraceMs: 30_000,
   handoffAfterMs: 5_000,
   stragglerSlackMs: 10_000,
+  splitMinSeconds: 10,
   idleTimeoutMs: 60_000,
   maxFrameBytes: 16 * 1024 * 1024,
   maxFilesPerRun: 100_000,
@@ -201,6 +210,7 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     reconnectGraceMs: positiveInt('reconnectGraceMs', options.reconnectGraceMs ?? DEFAULTS.reconnectGraceMs, MAX_TIMER_MS),
     handoffAfterMs: positiveInt('handoffAfterMs', options.handoffAfterMs ?? DEFAULTS.handoffAfterMs, MAX_TIMER_MS),
     stragglerSlackMs: positiveInt('stragglerSlackMs', options.stragglerSlackMs ?? DEFAULTS.stragglerSlackMs, MAX_TIMER_MS),
+    splitMinSeconds: positiveInt('splitMinSeconds', options.splitMinSeconds ?? DEFAULTS.splitMinSeconds, 1_000_000),
     idleTimeoutMs: positiveInt('idleTimeoutMs', options.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs, MAX_TIMER_MS),
     maxFrameBytes: positiveInt('maxFrameBytes', options.maxFrameBytes ?? DEFAULTS.maxFrameBytes),
     maxFilesPerRun: positiveInt('maxFilesPerRun', options.maxFilesPerRun ?? DEFAULTS.maxFilesPerRun),

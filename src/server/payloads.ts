@@ -31,7 +31,7 @@ export function quoteId(id: string): string {
 export function parseJoinPayload(payload: unknown): Parsed<JoinPayload> {
   if (!isPlainObject(payload)) return fail('join payload must be an object');
   const value: JoinPayload = {};
-  const { node_id: nodeId, workers } = payload;
+  const { node_id: nodeId, workers, accepts } = payload;
   if (nodeId !== undefined && nodeId !== null) {
     if (typeof nodeId !== 'string' || nodeId === '' || nodeId.length > MAX_NODE_ID_LENGTH) {
       return fail(`node_id must be a non-empty string of at most ${MAX_NODE_ID_LENGTH} characters`);
@@ -43,6 +43,12 @@ export function parseJoinPayload(payload: unknown): Parsed<JoinPayload> {
       return fail(`workers must be an integer from 1 to ${MAX_WORKERS}`);
     }
     value.workers = workers;
+  }
+  if (accepts !== undefined && accepts !== null) {
+    if (!Array.isArray(accepts) || accepts.length > 16 || !accepts.every(a => typeof a === 'string' && a.length <= 64)) {
+      return fail('accepts must be a list of at most 16 extension names');
+    }
+    value.accepts = accepts as string[];
   }
   return { ok: true, value };
 }
@@ -71,6 +77,19 @@ export function parseEnqPayload(payload: unknown, maxFiles: number): Parsed<Entr
 
 /** Most retries a run may ask for: more would hide a broken file behind reruns. */
 export const MAX_RETRY = 5;
+
+/** The `parts` extension of an `enq` payload: the node count hint, and which files may be split. */
+export function parseEnqSplit(payload: unknown, maxFiles: number): Parsed<{ nodes: number | undefined; split: boolean; noSplit: string[] }> {
+  const p = isPlainObject(payload) ? payload : {};
+  const nodes = p.nodes;
+  if (nodes !== undefined && (typeof nodes !== 'number' || !Number.isInteger(nodes) || nodes < 1 || nodes > 100_000)) return fail('enq nodes must be an integer from 1 to 100000');
+  if (p.split !== undefined && p.split !== false) return fail('enq split must be false (no file is split) or absent');
+  const noSplit = p.no_split;
+  if (noSplit !== undefined && (!Array.isArray(noSplit) || noSplit.length > maxFiles || !noSplit.every(id => typeof id === 'string'))) {
+    return fail('enq no_split must be a list of test ids');
+  }
+  return { ok: true, value: { nodes: nodes as number | undefined, split: p.split !== false, noSplit: (noSplit as string[] | undefined) ?? [] } };
+}
 
 /** The `backups` extension of an `enq` payload: true unless it says false. */
 export function parseEnqBackups(payload: unknown): Parsed<boolean> {

@@ -155,7 +155,10 @@ async function send(res: ServerResponse, ctx: ReportHttpContext, host: RunHost, 
   const id = host.runId;
   const wait = Math.min(MAX_WAIT_S, Math.max(0, Number(url.searchParams.get('wait') ?? 0) || 0));
   const deadline = Date.now() + wait * 1000;
-  const pending = new Map([...host.state.results].filter(([, result]) => result.nodeIndex !== node));
+  // A split file's records are its parts' (the asking node merges them); its merged result is the server's alone.
+  const { results, partResults, partsOf } = host.state;
+  const units = [...[...results].filter(([file]) => !partsOf.has(file)), ...partResults];
+  const pending = new Map(units.filter(([, result]) => result.nodeIndex !== node));
   res.writeHead(200, { 'content-type': 'application/x-ndjson', connection: 'close' });
   let closed = false;
   res.on('close', () => (closed = true));

@@ -6,6 +6,7 @@
  * restarted or second server replays: there is no other record of a run.
  */
 import { checkEntry } from '../protocol/entries';
+import type { PartSpec } from '../protocol/parts';
 import type { EntryMap, FileEntry } from '../protocol/types';
 import type { RunMeta } from './types';
 
@@ -14,11 +15,12 @@ export type RunEvent =
   /** A node joined for the first time; it gets the next index. */
   | { t: 'join'; index: number; nodeId?: string; workers?: number; at?: number }
   /** A node's channel joined on `instance` (a first join or a rejoin by node_id): the node is connected. */
-  | { t: 'attach'; node: number; instance: string; workers?: number; at: number }
+  | { t: 'attach'; node: number; instance: string; workers?: number; parts?: true; at: number }
   /** The node's channel is gone (its socket closed): its files wait for it for the reconnect grace. */
   | { t: 'detach'; node: number; at: number }
   /** `durations`: expected seconds per file (the client's, else the duration history's), longest first in the queue. */
-  | { t: 'enq'; tests: EntryMap; retry?: number; durations?: Record<string, number>; backups?: false; at?: number }
+  /** `parts`: the files split into parts (protocol/parts.ts), by part id; the queue holds those ids instead of the files'. */
+  | { t: 'enq'; tests: EntryMap; retry?: number; durations?: Record<string, number>; backups?: false; parts?: Record<string, PartSpec>; at?: number }
   /** The node that should send `enq` (-1: the next node to join). */
   | { t: 'enqRequest'; node: number }
   | { t: 'lease'; node: number; ids: string[]; at?: number }
@@ -42,6 +44,15 @@ export type RunEvent =
   | { t: 'warn'; message: string }
   | { t: 'finish'; at: number };
 
+function isParts(value: unknown): boolean {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const names = (v: unknown): boolean => Array.isArray(v) && v.every(n => typeof n === 'string');
+  return Object.values(value).every(spec => {
+    const s = spec as Record<string, unknown> | null;
+    return s !== null && typeof s === 'object' && typeof s.file === 'string' && (names(s.tests) !== names(s.except));
+  });
+}
+
 /** Checks that a parsed event (a journal line, a Redis entry) has the shape of its type; returns the problem, or undefined. */
 export function checkEvent(value: unknown): string | undefined {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'not a JSON object';
@@ -61,7 +72,10 @@ export function checkEvent(value: unknown): string | undefined {
     case 'detach':
       return need(isIndex(r.node) && isTime(r.at), 'a node and a time');
     case 'enq':
-      return need(isObject(r.tests) && (r.retry === undefined || isIndex(r.retry)) && (r.backups === undefined || r.backups === false), 'tests');
+      return need(
+        isObject(r.tests) && (r.retry === undefined || isIndex(r.retry)) && (r.backups === undefined || r.backups === false) && (r.parts === undefined || isParts(r.parts)),
+        'tests',
+      );
     case 'enqRequest':
       return need(typeof r.node === 'number' && Number.isInteger(r.node) && r.node >= -1, 'a node');
     case 'lease':

@@ -10,11 +10,12 @@
  * No I/O, no timers.
  */
 import { Extensions, ReplyEvents, RunStates } from '../protocol/constants';
+import type { KnownTest, PartSpec } from '../protocol/parts';
 import type { DeqResponse, EntryMap, FileEntry, FilesResponse, JoinPayload, JoinResponse, RunSummary } from '../protocol/types';
-import { parseDeqPayload, parseEnqBackups, parseEnqPayload, parseEnqRetry, parseFilesPayload, quoteId } from './payloads';
+import { parseDeqPayload, parseEnqBackups, parseEnqPayload, parseEnqRetry, parseEnqSplit, parseFilesPayload, quoteId } from './payloads';
 import type { RunEvent } from './runEvents';
-import { apply, enqueuedCount, isComplete, isEnqueued, isFinished, summaryOf, type NodeState, type RunState } from './runState';
-import { batchSize, decideDeq } from './scheduling';
+import { apply, enqueuedCount, isComplete, isEnqueued, isFinished, isUnit, resultOf, summaryOf, type NodeState, type RunState } from './runState';
+import { batchSize, decideDeq, planParts } from './scheduling';
 
 export interface MachineSettings {
   readonly leaseTimeoutMs: number;
@@ -26,6 +27,16 @@ export interface MachineSettings {
   readonly maxFilesPerRun: number;
   readonly maxNodesPerRun: number;
   readonly maxCrashesPerFile: number;
+  /** A file is split into parts only when it is expected to take at least this long (a part repeats the file's start-up). */
+  readonly splitMinSeconds: number;
+}
+
+/** What the server knows of a run's files before it enqueues them. */
+export interface EnqHistory {
+  /** Expected seconds of each file (the client's, else the history's, else the median). */
+  durations(tests: EntryMap): Map<string, number>;
+  /** The tests of files from an earlier run, with their seconds (the `parts` extension splits by them). */
+  readonly tests: ReadonlyMap<string, readonly KnownTest[]>;
 }
 
 /** Who and when a transition is decided for. */
@@ -61,9 +72,17 @@ function error(reason: string): Reply {
   return { status: 'error', response: { reason } };
 }
 
-export function deqReply(tests: string[], summary?: RunSummary): Reply {
+export function deqReply(tests: string[], summary?: RunSummary, parts?: Record<string, PartSpec>): Reply {
   const response: DeqResponse = summary === undefined ? { event: ReplyEvents.deq, tests } : { event: ReplyEvents.deq, tests, summary };
+  if (parts !== undefined) response.parts = parts;
   return { status: 'ok', response: response as unknown as Record<string, unknown> };
+}
+
+/** What the parts among `ids` run, or undefined when none is a part. */
+function partsAmong(state: RunState, ids: readonly string[]): Record<string, PartSpec> | undefined {
+  if (state.parts.size === 0) return undefined;
+  const found = ids.filter(id => state.parts.has(id));
+  return found.length === 0 ? undefined : Object.fromEntries(found.map(id => [id, state.parts.get(id)!]));
 }
 
 /** Tells the node which failures in its results are not final (they will run again elsewhere). */
@@ -131,15 +150,17 @@ function available(state: RunState, ctx: MachineContext): NodeState[] {
  * to take it; with nobody else left, `node` retries it itself.
  */
 function mayRun(state: RunState, node: NodeState, ctx: MachineContext): (id: string) => boolean {
-  if (state.failedOn.size === 0) return () => true;
+  // Parts go only to clients that said they can run them.
+  const canRun = node.acceptsParts || state.parts.size === 0 ? () => true : (id: string) => !state.parts.has(id);
+  if (state.failedOn.size === 0) return canRun;
   const others = available(state, ctx).some(n => n.index !== node.index);
-  return id => !others || !(state.failedOn.get(id)?.includes(node.index) ?? false);
+  return id => canRun(id) && (!others || !(state.failedOn.get(id)?.includes(node.index) ?? false));
 }
 
 /** Some queued file may go to `node` now. */
 export function hasWorkFor(state: RunState, node: NodeState, ctx: MachineContext): boolean {
   if (state.queue.length === 0) return false;
-  return state.failedOn.size === 0 || state.queue.some(mayRun(state, node, ctx));
+  return (state.failedOn.size === 0 && (node.acceptsParts || state.parts.size === 0)) || state.queue.some(mayRun(state, node, ctx));
 }
 
 // ---- Transitions. ------------------------------------------------------------
@@ -163,11 +184,16 @@ export function join(tr: Transition, payload: JoinPayload): { member: Member; re
     tr.emit({ t: 'join', index: state.nodes.length, nodeId: payload.node_id, workers: payload.workers, at: ctx.now });
     node = state.nodes[state.nodes.length - 1]!;
   }
-  tr.emit({ t: 'attach', node: node.index, instance: ctx.instance, workers: payload.workers, at: ctx.now });
+  const parts = payload.accepts?.includes(Extensions.parts) === true;
+  tr.emit({ t: 'attach', node: node.index, instance: ctx.instance, workers: payload.workers, ...(parts ? { parts } : {}), at: ctx.now });
   const response: JoinResponse = { event: ReplyEvents.join, node_index: node.index, state: isEnqueued(state) ? RunStates.running : RunStates.waiting };
   // A rejoining node learns what it holds: the reply to a deq sent just
   // before the connection dropped may never have reached it.
-  if (rejoin) response.leases = state.leases.heldBy(node.index);
+  if (rejoin) {
+    response.leases = state.leases.heldBy(node.index);
+    const held = partsAmong(state, response.leases);
+    if (held !== undefined) response.parts = held;
+  }
   if (isFinished(state)) response.finished = true;
   response.extensions = Object.values(Extensions);
   if (!isEnqueued(state) && needsEnqueuer(state, node, ctx)) tr.emit({ t: 'enqRequest', node: node.index });
@@ -186,7 +212,7 @@ function needsEnqueuer(state: RunState, joining: NodeState, ctx: MachineContext)
 }
 
 /** `enq`: the run's files, once. `durations` gives each file's expected seconds (the client's, else the history's). */
-export function enq(tr: Transition, member: Member, payload: unknown, durations: (tests: EntryMap) => Map<string, number>): Reply {
+export function enq(tr: Transition, member: Member, payload: unknown, history: EnqHistory): Reply {
   const { state, ctx } = tr;
   const node = current(state, member, ctx);
   if (node === undefined) return STALE;
@@ -199,20 +225,35 @@ export function enq(tr: Transition, member: Member, payload: unknown, durations:
   if (!retry.ok) return error(retry.reason);
   const backups = parseEnqBackups(payload);
   if (!backups.ok) return error(backups.reason);
+  const split = parseEnqSplit(payload, ctx.settings.maxFilesPerRun);
+  if (!split.ok) return error(split.reason);
   if (isEnqueued(state)) {
     const differ = differenceFrom(state, tests);
     if (differ > 0) return error(`enq differs from the tests already enqueued for this run in ${differ} test ids`);
     tr.warn(`duplicate enq from node ${node.index} ignored (same tests)`);
     return OK;
   }
+  const durations = history.durations(tests);
+  // Split only for a client that runs parts; the slots are the workers of the nodes the run will have.
+  const slots = Math.max(split.value.nodes ?? 0, available(state, ctx).length) * Math.max(1, node.workers ?? 1);
+  const plan =
+    node.acceptsParts && split.value.split
+      ? planParts(durations, history.tests, { slots, minSeconds: ctx.settings.splitMinSeconds, noSplit: new Set(split.value.noSplit) })
+      : undefined;
+  const parts = plan !== undefined && Object.keys(plan.parts).length > 0 ? plan : undefined;
   tr.emit({
     t: 'enq',
     tests,
     ...(retry.value > 0 ? { retry: retry.value } : {}),
     ...(backups.value ? {} : { backups: false as const }),
-    durations: Object.fromEntries(durations(tests)),
+    durations: Object.fromEntries([...durations, ...(parts?.durations ?? [])]),
+    ...(parts ? { parts: parts.parts } : {}),
     at: ctx.now,
   });
+  if (parts) {
+    const files = new Set(Object.values(parts.parts).map(spec => spec.file));
+    tr.warn(`split ${files.size} slow file${files.size === 1 ? '' : 's'} into ${Object.keys(parts.parts).length} parts (${slots} slots)`);
+  }
   return OK;
 }
 
@@ -261,7 +302,7 @@ function serve(tr: Transition, node: NodeState): Reply | undefined {
       const size = batchSize(state.queue.length, available(state, ctx).length, node.workers);
       const ids = state.queue.peekFront(size, mayRun(state, node, ctx));
       tr.emit({ t: 'lease', node: node.index, ids, at: ctx.now });
-      return deqReply(ids);
+      return deqReply(ids, undefined, partsAmong(state, ids));
     }
     case 'drain':
       return deqReply([]);
@@ -270,7 +311,7 @@ function serve(tr: Transition, node: NodeState): Reply | undefined {
       const copies = backupsFor(state, node, ctx);
       if (copies.length === 0) return undefined;
       tr.emit({ t: 'copy', node: node.index, ids: copies, at: ctx.now });
-      return deqReply(copies);
+      return deqReply(copies, undefined, partsAmong(state, copies));
     }
   }
 }
@@ -309,7 +350,7 @@ function backupCandidates(state: RunState, ctx: MachineContext): Array<{ id: str
 function backupsFor(state: RunState, node: NodeState, ctx: MachineContext): string[] {
   const others = available(state, ctx).some(n => n.index !== node.index);
   return backupCandidates(state, ctx)
-    .filter(c => c.holder !== node.index && !(others && (state.failedOn.get(c.id)?.includes(node.index) ?? false)))
+    .filter(c => c.holder !== node.index && (node.acceptsParts || !state.parts.has(c.id)) && !(others && (state.failedOn.get(c.id)?.includes(node.index) ?? false)))
     .slice(0, batchSize(Infinity, 1, node.workers))
     .map(c => c.id);
 }
@@ -446,7 +487,7 @@ function record(tr: Transition, node: NodeState, id: string, entry: FileEntry): 
   const failedOn = state.failedOn.get(id) ?? [];
   if (entry.file_status === 'failed') {
     // The same failure sent again after a lost reply that said "retry": still not final.
-    if (failedOn.includes(node.index) && !holds && state.results.get(id)?.nodeIndex !== node.index) return true;
+    if (failedOn.includes(node.index) && !holds && resultOf(state, id)?.nodeIndex !== node.index) return true;
     if (holds && failedOn.length < state.retry) {
       tr.emit({ t: 'retry', node: node.index, id });
       tr.warn(`retrying ${quoteId(id)}: it failed on node ${node.index} (failure ${failedOn.length + 1} of at most ${state.retry + 1} runs)`);
@@ -457,11 +498,13 @@ function record(tr: Transition, node: NodeState, id: string, entry: FileEntry): 
     tr.emit({ t: 'result', node: node.index, id, entry });
     return false;
   }
-  const why =
-    state.enqueued === undefined || !Object.hasOwn(state.enqueued, id)
-      ? 'not a test of this run'
-      : state.results.has(id)
-        ? `already has a result from node ${state.results.get(id)!.nodeIndex}`
+  const had = resultOf(state, id);
+  const why = !isUnit(state, id)
+    ? state.partsOf.has(id)
+      ? 'the file runs in parts: results come by part'
+      : 'not a test of this run'
+    : had !== undefined
+      ? `already has a result from node ${had.nodeIndex}`
         : holder === undefined
           ? 'not leased to it (its lease was taken back)'
           : `leased to node ${holder}`;

@@ -6,6 +6,7 @@
  * no clock, no timers; time comes in the events.
  */
 import { crashedEntry } from '../protocol/entries';
+import { mergePartEntries, type PartSpec } from '../protocol/parts';
 import { fileSetDigest, idMap } from '../protocol/fileSet';
 import type { EntryMap, FileEntry, RunSummary } from '../protocol/types';
 import { LeaseTable } from './LeaseTable';
@@ -38,6 +39,8 @@ export interface NodeState {
   filesReported: number;
   /** The files it last said it is running (the `running` extension). */
   running: string[] | undefined;
+  /** Its client runs parts of files (its join `accepts` them). */
+  acceptsParts: boolean;
 }
 
 export interface RecordedResult {
@@ -64,7 +67,13 @@ export interface RunState {
   /** Files not handed out, front first. */
   readonly queue: WorkQueue;
   readonly leases: LeaseTable;
+  /** Results by file id; a split file's once all its parts have one (merged). */
   readonly results: Map<string, RecordedResult>;
+  /** Parts of split files, by part id, and each split file's part ids in order. */
+  readonly parts: Map<string, PartSpec>;
+  readonly partsOf: Map<string, string[]>;
+  /** Results of parts, by part id. */
+  readonly partResults: Map<string, RecordedResult>;
   /** Nodes on which a file failed before; it goes to them again only when nobody else can take it. */
   readonly failedOn: Map<string, number[]>;
   /** Nodes that died while running the file. */
@@ -101,6 +110,9 @@ export function createRunState(open: Extract<RunEvent, { t: 'open' }>): RunState
     queue: new WorkQueue(),
     leases: new LeaseTable(),
     results: new Map(),
+    parts: new Map(),
+    partsOf: new Map(),
+    partResults: new Map(),
     failedOn: new Map(),
     crashedOn: new Map(),
     crashed: new Set(),
@@ -132,6 +144,7 @@ export function apply(state: RunState, event: RunEvent): void {
         lost: false,
         filesReported: 0,
         running: undefined,
+        acceptsParts: false,
       };
       state.nodes[event.index] = node;
       if (event.nodeId !== undefined) state.byNodeId.set(event.nodeId, node);
@@ -146,6 +159,7 @@ export function apply(state: RunState, event: RunEvent): void {
       node.detachedAt = undefined;
       node.left = false;
       node.lost = false;
+      node.acceptsParts = event.parts === true;
       if (event.workers !== undefined) node.workers = event.workers;
       state.lastEventAt = event.at;
       return;
@@ -168,7 +182,13 @@ export function apply(state: RunState, event: RunEvent): void {
       state.digest = fileSetDigest(Object.keys(tests));
       // The durations the enqueuing server knew (the client's, its history's); an old journal has none.
       state.durations = event.durations === undefined ? expectedDurations(tests) : new Map(Object.entries(event.durations));
-      state.queue.fill(longestFirst(Object.keys(tests), state.durations));
+      for (const [id, spec] of Object.entries(event.parts ?? {})) {
+        state.parts.set(id, spec);
+        state.partsOf.set(spec.file, [...(state.partsOf.get(spec.file) ?? []), id]);
+      }
+      // The queue holds what is handed out: whole files, and the parts of split ones.
+      const units = Object.keys(tests).flatMap(id => state.partsOf.get(id) ?? [id]);
+      state.queue.fill(longestFirst(units, state.durations));
       if (event.at !== undefined) state.lastEventAt = event.at;
       return;
     }
@@ -191,15 +211,14 @@ export function apply(state: RunState, event: RunEvent): void {
       return;
     case 'result': {
       const node = state.nodes[event.node];
-      if (node === undefined || state.results.has(event.id)) return;
-      state.results.set(event.id, { entry: event.entry, nodeIndex: event.node });
-      state.leases.release(event.id);
+      if (node === undefined || hasResult(state, event.id)) return;
+      record(state, event.id, { entry: event.entry, nodeIndex: event.node });
       node.filesReported += 1;
       return;
     }
     case 'requeue': {
       for (const id of event.ids) state.leases.release(id);
-      state.queue.putFront(longestFirst(event.ids.filter(id => !state.results.has(id)), state.durations));
+      state.queue.putFront(longestFirst(event.ids.filter(id => !hasResult(state, id)), state.durations));
       return;
     }
     case 'retry': {
@@ -223,11 +242,10 @@ export function apply(state: RunState, event: RunEvent): void {
       return;
     }
     case 'crashed':
-      if (state.results.has(event.id)) return;
-      state.leases.release(event.id);
+      if (hasResult(state, event.id)) return;
       state.queue.remove([event.id]);
-      state.results.set(event.id, { entry: crashedEntry(event.nodes), nodeIndex: event.nodes[event.nodes.length - 1]! });
-      state.crashed.add(event.id);
+      record(state, event.id, { entry: crashedEntry(event.nodes), nodeIndex: event.nodes[event.nodes.length - 1]! });
+      state.crashed.add(state.parts.get(event.id)?.file ?? event.id);
       return;
     case 'running': {
       const node = state.nodes[event.node];
@@ -247,7 +265,38 @@ export function apply(state: RunState, event: RunEvent): void {
   }
 }
 
+/** Records a file's or a part's result; a split file gets its merged result with its last part's. */
+function record(state: RunState, id: string, result: RecordedResult): void {
+  state.leases.release(id);
+  const spec = state.parts.get(id);
+  if (spec === undefined) {
+    state.results.set(id, result);
+    return;
+  }
+  state.partResults.set(id, result);
+  const all = state.partsOf.get(spec.file)!;
+  if (!all.every(part => state.partResults.has(part))) return;
+  const results = all.map(part => state.partResults.get(part)!);
+  state.results.set(spec.file, { entry: mergePartEntries(results.map(r => r.entry)), nodeIndex: results[0]!.nodeIndex });
+}
+
 // ---- Queries: pure reads of a state. -------------------------------------
+
+/** `id` is something this run hands out: a file that is not split, or a part. */
+export function isUnit(state: RunState, id: string): boolean {
+  if (state.parts.has(id)) return true;
+  return state.enqueued !== undefined && Object.hasOwn(state.enqueued, id) && !state.partsOf.has(id);
+}
+
+/** The file or part has its result. */
+export function hasResult(state: RunState, id: string): boolean {
+  return state.parts.has(id) ? state.partResults.has(id) : state.results.has(id);
+}
+
+/** The recorded result of a file or a part. */
+export function resultOf(state: RunState, id: string): RecordedResult | undefined {
+  return state.parts.has(id) ? state.partResults.get(id) : state.results.get(id);
+}
 
 export function isEnqueued(state: RunState): boolean {
   return state.enqueued !== undefined;
@@ -268,7 +317,13 @@ export function enqueuedCount(state: RunState): number {
 
 export function summaryOf(state: RunState): RunSummary {
   if (state.finalSummary !== undefined) return state.finalSummary;
-  const summary = summarize(state.results.entries(), state.nodes.length, state.failedOn);
+  // A part that failed before its recorded result makes its file flaky.
+  const failedOn = new Map<string, number[]>();
+  for (const [id, nodes] of state.failedOn) {
+    const file = state.parts.get(id)?.file ?? id;
+    failedOn.set(file, [...(failedOn.get(file) ?? []), ...nodes]);
+  }
+  const summary = summarize(state.results.entries(), state.nodes.length, failedOn);
   if (state.crashed.size > 0) summary.crashed = [...state.crashed].sort();
   return summary;
 }

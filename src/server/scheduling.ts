@@ -2,6 +2,7 @@
  * Scheduling decisions, as pure functions: which file goes first, how many
  * files a node gets, and what a `deq` is answered with. No state, no I/O.
  */
+import { isSplittable, partId, partSeconds, splitTests, type KnownTest, type PartSpec } from '../protocol/parts';
 import type { FileEntry } from '../protocol/types';
 
 /** Batch cap for a node that did not say how many workers it runs (the reference clients run one file at a time, ours say). */
@@ -72,4 +73,45 @@ export function decideDeq(state: { finished: boolean; queued: number; holdsLease
   if (state.queued > 0) return 'batch';
   if (state.holdsLeases) return 'drain';
   return 'hold';
+}
+
+/** What splitting decided: the parts of split files, by part id, and each part's expected seconds. */
+export interface SplitPlan {
+  readonly parts: Record<string, PartSpec>;
+  readonly durations: Map<string, number>;
+}
+
+/**
+ * Which files to split and how (extension `parts`): a file whose expected
+ * seconds exceed one slot's fair share of the run (and `minSeconds`), whose
+ * tests the server knows from an earlier run and can name exactly, runs as
+ * parts of about one share each, at most one per slot. A part costs the
+ * file's start-up again, so a file is split only when it would otherwise
+ * be the run's tail. Part seconds are the file's, in proportion to its
+ * tests' known seconds.
+ */
+export function planParts(
+  durations: ReadonlyMap<string, number>,
+  known: ReadonlyMap<string, readonly KnownTest[]>,
+  options: { slots: number; minSeconds: number; noSplit: ReadonlySet<string> },
+): SplitPlan {
+  const plan: SplitPlan = { parts: {}, durations: new Map() };
+  const slots = Math.max(1, Math.floor(options.slots));
+  if (slots < 2) return plan;
+  let total = 0;
+  for (const seconds of durations.values()) total += seconds;
+  const share = total / slots;
+  for (const [file, seconds] of durations) {
+    const tests = known.get(file);
+    if (tests === undefined || seconds < options.minSeconds || seconds <= share || options.noSplit.has(file) || !isSplittable(tests)) continue;
+    const count = Math.min(tests.length, Math.ceil(seconds / share), slots);
+    if (count < 2) continue;
+    const testSeconds = tests.reduce((sum, [, s]) => sum + s, 0);
+    splitTests(file, tests, count).forEach((spec, i) => {
+      const id = partId(file, i + 1, count);
+      plan.parts[id] = spec;
+      plan.durations.set(id, testSeconds > 0 ? (seconds * partSeconds(spec, tests)) / testSeconds : seconds / count);
+    });
+  }
+  return plan;
 }

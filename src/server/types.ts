@@ -1,4 +1,5 @@
 /** Public types of `jest-fast-ci/server`. */
+import type { PartSpec } from '../protocol/parts';
 import type { FileEntry, Message, RunSummary } from '../protocol/types';
 
 /** What the first node to join said about the build (query params of its socket). */
@@ -43,6 +44,8 @@ export interface RunSnapshot {
   enqueued: Record<string, FileEntry>;
   /** First result wins. */
   results: Record<string, { entry: FileEntry; nodeIndex: number }>;
+  /** Files run in parts (the parts extension): each part, what it runs, and its result once it has one. */
+  parts?: Record<string, PartSpec & { result?: { entry: FileEntry; nodeIndex: number } }>;
   queued: string[];
   /** test id -> node index */
   leased: Record<string, number>;

@@ -219,7 +219,7 @@ describe('the command line', () => {
     expect(node).toExitWith(0);
     const run = server.run(buildId)!;
     const join = run.frames!.find(f => f.message.event === 'phx_join')!;
-    expect(join.message.payload).toEqual({ node_id: expect.any(String), workers: 3 });
+    expect(join.message.payload).toEqual({ node_id: expect.any(String), workers: 3, accepts: ['parts'] });
     expect(run.nodes[0]!.workers).toBe(3);
   });
 });

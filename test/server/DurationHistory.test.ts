@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { RecentDurations } from '../../src/server/dashboard/recent-durations';
 import { DurationHistory } from '../../src/server/DurationHistory';
+import type { FileEntry } from '../../src/protocol/types';
 import { passed } from './helpers';
 
 let dir: string;
@@ -67,4 +68,28 @@ describe('RecentDurations (in memory)', () => {
     expect(memory.get(key, 'b.test.ts')).toEqual([]);
     expect(memory.get(key, 'a.test.ts')).toEqual([1, 2]);
   });
+});
+
+it("keeps a slow file's tests (names and seconds) for splitting it, across a restart, but not a file with skipped tests", () => {
+  const file = path.join(dir, 'h.json');
+  const entry = (pending: number): FileEntry => ({
+    file_status: 'passed',
+    test_count: 2 + pending,
+    test_counters: { passed: 2, failed: 0, pending },
+    run_time: 4,
+    '1': { status: 'passed', run_time: 1.5, description: 'adds' },
+    '2': { status: 'passed', run_time: 2.5, description: 'totals' },
+    ...(pending > 0 ? { '3': { status: 'pending', run_time: 0, description: 'later' } } : {}),
+  });
+  const history = new DurationHistory(file);
+  history.update({ 'slow.test.ts': { entry: entry(0) }, 'focused.test.ts': { entry: entry(1) }, 'quick.test.ts': { entry: passed(0.2) } });
+  const reread = new DurationHistory(file);
+  expect(reread.testsOf('slow.test.ts')).toEqual([['adds', 1.5], ['totals', 2.5]]);
+  // It may use test.only: every part would run only the focused tests.
+  expect(reread.testsOf('focused.test.ts')).toBeUndefined();
+  expect(reread.testsOf('quick.test.ts')).toBeUndefined();
+  // In memory only (no data dir): the same, without a file.
+  const memory = new DurationHistory();
+  memory.update({ 'slow.test.ts': { entry: entry(0) } });
+  expect(memory.testsOf('slow.test.ts')).toHaveLength(2);
 });

@@ -5,7 +5,8 @@
  * transition's events onto a fresh state must give the same state: that is
  * how a restarted server (the journal) and a second server (Redis) see it.
  */
-import type { JoinPayload } from '../../src/protocol/types';
+import { inPart, type PartSpec } from '../../src/protocol/parts';
+import type { DeqResponse, FileEntry, JoinPayload } from '../../src/protocol/types';
 import { openEvent } from '../../src/server/RunStore';
 import type { RunEvent } from '../../src/server/runEvents';
 import * as machine from '../../src/server/runMachine';
@@ -14,7 +15,8 @@ import { apply, createRunState, type RunState } from '../../src/server/runState'
 import { expectedDurations } from '../../src/server/scheduling';
 import { passed, pendingTests } from './helpers';
 
-const settings: machine.MachineSettings = { leaseTimeoutMs: 1_000, reconnectGraceMs: 500, handoffAfterMs: 200, stragglerSlackMs: 300, maxFilesPerRun: 100, maxNodesPerRun: 10, maxCrashesPerFile: 2 };
+const settings: machine.MachineSettings = { leaseTimeoutMs: 1_000, reconnectGraceMs: 500, handoffAfterMs: 200, stragglerSlackMs: 300, maxFilesPerRun: 100, maxNodesPerRun: 10, maxCrashesPerFile: 2, splitMinSeconds: 5 };
+const NO_HISTORY: machine.EnqHistory = { durations: () => new Map(), tests: new Map() };
 const HERE = 'server-a';
 const OTHER = 'server-b';
 
@@ -91,7 +93,7 @@ it('gives the same state when its events are replayed, the way a restarted or se
   const run = new Run();
   const a = run.join({ node_id: 'a', workers: 2 });
   const b = run.join({ node_id: 'b', workers: 2 });
-  expect(run.step(tr => machine.enq(tr, a, { tests: pendingTests(6) }, () => new Map())).status).toBe('ok');
+  expect(run.step(tr => machine.enq(tr, a, { tests: pendingTests(6) }, NO_HISTORY)).status).toBe('ok');
   const first = tests(run.deq(a).reply);
   tests(run.deq(b).reply);
   run.now = 10;
@@ -104,7 +106,7 @@ it('gives the same state when its events are replayed, the way a restarted or se
 it('takes a lease back when it is older than the lease timeout, at that instant and not before', () => {
   const run = new Run();
   const a = run.join({ node_id: 'a', workers: 1 });
-  run.step(tr => machine.enq(tr, a, { tests: pendingTests(3) }, () => new Map()));
+  run.step(tr => machine.enq(tr, a, { tests: pendingTests(3) }, NO_HISTORY));
   run.now = 100;
   const batch = tests(run.deq(a).reply);
   run.now = 100 + settings.leaseTimeoutMs - 1;
@@ -122,7 +124,7 @@ it('loses a node only once its reconnect grace has passed, and a rejoin within t
   const run = new Run();
   const a = run.join({ node_id: 'a', workers: 1 });
   run.join({ node_id: 'b', workers: 1 });
-  run.step(tr => machine.enq(tr, a, { tests: pendingTests(4) }, () => new Map()));
+  run.step(tr => machine.enq(tr, a, { tests: pendingTests(4) }, NO_HISTORY));
   const held = tests(run.deq(a).reply);
   run.step(tr => machine.detach(tr, a));
   run.now = settings.reconnectGraceMs - 1;
@@ -139,7 +141,7 @@ it('loses a node only once its reconnect grace has passed, and a rejoin within t
 it('records a file as failed once it was running on maxCrashesPerFile nodes when they died, instead of handing it on', () => {
   const run = new Run();
   const nodes = ['a', 'b', 'c'].map(id => run.join({ node_id: id, workers: 1 }));
-  run.step(tr => machine.enq(tr, nodes[0]!, { tests: pendingTests(3) }, () => new Map()));
+  run.step(tr => machine.enq(tr, nodes[0]!, { tests: pendingTests(3) }, NO_HISTORY));
   const killer = tests(run.deq(nodes[0]!).reply)[0]!;
   for (const [i, node] of nodes.slice(0, 2).entries()) {
     if (i > 0) expect(tests(run.deq(node).reply)).toEqual([killer]);
@@ -158,7 +160,7 @@ it('records a file as failed once it was running on maxCrashesPerFile nodes when
 it("counts a node's grace from when its server died, when that server stops being alive", () => {
   const run = new Run();
   const a = run.join({ node_id: 'a', workers: 1 }, OTHER);
-  run.step(tr => machine.enq(tr, a, { tests: pendingTests(2) }, () => new Map()), OTHER);
+  run.step(tr => machine.enq(tr, a, { tests: pendingTests(2) }, NO_HISTORY), OTHER);
   run.deq(a, {}, OTHER);
   run.now = 5_000;
   expect(machine.isSweepDue(run.state, { ...run.ctx(), settings: { ...settings, leaseTimeoutMs: 60_000 } })).toBe(false);
@@ -183,7 +185,7 @@ it('asks another node to enqueue when the node asked leaves before its enq, and 
 it('refuses a deq from a node that left, and from a channel replaced by a newer join of the same node', () => {
   const run = new Run();
   const old = run.join({ node_id: 'a' });
-  run.step(tr => machine.enq(tr, old, { tests: pendingTests(2) }, () => new Map()));
+  run.step(tr => machine.enq(tr, old, { tests: pendingTests(2) }, NO_HISTORY));
   const fresh = run.join({ node_id: 'a' });
   expect(run.deq(old).reply).toBe(machine.STALE);
   run.step(tr => machine.leave(tr, fresh, {}));
@@ -206,7 +208,7 @@ describe('backup copies', () => {
     const run = new Run();
     const a = run.join({ node_id: 'a', workers: 1 });
     const b = run.join({ node_id: 'b', workers: 1 });
-    run.step(tr => machine.enq(tr, a, { tests: pendingTests(1), ...enqExtra }, () => new Map()));
+    run.step(tr => machine.enq(tr, a, { tests: pendingTests(1), ...enqExtra }, NO_HISTORY));
     const [file] = tests(run.deq(a).reply);
     return { run, a, b, file: file! };
   }
@@ -244,7 +246,7 @@ describe('backup copies', () => {
     const run = new Run();
     const a = run.join({ node_id: 'a', workers: 1 });
     const b = run.join({ node_id: 'b', workers: 1 });
-    run.step(tr => machine.enq(tr, a, { tests: pendingTests(1, () => 2) }, entries => expectedDurations(entries)));
+    run.step(tr => machine.enq(tr, a, { tests: pendingTests(1, () => 2) }, { durations: entries => expectedDurations(entries), tests: new Map() }));
     const [file] = tests(run.deq(a).reply);
     run.now = 2 * 2_000 + settings.stragglerSlackMs;
     expect(run.deq(b).hold).toBe(true);
@@ -276,7 +278,7 @@ describe('backup copies', () => {
   it('stops copying a file once maxCrashesPerFile nodes died holding it, so a file that kills its node does not take down every idle one', () => {
     const run = new Run();
     const nodes = ['a', 'b', 'c'].map(id => run.join({ node_id: id, workers: 1 }));
-    run.step(tr => machine.enq(tr, nodes[0]!, { tests: pendingTests(1) }, () => new Map()));
+    run.step(tr => machine.enq(tr, nodes[0]!, { tests: pendingTests(1) }, NO_HISTORY));
     const [file] = tests(run.deq(nodes[0]!).reply);
     run.step(tr => machine.running(tr, nodes[0]!, { tests: [file] }));
     run.step(tr => machine.detach(tr, nodes[0]!));
@@ -291,5 +293,71 @@ describe('backup copies', () => {
     run.now += settings.reconnectGraceMs;
     run.step(tr => machine.sweep(tr));
     expect(run.events('crashed')).toEqual([{ t: 'crashed', id: file, nodes: [0, 1] }]);
+  });
+});
+
+describe('parts of slow files', () => {
+  const heavyTests = Array.from({ length: 6 }, (_, i) => [`t${i}`, 1] as const);
+  const history: machine.EnqHistory = { durations: entries => expectedDurations(entries, id => (id === 'file-0.test.ts' ? 6 : 0.5)), tests: new Map([['file-0.test.ts', heavyTests]]) };
+  const partEntry = (names: readonly string[], status: 'passed' | 'failed' = 'passed'): FileEntry => {
+    const entry: FileEntry = { file_status: status, test_count: names.length, test_counters: { passed: status === 'passed' ? names.length : names.length - 1, failed: status === 'failed' ? 1 : 0, pending: 0 }, run_time: names.length };
+    names.forEach((name, i) => (entry[String(i + 1)] = { status: status === 'failed' && i === 0 ? 'failed' : 'passed', run_time: 1, description: name }));
+    return entry;
+  };
+
+  function split(): { run: Run; a: Member; b: Member; old: Member } {
+    const run = new Run();
+    const a = run.join({ node_id: 'a', workers: 1, accepts: ['parts'] });
+    const b = run.join({ node_id: 'b', workers: 1, accepts: ['parts'] });
+    const old = run.join({ node_id: 'old', workers: 1 });
+    expect(run.step(tr => machine.enq(tr, a, { tests: pendingTests(3) }, history)).status).toBe('ok');
+    return { run, a, b, old };
+  }
+
+  it('splits a file over a share into parts, queued longest first, and hands them only to nodes that accept parts', () => {
+    const { run, a, old } = split();
+    // 7 s over 3 slots: the 6 s file becomes 3 parts of 2 s.
+    expect(run.state.queue.toArray().slice(0, 3)).toEqual([1, 2, 3].map(i => `file-0.test.ts#part-${i}-of-3`));
+    expect(tests(run.deq(old).reply)).toEqual(['file-1.test.ts']);
+    const reply = run.deq(a).reply!;
+    expect(tests(reply)).toEqual(['file-0.test.ts#part-1-of-3']);
+    expect((reply.response as unknown as DeqResponse).parts).toEqual({ 'file-0.test.ts#part-1-of-3': { file: 'file-0.test.ts', tests: expect.any(Array) } });
+    expect(run.state.warnings).toContain('split 1 slow file into 3 parts (3 slots)');
+  });
+
+  it("records the file once every part has a result, merged; a failed part fails the file; replay gives the same state", () => {
+    const { run, a, b, old } = split();
+    const specs = new Map<string, PartSpec>();
+    const take = (m: Member): string[] => {
+      const reply = run.deq(m).reply!;
+      for (const [id, spec] of Object.entries((reply.response as unknown as DeqResponse).parts ?? {})) specs.set(id, spec);
+      return tests(reply);
+    };
+    const [p1] = take(a);
+    const [p2] = take(b);
+    run.deq(old, { [tests(run.deq(old).reply)[0] ?? 'none']: passed() });
+    const names = (id: string): string[] => heavyTests.map(([n]) => n).filter(n => inPart(specs.get(id)!, n));
+    const [p3] = tests(run.deq(a, { [p1!]: partEntry(names(p1!)) }).reply);
+    specs.set(p3!, run.state.parts.get(p3!)!);
+    run.deq(b, { [p2!]: partEntry(names(p2!), 'failed') });
+    expect(run.state.results.has('file-0.test.ts')).toBe(false);
+    run.deq(a, { [p3!]: partEntry(names(p3!)) });
+    const merged = run.state.results.get('file-0.test.ts')!.entry;
+    expect(merged).toMatchObject({ file_status: 'failed', test_count: 6, test_counters: { passed: 5, failed: 1 } });
+    expect(view(replay(run.log))).toEqual(view(run.state));
+    expect(replay(run.log).partResults.size).toBe(3);
+  });
+
+  it('does not split for a node that does not accept parts, or when the enq says split: false', () => {
+    const run = new Run();
+    const old = run.join({ node_id: 'old', workers: 1 });
+    run.join({ node_id: 'b', workers: 1, accepts: ['parts'] });
+    run.step(tr => machine.enq(tr, old, { tests: pendingTests(3), nodes: 3 }, history));
+    expect(run.state.parts.size).toBe(0);
+    const off = new Run();
+    const a = off.join({ node_id: 'a', workers: 1, accepts: ['parts'] });
+    off.step(tr => machine.enq(tr, a, { tests: pendingTests(3), nodes: 3, split: false }, history));
+    expect(off.state.parts.size).toBe(0);
+    expect(off.step(tr => machine.enq(tr, a, { tests: pendingTests(3), nodes: 0 }, history)).status).toBe('error');
   });
 });

@@ -1,4 +1,4 @@
-import { batchSize, decideDeq, expectedDurations, longestFirst } from '../../src/server/scheduling';
+import { batchSize, decideDeq, expectedDurations, longestFirst, planParts } from '../../src/server/scheduling';
 import { summarize } from '../../src/server/summary';
 import { pendingTests, passed } from './helpers';
 
@@ -92,5 +92,28 @@ describe('summarize', () => {
       new Map([['a', [0]], ['b', [1]]]),
     );
     expect(summary).toMatchObject({ passed: 1, failed: 1, flaky: ['a'] });
+  });
+});
+
+describe('planParts', () => {
+  const known = new Map([['heavy', Array.from({ length: 8 }, (_, i) => [`t${i}`, 1] as const)]]);
+
+  it('splits a file over one slot\'s share into parts of about a share, at most one per slot', () => {
+    const durations = new Map([['heavy', 8], ['a', 1], ['b', 1], ['c', 2]]);
+    const plan = planParts(durations, known, { slots: 4, minSeconds: 1, noSplit: new Set() });
+    // 12 s over 4 slots: a share is 3 s; the 8 s file becomes 3 parts.
+    expect(Object.keys(plan.parts)).toEqual(['heavy#part-1-of-3', 'heavy#part-2-of-3', 'heavy#part-3-of-3']);
+    const seconds = [...plan.durations.values()];
+    expect(seconds.reduce((a, b) => a + b, 0)).toBeCloseTo(8);
+    expect(Math.max(...seconds)).toBeLessThanOrEqual(3);
+  });
+
+  it('leaves whole a file under the share or the minimum, with unknown tests, one slot, or named in no_split', () => {
+    const durations = new Map([['heavy', 8], ['a', 1]]);
+    expect(planParts(durations, known, { slots: 1, minSeconds: 1, noSplit: new Set() }).parts).toEqual({});
+    expect(planParts(durations, known, { slots: 4, minSeconds: 10, noSplit: new Set() }).parts).toEqual({});
+    expect(planParts(durations, new Map(), { slots: 4, minSeconds: 1, noSplit: new Set() }).parts).toEqual({});
+    expect(planParts(durations, known, { slots: 4, minSeconds: 1, noSplit: new Set(['heavy']) }).parts).toEqual({});
+    expect(planParts(new Map([['heavy', 8], ['a', 30]]), known, { slots: 4, minSeconds: 1, noSplit: new Set() }).parts).toEqual({});
   });
 });

@@ -1,0 +1,74 @@
+/**
+ * Holds the outcomes of parts of split files until the file can be handed
+ * to Jest once, as a whole: this node's parts as they finish, other nodes'
+ * from the whole-run report. A file whose parts did not all come (this node
+ * reports only its own files, or the whole run could not be had) is handed
+ * over at the end with the parts there are.
+ */
+import type { Test } from '@jest/test-result';
+import type { RunnerEmitter } from './emitter';
+import type { Outcome } from './executors';
+import { mergeOutcomes, parsePartId } from './partOutcomes';
+
+interface HeldFile {
+  readonly test: Test;
+  readonly count: number;
+  readonly outcomes: Map<number, Outcome>;
+  /** Some part came from another node; some ran here (Jest was told the file started). */
+  remote: boolean;
+  local: boolean;
+}
+
+export class PartAssembler {
+  readonly #files = new Map<string, HeldFile>();
+
+  /** Whether `id` names a part of a file. */
+  static isPart(id: string): boolean {
+    return parsePartId(id) !== undefined;
+  }
+
+  /** Holds a part's outcome (the first for each part counts). */
+  add(id: string, test: Test, outcome: Outcome, remote = false): void {
+    const part = parsePartId(id);
+    if (part === undefined) throw new Error(`${id} is not a part of a file`);
+    let held = this.#files.get(part.file);
+    if (held === undefined) {
+      held = { test, count: part.count, outcomes: new Map(), remote: false, local: false };
+      this.#files.set(part.file, held);
+    }
+    if (held.outcomes.has(part.index)) return;
+    held.outcomes.set(part.index, outcome);
+    held.remote ||= remote;
+    held.local ||= !remote;
+  }
+
+  /** Whether this part is held already. */
+  has(id: string): boolean {
+    const part = parsePartId(id);
+    return part !== undefined && (this.#files.get(part.file)?.outcomes.has(part.index) ?? false);
+  }
+
+  get size(): number {
+    return this.#files.size;
+  }
+
+  /**
+   * Hands Jest each held file, merged: only those with every part, unless
+   * `all`. Returns how many files went, and adds the paths of files with a
+   * part from another node to `remotePaths`.
+   */
+  async emit(emitter: RunnerEmitter, { all = false, remotePaths }: { all?: boolean; remotePaths?: Set<string> } = {}): Promise<number> {
+    let emitted = 0;
+    for (const [file, held] of [...this.#files]) {
+      if (!all && held.outcomes.size < held.count) continue;
+      this.#files.delete(file);
+      const outcome = mergeOutcomes([...held.outcomes].sort(([a], [b]) => a - b).map(([, o]) => o));
+      if (held.remote) remotePaths?.add(held.test.path);
+      if (!held.local) await emitter.emit('test-file-start', [held.test]);
+      if (outcome.ok) await emitter.emit('test-file-success', [held.test, outcome.result]);
+      else await emitter.emit('test-file-failure', [held.test, outcome.error]);
+      emitted += 1;
+    }
+    return emitted;
+  }
+}
