@@ -30,8 +30,11 @@ const DEFAULTS = {
   capacityFiles: 10_000,
   capacityFileMs: 100, // simulated time per file in the paced capacity run
   skipCapacity: false,
-  only: '', // comma list of approaches to run: plain,shard,batch,fastci,single
+  only: '', // comma list of approaches to run: plain,shard,batch,fastci,fastciNode,single
   name: '',
+  // One file of dominantTests tests holding this share of the suite's work (0: none); see --dominant.
+  dominant: 0,
+  dominantTests: 12,
 };
 
 const HELP = `Usage: npm run bench -- [flags]
@@ -55,8 +58,13 @@ const HELP = `Usage: npm run bench -- [flags]
   --batch N          files per jest start in the per-batch baseline (default ${DEFAULTS.batch})
   --capacity-nodes N, --capacity-files N, --capacity-file-ms N
   --skip-capacity    skip the server capacity run
-  --only a,b         run only some of: plain,shard,batch,fastci,single
-  --name NAME        suite directory name (default derived from the flags)`;
+  --only a,b         run only some of: plain,shard,batch,fastci,fastciNode,single
+                     (fastciNode: jest-fast-ci with FAST_CI_REPORT=node, for the cost of whole-run reporting)
+  --name NAME        suite directory name (default derived from the flags)
+  --dominant F       add one file of --dominant-tests tests (default 12) holding the share F
+                     (e.g. 0.4) of the suite's work: the file-level floor that splitting breaks.
+                     jest-fast-ci first runs the suite once, untimed, so the server learns the
+                     file's tests (as any earlier run would teach it)`;
 
 function camel(flag) {
   return flag.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
@@ -91,10 +99,11 @@ function parseArgs(argv) {
   }
   out.files ||= out.cpu ? 40 : 200;
   out.meanMs ||= out.cpu ? 1500 : 800;
-  for (const key of ['files', 'nodes', 'workers', 'batch', 'startupRuns', 'capacityNodes', 'capacityFiles', 'repeat']) {
+  if (out.dominant >= 1) throw new Error(`--dominant is a share of the suite's work, below 1 (e.g. 0.4), got ${out.dominant}`);
+  for (const key of ['files', 'nodes', 'workers', 'batch', 'startupRuns', 'capacityNodes', 'capacityFiles', 'repeat', 'dominantTests']) {
     if (!Number.isInteger(out[key])) throw new Error(`--${key} must be an integer`);
   }
-  if (!out.name) out.name = `${out.cpu ? 'cpu' : 'sleep'}-f${out.files}-m${out.meanMs}-s${out.scale}-seed${out.seed}`;
+  if (!out.name) out.name = `${out.cpu ? 'cpu' : 'sleep'}-f${out.files}-m${out.meanMs}-s${out.scale}-seed${out.seed}${out.dominant ? `-dom${out.dominant}` : ''}`;
   return out;
 }
 

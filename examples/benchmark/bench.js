@@ -204,10 +204,18 @@ async function main() {
     ['shard', nodes, () => runners.runShards({ target, nodes, workers })],
     ['batch', nodes, () => runners.runPerBatch({ target, longestFirst: suite.longestFirst, nodes, workers, batch: config.batch })],
     ['fastci', nodes, () => runners.runFastCi({ target, server, secretKey: SECRET, nodes, workers })],
+    // The same without whole-run reporting: what reporting the whole run on every node costs.
+    ['fastciNode', nodes, () => runners.runFastCi({ target, server, secretKey: SECRET, nodes, workers, name: 'fastciNode', report: 'node' })],
     ['single', 1, () => runners.runFastCi({ target, server, secretKey: SECRET, nodes: 1, workers, name: 'single' })],
   ].filter(([name]) => want(name));
   const runs = Object.fromEntries(plan.map(([name]) => [name, []]));
   try {
+    if (suite.manifest?.dominant && plan.some(([name]) => name.startsWith('fastci'))) {
+      // A server learns a file's tests from a run that recorded them: one untimed run first, as any earlier CI run would be.
+      log('teaching the server the dominant file\'s tests (one jest-fast-ci run, untimed)');
+      const learned = await runners.runFastCi({ target, server, secretKey: SECRET, nodes: 1, workers, name: 'learn' });
+      verify({ ...learned, traced: true }, suite.ids);
+    }
     for (let round = 1; round <= config.repeat; round++) {
       for (const [name, n, run] of plan) {
         log(`running ${name} (${n} node${n > 1 ? 's' : ''} x ${workers} workers)${config.repeat > 1 ? `, round ${round} of ${config.repeat}` : ''}`);
@@ -257,6 +265,7 @@ async function main() {
     result.overBound = result.makespanMs / result.boundMs;
     if (result.traced) result.timeline = analyze(result, workers);
     delete result.passed; // verified; the trace keeps the per-file detail (failed files are kept)
+    delete result.passedByProcess;
   }
 
   let capacity;

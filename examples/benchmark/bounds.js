@@ -74,8 +74,20 @@ function verify(result, ids, { allowFailures = false } = {}) {
       problems.push(`${what}: ${sorted.length} of ${want.length} files, ${missing.length} missing (${missing.slice(0, 5).join(', ')}), ${dupes.length} duplicated`);
     }
   };
-  check(failing.length > 0 ? 'PASS and FAIL lines' : 'PASS lines', [...result.passed, ...failing]);
-  if (result.traced) check('trace', result.trace.map(t => t.id));
+  if (result.passedByProcess) {
+    // Whole-run reporting: every node reports every file once.
+    for (const p of result.passedByProcess) check(`PASS lines of ${p.label} (whole-run report)`, [...p.passed, ...failing]);
+  } else {
+    check(failing.length > 0 ? 'PASS and FAIL lines' : 'PASS lines', [...result.passed, ...failing]);
+  }
+  if (result.traced) {
+    // A split file's tests trace one line each (on whichever node ran them): each test exactly once, the file once.
+    const perTest = result.trace.filter(t => t.test !== undefined);
+    const testKeys = perTest.map(t => `${t.id}#${t.test}`).sort();
+    const repeated = testKeys.filter((k, i) => i > 0 && testKeys[i - 1] === k);
+    if (repeated.length > 0) problems.push(`trace: ${repeated.length} tests ran more than once (${repeated.slice(0, 3).join(', ')})`);
+    check('trace', [...result.trace.filter(t => t.test === undefined).map(t => t.id), ...new Set(perTest.map(t => t.id))]);
+  }
   if (result.serverResults) {
     check('server results', result.serverResults.map(r => r.id));
     const notPassed = result.serverResults.filter(r => r.status !== 'passed' && !(failing.length > 0 && r.status === 'failed'));

@@ -80,13 +80,13 @@ function burn(ms) {
   return x;
 }
 
-exports.work = async function work(id, ms, cpu) {
+exports.work = async function work(id, ms, cpu, test) {
   const start = Date.now();
   if (cpu) burn(ms);
   else await new Promise(resolve => setTimeout(resolve, ms));
   const end = Date.now();
   if (process.env.BENCH_TRACE) {
-    const line = JSON.stringify({ id, start, end, node: process.env.BENCH_NODE || '0', pid: process.pid });
+    const line = JSON.stringify({ id, ...(test ? { test } : {}), start, end, node: process.env.BENCH_NODE || '0', pid: process.pid });
     fs.appendFileSync(process.env.BENCH_TRACE, line + '\\n');
   }
 };
@@ -139,6 +139,16 @@ function generateSuite(o) {
     );
     return { id, ms: d };
   });
+  if (o.dominant > 0) {
+    // One file holding the share `dominant` of the whole suite's work, in `dominantTests` equal tests.
+    const rest = ms.reduce((a, b) => a + b, 0);
+    const testMs = Math.round((rest * o.dominant) / (1 - o.dominant) / o.dominantTests);
+    const id = 'tests/dominant.test.js';
+    const tests = Array.from({ length: o.dominantTests }, (_, i) => `test('part of the floor ${i + 1}', async () => {\n  await work('${id}', ${testMs}, ${!!o.cpu}, ${i + 1});\n});\n`);
+    fs.writeFileSync(path.join(project, id), `const { work } = require('../work');\n${tests.join('')}`);
+    files.push({ id, ms: testMs * o.dominantTests, tests: o.dominantTests });
+    ms.push(testMs * o.dominantTests);
+  }
   fs.writeFileSync(path.join(project, 'work.js'), WORK_JS);
   fs.writeFileSync(path.join(project, 'jest.config.js'), jestConfig('tests'));
 
@@ -157,6 +167,7 @@ function generateSuite(o) {
     longestMs: sorted[0],
     top10Ms: sorted.slice(0, 10),
     medianMs: sorted[sorted.length >> 1],
+    ...(o.dominant > 0 ? { dominant: { id: 'tests/dominant.test.js', share: o.dominant, tests: o.dominantTests } } : {}),
     files,
   };
   fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));

@@ -216,8 +216,11 @@ async function runPerBatch({ target, longestFirst, nodes, workers, batch }) {
   return finish('batch', processes, trace, { batch });
 }
 
-/** jest-fast-ci: N concurrent nodes, one build id, on the embedded server. */
-async function runFastCi({ target, server, secretKey, nodes, workers, name = 'fastci' }) {
+/**
+ * jest-fast-ci: N concurrent nodes, one build id, on the embedded server.
+ * `report`: FAST_CI_REPORT (`run`, the default, makes every node print every file).
+ */
+async function runFastCi({ target, server, secretKey, nodes, workers, name = 'fastci', report = 'run' }) {
   const trace = traceFile(target, name);
   const buildId = `bench-${name}-${randomUUID()}`;
   const processes = await Promise.all(
@@ -229,6 +232,9 @@ async function runFastCi({ target, server, secretKey, nodes, workers, name = 'fa
           FAST_CI_SECRET_KEY: secretKey,
           FAST_CI_SERVER: server.url,
           FAST_CI_BUILD_ID: buildId,
+          FAST_CI_REPORT: report,
+          // As a CI with parallel jobs says it (CI_NODE_TOTAL, CIRCLE_NODE_TOTAL, …): parts of a slow file are sized by it.
+          FAST_CI_NODE_TOTAL: String(nodes),
           ...traceEnv(trace, i),
         },
         label: `node ${i}`,
@@ -238,12 +244,21 @@ async function runFastCi({ target, server, secretKey, nodes, workers, name = 'fa
   );
   const run = server.run(buildId);
   const results = run ? Object.entries(run.results).map(([id, r]) => ({ id, node: r.nodeIndex, status: r.entry.file_status, runTime: r.entry.run_time })) : [];
+  // Whole-run reporting: each node prints every file of the run (checked per node); who ran what is in the trace and the server.
+  const wholeRun = report === 'run' && nodes > 1;
+  // Each node reporting its own files prints a split file once if it ran a part of it: counted once here.
+  const split = new Set(Object.values(run?.parts ?? {}).map(p => p.file));
+  const isSplit = id => [...split].some(file => file === id || file.endsWith(`/${id}`) || id.endsWith(`/${file}`));
+  const ownPassed = processes.flatMap(p => passLines(p.output)).filter((id, i, all) => !isSplit(id) || all.indexOf(id) === i);
   return finish(name, processes, trace, {
+    ...(wholeRun ? { passed: passLines(processes[0].output), passedByProcess: processes.map(p => ({ label: p.label, passed: passLines(p.output) })) } : { passed: ownPassed }),
     buildId,
     serverState: run ? run.state : 'missing',
     serverResults: results,
     serverSummary: run ? run.summary : undefined,
     serverWarnings: run ? run.warnings : [],
+    // Parts of slow files the server handed out (test-level splitting).
+    serverParts: run?.parts ? Object.keys(run.parts).length : 0,
     // "node i" labels are spawn order; the reporter prints the index the server gave.
     nodeIndexByLabel: Object.fromEntries(
       processes.map(p => [p.label, Number((/jest-fast-ci ▸ node (\d+)/.exec(p.output) || [])[1])]),
