@@ -31,6 +31,8 @@ export interface NodeRun {
    * (`idleMs`: waiting for files, or for the run's end).
    */
   timing?: { readonly startupMs: number; readonly busyMs: number; readonly idleMs: number; readonly workers: number };
+  /** Parts of split files this node ran (test-level splitting), and of how many files. */
+  parts?: { readonly parts: number; readonly files: number };
   /** `jest-fast-ci merge`: blob files read, files with no outcome in them, outcomes of files Jest did not find, ids found twice. */
   merged?: { readonly files: number; readonly missing: number; readonly unknown: readonly string[]; readonly duplicates: number };
 }

@@ -73,7 +73,8 @@ export function formatNodeReport(run: NodeRun | undefined, here: Tally, projects
             `and are not counted here. With projects, ${WRAP}.`,
         ];
   const of = run.runFiles === undefined ? '' : ` of ${run.runFiles}`;
-  const lines = [`${prefix} ${node} · build ${run.buildId} · ran ${here.files}${of} files here (${testsPart(here.tests)})`];
+  const parts = run.parts === undefined ? '' : `, and ${plural(run.parts.parts, 'part')} of ${plural(run.parts.files, 'split file')}`;
+  const lines = [`${prefix} ${node} · build ${run.buildId} · ran ${here.files}${of} files here (${testsPart(here.tests)})${parts}`];
   if (run.timing !== undefined) lines.push(`${prefix} ${formatTiming(run.timing)}`);
   if (run.wholeRun !== undefined && run.wholeRun.unavailable === undefined) {
     lines.push(`${prefix} this report is the whole run's: Jest's summary, coverage and reporters include the ${plural(run.wholeRun.replayed, 'file')} other nodes ran`);

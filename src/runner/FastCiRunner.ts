@@ -138,6 +138,7 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
     try {
       const result = await session.run();
       run.timing = timingOf(queue.timing, executor.concurrency, Date.now());
+      if (queue.partsRun.parts > 0) run.parts = queue.partsRun;
       run.summary = result.summary;
       if (result.summary) run.runFiles = result.summary.files;
       await wholeRun?.flush();

@@ -131,6 +131,12 @@ export class FileQueue {
     return this.#ran.size;
   }
 
+  /** Parts of split files this node has run, and of how many files. */
+  get partsRun(): { readonly parts: number; readonly files: number } {
+    const ran = [...this.#partSpecs].filter(([id]) => this.#ran.has(id));
+    return { parts: ran.length, files: new Set(ran.map(([, spec]) => spec.file)).size };
+  }
+
   hasRun(id: string): boolean {
     return this.#ran.has(id);
   }

@@ -32,6 +32,11 @@ describe('formatNodeReport', () => {
     expect(timingOf({ firstStartAt: undefined, busyMs: 0 }, 2, Date.now())).toBeUndefined();
   });
 
+  it('counts the parts of split files this node ran', () => {
+    const lines = formatNodeReport({ mode: 'orchestrated', nodeIndex: 0, buildId: 'b', runFiles: 7, parts: { parts: 2, files: 1 } }, { files: 1, tests: { passed: 9, failed: 0, pending: 0 } });
+    expect(lines[0]).toBe('jest-fast-ci ▸ node 0 · build b · ran 1 of 7 files here (9 tests: 9 passed), and 2 parts of 1 split file');
+  });
+
   it('says when the server sent no summary', () => {
     expect(formatNodeReport({ mode: 'orchestrated', nodeIndex: 0, buildId: 'b' }, here)[1]).toMatch(/sent no run summary/);
   });
