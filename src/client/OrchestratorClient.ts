@@ -53,6 +53,8 @@ export type FatalListener = (error: FastCiError) => void;
 export interface ClientOptions {
   /** Files this node runs at once; sent in the join payload to size batches. */
   workers: number;
+  /** This node can run parts of files (it has no `testNamePattern` of its own to keep). Default true. */
+  acceptsParts?: boolean;
   /** Reconnect backoff, injectable for tests. Default: phoenix's own. */
   reconnectAfterMs?: (tries: number) => number;
   /** How long a `deq` may wait for its reply. Default DEQ_TIMEOUT_MS (2 h). */
@@ -168,7 +170,8 @@ export class OrchestratorClient {
       socket.connect();
 
       // `accepts`: this client runs parts of files (the parts extension); servers without it ignore the key.
-      const joinPayload = (): JoinPayload => ({ node_id: config.nodeId, workers: this.#options.workers, accepts: [Extensions.parts] });
+      const accepts = this.#options.acceptsParts === false ? {} : { accepts: [Extensions.parts] };
+      const joinPayload = (): JoinPayload => ({ node_id: config.nodeId, workers: this.#options.workers, ...accepts });
       const channel = socket.channel(this.#topic, joinPayload);
       this.#channel = channel;
       channel.onError((reason: unknown) => {
