@@ -80,6 +80,8 @@ export interface NodeOptions {
   runKey?: string;
   nodeId?: string;
   workers?: number;
+  /** Join payload `accepts` (e.g. ['parts']). */
+  accepts?: string[];
   params?: Record<string, string>;
 }
 
@@ -104,6 +106,7 @@ export class Node {
     this.channel = this.socket.channel(`test_orchestrator:${runKey}-${buildId}`, {
       ...(options.nodeId === undefined ? {} : { node_id: options.nodeId }),
       ...(options.workers === undefined ? {} : { workers: options.workers }),
+      ...(options.accepts === undefined ? {} : { accepts: options.accepts }),
     });
     for (const event of ['deq_request', 'enq_request']) {
       this.channel.on(event, payload => {

@@ -1,0 +1,93 @@
+/**
+ * Parts of slow files, over the wire, on each store: the server learns a
+ * file's tests from a finished run (memory, data dir or Redis), splits the
+ * file in the next run for clients that accept parts, and records the file
+ * once every part has its result.
+ */
+import type { EntryMap, FileEntry } from '../../src/protocol/types';
+import { cleanup, Node, passed, pendingTests, startTestServer } from './helpers';
+
+afterEach(cleanup);
+
+const NAMES = ['adds', 'removes', 'totals', 'discounts', 'taxes', 'rounds'];
+
+/** The heavy file's entry: 6 tests of 2 s. */
+function heavy(names: readonly string[] = NAMES): FileEntry {
+  const entry: FileEntry = { file_status: 'passed', test_count: names.length, test_counters: { passed: names.length, failed: 0, pending: 0 }, run_time: 2 * names.length };
+  names.forEach((description, i) => (entry[String(i + 1)] = { status: 'passed', run_time: 2, description }));
+  return entry;
+}
+
+function enqueued(): EntryMap {
+  // The heavy file's last duration (12 s) and four of 1 s, as the client's Jest cache says.
+  const tests = pendingTests(4, () => 1);
+  tests['heavy.test.ts'] = { ...pendingTests(1, () => 12)['file-0.test.ts']! };
+  return tests;
+}
+
+async function finishRun(buildId: string, accepts?: string[]): Promise<Node[]> {
+  const server = current!;
+  const nodes = [];
+  for (const nodeId of ['a', 'b']) nodes.push((await Node.join(server, { buildId, nodeId, workers: 2, accepts })).node);
+  expect((await nodes[0]!.push('enq', { tests: enqueued(), nodes: 2 })).status).toBe('ok');
+  return nodes;
+}
+
+let current: Awaited<ReturnType<typeof startTestServer>> | undefined;
+
+it("splits a file whose tests it learned in an earlier run, for nodes that accept parts, and records it once from its parts", async () => {
+  current = await startTestServer({ splitMinSeconds: 5 });
+  // Run 1: the file runs whole; the server keeps its tests.
+  const [first] = await finishRun('learn');
+  const results: EntryMap = {};
+  for (let reply = await first!.deq(); reply.response.tests.length > 0; reply = await first!.deq(results)) {
+    for (const id of reply.response.tests as string[]) results[id] = id === 'heavy.test.ts' ? heavy() : passed(1);
+  }
+  expect(current.run('learn')!.state).toBe('finished');
+
+  // Run 2: 16 s over 4 slots; the 12 s file becomes 3 parts of 4 s.
+  const [a, b] = await finishRun('split', ['parts']);
+  const snapshot = current.run('split')!;
+  expect(Object.keys(snapshot.parts ?? {})).toEqual([1, 2, 3].map(i => `heavy.test.ts#part-${i}-of-3`));
+  const handed = new Map<string, Node>();
+  const specs: Record<string, { tests?: string[]; except?: string[] }> = {};
+  for (const node of [a!, b!]) {
+    const reply = await node.deq();
+    Object.assign(specs, reply.response.parts ?? {});
+    for (const id of reply.response.tests as string[]) handed.set(id, node);
+  }
+  const parts = [...handed.keys()].filter(id => id.includes('#part-'));
+  expect(parts.length).toBeGreaterThanOrEqual(2);
+  for (const id of parts) expect(specs[id]).toBeDefined();
+  // Each part reports its own tests; the file's result is theirs merged. Each node works on until it is told the run is done.
+  const namesOf = (id: string): readonly string[] => {
+    const spec = current!.run('split')!.parts![id]!;
+    return spec.tests ?? NAMES.filter(n => !spec.except!.includes(n));
+  };
+  const resultsOf = (ids: readonly string[]): EntryMap => Object.fromEntries(ids.map(id => [id, id.includes('#part-') ? heavy(namesOf(id)) : passed(1)]));
+  await Promise.all(
+    [a!, b!].map(async node => {
+      let tests = [...handed].filter(([, n]) => n === node).map(([id]) => id);
+      for (;;) {
+        const reply = await node.deq(resultsOf(tests));
+        tests = reply.response.tests as string[];
+        if (tests.length === 0) return;
+      }
+    }),
+  );
+  const done = current.run('split')!;
+  expect(done.state).toBe('finished');
+  expect(done.results['heavy.test.ts']!.entry).toMatchObject({ file_status: 'passed', test_count: 6, test_counters: { passed: 6 } });
+  expect(done.summary).toMatchObject({ files: 5, passed: 5, failed: 0 });
+});
+
+it('does not split for clients that do not accept parts', async () => {
+  current = await startTestServer({ splitMinSeconds: 5 });
+  const [first] = await finishRun('learn-2');
+  const results: EntryMap = {};
+  for (let reply = await first!.deq(); reply.response.tests.length > 0; reply = await first!.deq(results)) {
+    for (const id of reply.response.tests as string[]) results[id] = id === 'heavy.test.ts' ? heavy() : passed(1);
+  }
+  await finishRun('whole');
+  expect(current.run('whole')!.parts).toBeUndefined();
+});
