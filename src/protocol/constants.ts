@@ -107,6 +107,8 @@ export const Extensions = {
   reports: 'reports',
   /** Backup copies of a gone or slow node's files on idle nodes; `backups: false` in `enq` turns them off for the run. */
   backups: 'backups',
+  /** A retried CI job re-runs what failed (`retry_run` in the join payload and reply); see retryRun.ts. */
+  retryRun: 'retry_run',
 } as const;
 
 export type Extension = (typeof Extensions)[keyof typeof Extensions];

@@ -114,6 +114,8 @@ export class LocalStore implements RunStore {
       run.events.push(event);
       run.journal?.append(event);
       if (event.t === 'finish') run.finished = true;
+      // A retried job's new attempt of a finished run: unfinished again (Redis keeps no such flag past its count).
+      if (event.t === 'attempt' && event.seed === undefined) run.finished = false;
     }
     return true;
   }
@@ -174,7 +176,7 @@ export class LocalStore implements RunStore {
         const open = records[0] as Extract<RunEvent, { t: 'open' }>;
         const identity = { keyHash: open.keyHash, runKey: open.runKey, buildId: open.buildId };
         const id = runId(identity);
-        const run: LocalRun = { identity, events: records, finished: records.some(r => r.t === 'finish'), journal: this.#journalFor(identity) };
+        const run: LocalRun = { identity, events: records, finished: isLastFinished(records), journal: this.#journalFor(identity) };
         this.#runs.set(id, run);
         restored.push({ runId: id, events: [...records] });
       } catch (error) {
@@ -287,4 +289,14 @@ export class LocalStore implements RunStore {
       for (const [id, history] of this.#histories) if (history.path === file) this.#histories.delete(id);
     }
   }
+}
+
+/** The run finished and no retried job began an attempt after (the last of either is a finish). */
+function isLastFinished(records: readonly RunEvent[]): boolean {
+  for (let i = records.length - 1; i >= 0; i -= 1) {
+    const record = records[i]!;
+    if (record.t === 'finish') return true;
+    if (record.t === 'attempt' && record.seed === undefined) return false;
+  }
+  return false;
 }

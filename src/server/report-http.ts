@@ -22,6 +22,7 @@ import type { KeyRing } from './key-ring';
 import type { ReportStorage } from './ReportStorage';
 import type { RunHost } from './RunHost';
 import type { RunRegistry } from './RunRegistry';
+import { runId } from './RunStore';
 
 const log = debug('jest-fast-ci:server:connection');
 
@@ -155,7 +156,9 @@ async function send(res: ServerResponse, ctx: ReportHttpContext, host: RunHost, 
   const id = host.runId;
   const wait = Math.min(MAX_WAIT_S, Math.max(0, Number(url.searchParams.get('wait') ?? 0) || 0));
   const deadline = Date.now() + wait * 1000;
-  const pending = new Map([...host.state.results].filter(([, result]) => result.nodeIndex !== node));
+  // Results a retry run took over from another build's run are in that run's reports (or, evicted, only its entries).
+  const pending = new Map([...host.state.results].filter(([, result]) => result.from !== undefined || result.nodeIndex !== node));
+  const runOf = (from: string | undefined): string => (from === undefined ? id : runId({ ...host.identity, buildId: from }));
   res.writeHead(200, { 'content-type': 'application/x-ndjson', connection: 'close' });
   let closed = false;
   res.on('close', () => (closed = true));
@@ -164,7 +167,7 @@ async function send(res: ServerResponse, ctx: ReportHttpContext, host: RunHost, 
   };
   for (;;) {
     for (const [file, result] of pending) {
-      const record = await ctx.store.get(id, file, result.nodeIndex);
+      const record = await ctx.store.get(runOf(result.from), file, result.nodeIndex);
       if (record === undefined) continue;
       await write(`${JSON.stringify(record.header)}\n`);
       await write(record.body);
@@ -172,7 +175,7 @@ async function send(res: ServerResponse, ctx: ReportHttpContext, host: RunHost, 
       pending.delete(file);
       if (closed) return;
     }
-    const waitingFor = [...pending.values()].some(result => host.isNodeActive(result.nodeIndex));
+    const waitingFor = [...pending.values()].some(result => result.from === undefined && host.isNodeActive(result.nodeIndex));
     if (!waitingFor || Date.now() >= deadline || closed) break;
     await new Promise<void>(resolve => {
       const timer = setTimeout(done, Math.min(RECHECK_MS, deadline - Date.now()));

@@ -5,12 +5,13 @@
  * transition's events onto a fresh state must give the same state: that is
  * how a restarted server (the journal) and a second server (Redis) see it.
  */
-import type { JoinPayload } from '../../src/protocol/types';
+import type { FileEntry, JoinPayload, JoinResponse } from '../../src/protocol/types';
+import { checkEvent } from '../../src/server/runEvents';
 import { openEvent } from '../../src/server/RunStore';
 import type { RunEvent } from '../../src/server/runEvents';
 import * as machine from '../../src/server/runMachine';
 import type { MachineContext, Member, Reply } from '../../src/server/runMachine';
-import { apply, createRunState, type RunState } from '../../src/server/runState';
+import { apply, attemptSeed, createRunState, summaryOf, type RunState } from '../../src/server/runState';
 import { expectedDurations } from '../../src/server/scheduling';
 import { passed, pendingTests } from './helpers';
 
@@ -25,8 +26,8 @@ class Run {
   now = 0;
   readonly dead = new Map<string, number>();
 
-  constructor() {
-    const open = openEvent({ keyHash: 'k', runKey: 'jest', buildId: 'b' }, {}, 0);
+  constructor(buildId = 'b') {
+    const open = openEvent({ keyHash: 'k', runKey: 'jest', buildId }, {}, 0);
     this.state = createRunState(open);
     this.log = [open];
   }
@@ -50,6 +51,11 @@ class Run {
 
   join(payload: JoinPayload, instance = HERE): Member {
     return this.step(tr => machine.join(tr, payload), instance).member;
+  }
+
+  /** The whole join reply (with the earlier attempt the host would have found). */
+  joinReply(payload: JoinPayload, earlier?: machine.EarlierAttempt): { member: Member; response: JoinResponse } {
+    return this.step(tr => machine.join(tr, payload, earlier));
   }
 
   deq(member: Member, payload: unknown = {}, instance = HERE): { reply?: Reply; hold?: true } {
@@ -291,5 +297,104 @@ describe('backup copies', () => {
     run.now += settings.reconnectGraceMs;
     run.step(tr => machine.sweep(tr));
     expect(run.events('crashed')).toEqual([{ t: 'crashed', id: file, nodes: [0, 1] }]);
+  });
+});
+
+describe('retry runs (a retried CI job)', () => {
+  const failed = (): FileEntry => ({ ...passed(), file_status: 'failed', test_counters: { failed: 1, passed: 0, pending: 0 } });
+
+  /** A run of three files on one node, finished: file-1 failed (or none, with `fail: false`). */
+  function finishedRun(buildId = 'b', fail = true): Run {
+    const run = new Run(buildId);
+    const a = run.join({ node_id: 'a', workers: 4 });
+    run.step(tr => machine.enq(tr, a, { tests: pendingTests(3) }, () => new Map()));
+    run.now = 10;
+    // The node runs what it is handed until the run is done (batches shrink as the queue drains).
+    let batch = tests(run.deq(a).reply);
+    while (batch.length > 0) {
+      const results = Object.fromEntries(batch.map(id => [id, fail && id === 'file-1.test.ts' ? failed() : passed()]));
+      batch = tests(run.deq(a, results).reply);
+    }
+    expect(run.state.finishedAt).toBe(10);
+    run.step(tr => machine.leave(tr, a, {}));
+    return run;
+  }
+
+  it('makes a finished run with failures a new attempt when a retried job joins it: only the failed file runs, the passes stand', () => {
+    const run = finishedRun();
+    run.now = 100;
+    const retried = run.joinReply({ node_id: 'retried', retry_run: { mode: 'failed' } });
+    expect(retried.response).toMatchObject({ state: 'running', retry_run: { status: 'retry', of: 'b', attempt: 2, rerun: 1, kept: 2, files: 3 } });
+    expect(retried.response.finished).toBeUndefined();
+    expect(run.events('attempt')).toEqual([{ t: 'attempt', attempt: 2, of: 'b', mode: 'failed', at: 100 }]);
+    expect(tests(run.deq(retried.member).reply)).toEqual(['file-1.test.ts']);
+    const done = run.deq(retried.member, { 'file-1.test.ts': passed() }).reply;
+    expect((done?.response as { summary: unknown }).summary).toMatchObject({ files: 3, passed: 3, failed: 0, nodes: 1, kept: 2, files_by_node: { '1': 1 } });
+    expect(run.state.finishedAt).toBe(100);
+    for (const event of run.log) expect(checkEvent(JSON.parse(JSON.stringify(event)))).toBeUndefined();
+    expect(view(replay(run.log))).toEqual(view(run.state));
+    expect(replay(run.log).attempt).toBe(2);
+  });
+
+  it('keeps a late node of the run (its CI says first attempt) out of it, and a rejoin by node_id too', () => {
+    const run = finishedRun();
+    const late = run.joinReply({ node_id: 'late', retry_run: { mode: 'failed', again: false } });
+    expect(late.response.finished).toBe(true);
+    expect(late.response.retry_run).toBeUndefined();
+    run.joinReply({ node_id: 'a', retry_run: { mode: 'failed' } });
+    expect(run.events('attempt')).toEqual([]);
+    // A reference client (no retry_run) is told the run finished, as before.
+    expect(run.joinReply({}).response.finished).toBe(true);
+  });
+
+  it('runs nothing for a retried job of a run that passed, and says so; with mode all it runs every file again', () => {
+    const run = finishedRun('b', false);
+    const retried = run.joinReply({ node_id: 'r1', retry_run: { mode: 'failed', again: true } });
+    expect(retried.response).toMatchObject({ finished: true, retry_run: { status: 'retry', of: 'b', rerun: 0, kept: 3, files: 3 } });
+    expect(run.events('attempt')).toEqual([]);
+    const all = run.joinReply({ node_id: 'r2', retry_run: { mode: 'all', again: true } });
+    expect(all.response).toMatchObject({ state: 'running', retry_run: { status: 'all', of: 'b', attempt: 2 } });
+    expect(run.state.queue.length).toBe(3);
+    expect(summaryOf(run.state).files).toBe(0);
+  });
+
+  it("continues another build's run (GitHub's <run_id>-2): its files and passes, carried in the event, so the log replays alone", () => {
+    const first = finishedRun('100');
+    const found = attemptSeed(first.state)!;
+    const run = new Run('100-2');
+    run.now = 50;
+    const joined = run.joinReply({ node_id: 'x', retry_run: { mode: 'failed', again: false, earlier: ['100'], attempt: 2 } }, found);
+    expect(joined.response).toMatchObject({ node_index: 0, state: 'running', retry_run: { status: 'retry', of: '100', attempt: 2, rerun: 1, kept: 2, files: 3 } });
+    expect(run.events('enqRequest')).toEqual([]);
+    const other = run.joinReply({ node_id: 'y', retry_run: { mode: 'failed', again: false, earlier: ['100'], attempt: 2 } });
+    expect(other.response.retry_run).toMatchObject({ status: 'retry', rerun: 1 });
+    expect(tests(run.deq(joined.member).reply)).toEqual(['file-1.test.ts']);
+    const summary = (run.deq(joined.member, { 'file-1.test.ts': failed() }).reply?.response as { summary: unknown }).summary;
+    expect(summary).toMatchObject({ files: 3, passed: 2, failed: 1, kept: 2, files_by_node: { '0': 1 } });
+    expect(run.state.results.get('file-0.test.ts')).toMatchObject({ from: '100', attempt: 1 });
+    for (const event of run.log) expect(checkEvent(JSON.parse(JSON.stringify(event)))).toBeUndefined();
+    expect(view(replay(JSON.parse(JSON.stringify(run.log))))).toEqual(view(run.state));
+    // Its attempt 3 takes over attempt 2's passes, which name the run that holds their reports.
+    expect(attemptSeed(run.state)!.seed.kept['file-0.test.ts']).toMatchObject({ from: '100', attempt: 1 });
+    expect(attemptSeed(run.state)!.attempt).toBe(2);
+  });
+
+  it('finishes at once, passed, a retry of a build whose earlier attempt passed', () => {
+    const found = attemptSeed(finishedRun('100', false).state)!;
+    const run = new Run('100-2');
+    const joined = run.joinReply({ node_id: 'x', retry_run: { mode: 'failed', earlier: ['100'] } }, found);
+    expect(joined.response).toMatchObject({ finished: true, retry_run: { status: 'retry', rerun: 0, kept: 3 } });
+    expect(summaryOf(run.state)).toMatchObject({ files: 3, passed: 3, failed: 0, nodes: 1, kept: 3 });
+  });
+
+  it('runs everything when the earlier attempt is not known, and tells every node why', () => {
+    const run = new Run('100-2');
+    const why = 'the orchestrator no longer knows build 100';
+    const first = run.joinReply({ node_id: 'x', retry_run: { mode: 'failed', earlier: ['100'] } }, { of: '100', missing: why });
+    expect(first.response).toMatchObject({ node_index: 0, state: 'waiting', retry_run: { status: 'unknown', of: '100', reason: why } });
+    expect(run.joinReply({ node_id: 'y', retry_run: { mode: 'failed', earlier: ['100'] } }).response.retry_run).toMatchObject({ status: 'unknown' });
+    expect(run.step(tr => machine.enq(tr, first.member, { tests: pendingTests(3) }, () => new Map())).status).toBe('ok');
+    expect(run.state.queue.length).toBe(3);
+    expect(view(replay(run.log))).toEqual(view(run.state));
   });
 });
