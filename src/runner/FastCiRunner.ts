@@ -15,6 +15,7 @@ import { redact, resolveConfig, type FastCiConfig } from '../config';
 import { ErrorCodes, FastCiError, isFastCiError, toError } from '../errors';
 import { Extensions } from '../protocol/constants';
 import { getNodeRun, setNodeRun, type NodeRun } from '../nodeRun';
+import { formatRetryRun } from '../reporter/format';
 import { timingOf } from './timing';
 import { ALL_TEST_EVENTS, RunnerEmitter } from './emitter';
 import { InBandExecutor, PoolExecutor, type FileExecutor } from './executors';
@@ -126,7 +127,11 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
     const session = new NodeSession(client, queue, ids, rootDir, {
       onJoined(join, enqueued) {
         run.nodeIndex = join.node_index;
-        run.runFiles = enqueued;
+        run.runFiles = enqueued ?? (join.retry_run?.status === 'retry' ? join.retry_run.files : undefined);
+        if (join.retry_run !== undefined) {
+          run.retryRun = join.retry_run;
+          process.stderr.write(`jest-fast-ci: ${formatRetryRun(join.retry_run, 'start')}\n`);
+        }
         if (wholeRun) wholeRun.node = join.node_index;
         if (wholeRun && !client.supports(Extensions.reports)) wholeRun.disable(NO_REPORTS);
         if (blob) blob.node = join.node_index;
