@@ -131,6 +131,12 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
         if (join.retry_run !== undefined) {
           run.retryRun = join.retry_run;
           process.stderr.write(`jest-fast-ci: ${formatRetryRun(join.retry_run, 'start')}\n`);
+        } else if (config.ciRetry.again === true && join.node_index === 0 && client.supports(Extensions.retryRun)) {
+          // The CI says this job is a retry, yet the run starts anew here: say why every file runs.
+          process.stderr.write(
+            `jest-fast-ci: this CI job is a retry${config.ciRetry.attempt === undefined ? '' : ` (attempt ${config.ciRetry.attempt})`}, ` +
+              `but the orchestrator knows no earlier attempt of build ${config.buildId} (evicted, or restarted without a data dir), so every file runs.\n`,
+          );
         }
         if (wholeRun) wholeRun.node = join.node_index;
         if (wholeRun && !client.supports(Extensions.reports)) wholeRun.disable(NO_REPORTS);
