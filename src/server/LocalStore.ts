@@ -22,7 +22,7 @@ import { FileJournal, readJournal } from './FileJournal';
 import { LocalReportStorage, type ReportLimits } from './ReportStorage';
 import type { RunEvent } from './runEvents';
 import type { RunIdentity } from './runState';
-import { runId, type RunLock, type RunStore } from './RunStore';
+import { finishChange, runId, type RunLock, type RunStore } from './RunStore';
 import type { RunSnapshot } from './types';
 
 const log = debug('jest-fast-ci:server:run');
@@ -113,10 +113,10 @@ export class LocalStore implements RunStore {
     for (const event of events) {
       run.events.push(event);
       run.journal?.append(event);
-      if (event.t === 'finish') run.finished = true;
-      // A retried job's new attempt of a finished run: unfinished again (Redis keeps no such flag past its count).
-      if (event.t === 'attempt' && event.seed === undefined) run.finished = false;
     }
+    // A retried job's new attempt makes a finished run unfinished again.
+    const change = finishChange(events);
+    if (change !== undefined) run.finished = change === 'finished';
     return true;
   }
 
@@ -176,7 +176,7 @@ export class LocalStore implements RunStore {
         const open = records[0] as Extract<RunEvent, { t: 'open' }>;
         const identity = { keyHash: open.keyHash, runKey: open.runKey, buildId: open.buildId };
         const id = runId(identity);
-        const run: LocalRun = { identity, events: records, finished: isLastFinished(records), journal: this.#journalFor(identity) };
+        const run: LocalRun = { identity, events: records, finished: finishChange(records) === 'finished', journal: this.#journalFor(identity) };
         this.#runs.set(id, run);
         restored.push({ runId: id, events: [...records] });
       } catch (error) {
@@ -291,12 +291,3 @@ export class LocalStore implements RunStore {
   }
 }
 
-/** The run finished and no retried job began an attempt after (the last of either is a finish). */
-function isLastFinished(records: readonly RunEvent[]): boolean {
-  for (let i = records.length - 1; i >= 0; i -= 1) {
-    const record = records[i]!;
-    if (record.t === 'finish') return true;
-    if (record.t === 'attempt' && record.seed === undefined) return false;
-  }
-  return false;
-}

@@ -205,7 +205,6 @@ function retrySameRun(tr: Transition, request: RetryRunRequest): void {
   if (!isFinished(state) || request.again === false) return;
   if (request.mode === 'failed' && summaryOf(state).failed === 0) return;
   tr.emit({ t: 'attempt', attempt: state.attempt + 1, of: state.identity.buildId, mode: request.mode, at: ctx.now });
-  tr.warn(`attempt ${state.attempt} began: a retried job re-runs ${state.queue.length} of ${enqueuedCount(state)} files`);
 }
 
 /** The second case above, once the joining node is a node of the run (so a run complete at once counts it). */
