@@ -218,7 +218,9 @@ function continueEarlier(tr: Transition, request: RetryRunRequest, earlier: Earl
     const missing = earlier?.missing ?? `the orchestrator does not know build ${named[0]!}`;
     return tr.emit({ t: 'attempt', attempt, of: earlier?.of ?? named[0]!, mode: 'failed', missing, at: ctx.now });
   }
-  tr.emit({ t: 'attempt', attempt: earlier.attempt + 1, of: earlier.of, mode: 'failed', seed: earlier.seed, at: ctx.now });
+  // The CI's number when it has one (GitHub's attempt 3 may follow an attempt 2 this server ran as a new run), never below the earlier's.
+  const next = Math.max(request.attempt ?? 0, earlier.attempt + 1);
+  tr.emit({ t: 'attempt', attempt: next, of: earlier.of, mode: 'failed', seed: earlier.seed, at: ctx.now });
   // Nothing failed in the earlier attempt: this one is complete (and passed) at once.
   finishIfComplete(tr);
 }

@@ -396,5 +396,8 @@ describe('retry runs (a retried CI job)', () => {
     expect(run.step(tr => machine.enq(tr, first.member, { tests: pendingTests(3) }, () => new Map())).status).toBe('ok');
     expect(run.state.queue.length).toBe(3);
     expect(view(replay(run.log))).toEqual(view(run.state));
+    // GitHub's attempt 3 of it keeps the CI's numbering, though this server ran attempt 2 as a new run.
+    const third = new Run('100-3').joinReply({ node_id: 'z', retry_run: { mode: 'failed', earlier: ['100-2', '100'], attempt: 3 } }, attemptSeed(run.state));
+    expect(third.response.retry_run).toMatchObject({ status: 'retry', of: '100-2', attempt: 3, rerun: 3, kept: 0 });
   });
 });
