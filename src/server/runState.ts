@@ -332,7 +332,8 @@ function seedFrom(state: RunState, seed: AttemptSeed): void {
  */
 export function attemptSeed(state: RunState): { of: string; attempt: number; seed: AttemptSeed } | undefined {
   if (state.enqueued === undefined) return undefined;
-  const kept: AttemptSeed['kept'] = {};
+  // Test ids are data: `__proto__` is a file like any other.
+  const kept = Object.create(null) as AttemptSeed['kept'];
   for (const [id, r] of state.results) {
     if (r.entry.file_status === 'failed') continue;
     kept[id] = { entry: r.entry, node: r.nodeIndex, from: r.from ?? state.identity.buildId, attempt: r.attempt ?? 1 };

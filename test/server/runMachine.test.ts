@@ -379,6 +379,21 @@ describe('retry runs (a retried CI job)', () => {
     expect(attemptSeed(run.state)!.attempt).toBe(2);
   });
 
+  it('takes over files named __proto__ and constructor like any other, through the journal', () => {
+    const first = new Run('p');
+    const a = first.join({ node_id: 'a', workers: 4 });
+    const entry = pendingTests(1)['file-0.test.ts']!;
+    const ids = ['__proto__', 'constructor', 'plain'];
+    first.step(tr => machine.enq(tr, a, { tests: Object.fromEntries(ids.map(id => [id, entry])) }, () => new Map()));
+    let batch = tests(first.deq(a).reply);
+    while (batch.length > 0) batch = tests(first.deq(a, Object.fromEntries(batch.map(id => [id, id === 'plain' ? failed() : passed()]))).reply);
+    const run = new Run('p-2');
+    run.joinReply({ node_id: 'x', retry_run: { mode: 'failed', earlier: ['p'] } }, JSON.parse(JSON.stringify(attemptSeed(first.state))));
+    expect([...run.state.results.keys()].sort()).toEqual(['__proto__', 'constructor']);
+    expect(run.state.queue.toArray()).toEqual(['plain']);
+    expect(view(replay(JSON.parse(JSON.stringify(run.log))))).toEqual(view(run.state));
+  });
+
   it('finishes at once, passed, a retry of a build whose earlier attempt passed', () => {
     const found = attemptSeed(finishedRun('100', false).state)!;
     const run = new Run('100-2');
