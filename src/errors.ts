@@ -20,7 +20,7 @@ export const ErrorCodes = {
   PROTOCOL: 'FASTCI_ERR_PROTOCOL',
   /** The orchestrator handed out a test id this node cannot map to a file. */
   UNKNOWN_TEST: 'FASTCI_ERR_UNKNOWN_TEST',
-  /** The node joined a run that had already finished with failures, and ran nothing (a retried CI job reusing the build id). */
+  /** The node joined a run that had already finished with failures, and ran nothing (its CI says it is a first attempt, not a retry). */
   RUN_FINISHED: 'FASTCI_ERR_RUN_FINISHED',
   /** The run's test files differ from the ones this node found (different arguments or config on different shards). */
   FILE_SET: 'FASTCI_ERR_FILE_SET',

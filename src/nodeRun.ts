@@ -4,7 +4,7 @@
  * different module paths (the runner through the project's transform), so
  * the record hangs off a global symbol rather than a module variable.
  */
-import type { RunSummary } from './protocol/types';
+import type { RetryRunReply, RunSummary } from './protocol/types';
 
 /** `unloaded`: the runner module itself failed to load, so no file ran through it. */
 export type NodeMode = 'orchestrated' | 'local' | 'fallback' | 'failed' | 'unloaded' | 'merged';
@@ -20,6 +20,8 @@ export interface NodeRun {
   /** Files in the whole run, when known (node 0 enqueued them, or the final summary). */
   runFiles?: number;
   summary?: RunSummary;
+  /** This run is a retry of an earlier attempt of its build (the server's word in the join reply). */
+  retryRun?: RetryRunReply;
   /** Whole-run reporting: files of other nodes handed to Jest, or why the whole run could not be reported. */
   wholeRun?: { readonly replayed: number; readonly unavailable?: string };
   /** Paths of the files handed to Jest for other nodes (whole-run reporting): not this node's share. */

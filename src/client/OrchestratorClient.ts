@@ -15,7 +15,7 @@ import { CloseCodes, Events, Extensions, SOCKET_PATH, VSN_V1, type Extension } f
 import { topicFor } from '../protocol/topic';
 import type { DeqResponse, EnqPayload, EntryMap, FilesPayload, FilesResponse, JoinPayload, JoinResponse } from '../protocol/types';
 import { phoenixCodec } from './codec';
-import { connectionParams } from './params';
+import { connectionParams, retryRunRequest } from './params';
 import { parseDeqResponse, parseFilesResponse, parseJoinResponse, reasonOf } from './replies';
 
 const debug = createDebug('jest-fast-ci:client');
@@ -171,7 +171,12 @@ export class OrchestratorClient {
 
       // `accepts`: this client runs parts of files (the parts extension); servers without it ignore the key.
       const accepts = this.#options.acceptsParts === false ? {} : { accepts: [Extensions.parts] };
-      const joinPayload = (): JoinPayload => ({ node_id: config.nodeId, workers: this.#options.workers, ...accepts });
+      // Only the first join may make the run a retry: a node that rejoins after the run finished is no retried job.
+      const retryRun = retryRunRequest(config);
+      const joinPayload = (): JoinPayload =>
+        this.#joined || retryRun === undefined
+          ? { node_id: config.nodeId, workers: this.#options.workers, ...accepts }
+          : { node_id: config.nodeId, workers: this.#options.workers, ...accepts, retry_run: retryRun };
       const channel = socket.channel(this.#topic, joinPayload);
       this.#channel = channel;
       channel.onError((reason: unknown) => {

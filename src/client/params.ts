@@ -1,4 +1,5 @@
 import type { FastCiConfig } from '../config';
+import type { RetryRunRequest } from '../protocol/types';
 
 /**
  * Socket query params, in the order the reference clients send them. Phoenix
@@ -13,5 +14,21 @@ export function connectionParams(config: FastCiConfig): Record<string, string> {
     commit: config.commit,
     commit_msg: config.commitMessage,
     author: JSON.stringify({ name: config.author.name ?? '', email: config.author.email ?? '' }),
+  };
+}
+
+/**
+ * The join payload's `retry_run` (extension): how this CI job relates to
+ * earlier attempts of its build, so the server can make a retried job
+ * re-run only what failed. A fresh local build id is never joined again.
+ */
+export function retryRunRequest(config: FastCiConfig): RetryRunRequest | undefined {
+  if (config.buildIdSource === 'fresh') return undefined;
+  const { attempt, again, earlierBuildIds } = config.ciRetry;
+  return {
+    mode: config.retryRun,
+    ...(again === undefined ? {} : { again }),
+    ...(earlierBuildIds.length === 0 ? {} : { earlier: [...earlierBuildIds] }),
+    ...(attempt === undefined ? {} : { attempt }),
   };
 }

@@ -1,6 +1,8 @@
 /** Checks the server's replies before the runner trusts them. */
 import { ErrorCodes, FastCiError } from '../errors';
 import type { PartSpec } from '../protocol/parts';
+import { Extensions } from '../protocol/constants';
+import { parseRetryRunReply } from '../protocol/retryRun';
 import type { DeqResponse, FilesResponse, JoinResponse, RunSummary } from '../protocol/types';
 
 /** The `parts` map of a reply, checked: each id's file and the tests it runs (or skips). */
@@ -23,7 +25,7 @@ function protocolError(what: string, value: unknown): FastCiError {
 }
 
 export function parseJoinResponse(value: unknown): JoinResponse {
-  const r = value as (Omit<Partial<JoinResponse>, 'leases' | 'extensions'> & { leases?: unknown; extensions?: unknown }) | undefined;
+  const r = value as (Omit<Partial<JoinResponse>, 'leases' | 'extensions' | 'retry_run'> & { leases?: unknown; extensions?: unknown }) | undefined;
   if (!r || typeof r.node_index !== 'number' || !Number.isInteger(r.node_index) || r.node_index < 0) {
     throw protocolError('join reply', value);
   }
@@ -35,6 +37,9 @@ export function parseJoinResponse(value: unknown): JoinResponse {
   const parts = parseParts((r as { parts?: unknown }).parts, 'join reply');
   if (parts !== undefined) response.parts = parts;
   if (Array.isArray(r.extensions) && r.extensions.every(name => typeof name === 'string')) response.extensions = r.extensions as string[];
+  // Read only from a server that offers the extension (another server's field of that name means something else).
+  const retryRun = response.extensions?.includes(Extensions.retryRun) ? parseRetryRunReply((value as { retry_run?: unknown }).retry_run) : undefined;
+  if (retryRun !== undefined) response.retry_run = retryRun;
   return response;
 }
 

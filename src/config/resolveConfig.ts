@@ -54,12 +54,14 @@ export interface FastCiOptions {
   blobDir?: string;
   /** The timings file (from rootDir), or `off`. Default `.jest-fast-ci-timings.json`. */
   timingsFile?: string;
+  /** What a retried CI job runs: `failed` (the earlier attempt's failed files, and those with no result) or `all`. Default `failed`. */
+  retryRun?: 'failed' | 'all';
 }
 
 const OPTION_NAMES: ReadonlySet<string> = new Set([
   'server', 'buildId', 'commit', 'branch', 'connectTimeout', 'reconnectTimeout', 'heartbeatInterval', 'fallback', 'nodeIndex', 'nodeTotal', 'retry',
   'backups', 'split', 'noSplit', 'report', 'reportTimeout', 'blobDir',
-  'timingsFile',
+  'timingsFile', 'retryRun',
 ]);
 
 /** Most retries: more would hide a broken file behind reruns (the server enforces the same cap). */
@@ -110,6 +112,10 @@ export interface FastCiConfig {
   readonly timingsFile: string | undefined;
   /** `setting` when named by FAST_CI_TIMINGS_FILE or the runner option: the node then records it on every run. */
   readonly timingsFileSource: 'setting' | 'default';
+  /** What a retried CI job runs (FAST_CI_RETRY_RUN): the earlier attempt's failed files, or everything. */
+  readonly retryRun: 'failed' | 'all';
+  /** What the CI says about this job being a retry (ciEnv); earlier build ids only when the build id is the CI's. */
+  readonly ciRetry: { readonly attempt?: number; readonly again?: boolean; readonly earlierBuildIds: readonly string[] };
 }
 
 function configError(message: string): FastCiError {
@@ -248,6 +254,12 @@ export function resolveConfig(input: ResolveInput = {}): FastCiConfig {
       throw configError(`FAST_CI_NO_SPLIT must be a regular expression matching the test files never to split (paths from rootDir), got "${noSplitSource}": ${(error as Error).message}.`);
     }
   }
+  const retryRun = nonEmpty(env.FAST_CI_RETRY_RUN) ?? options.retryRun ?? 'failed';
+  if (retryRun !== 'failed' && retryRun !== 'all') {
+    throw configError(
+      `FAST_CI_RETRY_RUN must be "failed" (a retried CI job re-runs what failed in the earlier attempt) or "all" (it runs every file again), got "${retryRun}".`,
+    );
+  }
   const backups = nonEmpty(env.FAST_CI_BACKUPS) ?? options.backups ?? 'on';
   if (backups !== 'on' && backups !== 'off') {
     throw configError(`FAST_CI_BACKUPS must be "on" (idle nodes may run copies of a gone or slow node's files) or "off" (no file ever runs on two nodes at once), got "${backups}".`);
@@ -282,6 +294,13 @@ export function resolveConfig(input: ResolveInput = {}): FastCiConfig {
     reportTimeoutMs: parseSeconds(nonEmpty(env.FAST_CI_REPORT_TIMEOUT) ?? options.reportTimeout, 'FAST_CI_REPORT_TIMEOUT', DEFAULT_REPORT_TIMEOUT_S),
     blobDir: nonEmpty(env.FAST_CI_BLOB_DIR) ?? nonEmpty(options.blobDir),
     provider: ci.provider,
+    retryRun,
+    ciRetry: Object.freeze({
+      ...(ci.retry?.attempt === undefined ? {} : { attempt: ci.retry.attempt }),
+      ...(ci.retry?.again === undefined ? {} : { again: ci.retry.again }),
+      // A build id set by hand is not `<run_id>-<attempt>`: the CI's earlier ids do not name its earlier attempts.
+      earlierBuildIds: Object.freeze(buildIdSource === 'ci' ? [...(ci.retry?.earlierBuildIds ?? [])] : []),
+    }),
     ...resolveTimingsSetting(nonEmpty(env.FAST_CI_TIMINGS_FILE) ?? options.timingsFile, input.cwd ?? process.cwd()),
   });
 }

@@ -109,6 +109,8 @@ export const Extensions = {
   backups: 'backups',
   /** Parts of a slow file on several nodes at once (protocol/parts.ts); to clients whose join `accepts` them. */
   parts: 'parts',
+  /** A retried CI job re-runs what failed (`retry_run` in the join payload and reply); see retryRun.ts. */
+  retryRun: 'retry_run',
 } as const;
 
 export type Extension = (typeof Extensions)[keyof typeof Extensions];

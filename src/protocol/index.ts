@@ -4,3 +4,4 @@ export * from './serializer';
 export * from './entries';
 export { topicFor, buildIdFromTopic, buildIdProblem, runKeyProblem } from './topic';
 export { fileSetDigest, idMap } from './fileSet';
+export { parseRetryRunRequest, parseRetryRunReply, MAX_EARLIER_ATTEMPTS } from './retryRun';

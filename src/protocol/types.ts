@@ -72,7 +72,43 @@ export interface JoinPayload {
   workers?: number;
   /** Extension: what this client can be handed beyond whole files (`parts`: parts of a file, see protocol/parts.ts). */
   accepts?: string[];
+  /** Extension (`retry_run`): how this node's CI job relates to earlier attempts of its build. */
+  retry_run?: RetryRunRequest;
 }
+
+/** `failed`: a retry re-runs the earlier attempt's failed files (and those with no result); `all`: everything, as a new run. */
+export type RetryRunMode = 'failed' | 'all';
+
+/**
+ * Join payload extension `retry_run` (FAST_CI_RETRY_RUN and the CI's retry
+ * signals). A server that does not know it ignores it.
+ */
+export interface RetryRunRequest {
+  mode: RetryRunMode;
+  /**
+   * Whether this CI job is a retry of a job of the same build id: `true` (the
+   * CI says so), `false` (the CI says it is a first attempt: a late node of
+   * the run, never a retry), absent (the CI cannot say; GitLab without
+   * CI_JOB_RETRY_COUNT). A run that finished is retried unless this is false.
+   */
+  again?: boolean;
+  /** Build ids of the earlier attempts of this build, newest first (GitHub: `<run_id>-<n-1>` … `<run_id>`). */
+  earlier?: string[];
+  /** The CI's attempt number of this job (1: the first), for messages. */
+  attempt?: number;
+}
+
+/**
+ * Join reply extension `retry_run`: this run is a retry of an earlier
+ * attempt, and what that means for it. Sent to every node of such a run.
+ */
+export type RetryRunReply =
+  /** Files of the earlier attempt that failed or had no result run again; the rest stand. */
+  | { status: 'retry'; of: string; attempt: number; rerun: number; kept: number; files: number }
+  /** The server does not know the earlier attempt (evicted, restarted without a data dir): every file runs. */
+  | { status: 'unknown'; of: string; reason: string }
+  /** FAST_CI_RETRY_RUN=all: every file runs again. */
+  | { status: 'all'; of: string; attempt: number };
 
 export type RunState = 'running' | 'waiting';
 
@@ -92,6 +128,8 @@ export interface JoinResponse {
   finished?: boolean;
   /** Extension: the extensions this server offers (see Extensions); absent from servers that offer none. */
   extensions?: string[];
+  /** Extension (`retry_run`): this run is a retry of an earlier attempt of its build. */
+  retry_run?: RetryRunReply;
 }
 
 /** Whole-run figures, sent with the final (empty) `deq` reply. Extension. */
@@ -108,6 +146,8 @@ export interface RunSummary {
   flaky?: string[];
   /** Extension: files recorded as failed because the nodes that ran them died (a crash, process.exit, out of memory). Absent when none. */
   crashed?: string[];
+  /** Extension (`retry_run`): files whose result stands from an earlier attempt (not counted in files_by_node). Absent when none. */
+  kept?: number;
 }
 
 export interface DeqResponse {

@@ -1,6 +1,6 @@
 /** The reporter's lines, as pure functions of what the node and the run did. */
 import type { NodeRun } from '../nodeRun';
-import type { TestCounters } from '../protocol/types';
+import type { RetryRunReply, TestCounters } from '../protocol/types';
 import type { ProjectUse } from './projects';
 
 export interface Tally {
@@ -79,11 +79,13 @@ export function formatNodeReport(run: NodeRun | undefined, here: Tally, projects
   if (run.wholeRun !== undefined && run.wholeRun.unavailable === undefined) {
     lines.push(`${prefix} this report is the whole run's: Jest's summary, coverage and reporters include the ${plural(run.wholeRun.replayed, 'file')} other nodes ran`);
   }
+  if (run.retryRun !== undefined) lines.push(`${prefix} ${formatRetryRun(run.retryRun, 'done')}`);
   const s = run.summary;
   if (s) {
     const outcome = s.failed > 0 ? `${s.failed} failed, ${s.passed} passed` : `${s.passed} passed`;
     const pending = s.pending > 0 ? `, ${s.pending} skipped` : '';
-    lines.push(`${prefix} whole run: ${plural(s.files, 'file')} on ${plural(s.nodes, 'node')}: ${outcome}${pending} (${plural(s.tests, 'test')})`);
+    const kept = s.kept !== undefined && s.kept > 0 ? `, ${s.kept} of the files from an earlier attempt` : '';
+    lines.push(`${prefix} whole run: ${plural(s.files, 'file')} on ${plural(s.nodes, 'node')}: ${outcome}${pending} (${plural(s.tests, 'test')})${kept}`);
     if (s.flaky && s.flaky.length > 0) {
       lines.push(`${prefix} flaky: ${plural(s.flaky.length, 'file')} failed, then passed when run again: ${s.flaky.join(', ')}`);
     }
@@ -104,4 +106,24 @@ const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 /** "time here: start-up 2.1 s, then per worker 30.2 s busy, 3.0 s idle (2 workers)": what is left to gain on this node. */
 export function formatTiming(timing: NonNullable<NodeRun['timing']>): string {
   return `time here: start-up ${secs(timing.startupMs)}, then per worker ${secs(timing.busyMs)} busy, ${secs(timing.idleMs)} idle (${plural(timing.workers, 'worker')})`;
+}
+
+/**
+ * What a retry run is: "retry of build X: re-ran 1 failed file of 13; 12
+ * passed in attempt 1". `when`: as the node starts (`start`) or in its
+ * report (`done`).
+ */
+export function formatRetryRun(retry: RetryRunReply, when: 'start' | 'done'): string {
+  switch (retry.status) {
+    case 'unknown':
+      return `retry of build ${retry.of}: every file ${when === 'start' ? 'runs' : 'ran'} again, because ${retry.reason}`;
+    case 'all':
+      return `retry of build ${retry.of} (attempt ${retry.attempt}): every file ${when === 'start' ? 'runs' : 'ran'} again (FAST_CI_RETRY_RUN=all)`;
+    case 'retry': {
+      const earlier = retry.attempt <= 2 ? 'attempt 1' : `attempts 1-${retry.attempt - 1}`;
+      if (retry.rerun === 0) return `retry of build ${retry.of}: nothing to re-run: all ${plural(retry.files, 'file')} passed in ${earlier}`;
+      const verb = when === 'start' ? 're-running' : 're-ran';
+      return `retry of build ${retry.of}: ${verb} ${retry.rerun} failed file${retry.rerun === 1 ? '' : 's'} of ${retry.files}; ${retry.kept} passed in ${earlier}`;
+    }
+  }
 }

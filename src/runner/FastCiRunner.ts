@@ -15,6 +15,7 @@ import { redact, resolveConfig, type FastCiConfig } from '../config';
 import { ErrorCodes, FastCiError, isFastCiError, toError } from '../errors';
 import { Extensions } from '../protocol/constants';
 import { getNodeRun, setNodeRun, type NodeRun } from '../nodeRun';
+import { formatRetryRun } from '../reporter/format';
 import { timingOf } from './timing';
 import { ALL_TEST_EVENTS, RunnerEmitter } from './emitter';
 import { InBandExecutor, PoolExecutor, type FileExecutor } from './executors';
@@ -130,7 +131,17 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
     const session = new NodeSession(client, queue, ids, rootDir, {
       onJoined(join, enqueued) {
         run.nodeIndex = join.node_index;
-        run.runFiles = enqueued;
+        run.runFiles = enqueued ?? (join.retry_run?.status === 'retry' ? join.retry_run.files : undefined);
+        if (join.retry_run !== undefined) {
+          run.retryRun = join.retry_run;
+          process.stderr.write(`jest-fast-ci: ${formatRetryRun(join.retry_run, 'start')}\n`);
+        } else if (config.ciRetry.again === true && join.node_index === 0 && client.supports(Extensions.retryRun)) {
+          // The CI says this job is a retry, yet the run starts anew here: say why every file runs.
+          process.stderr.write(
+            `jest-fast-ci: this CI job is a retry${config.ciRetry.attempt === undefined ? '' : ` (attempt ${config.ciRetry.attempt})`}, ` +
+              `but the orchestrator knows no earlier attempt of build ${config.buildId} (evicted, or restarted without a data dir), so every file runs.\n`,
+          );
+        }
         if (wholeRun) wholeRun.node = join.node_index;
         if (wholeRun && !client.supports(Extensions.reports)) wholeRun.disable(NO_REPORTS);
         if (blob) blob.node = join.node_index;

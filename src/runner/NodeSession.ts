@@ -99,7 +99,8 @@ export class NodeSession {
     ];
     try {
       const join = await client.connect();
-      if (join.node_index === 0) this.#enq();
+      // A retry run already holds the earlier attempt's files (the `files` check still compares them with this node's).
+      if (join.node_index === 0 && join.retry_run?.status !== 'retry') this.#enq();
       this.#hooks.onJoined?.(join, join.node_index === 0 ? this.#ids.size : undefined);
       // The node that enqueued needs no go-ahead: frames on one socket arrive in order.
       if (join.state === 'waiting' && !deqRequested && !this.#enqueued) {
@@ -236,7 +237,8 @@ function runFinishedError(topic: string, failed: number): FastCiError {
   return new FastCiError(
     ErrorCodes.RUN_FINISHED,
     `jest-fast-ci: the run ${topic} had already finished with ${failed} failed file${failed === 1 ? '' : 's'} when this node joined, and this node ran nothing. ` +
-      'A retried CI job reuses the build id: to run the tests again, retry the whole pipeline or set FAST_CI_BUILD_ID to a new value.',
+      "A retried CI job re-runs the failed files when its CI says it is a retry (FAST_CI_RETRY_RUN); this job's CI says it is a first attempt, a late node of the run. " +
+      'To run the tests again, retry the job, or set FAST_CI_BUILD_ID to a new value.',
   );
 }
 

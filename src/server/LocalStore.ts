@@ -23,7 +23,7 @@ import { FileJournal, readJournal } from './FileJournal';
 import { LocalReportStorage, type ReportLimits } from './ReportStorage';
 import type { RunEvent } from './runEvents';
 import type { RunIdentity } from './runState';
-import { runId, type RunLock, type RunStore } from './RunStore';
+import { finishChange, runId, type RunLock, type RunStore } from './RunStore';
 import type { RunSnapshot } from './types';
 
 const log = debug('jest-fast-ci:server:run');
@@ -117,8 +117,10 @@ export class LocalStore implements RunStore {
     for (const event of events) {
       run.events.push(event);
       run.journal?.append(event);
-      if (event.t === 'finish') run.finished = true;
     }
+    // A retried job's new attempt makes a finished run unfinished again.
+    const change = finishChange(events);
+    if (change !== undefined) run.finished = change === 'finished';
     return true;
   }
 
@@ -177,7 +179,7 @@ export class LocalStore implements RunStore {
         const open = records[0] as Extract<RunEvent, { t: 'open' }>;
         const identity = { keyHash: open.keyHash, runKey: open.runKey, buildId: open.buildId };
         const id = runId(identity);
-        const run: LocalRun = { identity, events: records, finished: records.some(r => r.t === 'finish'), journal: this.#journalFor(identity) };
+        const run: LocalRun = { identity, events: records, finished: finishChange(records) === 'finished', journal: this.#journalFor(identity) };
         this.#runs.set(id, run);
         restored.push({ runId: id, events: [...records] });
       } catch (error) {
@@ -307,3 +309,4 @@ export class LocalStore implements RunStore {
     }
   }
 }
+

@@ -28,7 +28,7 @@ import { KeyedListeners } from './KeyedListeners';
 import { RedisReportStorage } from './RedisReportStorage';
 import { checkEvent, type RunEvent } from './runEvents';
 import type { RunIdentity } from './runState';
-import type { RunLock, RunStore } from './RunStore';
+import { finishChange, type RunLock, type RunStore } from './RunStore';
 import type { RunSnapshot } from './types';
 
 const log = debug('jest-fast-ci:server:redis');
@@ -82,7 +82,7 @@ return -1`;
 
 /**
  * KEYS: lock, events, unfinished. ARGV: token, expected length, ttl ms,
- * run tag, finished (1/0), channel, message, events… → 1, or 0 when the
+ * run tag, finished (1; 2: open again, a retried job's attempt; 0), channel, message, events… → 1, or 0 when the
  * lock is not the caller's any more or the run expired (nothing appended).
  */
 const COMMIT = `${PUSH}
@@ -92,7 +92,11 @@ if length == 0 or length ~= tonumber(ARGV[2]) then redis.call('DEL', KEYS[1]) re
 if #ARGV > 7 then
   push(KEYS[2], 8)
   redis.call('PEXPIRE', KEYS[2], ARGV[3])
-  if ARGV[5] == '1' then redis.call('ZREM', KEYS[3], ARGV[4]) else
+  if ARGV[5] == '1' then redis.call('ZREM', KEYS[3], ARGV[4])
+  elseif ARGV[5] == '2' then
+    redis.call('ZADD', KEYS[3], now + tonumber(ARGV[3]), ARGV[4])
+    redis.call('PEXPIRE', KEYS[3], ARGV[3])
+  else
     redis.call('ZADD', KEYS[3], 'XX', now + tonumber(ARGV[3]), ARGV[4])
     redis.call('PEXPIRE', KEYS[3], ARGV[3])
   end
@@ -267,7 +271,8 @@ export class RedisStore implements RunStore {
   async commit(runId: string, lock: RunLock, events: readonly RunEvent[]): Promise<boolean> {
     const keys = this.#keys(runId);
     const keyHash = (JSON.parse(runId) as string[])[0]!;
-    const finished = events.some(e => e.t === 'finish') ? '1' : '0';
+    const change = finishChange(events);
+    const finished = change === 'finished' ? '1' : change === 'reopened' ? '2' : '0';
     const message = JSON.stringify([this.instance, runId]);
     const ok = await this.#redis.fastciCommit(
       keys.lock,

@@ -16,7 +16,7 @@ import type { EntryMap, JoinPayload, JoinResponse, Message } from '../protocol/t
 import * as machine from './runMachine';
 import type { Member, Reply } from './runMachine';
 import type { RunEvent } from './runEvents';
-import { apply, createRunState, isEnqueued, isFinished, summaryOf, type RunIdentity, type RunState } from './runState';
+import { apply, attemptSeed, createRunState, isEnqueued, isFinished, summaryOf, type RunIdentity, type RunState } from './runState';
 import type { RunLock, RunStore } from './RunStore';
 import { expectedDurations } from './scheduling';
 import type { FrameRecord, RunSnapshot } from './types';
@@ -177,6 +177,11 @@ export class RunHost {
     return node !== undefined && !node.left && !node.lost;
   }
 
+  /** What a retry run of another build would take over from this run (undefined before it is enqueued). */
+  attemptSeed(): ReturnType<typeof attemptSeed> {
+    return attemptSeed(this.#state);
+  }
+
   nodeIndexOf(nodeId: string): number | undefined {
     return this.#state.byNodeId.get(nodeId)?.index;
   }
@@ -189,15 +194,26 @@ export class RunHost {
    * A channel joins. `reply` is called with the reply (or a refusal) before
    * any push the join causes, so a node always hears its join first.
    */
-  join(payload: JoinPayload, link: NodeLink, reply: (result: { member: Member; response: JoinResponse } | { refused: string }) => void): Promise<void> {
+  join(
+    payload: JoinPayload,
+    link: NodeLink,
+    reply: (result: { member: Member; response: JoinResponse } | { refused: string }) => void,
+    findEarlier?: (buildIds: readonly string[]) => Promise<machine.EarlierAttempt>,
+  ): Promise<void> {
     let undo = (): void => undefined;
     /** The node's channel before this join (kept from the first decision if the batch is decided again). */
     let before: { link?: { generation: number; link: NodeLink } } | undefined;
+    let earlier: machine.EarlierAttempt | undefined;
     return this.#enqueue({
+      // A retry run of another build takes over that build's run: read it before the lock (the attempt event carries it).
+      prepare: async () => {
+        const named = payload.retry_run?.mode === 'failed' ? (payload.retry_run.earlier ?? []) : [];
+        if (named.length > 0 && findEarlier !== undefined && !isEnqueued(this.#state) && this.#state.retryOf === undefined) earlier = await findEarlier(named);
+      },
       decide: (tr, held) => {
         const refused = machine.refuseJoin(tr.state, payload, this.#settings);
         if (refused !== undefined) return () => reply({ refused });
-        const result = machine.join(tr, payload);
+        const result = machine.join(tr, payload, earlier);
         const { index, generation } = result.member;
         // Deqs held for the node's old channel can no longer be answered on it.
         held.takeNode(index);

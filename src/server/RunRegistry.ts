@@ -8,6 +8,7 @@
 import debug from 'debug';
 import type { KeyRing } from './key-ring';
 import { RunHost, type HostHooks, type HostSettings } from './RunHost';
+import type { EarlierAttempt } from './runMachine';
 import type { RunEvent } from './runEvents';
 import type { RunIdentity } from './runState';
 import { openEvent, runId, type RunStore } from './RunStore';
@@ -95,6 +96,29 @@ export class RunRegistry {
       const events = await this.#store.events(id, 0);
       return events === undefined ? undefined : this.#host(id, events);
     });
+  }
+
+  /**
+   * The newest of these earlier attempts of a build (same key and run key)
+   * that this server or its store still knows, as a retry run takes it
+   * over; or why none can be (evicted, or a server without a data dir that
+   * restarted: the retry then runs every file).
+   */
+  async earlierAttempt(identity: RunIdentity, buildIds: readonly string[]): Promise<EarlierAttempt> {
+    for (const buildId of buildIds) {
+      const host = await this.find({ ...identity, buildId });
+      if (host === undefined) continue;
+      const seed = host.attemptSeed();
+      return seed ?? { of: buildId, missing: `build ${buildId} never enqueued its files` };
+    }
+    const of = buildIds[0] ?? identity.buildId;
+    const others = buildIds.length > 1 ? ` or any of its ${buildIds.length - 1} earlier attempts` : '';
+    return {
+      of,
+      missing:
+        `the orchestrator no longer knows build ${of}${others} (finished runs are kept for finishedRunTtlMs, 1 h by default, ` +
+        'and a server without a data dir forgets them when it restarts)',
+    };
   }
 
   /** The run, if this server holds it now. */
@@ -194,8 +218,11 @@ export class RunRegistry {
     const snapshot = this.#snapshot(host);
     // Once per run, by the server that finished it: the history learns its durations, the store starts its expiry.
     if (committedHere) {
+      // Results a retry run kept from an earlier attempt were learnt when that attempt finished.
+      const attempt = host.state.attempt;
+      const ran = Object.fromEntries(Object.entries(snapshot.results).filter(([id]) => (host.state.results.get(id)?.attempt ?? 1) >= attempt));
       void this.#store
-        .finished(host.runId, host.identity, snapshot, this.#settings.finishedRunTtlMs)
+        .finished(host.runId, host.identity, { ...snapshot, results: ran }, this.#settings.finishedRunTtlMs)
         .catch(error => log('%s: could not record the finish: %s', host.label, (error as Error).message));
     }
     const { buildId, runKey } = host.identity;

@@ -87,3 +87,17 @@ export function runId({ keyHash, runKey, buildId }: RunIdentity): string {
 export function openEvent(identity: RunIdentity, meta: RunMeta, at: number): Extract<RunEvent, { t: 'open' }> {
   return { t: 'open', keyHash: identity.keyHash, runKey: identity.runKey, buildId: identity.buildId, meta, at };
 }
+
+/**
+ * Whether these events (a commit's, or a whole log) leave the run finished
+ * or open again: the last of a `finish` and a retried job's new attempt of
+ * the run (an `attempt` without seed) decides; undefined when neither is there.
+ */
+export function finishChange(events: readonly RunEvent[]): 'finished' | 'reopened' | undefined {
+  for (let i = events.length - 1; i >= 0; i -= 1) {
+    const event = events[i]!;
+    if (event.t === 'finish') return 'finished';
+    if (event.t === 'attempt' && event.seed === undefined && event.missing === undefined) return 'reopened';
+  }
+  return undefined;
+}

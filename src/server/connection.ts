@@ -204,7 +204,7 @@ export class Connection {
       this.#channels.set(topic, channel);
       host.record(result.member.index, this.#ctx.params.query, message);
       this.#reply(message, { status: 'ok', response: result.response as unknown as Record<string, unknown> });
-    });
+    }, buildIds => this.#ctx.registry.earlierAttempt(identity, buildIds));
   }
 
   /** Sends phx_close for the channel (with its join_ref, as Phoenix does) and forgets it. */

@@ -4,6 +4,7 @@
  * back in an error reply.
  */
 import { checkEntry } from '../protocol/entries';
+import { parseRetryRunRequest } from '../protocol/retryRun';
 import type { EntryMap, FilesPayload, JoinPayload } from '../protocol/types';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -49,6 +50,11 @@ export function parseJoinPayload(payload: unknown): Parsed<JoinPayload> {
       return fail('accepts must be a list of at most 16 extension names');
     }
     value.accepts = accepts as string[];
+  }
+  if (payload.retry_run !== undefined && payload.retry_run !== null) {
+    const retryRun = parseRetryRunRequest(payload.retry_run);
+    if (!retryRun.ok) return fail(retryRun.reason);
+    value.retry_run = retryRun.value;
   }
   return { ok: true, value };
 }

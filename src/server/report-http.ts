@@ -17,11 +17,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import debug from 'debug';
 import { checkReportHeader, LineSplitter, MAX_REPORT_HEADER_BYTES, type ReportHeader } from '../protocol/reports';
+import type { FileEntry } from '../protocol/types';
 import { buildIdProblem, runKeyProblem } from '../protocol/topic';
 import type { KeyRing } from './key-ring';
 import type { ReportStorage } from './ReportStorage';
 import type { RunHost } from './RunHost';
 import type { RunRegistry } from './RunRegistry';
+import { runId } from './RunStore';
 
 const log = debug('jest-fast-ci:server:connection');
 
@@ -156,9 +158,11 @@ async function send(res: ServerResponse, ctx: ReportHttpContext, host: RunHost, 
   const wait = Math.min(MAX_WAIT_S, Math.max(0, Number(url.searchParams.get('wait') ?? 0) || 0));
   const deadline = Date.now() + wait * 1000;
   // A split file's records are its parts' (the asking node merges them); its merged result is the server's alone.
+  // Results a retry run took over from another build's run are in that run's reports (or, evicted, only its entries).
   const { results, partResults, partsOf } = host.state;
-  const units = [...[...results].filter(([file]) => !partsOf.has(file)), ...partResults];
-  const pending = new Map(units.filter(([, result]) => result.nodeIndex !== node));
+  const units: Array<[string, { entry: FileEntry; nodeIndex: number; from?: string }]> = [...[...results].filter(([file]) => !partsOf.has(file) || results.get(file)!.from !== undefined), ...partResults];
+  const pending = new Map(units.filter(([, result]) => result.from !== undefined || result.nodeIndex !== node));
+  const runOf = (from: string | undefined): string => (from === undefined ? id : runId({ ...host.identity, buildId: from }));
   res.writeHead(200, { 'content-type': 'application/x-ndjson', connection: 'close' });
   let closed = false;
   res.on('close', () => (closed = true));
@@ -167,7 +171,7 @@ async function send(res: ServerResponse, ctx: ReportHttpContext, host: RunHost, 
   };
   for (;;) {
     for (const [file, result] of pending) {
-      const record = await ctx.store.get(id, file, result.nodeIndex);
+      const record = await ctx.store.get(runOf(result.from), file, result.nodeIndex);
       if (record === undefined) continue;
       await write(`${JSON.stringify(record.header)}\n`);
       await write(record.body);
@@ -175,7 +179,7 @@ async function send(res: ServerResponse, ctx: ReportHttpContext, host: RunHost, 
       pending.delete(file);
       if (closed) return;
     }
-    const waitingFor = [...pending.values()].some(result => host.isNodeActive(result.nodeIndex));
+    const waitingFor = [...pending.values()].some(result => result.from === undefined && host.isNodeActive(result.nodeIndex));
     if (!waitingFor || Date.now() >= deadline || closed) break;
     await new Promise<void>(resolve => {
       const timer = setTimeout(done, Math.min(RECHECK_MS, deadline - Date.now()));

@@ -7,8 +7,22 @@
  */
 import { checkEntry } from '../protocol/entries';
 import type { PartSpec } from '../protocol/parts';
-import type { EntryMap, FileEntry } from '../protocol/types';
+import type { EntryMap, FileEntry, RetryRunMode } from '../protocol/types';
 import type { RunMeta } from './types';
+
+/**
+ * What a retry run takes over from the earlier attempt it continues (a run
+ * of another build id: GitHub's `<run_id>-<attempt>`): its files, and the
+ * results that stand, each with the build whose reports hold its record.
+ * Carried in the event, so the retry run replays without the earlier run.
+ */
+export interface AttemptSeed {
+  tests: EntryMap;
+  kept: Record<string, { entry: FileEntry; node: number; from: string; attempt: number }>;
+  durations: Record<string, number>;
+  retry?: number;
+  backups?: false;
+}
 
 export type RunEvent =
   | { t: 'open'; keyHash: string; runKey: string; buildId: string; meta: RunMeta; at: number }
@@ -42,7 +56,15 @@ export type RunEvent =
   | { t: 'running'; node: number; ids: string[] }
   /** Something the server ignored on purpose (a late result, a duplicate enq), kept for inspection. */
   | { t: 'warn'; message: string }
-  | { t: 'finish'; at: number };
+  | { t: 'finish'; at: number }
+  /**
+   * A new attempt of the build (a retried CI job), `of` the earlier one.
+   * Without `seed`: this run again, its failed files (`mode: 'failed'`) or
+   * all of them queued anew. With `seed`: this new run continues another
+   * build's. `missing`: the earlier attempt is not known here, so this run
+   * is a new one of every file (the reason is kept to tell every node).
+   */
+  | { t: 'attempt'; attempt: number; of: string; mode: RetryRunMode; seed?: AttemptSeed; missing?: string; at: number };
 
 function isParts(value: unknown): boolean {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
@@ -102,7 +124,30 @@ export function checkEvent(value: unknown): string | undefined {
       return need(typeof r.message === 'string', 'a message');
     case 'finish':
       return need(isTime(r.at), 'a time');
+    case 'attempt':
+      return need(
+        isIndex(r.attempt) &&
+          typeof r.of === 'string' &&
+          (r.mode === 'failed' || r.mode === 'all') &&
+          isTime(r.at) &&
+          (r.missing === undefined || typeof r.missing === 'string') &&
+          (r.seed === undefined || checkSeed(r.seed)),
+        'an attempt, the earlier build, a mode and a time (and a valid seed)',
+      );
     default:
       return `unknown record type ${JSON.stringify(r.t)?.slice(0, 40)}`;
   }
+}
+
+/** A seed's shape: its files and the results that stand (each a valid entry). */
+function checkSeed(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  const seed = value as Record<string, unknown>;
+  const tests = seed.tests as Record<string, unknown> | undefined;
+  const kept = seed.kept as Record<string, unknown> | undefined;
+  if (tests === null || typeof tests !== 'object' || kept === null || typeof kept !== 'object' || seed.durations === null || typeof seed.durations !== 'object') return false;
+  return Object.values(kept).every(k => {
+    const r = k as Record<string, unknown> | null;
+    return r !== null && typeof r === 'object' && typeof r.from === 'string' && typeof r.node === 'number' && typeof r.attempt === 'number' && checkEntry(r.entry) === null;
+  });
 }

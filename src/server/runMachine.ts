@@ -11,10 +11,10 @@
  */
 import { Extensions, ReplyEvents, RunStates } from '../protocol/constants';
 import type { KnownTest, PartSpec } from '../protocol/parts';
-import type { DeqResponse, EntryMap, FileEntry, FilesResponse, JoinPayload, JoinResponse, RunSummary } from '../protocol/types';
+import type { DeqResponse, EntryMap, FileEntry, FilesResponse, JoinPayload, JoinResponse, RetryRunReply, RetryRunRequest, RunSummary } from '../protocol/types';
 import { parseDeqPayload, parseEnqBackups, parseEnqPayload, parseEnqRetry, parseEnqSplit, parseFilesPayload, quoteId } from './payloads';
-import type { RunEvent } from './runEvents';
-import { apply, enqueuedCount, isComplete, isEnqueued, isFinished, isUnit, resultOf, summaryOf, type NodeState, type RunState } from './runState';
+import type { AttemptSeed, RunEvent } from './runEvents';
+import { apply, enqueuedCount, isComplete, isEnqueued, isFinished, isKept, isUnit, resultOf, summaryOf, type NodeState, type RunState } from './runState';
 import { batchSize, decideDeq, planParts } from './scheduling';
 
 export interface MachineSettings {
@@ -167,17 +167,27 @@ export function hasWorkFor(state: RunState, node: NodeState, ctx: MachineContext
 
 /** Why this join cannot be taken, if it cannot: a run does not grow without bound. */
 export function refuseJoin(state: RunState, payload: JoinPayload, settings: MachineSettings): string | undefined {
-  if ((payload.node_id !== undefined && state.byNodeId.has(payload.node_id)) || state.nodes.length < settings.maxNodesPerRun) return undefined;
-  return `this run already has ${state.nodes.length} nodes (limit ${settings.maxNodesPerRun}); a rejoin must send its node_id`;
+  const nodes = state.nodes.length - state.attemptFirstNode;
+  if ((payload.node_id !== undefined && state.byNodeId.has(payload.node_id)) || nodes < settings.maxNodesPerRun) return undefined;
+  return `this run already has ${nodes} nodes (limit ${settings.maxNodesPerRun}); a rejoin must send its node_id`;
 }
+
+/**
+ * The earlier attempt a join's `retry_run.earlier` names, as the host found
+ * it in the store before deciding: the newest one known, or why none is.
+ */
+export type EarlierAttempt = { of: string; attempt: number; seed: AttemptSeed } | { of: string; missing: string };
 
 /**
  * A channel joins: a new node (a join without node_id, or an unknown one)
  * or an old one back (its node_id). Returns the member the channel speaks
  * as, and the reply. When nobody has been asked to enqueue, this node is.
  */
-export function join(tr: Transition, payload: JoinPayload): { member: Member; response: JoinResponse } {
+export function join(tr: Transition, payload: JoinPayload, earlier?: EarlierAttempt): { member: Member; response: JoinResponse } {
   const { state, ctx } = tr;
+  // A rejoin (a known node_id) is a node of the run coming back, never a retried job.
+  const retryRun = payload.node_id !== undefined && state.byNodeId.has(payload.node_id) ? undefined : payload.retry_run;
+  if (retryRun !== undefined) retrySameRun(tr, retryRun);
   let node = payload.node_id === undefined ? undefined : state.byNodeId.get(payload.node_id);
   const rejoin = node !== undefined;
   if (node === undefined) {
@@ -186,6 +196,7 @@ export function join(tr: Transition, payload: JoinPayload): { member: Member; re
   }
   const parts = payload.accepts?.includes(Extensions.parts) === true;
   tr.emit({ t: 'attach', node: node.index, instance: ctx.instance, workers: payload.workers, ...(parts ? { parts } : {}), at: ctx.now });
+  if (retryRun !== undefined) continueEarlier(tr, retryRun, earlier);
   const response: JoinResponse = { event: ReplyEvents.join, node_index: node.index, state: isEnqueued(state) ? RunStates.running : RunStates.waiting };
   // A rejoining node learns what it holds: the reply to a deq sent just
   // before the connection dropped may never have reached it.
@@ -196,8 +207,67 @@ export function join(tr: Transition, payload: JoinPayload): { member: Member; re
   }
   if (isFinished(state)) response.finished = true;
   response.extensions = Object.values(Extensions);
+  const retry = retryReply(state) ?? (retryRun?.again === true ? nothingToRetry(state) : undefined);
+  if (retry !== undefined) response.retry_run = retry;
   if (!isEnqueued(state) && needsEnqueuer(state, node, ctx)) tr.emit({ t: 'enqRequest', node: node.index });
   return { member: { index: node.index, generation: node.generation }, response };
+}
+
+/**
+ * A join that says it may be a retried CI job (`retry_run`) makes this run
+ * a new attempt of its build when it is one:
+ * - the same build id again (GitLab's and Buildkite's retried jobs): a run
+ *   that finished with failures (or at all, with `mode: 'all'`) queues its
+ *   failed files (or all) again, unless the CI said this job is a first
+ *   attempt (`again: false`: a late node of the run, which must not turn it
+ *   green by re-running);
+ * - a new build id naming earlier ones (GitHub's `<run_id>-<attempt>`): the
+ *   first join, before anything is enqueued, takes over the newest earlier
+ *   attempt the host found, or records that none was found (every file
+ *   then runs, and every node says why).
+ */
+function retrySameRun(tr: Transition, request: RetryRunRequest): void {
+  const { state, ctx } = tr;
+  if (!isFinished(state) || request.again === false) return;
+  if (request.mode === 'failed' && summaryOf(state).failed === 0) return;
+  tr.emit({ t: 'attempt', attempt: state.attempt + 1, of: state.identity.buildId, mode: request.mode, at: ctx.now });
+}
+
+/** The second case above, once the joining node is a node of the run (so a run complete at once counts it). */
+function continueEarlier(tr: Transition, request: RetryRunRequest, earlier: EarlierAttempt | undefined): void {
+  const { state, ctx } = tr;
+  const named = request.earlier ?? [];
+  if (named.length === 0 || isEnqueued(state) || state.retryOf !== undefined) return;
+  const attempt = request.attempt ?? 2;
+  if (request.mode === 'all') return tr.emit({ t: 'attempt', attempt, of: named[0]!, mode: 'all', at: ctx.now });
+  if (earlier === undefined || 'missing' in earlier) {
+    const missing = earlier?.missing ?? `the orchestrator does not know build ${named[0]!}`;
+    return tr.emit({ t: 'attempt', attempt, of: earlier?.of ?? named[0]!, mode: 'failed', missing, at: ctx.now });
+  }
+  // The CI's number when it has one (GitHub's attempt 3 may follow an attempt 2 this server ran as a new run), never below the earlier's.
+  const next = Math.max(request.attempt ?? 0, earlier.attempt + 1);
+  tr.emit({ t: 'attempt', attempt: next, of: earlier.of, mode: 'failed', seed: earlier.seed, at: ctx.now });
+  // Nothing failed in the earlier attempt: this one is complete (and passed) at once.
+  finishIfComplete(tr);
+}
+
+/** What a node of a retry run is told about it. */
+export function retryReply(state: RunState): RetryRunReply | undefined {
+  const retry = state.retryOf;
+  if (retry === undefined) return undefined;
+  if (retry.missing !== undefined) return { status: 'unknown', of: retry.of, reason: retry.missing };
+  if (retry.mode === 'all') return { status: 'all', of: retry.of, attempt: state.attempt };
+  let kept = 0;
+  for (const result of state.results.values()) if (isKept(state, result)) kept += 1;
+  const files = enqueuedCount(state);
+  return { status: 'retry', of: retry.of, attempt: state.attempt, rerun: files - kept, kept, files };
+}
+
+/** A job the CI says is a retry joined a run that finished without failures: nothing to re-run, and it says so. */
+function nothingToRetry(state: RunState): RetryRunReply | undefined {
+  if (!isFinished(state) || summaryOf(state).failed > 0) return undefined;
+  const files = enqueuedCount(state);
+  return { status: 'retry', of: state.identity.buildId, attempt: state.attempt + 1, rerun: 0, kept: files, files };
 }
 
 /**

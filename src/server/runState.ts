@@ -8,9 +8,9 @@
 import { crashedEntry } from '../protocol/entries';
 import { mergePartEntries, type PartSpec } from '../protocol/parts';
 import { fileSetDigest, idMap } from '../protocol/fileSet';
-import type { EntryMap, FileEntry, RunSummary } from '../protocol/types';
+import type { EntryMap, FileEntry, RetryRunMode, RunSummary } from '../protocol/types';
 import { LeaseTable } from './LeaseTable';
-import type { RunEvent } from './runEvents';
+import type { AttemptSeed, RunEvent } from './runEvents';
 import { expectedDurations, longestFirst } from './scheduling';
 import { summarize } from './summary';
 import type { RunMeta } from './types';
@@ -45,7 +45,20 @@ export interface NodeState {
 
 export interface RecordedResult {
   readonly entry: FileEntry;
+  /** The node that ran it: of this run, or of the run `from` names. */
   readonly nodeIndex: number;
+  /** The attempt that recorded it, when not the first: a result of an earlier attempt than the run's is kept from it. */
+  readonly attempt?: number;
+  /** The build whose run recorded it (and holds its report), when not this one: a result a retry run took over. */
+  readonly from?: string;
+}
+
+/** This run is a retry of an earlier attempt of its build (the `attempt` event), as every joining node is told. */
+export interface RetryOf {
+  readonly of: string;
+  readonly mode: RetryRunMode;
+  /** The earlier attempt was not known: every file runs. */
+  readonly missing?: string;
 }
 
 export interface RunState {
@@ -89,6 +102,11 @@ export interface RunState {
   lastEventAt: number;
   readonly warnings: string[];
   droppedWarnings: number;
+  /** Which attempt of its build this run is (1 unless retried: the `attempt` event). */
+  attempt: number;
+  /** Nodes that joined before this attempt began (a retry of this same run): they do not count against maxNodesPerRun. */
+  attemptFirstNode: number;
+  retryOf: RetryOf | undefined;
 }
 
 /** Caps on what a run keeps for inspection, so a noisy client cannot grow it without bound. */
@@ -122,6 +140,9 @@ export function createRunState(open: Extract<RunEvent, { t: 'open' }>): RunState
     lastEventAt: open.at,
     warnings: [],
     droppedWarnings: 0,
+    attempt: 1,
+    attemptFirstNode: 0,
+    retryOf: undefined,
   };
 }
 
@@ -174,21 +195,14 @@ export function apply(state: RunState, event: RunEvent): void {
     }
     case 'enq': {
       if (state.enqueued !== undefined) return;
-      const tests: EntryMap = idMap();
-      for (const [id, entry] of Object.entries(event.tests)) tests[id] = entry;
-      state.enqueued = tests;
-      state.retry = event.retry ?? 0;
-      state.backups = event.backups !== false;
-      state.digest = fileSetDigest(Object.keys(tests));
       // The durations the enqueuing server knew (the client's, its history's); an old journal has none.
-      state.durations = event.durations === undefined ? expectedDurations(tests) : new Map(Object.entries(event.durations));
+      const tests = takeFiles(state, event.tests, event, durations => durations ?? expectedDurations(event.tests));
       for (const [id, spec] of Object.entries(event.parts ?? {})) {
         state.parts.set(id, spec);
         state.partsOf.set(spec.file, [...(state.partsOf.get(spec.file) ?? []), id]);
       }
       // The queue holds what is handed out: whole files, and the parts of split ones.
-      const units = Object.keys(tests).flatMap(id => state.partsOf.get(id) ?? [id]);
-      state.queue.fill(longestFirst(units, state.durations));
+      state.queue.fill(longestFirst(unitsOf(state, Object.keys(tests)), state.durations));
       if (event.at !== undefined) state.lastEventAt = event.at;
       return;
     }
@@ -212,7 +226,7 @@ export function apply(state: RunState, event: RunEvent): void {
     case 'result': {
       const node = state.nodes[event.node];
       if (node === undefined || hasResult(state, event.id)) return;
-      record(state, event.id, { entry: event.entry, nodeIndex: event.node });
+      record(state, event.id, state.attempt > 1 ? { entry: event.entry, nodeIndex: event.node, attempt: state.attempt } : { entry: event.entry, nodeIndex: event.node });
       node.filesReported += 1;
       return;
     }
@@ -244,7 +258,11 @@ export function apply(state: RunState, event: RunEvent): void {
     case 'crashed':
       if (hasResult(state, event.id)) return;
       state.queue.remove([event.id]);
-      record(state, event.id, { entry: crashedEntry(event.nodes), nodeIndex: event.nodes[event.nodes.length - 1]! });
+      record(state, event.id, {
+        entry: crashedEntry(event.nodes),
+        nodeIndex: event.nodes[event.nodes.length - 1]!,
+        ...(state.attempt > 1 ? { attempt: state.attempt } : {}),
+      });
       state.crashed.add(state.parts.get(event.id)?.file ?? event.id);
       return;
     case 'running': {
@@ -262,6 +280,9 @@ export function apply(state: RunState, event: RunEvent): void {
       state.leases.clear();
       state.lastEventAt = event.at;
       return;
+    case 'attempt':
+      startAttempt(state, event);
+      return;
   }
 }
 
@@ -277,7 +298,95 @@ function record(state: RunState, id: string, result: RecordedResult): void {
   const all = state.partsOf.get(spec.file)!;
   if (!all.every(part => state.partResults.has(part))) return;
   const results = all.map(part => state.partResults.get(part)!);
-  state.results.set(spec.file, { entry: mergePartEntries(results.map(r => r.entry)), nodeIndex: results[0]!.nodeIndex });
+  const attempt = result.attempt === undefined ? {} : { attempt: result.attempt };
+  state.results.set(spec.file, { entry: mergePartEntries(results.map(r => r.entry)), nodeIndex: results[0]!.nodeIndex, ...attempt });
+}
+
+/** What the queue hands out for these files: each file, or the parts of a split one. */
+function unitsOf(state: RunState, files: readonly string[]): string[] {
+  return files.flatMap(id => state.partsOf.get(id) ?? [id]);
+}
+
+/**
+ * A new attempt of the build. The files whose result stands keep it (those
+ * that did not fail, with `mode: 'failed'`); every other file is queued
+ * again, longest first. With a seed, the run takes over the earlier run's
+ * files and results; without, it is this run again, unfinished.
+ */
+function startAttempt(state: RunState, event: Extract<RunEvent, { t: 'attempt' }>): void {
+  state.retryOf = { of: event.of, mode: event.mode, ...(event.missing === undefined ? {} : { missing: event.missing }) };
+  state.lastEventAt = event.at;
+  if (event.missing !== undefined) return;
+  state.attempt = event.attempt;
+  if (event.seed !== undefined) {
+    if (state.enqueued !== undefined) return;
+    seedFrom(state, event.seed);
+  } else if (state.enqueued === undefined) {
+    // A new build id with FAST_CI_RETRY_RUN=all: a new run, enqueued by its node 0.
+    return;
+  } else {
+    // This run again: its nodes so far were the earlier attempt's.
+    state.attemptFirstNode = state.nodes.length;
+  }
+  if (event.mode === 'all') state.results.clear();
+  for (const [id, result] of state.results) if (result.entry.file_status === 'failed') state.results.delete(id);
+  // A split file runs again in its parts: all of them, as its result is the parts' together.
+  for (const [file, parts] of state.partsOf) if (!state.results.has(file)) for (const part of parts) state.partResults.delete(part);
+  state.finishedAt = undefined;
+  state.finalSummary = undefined;
+  state.leases.clear();
+  state.failedOn.clear();
+  state.crashedOn.clear();
+  state.crashed.clear();
+  state.queue.fill(longestFirst(unitsOf(state, Object.keys(state.enqueued!).filter(id => !state.results.has(id))), state.durations));
+}
+
+/** The run's files and settings, from its enq or from the earlier attempt a retry run continues. */
+function takeFiles(
+  state: RunState,
+  files: EntryMap,
+  settings: { retry?: number; backups?: false; durations?: Record<string, number> },
+  durations: (recorded: Map<string, number> | undefined) => Map<string, number>,
+): EntryMap {
+  const tests: EntryMap = idMap();
+  for (const [id, entry] of Object.entries(files)) tests[id] = entry;
+  state.enqueued = tests;
+  state.retry = settings.retry ?? 0;
+  state.backups = settings.backups !== false;
+  state.digest = fileSetDigest(Object.keys(tests));
+  state.durations = durations(settings.durations === undefined ? undefined : new Map(Object.entries(settings.durations)));
+  return tests;
+}
+
+function seedFrom(state: RunState, seed: AttemptSeed): void {
+  const tests = takeFiles(state, seed.tests, seed, recorded => recorded ?? new Map());
+  for (const [id, kept] of Object.entries(seed.kept)) {
+    if (Object.hasOwn(tests, id)) state.results.set(id, { entry: kept.entry, nodeIndex: kept.node, attempt: kept.attempt, from: kept.from });
+  }
+}
+
+/**
+ * What a retry run of another build takes over from this run: its files and
+ * the results that stand (those that did not fail). Undefined before the
+ * run is enqueued (there is nothing to take over).
+ */
+export function attemptSeed(state: RunState): { of: string; attempt: number; seed: AttemptSeed } | undefined {
+  if (state.enqueued === undefined) return undefined;
+  // Test ids are data: `__proto__` is a file like any other.
+  const kept = Object.create(null) as AttemptSeed['kept'];
+  for (const [id, r] of state.results) {
+    if (r.entry.file_status === 'failed') continue;
+    kept[id] = { entry: r.entry, node: r.nodeIndex, from: r.from ?? state.identity.buildId, attempt: r.attempt ?? 1 };
+  }
+  const seed: AttemptSeed = { tests: state.enqueued, kept, durations: Object.fromEntries(state.durations) };
+  if (state.retry > 0) seed.retry = state.retry;
+  if (!state.backups) seed.backups = false;
+  return { of: state.identity.buildId, attempt: state.attempt, seed };
+}
+
+/** The result stands from an earlier attempt (this retry run did not run it). */
+export function isKept(state: RunState, result: RecordedResult): boolean {
+  return (result.attempt ?? 1) < state.attempt;
 }
 
 // ---- Queries: pure reads of a state. -------------------------------------
@@ -323,7 +432,7 @@ export function summaryOf(state: RunState): RunSummary {
     const file = state.parts.get(id)?.file ?? id;
     failedOn.set(file, [...(failedOn.get(file) ?? []), ...nodes]);
   }
-  const summary = summarize(state.results.entries(), state.nodes.length, failedOn);
+  const summary = summarize(state.results.entries(), state.nodes.length - state.attemptFirstNode, failedOn, state.attempt);
   if (state.crashed.size > 0) summary.crashed = [...state.crashed].sort();
   return summary;
 }

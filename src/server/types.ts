@@ -42,8 +42,8 @@ export interface RunSnapshot {
   nodes: NodeSnapshot[];
   /** As received in `enq`. */
   enqueued: Record<string, FileEntry>;
-  /** First result wins. */
-  results: Record<string, { entry: FileEntry; nodeIndex: number }>;
+  /** First result wins. A retry run's results kept from an earlier attempt say which (`attempt`) and, from another build's run, which build (`from`). */
+  results: Record<string, { entry: FileEntry; nodeIndex: number; attempt?: number; from?: string }>;
   /** Files run in parts (the parts extension): each part, what it runs, and its result once it has one. */
   parts?: Record<string, PartSpec & { result?: { entry: FileEntry; nodeIndex: number } }>;
   queued: string[];

@@ -1,5 +1,6 @@
 import { resolveConfig, redact } from '../../src/config';
-import { detectCi } from '../../src/config/ciEnv';
+import { detectCi, githubEarlierBuildIds } from '../../src/config/ciEnv';
+import { retryRunRequest } from '../../src/client/params';
 import { ErrorCodes } from '../../src/errors';
 
 const noGit = () => ({});
@@ -113,6 +114,64 @@ describe('detectCi', () => {
       .toMatchObject({ buildId: 'b', nodeIndex: 0, nodeTotal: 2 });
     expect(detectCi({ JENKINS_URL: 'http://j', BUILD_TAG: 'jenkins-x-1', GIT_COMMIT: 'c' })).toMatchObject({ buildId: 'jenkins-x-1', commit: 'c' });
     expect(detectCi({ CI_BUILD_ID: 'g', CI_COMMIT: 'c', CI_BRANCH: 'b' })).toMatchObject({ buildId: 'g', commit: 'c', branch: 'b' });
+  });
+});
+
+describe("each CI's retry signals", () => {
+  it('GitHub Actions: an attempt is a build id of its own, naming the earlier attempts; the same id again is a late node', () => {
+    expect(detectCi({ GITHUB_ACTIONS: 'true', GITHUB_RUN_ID: '42', GITHUB_RUN_ATTEMPT: '3' })).toMatchObject({
+      buildId: '42-3',
+      retry: { attempt: 3, again: false, earlierBuildIds: ['42-2', '42'] },
+    });
+    expect(detectCi({ GITHUB_ACTIONS: 'true', GITHUB_RUN_ID: '42', GITHUB_RUN_ATTEMPT: '1' }).retry).toEqual({ attempt: 1, again: false });
+    // At most 20 named, attempt 1 always among them.
+    const many = githubEarlierBuildIds('7', 50);
+    expect(many).toHaveLength(20);
+    expect(many.slice(0, 2)).toEqual(['7-49', '7-48']);
+    expect(many[many.length - 1]).toBe('7');
+  });
+
+  it("GitLab: CI_JOB_RETRY_COUNT when the GitLab sets it, else nothing (a job joining a finished pipeline's run may be a retry)", () => {
+    expect(detectCi({ GITLAB_CI: 'true', CI_PIPELINE_ID: '9', CI_JOB_ID: '100' }).retry).toBeUndefined();
+    expect(detectCi({ GITLAB_CI: 'true', CI_PIPELINE_ID: '9', CI_JOB_RETRY_COUNT: '1' }).retry).toEqual({ attempt: 2, again: true });
+    expect(detectCi({ GITLAB_CI: 'true', CI_PIPELINE_ID: '9', CI_JOB_RETRY_COUNT: '0' }).retry).toEqual({ attempt: 1, again: false });
+  });
+
+  it('Buildkite: BUILDKITE_RETRY_COUNT, 0 on the first run', () => {
+    expect(detectCi({ BUILDKITE: 'true', BUILDKITE_BUILD_ID: 'b', BUILDKITE_RETRY_COUNT: '0' }).retry).toEqual({ attempt: 1, again: false });
+    expect(detectCi({ BUILDKITE: 'true', BUILDKITE_BUILD_ID: 'b', BUILDKITE_RETRY_COUNT: '2' }).retry).toEqual({ attempt: 3, again: true });
+    expect(detectCi({ BUILDKITE: 'true', BUILDKITE_BUILD_ID: 'b' }).retry).toBeUndefined();
+  });
+
+  it('CircleCI: a rerun is a new workflow (new job ids), so the same job id again is a late container, never a retry', () => {
+    expect(detectCi({ CIRCLECI: 'true', CIRCLE_WORKFLOW_JOB_ID: 'job' }).retry).toEqual({ again: false });
+  });
+
+  it('Jenkins and unknown CIs say nothing', () => {
+    expect(detectCi({ JENKINS_URL: 'http://j', BUILD_TAG: 't' }).retry).toBeUndefined();
+    expect(detectCi({ CI_BUILD_ID: 'g' }).retry).toBeUndefined();
+  });
+});
+
+describe('FAST_CI_RETRY_RUN and the join payload', () => {
+  const env = { FAST_CI_SECRET_KEY: 'k' };
+
+  it('defaults to failed, takes all, and refuses anything else with a clear error', () => {
+    expect(resolveConfig({ env, readGit: gitAt }).retryRun).toBe('failed');
+    expect(resolveConfig({ env: { ...env, FAST_CI_RETRY_RUN: 'all' }, readGit: gitAt }).retryRun).toBe('all');
+    expect(resolveConfig({ env, options: { retryRun: 'all' }, readGit: gitAt }).retryRun).toBe('all');
+    expect(() => resolveConfig({ env: { ...env, FAST_CI_RETRY_RUN: 'yes' }, readGit: gitAt })).toThrow(configError(/FAST_CI_RETRY_RUN must be "failed" .* or "all" .*got "yes"/));
+  });
+
+  it("sends the CI's signals, and the earlier build ids only when the build id is the CI's", () => {
+    const github = { ...env, GITHUB_ACTIONS: 'true', GITHUB_RUN_ID: '42', GITHUB_RUN_ATTEMPT: '2' };
+    expect(retryRunRequest(resolveConfig({ env: github, readGit: gitAt }))).toEqual({ mode: 'failed', again: false, earlier: ['42'], attempt: 2 });
+    expect(retryRunRequest(resolveConfig({ env: { ...github, FAST_CI_BUILD_ID: 'mine' }, readGit: gitAt }))).toEqual({ mode: 'failed', again: false, attempt: 2 });
+    const buildkite = { ...env, BUILDKITE: 'true', BUILDKITE_BUILD_ID: 'b', BUILDKITE_RETRY_COUNT: '1', FAST_CI_RETRY_RUN: 'all' };
+    expect(retryRunRequest(resolveConfig({ env: buildkite, readGit: gitAt }))).toEqual({ mode: 'all', again: true, attempt: 2 });
+    expect(retryRunRequest(resolveConfig({ env: { ...env, GITLAB_CI: 'true', CI_PIPELINE_ID: '9' }, readGit: gitAt }))).toEqual({ mode: 'failed' });
+    // Outside CI every run has a fresh build id: nothing to retry.
+    expect(retryRunRequest(resolveConfig({ env, readGit: gitAt }))).toBeUndefined();
   });
 });
 

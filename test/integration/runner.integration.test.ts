@@ -219,7 +219,8 @@ describe('the command line', () => {
     expect(node).toExitWith(0);
     const run = server.run(buildId)!;
     const join = run.frames!.find(f => f.message.event === 'phx_join')!;
-    expect(join.message.payload).toEqual({ node_id: expect.any(String), workers: 3, accepts: ['parts'] });
+    // retry_run: a job joining a finished run of this build id would be a retried one (docs/configuration.md, Retried CI jobs).
+    expect(join.message.payload).toEqual({ node_id: expect.any(String), workers: 3, accepts: ['parts'], retry_run: { mode: 'failed' } });
     expect(run.nodes[0]!.workers).toBe(3);
   });
 });

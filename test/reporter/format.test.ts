@@ -1,4 +1,4 @@
-import { formatNodeReport } from '../../src/reporter/format';
+import { formatNodeReport, formatRetryRun } from '../../src/reporter/format';
 import { timingOf } from '../../src/runner/timing';
 
 const here = { files: 3, tests: { passed: 10, failed: 1, pending: 2 } };
@@ -75,5 +75,33 @@ describe('formatNodeReport', () => {
     );
     const partial = formatNodeReport({ mode: 'orchestrated', nodeIndex: 0, buildId: 'b' }, here, { total: 2, without: ['web'] });
     expect(partial[partial.length - 1]).toMatch(/^jest-fast-ci ▸ WARNING: 1 of 2 projects \(web\) does not use the jest-fast-ci runner/);
+  });
+});
+
+describe('formatRetryRun', () => {
+  it('says what a retry run re-ran and what stood from the earlier attempt', () => {
+    expect(formatRetryRun({ status: 'retry', of: '42', attempt: 2, rerun: 1, kept: 12, files: 13 }, 'done')).toBe('retry of build 42: re-ran 1 failed file of 13; 12 passed in attempt 1');
+    expect(formatRetryRun({ status: 'retry', of: '42-2', attempt: 3, rerun: 2, kept: 11, files: 13 }, 'start')).toBe('retry of build 42-2: re-running 2 failed files of 13; 11 passed in attempts 1-2');
+    expect(formatRetryRun({ status: 'retry', of: '42', attempt: 2, rerun: 0, kept: 13, files: 13 }, 'done')).toBe('retry of build 42: nothing to re-run: all 13 files passed in attempt 1');
+    expect(formatRetryRun({ status: 'unknown', of: '42', reason: 'the orchestrator no longer knows build 42' }, 'start')).toBe(
+      'retry of build 42: every file runs again, because the orchestrator no longer knows build 42',
+    );
+    expect(formatRetryRun({ status: 'all', of: '42', attempt: 2 }, 'done')).toBe('retry of build 42 (attempt 2): every file ran again (FAST_CI_RETRY_RUN=all)');
+  });
+
+  it('is a line of the node report, and the whole-run line counts the files kept from an earlier attempt', () => {
+    const lines = formatNodeReport(
+      {
+        mode: 'orchestrated',
+        nodeIndex: 0,
+        buildId: '42-2',
+        runFiles: 13,
+        retryRun: { status: 'retry', of: '42', attempt: 2, rerun: 1, kept: 12, files: 13 },
+        summary: { files: 13, passed: 13, failed: 0, pending: 0, tests: 13, nodes: 1, files_by_node: { '0': 1 }, kept: 12 },
+      },
+      { files: 1, tests: { passed: 1, failed: 0, pending: 0 } },
+    );
+    expect(lines).toContain('jest-fast-ci ▸ retry of build 42: re-ran 1 failed file of 13; 12 passed in attempt 1');
+    expect(lines).toContain('jest-fast-ci ▸ whole run: 13 files on 1 node: 13 passed (13 tests), 12 of the files from an earlier attempt');
   });
 });

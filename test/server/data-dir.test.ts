@@ -65,7 +65,7 @@ it('restores an unfinished run after a restart: the node rejoins by node_id and 
 
   const after = await Node.join(second, { nodeId: 'n0', buildId: 'resume' });
   // It still holds `two` (leased before the restart, journaled) and is told so.
-  expect(after.reply.response).toEqual({ event: 'join', node_index: 0, state: 'running', leases: [two], extensions: ['files', 'running', 'reports', 'backups', 'parts'] });
+  expect(after.reply.response).toEqual({ event: 'join', node_index: 0, state: 'running', leases: [two], extensions: ['files', 'running', 'reports', 'backups', 'parts', 'retry_run'] });
   const [three] = (await after.node.deq(resultsFor([two]))).response.tests;
   expect([one, two]).not.toContain(three);
   const done = await after.node.deq(resultsFor([three]));
@@ -106,4 +106,42 @@ it('keeps the duration history of at most 50 run keys per key, dropping the leas
   }
   const histories = filesUnder(path.join(dataDir, 'history'));
   expect(histories).toHaveLength(50);
+});
+
+it("restores a retried job's attempt after a restart, and a retry run of another build without that build's journal", async () => {
+  const failing = { file_status: 'failed' as const, test_count: 1, test_counters: { failed: 1, passed: 0, pending: 0 }, run_time: 0.1, '1': { status: 'failed' as const, run_time: 0.1 } };
+  const first = await startTestServer({ dataDir });
+  // Attempt 1 of two builds: "same" (a retried job keeps its id) and "gh" (GitHub's next attempt is "gh-2").
+  for (const buildId of ['same', 'gh']) {
+    const { node } = await Node.join(first, { buildId });
+    await node.enq(pendingTests(3));
+    let reply = await node.deq();
+    while (reply.response.tests.length > 0) {
+      const ids: string[] = reply.response.tests;
+      reply = await node.deq(Object.fromEntries(ids.map(id => [id, id === 'file-1.test.ts' ? failing : passed()])));
+    }
+    expect(reply.response.summary).toMatchObject({ failed: 1 });
+    await node.close();
+  }
+  const retried = await Node.join(first, { buildId: 'same', nodeId: 'r', retryRun: { mode: 'failed' } });
+  expect(retried.reply.response.retry_run).toEqual({ status: 'retry', of: 'same', attempt: 2, rerun: 1, kept: 2, files: 3 });
+  expect((await retried.node.deq()).response.tests).toEqual(['file-1.test.ts']);
+  const github = await Node.join(first, { buildId: 'gh-2', nodeId: 'g', retryRun: { mode: 'failed', again: false, earlier: ['gh'], attempt: 2 } });
+  expect(github.reply.response.retry_run).toEqual({ status: 'retry', of: 'gh', attempt: 2, rerun: 1, kept: 2, files: 3 });
+  await retried.node.close();
+  await github.node.close();
+  await first.close();
+  // The earlier build's journal is gone: the retry run's own journal carries what it took over.
+  const ghJournal = readdirSync(path.join(dataDir, 'runs')).find(file => readFileSync(path.join(dataDir, 'runs', file), 'utf8').includes('"buildId":"gh"'))!;
+  rmSync(path.join(dataDir, 'runs', ghJournal));
+
+  const second = await startTestServer({ dataDir });
+  expect(second.run('same')).toMatchObject({ state: 'running', leased: { 'file-1.test.ts': 1 } });
+  const back = await Node.join(second, { buildId: 'same', nodeId: 'r' });
+  expect(back.reply.response).toMatchObject({ state: 'running', leases: ['file-1.test.ts'], retry_run: { status: 'retry', rerun: 1 } });
+  expect((await back.node.deq({ 'file-1.test.ts': passed() })).response.summary).toMatchObject({ files: 3, passed: 3, kept: 2 });
+  const gh = await Node.join(second, { buildId: 'gh-2', nodeId: 'g' });
+  expect(gh.reply.response.retry_run).toMatchObject({ status: 'retry', of: 'gh', kept: 2 });
+  expect((await gh.node.deq()).response.tests).toEqual(['file-1.test.ts']);
+  expect((await gh.node.deq({ 'file-1.test.ts': passed() })).response.summary).toMatchObject({ files: 3, passed: 3, kept: 2 });
 });

@@ -8,7 +8,7 @@ import { Socket, type Channel, type Push } from 'phoenix';
 import WebSocket from 'ws';
 import { startServer, type OrchestratorServer, type ServerOptions } from '../../src/server';
 import { pendingEntry } from '../../src/protocol/entries';
-import type { EntryMap, FileEntry } from '../../src/protocol/types';
+import type { EntryMap, FileEntry, RetryRunRequest } from '../../src/protocol/types';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const wsTransport = require('ws');
@@ -83,6 +83,8 @@ export interface NodeOptions {
   /** Join payload `accepts` (e.g. ['parts']). */
   accepts?: string[];
   params?: Record<string, string>;
+  /** The retry_run join extension (a retried CI job). */
+  retryRun?: RetryRunRequest;
 }
 
 /** One node: a phoenix socket and its channel on the run topic. */
@@ -107,6 +109,7 @@ export class Node {
       ...(options.nodeId === undefined ? {} : { node_id: options.nodeId }),
       ...(options.workers === undefined ? {} : { workers: options.workers }),
       ...(options.accepts === undefined ? {} : { accepts: options.accepts }),
+      ...(options.retryRun === undefined ? {} : { retry_run: options.retryRun }),
     });
     for (const event of ['deq_request', 'enq_request']) {
       this.channel.on(event, payload => {

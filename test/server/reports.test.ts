@@ -13,10 +13,10 @@ import { cleanup, KEY, Node, passed, pendingTests, startTestServer } from './hel
 
 afterEach(cleanup);
 
-function http(server: OrchestratorServer, method: 'GET' | 'POST', query: string, body?: string, key: string | null = KEY): Promise<{ status: number; body: string }> {
+function http(server: OrchestratorServer, method: 'GET' | 'POST', query: string, body?: string, key: string | null = KEY, buildId = 'build-1'): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port: server.port, method, path: `/test_orchestrators/reports/jest/build-1?${query}`, headers: key === null ? {} : { authorization: `Bearer ${key}` }, agent: false },
+      { host: '127.0.0.1', port: server.port, method, path: `/test_orchestrators/reports/jest/${buildId}?${query}`, headers: key === null ? {} : { authorization: `Bearer ${key}` }, agent: false },
       res => {
         let text = '';
         res.on('data', chunk => (text += chunk));
@@ -93,4 +93,16 @@ it('keeps records in the data dir and finds them again after a restart', async (
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
+});
+
+it("serves a retry run's kept files from the earlier build's run, which holds their records", async () => {
+  const { server, fileA, fileB } = await finishedRun();
+  await http(server, 'POST', 'node_id=a', record(fileA));
+  await http(server, 'POST', 'node_id=b', record(fileB));
+  // GitHub's attempt 2 of build-1: nothing failed, so it is complete at once, and its node 0 fetches the whole build.
+  const { reply } = await Node.join(server, { buildId: 'build-1-2', nodeId: 'r', retryRun: { mode: 'failed', earlier: ['build-1'], attempt: 2 } });
+  expect(reply.response).toMatchObject({ node_index: 0, finished: true, retry_run: { status: 'retry', rerun: 0, kept: 2 } });
+  const got = await http(server, 'GET', 'node_id=r&wait=0', undefined, KEY, 'build-1-2');
+  const headers = got.body.trimEnd().split('\n').filter((_, i) => i % 2 === 0).map(line => JSON.parse(line) as { id: string; kind: string });
+  expect(headers.map(h => [h.id, h.kind]).sort()).toEqual([[fileA, 'result'], [fileB, 'result']].sort());
 });

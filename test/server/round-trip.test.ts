@@ -7,7 +7,7 @@ describe.each(['1.0.0', '2.0.0'] as const)('a run over vsn %s', vsn => {
     const server = await startTestServer();
     const a = await Node.join(server, { vsn });
     const b = await Node.join(server, { vsn });
-    expect(a.reply).toEqual({ status: 'ok', response: { event: 'join', node_index: 0, state: 'waiting', extensions: ['files', 'running', 'reports', 'backups', 'parts'] } });
+    expect(a.reply).toEqual({ status: 'ok', response: { event: 'join', node_index: 0, state: 'waiting', extensions: ['files', 'running', 'reports', 'backups', 'parts', 'retry_run'] } });
     expect(b.reply.response).toMatchObject({ node_index: 1, state: 'waiting' });
     expect((await a.node.enq(pendingTests(2))).status).toBe('ok');
     const c = await Node.join(server, { vsn });
@@ -95,9 +95,26 @@ it('gives a late joiner [] and the summary at once', async () => {
   await node.deq(resultsFor(batch.response.tests));
   const late = await Node.join(server);
   // `finished` (extension) tells our client it joined a run that is over.
-  expect(late.reply.response).toEqual({ event: 'join', node_index: 1, state: 'running', finished: true, extensions: ['files', 'running', 'reports', 'backups', 'parts'] });
+  expect(late.reply.response).toEqual({ event: 'join', node_index: 1, state: 'running', finished: true, extensions: ['files', 'running', 'reports', 'backups', 'parts', 'retry_run'] });
   const reply = await late.node.deq();
   expect(reply.response).toEqual({ event: 'deq', tests: [], summary: expect.objectContaining({ files: 1, passed: 1 }) });
+});
+
+it('re-runs the failed file of a finished run for a retried job, and gives a late node of it [] (the CI says first attempt)', async () => {
+  const server = await startTestServer();
+  const { node } = await Node.join(server);
+  await node.enq(pendingTests(2));
+  const failing = { ...passed(), file_status: 'failed' as const, test_counters: { failed: 1, passed: 0, pending: 0 } };
+  let batch: string[] = (await node.deq()).response.tests;
+  while (batch.length > 0) batch = (await node.deq(Object.fromEntries(batch.map(id => [id, id === 'file-1.test.ts' ? failing : passed()])))).response.tests;
+  const late = await Node.join(server, { retryRun: { mode: 'failed', again: false } });
+  expect(late.reply.response).toMatchObject({ finished: true });
+  const retried = await Node.join(server, { nodeId: 'r', retryRun: { mode: 'failed', again: true, attempt: 2 } });
+  expect(retried.reply.response).toMatchObject({ state: 'running', retry_run: { status: 'retry', of: 'build-1', attempt: 2, rerun: 1, kept: 1, files: 2 } });
+  expect((await retried.node.deq()).response.tests).toEqual(['file-1.test.ts']);
+  const done = await retried.node.deq(resultsFor(['file-1.test.ts']));
+  expect(done.response.summary).toMatchObject({ files: 2, passed: 2, failed: 0, kept: 1, nodes: 1 });
+  expect(server.run('build-1')).toMatchObject({ state: 'finished', results: { 'file-1.test.ts': { nodeIndex: 2, attempt: 2 } } });
 });
 
 it('refuses an empty enq: a run of no files would pass every node that joins it', async () => {

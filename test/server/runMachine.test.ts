@@ -6,12 +6,13 @@
  * how a restarted server (the journal) and a second server (Redis) see it.
  */
 import { inPart, type PartSpec } from '../../src/protocol/parts';
-import type { DeqResponse, FileEntry, JoinPayload } from '../../src/protocol/types';
+import type { DeqResponse, FileEntry, JoinPayload, JoinResponse } from '../../src/protocol/types';
+import { checkEvent } from '../../src/server/runEvents';
 import { openEvent } from '../../src/server/RunStore';
 import type { RunEvent } from '../../src/server/runEvents';
 import * as machine from '../../src/server/runMachine';
 import type { MachineContext, Member, Reply } from '../../src/server/runMachine';
-import { apply, createRunState, type RunState } from '../../src/server/runState';
+import { apply, attemptSeed, createRunState, summaryOf, type RunState } from '../../src/server/runState';
 import { expectedDurations } from '../../src/server/scheduling';
 import { passed, pendingTests } from './helpers';
 
@@ -27,8 +28,8 @@ class Run {
   now = 0;
   readonly dead = new Map<string, number>();
 
-  constructor() {
-    const open = openEvent({ keyHash: 'k', runKey: 'jest', buildId: 'b' }, {}, 0);
+  constructor(buildId = 'b') {
+    const open = openEvent({ keyHash: 'k', runKey: 'jest', buildId }, {}, 0);
     this.state = createRunState(open);
     this.log = [open];
   }
@@ -52,6 +53,11 @@ class Run {
 
   join(payload: JoinPayload, instance = HERE): Member {
     return this.step(tr => machine.join(tr, payload), instance).member;
+  }
+
+  /** The whole join reply (with the earlier attempt the host would have found). */
+  joinReply(payload: JoinPayload, earlier?: machine.EarlierAttempt): { member: Member; response: JoinResponse } {
+    return this.step(tr => machine.join(tr, payload, earlier));
   }
 
   deq(member: Member, payload: unknown = {}, instance = HERE): { reply?: Reply; hold?: true } {
@@ -359,5 +365,122 @@ describe('parts of slow files', () => {
     off.step(tr => machine.enq(tr, a, { tests: pendingTests(3), nodes: 3, split: false }, history));
     expect(off.state.parts.size).toBe(0);
     expect(off.step(tr => machine.enq(tr, a, { tests: pendingTests(3), nodes: 0 }, history)).status).toBe('error');
+  });
+});
+
+describe('retry runs (a retried CI job)', () => {
+  const failed = (): FileEntry => ({ ...passed(), file_status: 'failed', test_counters: { failed: 1, passed: 0, pending: 0 } });
+
+  /** A run of three files on one node, finished: file-1 failed (or none, with `fail: false`). */
+  function finishedRun(buildId = 'b', fail = true): Run {
+    const run = new Run(buildId);
+    const a = run.join({ node_id: 'a', workers: 4 });
+    run.step(tr => machine.enq(tr, a, { tests: pendingTests(3) }, NO_HISTORY));
+    run.now = 10;
+    // The node runs what it is handed until the run is done (batches shrink as the queue drains).
+    let batch = tests(run.deq(a).reply);
+    while (batch.length > 0) {
+      const results = Object.fromEntries(batch.map(id => [id, fail && id === 'file-1.test.ts' ? failed() : passed()]));
+      batch = tests(run.deq(a, results).reply);
+    }
+    expect(run.state.finishedAt).toBe(10);
+    run.step(tr => machine.leave(tr, a, {}));
+    return run;
+  }
+
+  it('makes a finished run with failures a new attempt when a retried job joins it: only the failed file runs, the passes stand', () => {
+    const run = finishedRun();
+    run.now = 100;
+    const retried = run.joinReply({ node_id: 'retried', retry_run: { mode: 'failed' } });
+    expect(retried.response).toMatchObject({ state: 'running', retry_run: { status: 'retry', of: 'b', attempt: 2, rerun: 1, kept: 2, files: 3 } });
+    expect(retried.response.finished).toBeUndefined();
+    expect(run.events('attempt')).toEqual([{ t: 'attempt', attempt: 2, of: 'b', mode: 'failed', at: 100 }]);
+    expect(tests(run.deq(retried.member).reply)).toEqual(['file-1.test.ts']);
+    const done = run.deq(retried.member, { 'file-1.test.ts': passed() }).reply;
+    expect((done?.response as { summary: unknown }).summary).toMatchObject({ files: 3, passed: 3, failed: 0, nodes: 1, kept: 2, files_by_node: { '1': 1 } });
+    expect(run.state.finishedAt).toBe(100);
+    for (const event of run.log) expect(checkEvent(JSON.parse(JSON.stringify(event)))).toBeUndefined();
+    expect(view(replay(run.log))).toEqual(view(run.state));
+    expect(replay(run.log).attempt).toBe(2);
+  });
+
+  it('keeps a late node of the run (its CI says first attempt) out of it, and a rejoin by node_id too', () => {
+    const run = finishedRun();
+    const late = run.joinReply({ node_id: 'late', retry_run: { mode: 'failed', again: false } });
+    expect(late.response.finished).toBe(true);
+    expect(late.response.retry_run).toBeUndefined();
+    run.joinReply({ node_id: 'a', retry_run: { mode: 'failed' } });
+    expect(run.events('attempt')).toEqual([]);
+    // A reference client (no retry_run) is told the run finished, as before.
+    expect(run.joinReply({}).response.finished).toBe(true);
+  });
+
+  it('runs nothing for a retried job of a run that passed, and says so; with mode all it runs every file again', () => {
+    const run = finishedRun('b', false);
+    const retried = run.joinReply({ node_id: 'r1', retry_run: { mode: 'failed', again: true } });
+    expect(retried.response).toMatchObject({ finished: true, retry_run: { status: 'retry', of: 'b', rerun: 0, kept: 3, files: 3 } });
+    expect(run.events('attempt')).toEqual([]);
+    const all = run.joinReply({ node_id: 'r2', retry_run: { mode: 'all', again: true } });
+    expect(all.response).toMatchObject({ state: 'running', retry_run: { status: 'all', of: 'b', attempt: 2 } });
+    expect(run.state.queue.length).toBe(3);
+    expect(summaryOf(run.state).files).toBe(0);
+  });
+
+  it("continues another build's run (GitHub's <run_id>-2): its files and passes, carried in the event, so the log replays alone", () => {
+    const first = finishedRun('100');
+    const found = attemptSeed(first.state)!;
+    const run = new Run('100-2');
+    run.now = 50;
+    const joined = run.joinReply({ node_id: 'x', retry_run: { mode: 'failed', again: false, earlier: ['100'], attempt: 2 } }, found);
+    expect(joined.response).toMatchObject({ node_index: 0, state: 'running', retry_run: { status: 'retry', of: '100', attempt: 2, rerun: 1, kept: 2, files: 3 } });
+    expect(run.events('enqRequest')).toEqual([]);
+    const other = run.joinReply({ node_id: 'y', retry_run: { mode: 'failed', again: false, earlier: ['100'], attempt: 2 } });
+    expect(other.response.retry_run).toMatchObject({ status: 'retry', rerun: 1 });
+    expect(tests(run.deq(joined.member).reply)).toEqual(['file-1.test.ts']);
+    const summary = (run.deq(joined.member, { 'file-1.test.ts': failed() }).reply?.response as { summary: unknown }).summary;
+    expect(summary).toMatchObject({ files: 3, passed: 2, failed: 1, kept: 2, files_by_node: { '0': 1 } });
+    expect(run.state.results.get('file-0.test.ts')).toMatchObject({ from: '100', attempt: 1 });
+    for (const event of run.log) expect(checkEvent(JSON.parse(JSON.stringify(event)))).toBeUndefined();
+    expect(view(replay(JSON.parse(JSON.stringify(run.log))))).toEqual(view(run.state));
+    // Its attempt 3 takes over attempt 2's passes, which name the run that holds their reports.
+    expect(attemptSeed(run.state)!.seed.kept['file-0.test.ts']).toMatchObject({ from: '100', attempt: 1 });
+    expect(attemptSeed(run.state)!.attempt).toBe(2);
+  });
+
+  it('takes over files named __proto__ and constructor like any other, through the journal', () => {
+    const first = new Run('p');
+    const a = first.join({ node_id: 'a', workers: 4 });
+    const entry = pendingTests(1)['file-0.test.ts']!;
+    const ids = ['__proto__', 'constructor', 'plain'];
+    first.step(tr => machine.enq(tr, a, { tests: Object.fromEntries(ids.map(id => [id, entry])) }, NO_HISTORY));
+    let batch = tests(first.deq(a).reply);
+    while (batch.length > 0) batch = tests(first.deq(a, Object.fromEntries(batch.map(id => [id, id === 'plain' ? failed() : passed()]))).reply);
+    const run = new Run('p-2');
+    run.joinReply({ node_id: 'x', retry_run: { mode: 'failed', earlier: ['p'] } }, JSON.parse(JSON.stringify(attemptSeed(first.state))));
+    expect([...run.state.results.keys()].sort()).toEqual(['__proto__', 'constructor']);
+    expect(run.state.queue.toArray()).toEqual(['plain']);
+    expect(view(replay(JSON.parse(JSON.stringify(run.log))))).toEqual(view(run.state));
+  });
+
+  it('finishes at once, passed, a retry of a build whose earlier attempt passed', () => {
+    const found = attemptSeed(finishedRun('100', false).state)!;
+    const run = new Run('100-2');
+    const joined = run.joinReply({ node_id: 'x', retry_run: { mode: 'failed', earlier: ['100'] } }, found);
+    expect(joined.response).toMatchObject({ finished: true, retry_run: { status: 'retry', rerun: 0, kept: 3 } });
+    expect(summaryOf(run.state)).toMatchObject({ files: 3, passed: 3, failed: 0, nodes: 1, kept: 3 });
+  });
+
+  it('runs everything when the earlier attempt is not known, and tells every node why', () => {
+    const run = new Run('100-2');
+    const why = 'the orchestrator no longer knows build 100';
+    const first = run.joinReply({ node_id: 'x', retry_run: { mode: 'failed', earlier: ['100'] } }, { of: '100', missing: why });
+    expect(first.response).toMatchObject({ node_index: 0, state: 'waiting', retry_run: { status: 'unknown', of: '100', reason: why } });
+    expect(run.joinReply({ node_id: 'y', retry_run: { mode: 'failed', earlier: ['100'] } }).response.retry_run).toMatchObject({ status: 'unknown' });
+    expect(run.step(tr => machine.enq(tr, first.member, { tests: pendingTests(3) }, NO_HISTORY)).status).toBe('ok');
+    expect(run.state.queue.length).toBe(3);
+    expect(view(replay(run.log))).toEqual(view(run.state));
+    // GitHub's attempt 3 of it keeps the CI's numbering, though this server ran attempt 2 as a new run.
+    const third = new Run('100-3').joinReply({ node_id: 'z', retry_run: { mode: 'failed', earlier: ['100-2', '100'], attempt: 3 } }, attemptSeed(run.state));
+    expect(third.response.retry_run).toMatchObject({ status: 'retry', of: '100-2', attempt: 3, rerun: 3, kept: 0 });
   });
 });

@@ -38,7 +38,7 @@ export function runDelta(record: RunRecord, at: number): RunDelta | undefined {
   }
 }
 
-/** Records that change a run's row in the runs list (lease, requeue and retry do not). */
+/** Records that change a run's row in the runs list (lease, requeue and retry do not; a retried job's attempt does). */
 export function changesListItem(record: RunRecord): boolean {
-  return record.t === 'join' || record.t === 'enq' || record.t === 'result' || record.t === 'crashed' || record.t === 'finish';
+  return record.t === 'join' || record.t === 'enq' || record.t === 'result' || record.t === 'crashed' || record.t === 'finish' || record.t === 'attempt';
 }

@@ -114,6 +114,9 @@ export class RunTally {
       case 'requeue':
         for (const id of record.ids) this.#close(id, 'requeued', at);
         return;
+      case 'attempt':
+        this.#startAttempt(record);
+        return;
       case 'finish':
         this.#state = 'finished';
         this.#finishedAt = record.at;
@@ -123,6 +126,28 @@ export class RunTally {
       default:
         return;
     }
+  }
+
+  /**
+   * A retried CI job began a new attempt: what ran again is not done yet.
+   * (Counts only: the failed files' spans of the earlier attempt stay on the timeline.)
+   */
+  #startAttempt(record: Extract<RunRecord, { t: 'attempt' }>): void {
+    if (record.missing !== undefined) return;
+    if (record.seed !== undefined) {
+      if (this.#state !== 'waiting') return;
+      this.#total = Object.keys(record.seed.tests).length;
+      this.#done = Object.keys(record.seed.kept).length;
+      this.#failed = 0;
+      this.#state = 'running';
+      return;
+    }
+    if (this.#state !== 'finished') return;
+    this.#done = record.mode === 'all' ? 0 : this.#done - this.#failed;
+    this.#failed = 0;
+    this.#state = 'running';
+    this.#finishedAt = null;
+    this.#summary = null;
   }
 
   /** Each file's time on each node, oldest first (copies). */

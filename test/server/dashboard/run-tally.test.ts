@@ -150,3 +150,28 @@ describe('RunTally', () => {
     expect(tally.timed).toBe(false);
   });
 });
+
+describe('a retried CI job (the attempt record)', () => {
+  it('counts a finished run again as running, its failed files not done, and a seeded retry run with the kept files done', () => {
+    const tally = RunTally.fresh(identity, {}, 0);
+    const records: RunRecord[] = [
+      { t: 'join', index: 0 },
+      { t: 'enq', tests: pendingTests(3) },
+      { t: 'lease', node: 0, ids: ['file-0.test.ts', 'file-1.test.ts', 'file-2.test.ts'] },
+      { t: 'result', node: 0, id: 'file-0.test.ts', entry: passed() },
+      { t: 'result', node: 0, id: 'file-1.test.ts', entry: failed('no') },
+      { t: 'result', node: 0, id: 'file-2.test.ts', entry: passed() },
+      { t: 'finish', at: 5 },
+    ];
+    for (const record of records) tally.apply(record, 1);
+    expect(tally.listItem()).toMatchObject({ state: 'finished', done: 3, failed: 1 });
+    const attempt: RunRecord = { t: 'attempt', attempt: 2, of: 'b-1', mode: 'failed', at: 9 };
+    expect(changesListItem(attempt)).toBe(true);
+    tally.apply(attempt, 9);
+    expect(tally.listItem()).toMatchObject({ state: 'running', finishedAt: null, total: 3, done: 2, failed: 0 });
+
+    const seeded = RunTally.fresh({ ...identity, buildId: 'b-1-2' }, {}, 0);
+    seeded.apply({ t: 'attempt', attempt: 2, of: 'b-1', mode: 'failed', at: 9, seed: { tests: pendingTests(3), kept: { 'file-0.test.ts': { entry: passed(), node: 0, from: 'b-1', attempt: 1 } }, durations: {} } }, 9);
+    expect(seeded.listItem()).toMatchObject({ state: 'running', total: 3, done: 1, failed: 0 });
+  });
+});
