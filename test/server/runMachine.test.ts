@@ -354,6 +354,27 @@ describe('parts of slow files', () => {
     expect(replay(run.log).partResults.size).toBe(3);
   });
 
+  it('runs a failed split file again in all its parts when a retried CI job joins', () => {
+    const { run, a, b, old } = split();
+    const names = (id: string): string[] => heavyTests.map(([n]) => n).filter(n => inPart(run.state.parts.get(id)!, n));
+    const nodes = [a, b, old];
+    // Every node runs what it is handed until the run is done; part 1 fails.
+    for (let round = 0; round < 10 && run.state.finishedAt === undefined; round++) {
+      for (const m of nodes) {
+        const held = run.state.leases.heldBy(m.index);
+        const results = Object.fromEntries(held.map(id => [id, run.state.parts.has(id) ? partEntry(names(id), id.endsWith('part-1-of-3') ? 'failed' : 'passed') : passed()]));
+        run.deq(m, results);
+      }
+    }
+    expect(run.state.results.get('file-0.test.ts')!.entry.file_status).toBe('failed');
+    for (const m of nodes) run.step(tr => machine.leave(tr, m, {}));
+    const retried = run.joinReply({ node_id: 'retried', workers: 1, accepts: ['parts'], retry_run: { mode: 'failed', again: true } });
+    expect(retried.response.retry_run).toMatchObject({ status: 'retry', rerun: 1 });
+    expect(run.state.queue.toArray().sort()).toEqual([1, 2, 3].map(i => `file-0.test.ts#part-${i}-of-3`));
+    expect(run.state.partResults.size).toBe(0);
+    expect(view(replay(run.log))).toEqual(view(run.state));
+  });
+
   it('does not split for a node that does not accept parts, or when the enq says split: false', () => {
     const run = new Run();
     const old = run.join({ node_id: 'old', workers: 1 });
