@@ -247,12 +247,15 @@ export class FileQueue {
         waiter.resolve();
       }
     }
-    // Readiness can also come with time (a file nearing its expected end).
+    // Readiness can also come with time: a running file coming within the
+    // lead of its expected end. Once that moment has passed (a file running
+    // past its expected end), only events (a file ending, files added) can
+    // change readiness: a timer then would spin, and take CPU from the workers.
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    const soonest = this.#soonestEnd();
-    if (this.#waiters.length > 0 && soonest !== Infinity) {
-      this.#timer = setTimeout(() => this.#check(), Math.max(0, soonest - PREFETCH_LEAD_MS - Date.now()));
+    const wakeIn = this.#soonestEnd() - PREFETCH_LEAD_MS - Date.now();
+    if (this.#waiters.length > 0 && wakeIn > 0 && Number.isFinite(wakeIn)) {
+      this.#timer = setTimeout(() => this.#check(), wakeIn);
       this.#timer.unref();
     }
   }

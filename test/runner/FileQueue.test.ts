@@ -26,6 +26,19 @@ describe('FileQueue', () => {
     expect(queue.unstarted).toBe(1);
   });
 
+  it('sets no timer while a file runs past its expected end: waiting costs no CPU the workers need', async () => {
+    const executor = new ManualExecutor(1);
+    const queue = new FileQueue(executor, new RunnerEmitter());
+    queue.add('a', test('a', 1_000));
+    const idle = queue.whenIdle();
+    expect(jest.getTimerCount()).toBe(1); // wakes at the lead before a's expected end
+    jest.advanceTimersByTime(5_000); // a runs 4 s past its expected end
+    expect(jest.getTimerCount()).toBe(0);
+    expect(await settled(idle)).toBe(false);
+    executor.pass('a');
+    expect(await settled(idle)).toBe(true);
+  });
+
   it('asks for more only when a worker is free if durations are unknown', async () => {
     const executor = new ManualExecutor(2);
     const queue = new FileQueue(executor, new RunnerEmitter());
