@@ -37,7 +37,8 @@ const PUSH_TIMEOUT_MS = 120_000;
 function startServerChild(extraEnv = {}) {
   const child = fork(path.join(__dirname, 'server-child.js'), [], {
     env: { ...process.env, BENCH_KEY: SECRET, DEBUG: '', ...extraEnv },
-    execArgv: ['--expose-gc'],
+    // BENCH_PROFILE=<dir>: a V8 CPU profile of each server, to see where its time goes.
+    execArgv: ['--expose-gc', ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const first = new Promise((resolve, reject) => {

@@ -70,6 +70,8 @@ export interface RunState {
   readonly nodes: NodeState[];
   readonly byNodeId: Map<string, NodeState>;
   enqueued: EntryMap | undefined;
+  /** How many files are enqueued (asked on every result: not counted each time). */
+  fileCount: number;
   digest: string | undefined;
   /** Expected seconds per file, longest first in the queue. */
   durations: Map<string, number>;
@@ -121,6 +123,7 @@ export function createRunState(open: Extract<RunEvent, { t: 'open' }>): RunState
     nodes: [],
     byNodeId: new Map(),
     enqueued: undefined,
+    fileCount: 0,
     digest: undefined,
     durations: new Map(),
     retry: 0,
@@ -351,6 +354,7 @@ function takeFiles(
   const tests: EntryMap = idMap();
   for (const [id, entry] of Object.entries(files)) tests[id] = entry;
   state.enqueued = tests;
+  state.fileCount = Object.keys(tests).length;
   state.retry = settings.retry ?? 0;
   state.backups = settings.backups !== false;
   state.digest = fileSetDigest(Object.keys(tests));
@@ -417,11 +421,11 @@ export function isFinished(state: RunState): boolean {
 
 /** Every enqueued file has a result. */
 export function isComplete(state: RunState): boolean {
-  return state.enqueued !== undefined && state.results.size === Object.keys(state.enqueued).length;
+  return state.enqueued !== undefined && state.results.size === state.fileCount;
 }
 
 export function enqueuedCount(state: RunState): number {
-  return state.enqueued === undefined ? 0 : Object.keys(state.enqueued).length;
+  return state.enqueued === undefined ? 0 : state.fileCount;
 }
 
 export function summaryOf(state: RunState): RunSummary {
