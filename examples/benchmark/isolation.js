@@ -221,6 +221,24 @@ function createIsolation({ nodes, nodeCpus, enabled }) {
     counters() {
       return Object.fromEntries([...groups].map(([name, group]) => [name, counters(group)]));
     },
+    /**
+     * Processes still in the node groups (a worker that outlived its Jest):
+     * they would spend the next approach's budget. Kills them; returns how many.
+     */
+    sweep() {
+      let killed = 0;
+      for (const { dir } of groups.values()) {
+        for (const pid of pidsIn(dir)) {
+          try {
+            process.kill(pid, 'SIGKILL');
+            killed += 1;
+          } catch {
+            // already gone
+          }
+        }
+      }
+      return killed;
+    },
     /** Kills what is still in the groups (only processes this bench started are there) and removes them; safe to call twice. */
     close() {
       if (closed) return;

@@ -143,7 +143,7 @@ function render(results) {
     out.push(`jest-fast-ci split ${results.suite.manifest?.dominant?.id ?? 'slow files'} into ${results.approaches.fastci.serverParts} parts.`);
   }
   if (results.capacity) {
-    for (const c of Object.values(results.capacity)) {
+    for (const c of [results.capacity.paced, results.capacity.burst].filter(Boolean)) {
       out.push(
         `Server capacity (${c.label}, ${c.nodes} nodes, ${c.files} files${c.fileMs ? `, ~${c.fileMs} ms/file` : ', no pause'}): ` +
           `${c.deqs} deqs in ${s(c.runMs)} s (${c.deqPerSecond}/s), p50 ${c.p50Ms} ms, p99 ${c.p99Ms} ms, max ${c.maxMs} ms ` +
@@ -152,6 +152,17 @@ function render(results) {
           `${c.serverMemoryMb.retainedHeapUsedAfterGc} MB after GC holding the finished run`,
       );
     }
+  }
+  const stores = results.capacity?.stores;
+  if (stores) {
+    const rows = Object.entries(stores).flatMap(([store, r]) =>
+      ['paced', 'burst'].map(label => {
+        const c = r[label];
+        const redis = r.redisMemoryMb ? `${r.redisMemoryMb.heldForTwoRuns} MB (peak ${r.redisMemoryMb.peak})` : '-';
+        return [store, label, c.deqPerSecond, `${c.p50Ms}`, `${c.p99Ms}`, `${c.maxMs}`, `${c.serverMemoryMb.peakRss}`, label === 'paced' ? redis : ''];
+      }),
+    );
+    out.push('', 'Server capacity by store (the same load):', table(rows, ['store', 'load', 'deq/s', 'p50 ms', 'p99 ms', 'max ms', 'server peak RSS MB', 'Redis memory for the 2 runs']));
   }
   const caveat = isolation.isolated && config.nodes === 4 ? '' : ' (the targets are defined for isolated runs at N=4; this run is not one)';
   if (elsewhere) {
