@@ -1,6 +1,6 @@
 /** Checks the server's replies before the runner trusts them. */
 import { ErrorCodes, FastCiError } from '../errors';
-import type { PartSpec } from '../protocol/parts';
+import { isPartMap, type PartSpec } from '../protocol/parts';
 import { Extensions } from '../protocol/constants';
 import { parseRetryRunReply } from '../protocol/retryRun';
 import type { DeqResponse, FilesResponse, JoinResponse, RunSummary } from '../protocol/types';
@@ -8,16 +8,8 @@ import type { DeqResponse, FilesResponse, JoinResponse, RunSummary } from '../pr
 /** The `parts` map of a reply, checked: each id's file and the tests it runs (or skips). */
 function parseParts(value: unknown, what: string): Record<string, PartSpec> | undefined {
   if (value === undefined || value === null) return undefined;
-  const names = (v: unknown): boolean => Array.isArray(v) && v.every(n => typeof n === 'string');
-  const ok =
-    typeof value === 'object' &&
-    !Array.isArray(value) &&
-    Object.values(value).every(spec => {
-      const s = spec as Record<string, unknown> | null;
-      return s !== null && typeof s === 'object' && typeof s.file === 'string' && names(s.tests) !== names(s.except);
-    });
-  if (!ok) throw protocolError(`${what} (its parts)`, value);
-  return value as Record<string, PartSpec>;
+  if (!isPartMap(value)) throw protocolError(`${what} (its parts)`, value);
+  return value;
 }
 
 function protocolError(what: string, value: unknown): FastCiError {

@@ -29,6 +29,25 @@ export function partId(file: string, index: number, count: number): string {
   return `${file}#part-${index}-of-${count}`;
 }
 
+/** `file#part-2-of-3` → the file, the part and the count; undefined for an id that is not a part's. */
+export function parsePartId(id: string): { file: string; index: number; count: number } | undefined {
+  const match = /^(.+)#part-(\d+)-of-(\d+)$/.exec(id);
+  if (match === null) return undefined;
+  const index = Number(match[2]);
+  const count = Number(match[3]);
+  return index >= 1 && index <= count ? { file: match[1]!, index, count } : undefined;
+}
+
+/** Whether a value is a map of part ids to specs: each names its file, and either its tests or the tests it skips. */
+export function isPartMap(value: unknown): value is Record<string, PartSpec> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const names = (v: unknown): boolean => Array.isArray(v) && v.every(n => typeof n === 'string');
+  return Object.values(value).every(spec => {
+    const s = spec as Record<string, unknown> | null;
+    return s !== null && typeof s === 'object' && typeof s.file === 'string' && names(s.tests) !== names(s.except);
+  });
+}
+
 /**
  * Whether a file's known tests can be split exactly: at least two, and no
  * two whose names match each other under Jest's `testNamePattern` (which

@@ -15,7 +15,8 @@ import { setNodeRun } from '../nodeRun';
 import { blobFiles, MERGE_BLOBS_ENV, readBlob, type BlobRecord } from './blobs';
 import { RunnerEmitter } from './emitter';
 import { loadJestPeers } from './jestPeers';
-import { mergeOutcomes, parsePartId } from './partOutcomes';
+import { parsePartId } from '../protocol/parts';
+import { mergeOutcomes } from './partOutcomes';
 import { unpackOutcome } from './remoteOutcome';
 import { TestIds } from './testIds';
 

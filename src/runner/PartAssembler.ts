@@ -8,7 +8,8 @@
 import type { Test } from '@jest/test-result';
 import type { RunnerEmitter } from './emitter';
 import type { Outcome } from './executors';
-import { mergeOutcomes, parsePartId } from './partOutcomes';
+import { parsePartId } from '../protocol/parts';
+import { mergeOutcomes } from './partOutcomes';
 
 interface HeldFile {
   readonly test: Test;

@@ -14,7 +14,7 @@ import { toError } from '../errors';
 import type { RunnerEmitter } from './emitter';
 import type { Outcome } from './executors';
 import type { PartAssembler } from './PartAssembler';
-import { parsePartId } from './partOutcomes';
+import { parsePartId } from '../protocol/parts';
 import { packOutcome, unpackOutcome } from './remoteOutcome';
 import type { TestIds } from './testIds';
 

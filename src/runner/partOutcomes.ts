@@ -10,15 +10,6 @@ import { createCoverageMap, type CoverageMapData } from 'istanbul-lib-coverage';
 import { inPart, type PartSpec } from '../protocol/parts';
 import type { Outcome } from './executors';
 
-/** `file#part-2-of-3` → the file, the part and the count; undefined for an id that is not a part's. */
-export function parsePartId(id: string): { file: string; index: number; count: number } | undefined {
-  const match = /^(.+)#part-(\d+)-of-(\d+)$/.exec(id);
-  if (match === null) return undefined;
-  const index = Number(match[2]);
-  const count = Number(match[3]);
-  return index >= 1 && index <= count ? { file: match[1]!, index, count } : undefined;
-}
-
 function counted(tests: readonly AssertionResult[], status: AssertionResult['status']): number {
   return tests.filter(t => t.status === status).length;
 }

@@ -6,7 +6,7 @@
  * restarted or second server replays: there is no other record of a run.
  */
 import { checkEntry } from '../protocol/entries';
-import type { PartSpec } from '../protocol/parts';
+import { isPartMap, type PartSpec } from '../protocol/parts';
 import type { EntryMap, FileEntry, RetryRunMode } from '../protocol/types';
 import type { RunMeta } from './types';
 
@@ -66,15 +66,6 @@ export type RunEvent =
    */
   | { t: 'attempt'; attempt: number; of: string; mode: RetryRunMode; seed?: AttemptSeed; missing?: string; at: number };
 
-function isParts(value: unknown): boolean {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const names = (v: unknown): boolean => Array.isArray(v) && v.every(n => typeof n === 'string');
-  return Object.values(value).every(spec => {
-    const s = spec as Record<string, unknown> | null;
-    return s !== null && typeof s === 'object' && typeof s.file === 'string' && (names(s.tests) !== names(s.except));
-  });
-}
-
 /** Checks that a parsed event (a journal line, a Redis entry) has the shape of its type; returns the problem, or undefined. */
 export function checkEvent(value: unknown): string | undefined {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'not a JSON object';
@@ -95,7 +86,7 @@ export function checkEvent(value: unknown): string | undefined {
       return need(isIndex(r.node) && isTime(r.at), 'a node and a time');
     case 'enq':
       return need(
-        isObject(r.tests) && (r.retry === undefined || isIndex(r.retry)) && (r.backups === undefined || r.backups === false) && (r.parts === undefined || isParts(r.parts)),
+        isObject(r.tests) && (r.retry === undefined || isIndex(r.retry)) && (r.backups === undefined || r.backups === false) && (r.parts === undefined || isPartMap(r.parts)),
         'tests',
       );
     case 'enqRequest':

@@ -1,5 +1,6 @@
 import type { AssertionResult, TestResult } from '@jest/test-result';
-import { mergeOutcomes, parsePartId, partOutcome } from '../../src/runner/partOutcomes';
+import { parsePartId } from '../../src/protocol/parts';
+import { mergeOutcomes, partOutcome } from '../../src/runner/partOutcomes';
 
 function assertion(fullName: string, status: AssertionResult['status']): AssertionResult {
   return { fullName, title: fullName, ancestorTitles: [], status, failureMessages: status === 'failed' ? [`${fullName} broke`] : [] } as unknown as AssertionResult;

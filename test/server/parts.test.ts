@@ -25,7 +25,8 @@ function enqueued(): EntryMap {
   return tests;
 }
 
-async function finishRun(buildId: string, accepts?: string[]): Promise<Node[]> {
+/** Two nodes join a run; the first enqueues. */
+async function startRun(buildId: string, accepts?: string[]): Promise<Node[]> {
   const server = current!;
   const nodes = [];
   for (const nodeId of ['a', 'b']) nodes.push((await Node.join(server, { buildId, nodeId, workers: 2, accepts })).node);
@@ -35,18 +36,22 @@ async function finishRun(buildId: string, accepts?: string[]): Promise<Node[]> {
 
 let current: Awaited<ReturnType<typeof startTestServer>> | undefined;
 
-it("splits a file whose tests it learned in an earlier run, for nodes that accept parts, and records it once from its parts", async () => {
-  current = await startTestServer({ splitMinSeconds: 5 });
-  // Run 1: the file runs whole; the server keeps its tests.
-  const [first] = await finishRun('learn');
+/** A run in which the heavy file runs whole, to its end: the server keeps the file's tests. */
+async function learn(buildId: string): Promise<void> {
+  const [first] = await startRun(buildId);
   const results: EntryMap = {};
   for (let reply = await first!.deq(); reply.response.tests.length > 0; reply = await first!.deq(results)) {
     for (const id of reply.response.tests as string[]) results[id] = id === 'heavy.test.ts' ? heavy() : passed(1);
   }
-  expect(current.run('learn')!.state).toBe('finished');
+  expect(current!.run(buildId)!.state).toBe('finished');
+}
+
+it("splits a file whose tests it learned in an earlier run, for nodes that accept parts, and records it once from its parts", async () => {
+  current = await startTestServer({ splitMinSeconds: 5 });
+  await learn('learn');
 
   // Run 2: 16 s over 4 slots; the 12 s file becomes 3 parts of 4 s.
-  const [a, b] = await finishRun('split', ['parts']);
+  const [a, b] = await startRun('split', ['parts']);
   const snapshot = current.run('split')!;
   expect(Object.keys(snapshot.parts ?? {})).toEqual([1, 2, 3].map(i => `heavy.test.ts#part-${i}-of-3`));
   const handed = new Map<string, Node>();
@@ -83,11 +88,7 @@ it("splits a file whose tests it learned in an earlier run, for nodes that accep
 
 it('does not split for clients that do not accept parts', async () => {
   current = await startTestServer({ splitMinSeconds: 5 });
-  const [first] = await finishRun('learn-2');
-  const results: EntryMap = {};
-  for (let reply = await first!.deq(); reply.response.tests.length > 0; reply = await first!.deq(results)) {
-    for (const id of reply.response.tests as string[]) results[id] = id === 'heavy.test.ts' ? heavy() : passed(1);
-  }
-  await finishRun('whole');
+  await learn('learn-2');
+  await startRun('whole');
   expect(current.run('whole')!.parts).toBeUndefined();
 });
