@@ -56,7 +56,7 @@ export class FileQueue {
   readonly #write: (text: string) => void;
   /** Failed files whose Jest result waits for the server's word. */
   readonly #deferred = new Map<string, { test: Test; outcome: Outcome }>();
-  readonly #pending: Array<{ id: string; test: Test; part?: PartSpec }> = [];
+  readonly #pending: Array<{ id: string; test: Test }> = [];
   readonly #parts: PartAssembler | undefined;
   /** The parts among the ids handed to this node. */
   readonly #partSpecs = new Map<string, PartSpec>();
@@ -153,7 +153,7 @@ export class FileQueue {
       if (this.#parts === undefined) throw new Error('this queue was not given a PartAssembler: it cannot run parts of files');
       this.#partSpecs.set(id, part);
     }
-    this.#pending.push({ id, test, part });
+    this.#pending.push({ id, test });
     this.#pump();
   }
 
@@ -264,12 +264,13 @@ export class FileQueue {
     if (!this.#stopped && this.#isInterrupted()) this.stop();
     while (!this.#stopped && this.#runningIds.size < this.#executor.concurrency && this.#pending.length > 0) {
       const item = this.#pending.shift()!;
-      void this.#runOne(item.id, item.test, item.part);
+      void this.#runOne(item.id, item.test);
     }
     this.#check();
   }
 
-  async #runOne(id: string, test: Test, part: PartSpec | undefined): Promise<void> {
+  async #runOne(id: string, test: Test): Promise<void> {
+    const part = this.#partSpecs.get(id);
     // Before the first await: #pump's loop counts this file as running at once.
     this.#runningIds.add(id);
     this.#onRunning([...this.#runningIds]);

@@ -23,11 +23,6 @@ interface HeldFile {
 export class PartAssembler {
   readonly #files = new Map<string, HeldFile>();
 
-  /** Whether `id` names a part of a file. */
-  static isPart(id: string): boolean {
-    return parsePartId(id) !== undefined;
-  }
-
   /** Holds a part's outcome (the first for each part counts). */
   add(id: string, test: Test, outcome: Outcome, remote = false): void {
     const part = parsePartId(id);
@@ -49,8 +44,21 @@ export class PartAssembler {
     return part !== undefined && (this.#files.get(part.file)?.outcomes.has(part.index) ?? false);
   }
 
-  get size(): number {
-    return this.#files.size;
+  /** The files some part is held of (not yet taken). */
+  files(): string[] {
+    return [...this.#files.keys()];
+  }
+
+  /**
+   * The file's outcome, its held parts merged, and whether every part was
+   * there; the file is no longer held. Undefined when no part of it is held.
+   */
+  take(file: string): { readonly test: Test; readonly outcome: Outcome; readonly complete: boolean; readonly remote: boolean; readonly local: boolean } | undefined {
+    const held = this.#files.get(file);
+    if (held === undefined) return undefined;
+    this.#files.delete(file);
+    const outcome = mergeOutcomes([...held.outcomes].sort(([a], [b]) => a - b).map(([, o]) => o));
+    return { test: held.test, outcome, complete: held.outcomes.size === held.count, remote: held.remote, local: held.local };
   }
 
   /**
@@ -62,12 +70,11 @@ export class PartAssembler {
     let emitted = 0;
     for (const [file, held] of [...this.#files]) {
       if (!all && held.outcomes.size < held.count) continue;
-      this.#files.delete(file);
-      const outcome = mergeOutcomes([...held.outcomes].sort(([a], [b]) => a - b).map(([, o]) => o));
-      if (held.remote) remotePaths?.add(held.test.path);
-      if (!held.local) await emitter.emit('test-file-start', [held.test]);
-      if (outcome.ok) await emitter.emit('test-file-success', [held.test, outcome.result]);
-      else await emitter.emit('test-file-failure', [held.test, outcome.error]);
+      const { test, outcome, remote, local } = this.take(file)!;
+      if (remote) remotePaths?.add(test.path);
+      if (!local) await emitter.emit('test-file-start', [test]);
+      if (outcome.ok) await emitter.emit('test-file-success', [test, outcome.result]);
+      else await emitter.emit('test-file-failure', [test, outcome.error]);
       emitted += 1;
     }
     return emitted;

@@ -10,7 +10,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startServer, type OrchestratorServer } from '../../src/server';
-import { fixture, runJestNode, type NodeOutcome } from '../helpers/jestNodes';
+import { fixture, REPO, runJestNode, type NodeOutcome } from '../helpers/jestNodes';
+import { startChild } from '../helpers/processes';
 
 const KEY = 'split-secret-5c1e';
 const HEAVY = 'test/heavy.test.js';
@@ -129,13 +130,14 @@ it('fails the file, on every node, when a test of one part fails', async () => {
   expect(snapshot.summary).toMatchObject({ files: 7, failed: 1 });
 });
 
-it('runs every file whole with FAST_CI_SPLIT=off, and with FAST_CI_REPORT=node a node reports its parts as one file', async () => {
+it('runs every file whole with FAST_CI_SPLIT=off; with FAST_CI_REPORT=node a node reports its parts as one file, and jest-fast-ci merge the whole file', async () => {
   const whole = await runNodes(2, 'off', { FAST_CI_SPLIT: 'off' });
   for (const outcome of whole) expect(outcome).toExitWith(0);
   expect(server.run(whole.buildId)!.parts).toBeUndefined();
   expect(new Set([...processesByTest(whole.marks).values()].flat()).size).toBe(1);
 
-  const own = await runNodes(2, 'own', { FAST_CI_REPORT: 'node' });
+  const blobs = path.join(tmp, 'blobs');
+  const own = await runNodes(2, 'own', { FAST_CI_REPORT: 'node', FAST_CI_BLOB_DIR: blobs });
   for (const outcome of own) expect(outcome).toExitWith(0);
   const parts = Object.values(server.run(own.buildId)!.parts ?? {});
   expect(parts.length).toBeGreaterThanOrEqual(2);
@@ -147,4 +149,14 @@ it('runs every file whole with FAST_CI_SPLIT=off, and with FAST_CI_REPORT=node a
   const testsSeen = own.map(o => Number(/Tests: +(\d+) passed/.exec(o.output)![1]));
   // Between them the nodes ran the 12 tests of the heavy file once and the 6 light ones.
   expect(testsSeen.reduce((a, b) => a + b, 0)).toBe(18);
+
+  // The blob files carry the parts; the merge hands Jest the heavy file once, whole.
+  const merged = await startChild(process.execPath, [path.join(REPO, 'dist/cli.js'), 'merge', blobs, '--', '--ci'], {
+    cwd: fixture('split'),
+    env: { PATH: process.env.PATH ?? '', FORCE_COLOR: '0' },
+  }).done;
+  expect(merged).toExitWith(0);
+  expect(merged.output.match(/PASS test\/heavy\.test\.js/g)).toHaveLength(1);
+  expect(merged.output).toMatch(/Tests: +18 passed, 18 total/);
+  expect(merged.output).toContain('jest-fast-ci ▸ merged 2 blob files: 7 files, 18 tests: 18 passed');
 });
