@@ -16,7 +16,7 @@ import { topicFor } from '../protocol/topic';
 import type { DeqResponse, EnqPayload, EntryMap, FilesPayload, FilesResponse, JoinPayload, JoinResponse } from '../protocol/types';
 import { phoenixCodec } from './codec';
 import { connectionParams, retryRunRequest } from './params';
-import { parseDeqResponse, parseFilesResponse, parseJoinResponse, reasonOf } from './replies';
+import { parseDeqResponse, parseFilesResponse, parseJoinResponse, reasonOf } from '../protocol/replies';
 
 const debug = createDebug('jest-fast-ci:client');
 

@@ -1,6 +1,6 @@
 /**
  * The whole-run report endpoints of the orchestrator (extension; see
- * src/server/report-http.ts): records go up as NDJSON in a POST, the run's
+ * src/server/http/reportHttp.ts): records go up as NDJSON in a POST, the run's
  * come down as a stream. Plain HTTP(S) to the same host and port as the
  * socket, with the key in an Authorization header, never in the URL.
  */

@@ -10,7 +10,7 @@ import { RUN_KEY } from '../protocol/constants';
 import { buildIdProblem } from '../protocol/topic';
 import { detectCi, type Env } from './ciEnv';
 import { readGit, type GitInfo } from './git';
-import { resolveTimingsSetting } from './timingsSetting';
+import { resolveTimingsSetting } from './timingsFileSetting';
 
 export const DEFAULT_SERVER = 'wss://apx.ruby.ci:443';
 export const DEFAULT_CONNECT_TIMEOUT_S = 15;

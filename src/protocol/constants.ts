@@ -103,7 +103,7 @@ export const Extensions = {
   files: 'files',
   /** `running`: which files the node is running, so a crash is blamed on the right one. */
   running: 'running',
-  /** Whole-run reports over HTTP (src/server/report-http.ts). */
+  /** Whole-run reports over HTTP (src/server/http/reportHttp.ts). */
   reports: 'reports',
   /** Backup copies of a gone or slow node's files on idle nodes; `backups: false` in `enq` turns them off for the run. */
   backups: 'backups',

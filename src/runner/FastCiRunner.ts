@@ -16,8 +16,8 @@ import { ErrorCodes, FastCiError, isFastCiError, toError } from '../errors';
 import { Extensions } from '../protocol/constants';
 import { getNodeRun, setNodeRun, type NodeRun } from '../nodeRun';
 import { formatRetryRun } from '../reporter/format';
-import { timingOf } from './timing';
-import { ALL_TEST_EVENTS, RunnerEmitter } from './emitter';
+import { timingOf } from './nodeTiming';
+import { ALL_TEST_EVENTS, RunnerEmitter } from './RunnerEmitter';
 import { InBandExecutor, PoolExecutor, type FileExecutor } from './executors';
 import { fallbackShare, fallbackWeights, type FallbackWeights } from './fallbackShare';
 import { FileQueue } from './FileQueue';
@@ -26,7 +26,7 @@ import { NodeSession } from './NodeSession';
 import { PartAssembler } from './PartAssembler';
 import { BlobWriter } from './blobs';
 import { NO_REPORTS, WholeRunReport } from './WholeRunReport';
-import { TestIds } from './testIds';
+import { TestIds } from './TestIds';
 import { readCommittedTimings, recordTimings, type CommittedTimings } from './timingsFile';
 
 function loadPeers(): JestPeers {

@@ -8,7 +8,7 @@ import { failedEntry, toFileEntry } from '../protocol/entries';
 import { idMap } from '../protocol/fileSet';
 import { partPattern, type PartSpec } from '../protocol/parts';
 import type { EntryMap } from '../protocol/types';
-import type { RunnerEmitter } from './emitter';
+import type { RunnerEmitter } from './RunnerEmitter';
 import type { FileExecutor, Outcome } from './executors';
 import { partOutcome } from './partOutcomes';
 import type { PartAssembler } from './PartAssembler';

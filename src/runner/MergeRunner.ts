@@ -14,11 +14,11 @@ import type { TestRunnerContext } from 'jest-runner';
 import { setNodeRun } from '../nodeRun';
 import { parsePartId } from '../protocol/parts';
 import { blobFiles, MERGE_BLOBS_ENV, readBlob, type BlobRecord } from './blobs';
-import { RunnerEmitter } from './emitter';
+import { RunnerEmitter } from './RunnerEmitter';
 import { loadJestPeers } from './jestPeers';
 import { PartAssembler } from './PartAssembler';
 import { unpackOutcome } from './remoteOutcome';
-import { TestIds } from './testIds';
+import { TestIds } from './TestIds';
 
 const peers = loadJestPeers();
 

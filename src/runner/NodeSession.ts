@@ -22,7 +22,7 @@ import type { PartSpec } from '../protocol/parts';
 import type { EntryMap, JoinResponse, RunSummary } from '../protocol/types';
 import { batchProblem, fileSetMismatch } from './fileSetCheck';
 import type { FileQueue } from './FileQueue';
-import type { TestIds } from './testIds';
+import type { TestIds } from './TestIds';
 
 export interface SessionResult {
   readonly nodeIndex: number;

@@ -6,7 +6,7 @@
  * over at the end with the parts there are.
  */
 import type { Test } from '@jest/test-result';
-import type { RunnerEmitter } from './emitter';
+import type { RunnerEmitter } from './RunnerEmitter';
 import type { Outcome } from './executors';
 import { parsePartId } from '../protocol/parts';
 import { mergeOutcomes } from './partOutcomes';

@@ -11,12 +11,12 @@ import * as path from 'node:path';
 import type { ReportClient } from '../client/ReportClient';
 import { ReportRefused } from '../client/ReportClient';
 import { toError } from '../errors';
-import type { RunnerEmitter } from './emitter';
+import type { RunnerEmitter } from './RunnerEmitter';
 import type { Outcome } from './executors';
 import type { PartAssembler } from './PartAssembler';
 import { parsePartId } from '../protocol/parts';
 import { packOutcome, unpackOutcome } from './remoteOutcome';
-import type { TestIds } from './testIds';
+import type { TestIds } from './TestIds';
 
 export interface ReplayResult {
   /** Files of other nodes handed to Jest. */

@@ -6,7 +6,7 @@
 import type { SerializableError, Test, TestResult } from '@jest/test-result';
 import type { Config } from '@jest/types';
 import type { TestRunnerContext, TestWatcher } from 'jest-runner';
-import type { RunnerEmitter } from './emitter';
+import type { RunnerEmitter } from './RunnerEmitter';
 import type { JestPeers } from './jestPeers';
 
 export interface RunOptions {

@@ -11,7 +11,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { mergeTimings, parseTimings, serializeTimings, timingsDigest, type Durations } from './timings';
+import { mergeTimings, parseTimings, serializeTimings, timingsDigest, type Durations } from './timingsFormat';
 
 export type CommittedTimings =
   | { readonly state: 'absent' | 'uncommitted'; readonly file: string }

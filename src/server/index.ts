@@ -9,10 +9,10 @@
  * await server.close();
  */
 import { resolveServerOptions, type ServerOptions } from './options';
-import { LocalStore } from './LocalStore';
-import { RedisStore } from './RedisStore';
-import type { RunStore } from './RunStore';
-import { Orchestrator } from './orchestrator-server';
+import { LocalStore } from './store/LocalStore';
+import { RedisStore } from './store/RedisStore';
+import type { RunStore } from './store/types';
+import { Orchestrator } from './http/Orchestrator';
 import type { OrchestratorServer } from './types';
 
 export type { ServerOptions } from './options';

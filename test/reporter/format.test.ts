@@ -1,5 +1,5 @@
 import { formatNodeReport, formatRetryRun } from '../../src/reporter/format';
-import { timingOf } from '../../src/runner/timing';
+import { timingOf } from '../../src/runner/nodeTiming';
 
 const here = { files: 3, tests: { passed: 10, failed: 1, pending: 2 } };
 

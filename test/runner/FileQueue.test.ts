@@ -1,5 +1,5 @@
 import type { Test } from '@jest/test-result';
-import { RunnerEmitter } from '../../src/runner/emitter';
+import { RunnerEmitter } from '../../src/runner/RunnerEmitter';
 import { FileQueue } from '../../src/runner/FileQueue';
 import { ManualExecutor } from '../helpers/executors';
 

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { timingsDigest } from '../../src/runner/timings';
+import { timingsDigest } from '../../src/runner/timingsFormat';
 import { readCommittedTimings, recordTimings } from '../../src/runner/timingsFile';
 
 let dir: string;

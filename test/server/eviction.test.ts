@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pendingEntry } from '../../src/protocol/entries';
 import type { JoinPayload } from '../../src/protocol/types';
-import { KeyRing } from '../../src/server/key-ring';
-import { LocalStore } from '../../src/server/LocalStore';
-import type { NodeLink, RunHost } from '../../src/server/RunHost';
-import type { Member, Reply } from '../../src/server/runMachine';
-import { RunRegistry } from '../../src/server/RunRegistry';
+import { KeyRing } from '../../src/server/host/KeyRing';
+import { LocalStore } from '../../src/server/store/LocalStore';
+import type { NodeLink, RunHost } from '../../src/server/host/RunHost';
+import type { Member, Reply } from '../../src/server/run/runMachine';
+import { RunRegistry } from '../../src/server/host/RunRegistry';
 import { cleanup, Node, passed, pendingTests, startTestServer, until } from './helpers';
 
 const TTL = 60_000;

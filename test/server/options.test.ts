@@ -1,6 +1,6 @@
 import { resolveServerOptions } from '../../src/server/options';
-import { KeyRing } from '../../src/server/key-ring';
-import { redactUrl } from '../../src/server/upgrade';
+import { KeyRing } from '../../src/server/host/KeyRing';
+import { redactUrl } from '../../src/server/http/upgrade';
 import { startServer } from '../../src/server';
 
 describe('resolveServerOptions', () => {

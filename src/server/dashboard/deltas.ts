@@ -4,8 +4,8 @@
  * its count, a result its status, counts and the first lines of its failure.
  */
 import { crashedEntry } from '../../protocol/entries';
-import type { RunEvent as RunRecord } from '../runEvents';
-import { resultView } from './result-view';
+import type { RunEvent as RunRecord } from '../run/runEvents';
+import { resultView } from './resultView';
 import type { RunDelta } from './types';
 
 /**

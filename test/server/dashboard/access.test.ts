@@ -5,9 +5,9 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { bearerOf, Credentials, isBehindHttps, scopeOfRequest, sessionCookie, sessionIdOf } from '../../../src/server/dashboard/credentials';
-import { Sessions } from '../../../src/server/dashboard/sessions';
-import { KeyRing } from '../../../src/server/key-ring';
+import { bearerOf, Credentials, isBehindHttps, scopeOfRequest, sessionCookie, sessionIdOf } from '../../../src/server/dashboard/Credentials';
+import { Sessions } from '../../../src/server/dashboard/Sessions';
+import { KeyRing } from '../../../src/server/host/KeyRing';
 
 const keys = new KeyRing(['key-one', 'key-two'], randomBytes(32));
 const credentials = new Credentials(keys, 'view-token-0123456789');

@@ -5,8 +5,8 @@
  */
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
-import { EventStream } from '../../../src/server/dashboard/event-stream';
-import { LiveHub } from '../../../src/server/dashboard/live-hub';
+import { EventStream } from '../../../src/server/dashboard/EventStream';
+import { LiveHub } from '../../../src/server/dashboard/LiveHub';
 import type { RunListItem } from '../../../src/server/dashboard/types';
 
 /** A response that keeps what is written, and can pretend its reader has stopped. */

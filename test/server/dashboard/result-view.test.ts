@@ -1,4 +1,4 @@
-import { firstFailure, firstLines, resultView } from '../../../src/server/dashboard/result-view';
+import { firstFailure, firstLines, resultView } from '../../../src/server/dashboard/resultView';
 import type { FileEntry } from '../../../src/protocol/types';
 
 describe('firstFailure', () => {

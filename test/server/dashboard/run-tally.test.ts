@@ -4,8 +4,8 @@
  * on each node (the timeline).
  */
 import { runDelta, changesListItem } from '../../../src/server/dashboard/deltas';
-import { RunTally } from '../../../src/server/dashboard/run-tally';
-import type { RunEvent as RunRecord } from '../../../src/server/runEvents';
+import { RunTally } from '../../../src/server/dashboard/RunTally';
+import type { RunEvent as RunRecord } from '../../../src/server/run/runEvents';
 import type { RunSnapshot } from '../../../src/server/types';
 import { passed, pendingTests } from '../helpers';
 

@@ -3,8 +3,8 @@
 // stream and is stopped when the address changes.
 import { getJson, SignedOut } from './api.js';
 import { fill, h } from './dom.js';
-import { showRun } from './run-page.js';
-import { showRuns } from './runs-page.js';
+import { showRun } from './runPage.js';
+import { showRuns } from './runsPage.js';
 
 const main = document.getElementById('main');
 const crumbs = document.getElementById('crumbs');

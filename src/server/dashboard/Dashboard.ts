@@ -1,0 +1,182 @@
+/**
+ * The dashboard's HTTP side: the page, its files, sign-in and sign-out, the
+ * JSON API and its event streams (docs/api.md).
+ *
+ *   GET  /                                     the page (signed in) or the sign-in form
+ *   POST /sign-in, /sign-out                   the session cookie
+ *   GET  /assets/<file>                        the page's CSS and ES modules
+ *   GET  /api/session                          what the credential may see
+ *   GET  /api/runs                             recent runs          /api/runs/events: live
+ *   GET  /api/runs/<run_key>/<build_id>        one run              …/events: live
+ *   GET  /api/runs/<run_key>/<build_id>/files/<test id>   a file's recent durations
+ *
+ * Everything but the sign-in form and the files needs a credential (a secret
+ * key: its runs; the view token: all runs) as a Bearer header or the session
+ * cookie; without one the API answers 401 and holds no data.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import debug from 'debug';
+import { buildIdProblem, runKeyProblem } from '../../protocol/topic';
+import type { KeyRing } from '../host/KeyRing';
+import type { RunIdentity } from '../run/runState';
+import { runId } from '../store/types';
+import type { RunEvent as RunRecord } from '../run/runEvents';
+import { Credentials, isBehindHttps, scopeOfRequest, sessionCookie, sessionIdOf } from './Credentials';
+import { EventStream } from './EventStream';
+import { isCrossSite, readForm, redirect, SECURITY_HEADERS, sendBody, sendError, sendJson } from './http';
+import { LiveRuns } from './LiveRuns';
+import type { HeldRun, RunSource } from './runSource';
+import { Sessions } from './Sessions';
+import { StaticAssets } from './StaticAssets';
+import type { Scope } from './types';
+
+const log = debug('jest-fast-ci:server:dashboard');
+
+/** Open event streams at most (pages watching); past it new ones get 503. */
+export const MAX_STREAMS = 256;
+const API = '/api/';
+const ASSETS = '/assets/';
+const UNAUTHORIZED = { 'www-authenticate': 'Bearer realm="jest-fast-ci"' };
+
+export interface DashboardSettings {
+  readonly source: RunSource;
+  readonly keys: KeyRing;
+  /** Read-only credential that sees every run. */
+  readonly viewToken?: string;
+  /** The data directory's duration history (see LiveRuns). */
+  readonly durations?: (identity: RunIdentity, id: string) => number[];
+  readonly maxStreams?: number;
+}
+
+export class Dashboard {
+  readonly #runs: LiveRuns;
+  readonly #credentials: Credentials;
+  readonly #sessions = new Sessions();
+  readonly #assets = new StaticAssets();
+  readonly #maxStreams: number;
+  readonly #hasViewToken: boolean;
+
+  constructor(settings: DashboardSettings) {
+    this.#runs = new LiveRuns({ source: settings.source, durations: settings.durations });
+    this.#credentials = new Credentials(settings.keys, settings.viewToken);
+    this.#maxStreams = settings.maxStreams ?? MAX_STREAMS;
+    this.#hasViewToken = settings.viewToken !== undefined;
+  }
+
+  /** Whether a request path is the dashboard's. */
+  handles(path: string): boolean {
+    return path === '/' || path === '/sign-in' || path === '/sign-out' || path.startsWith(ASSETS) || path.startsWith(API);
+  }
+
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname;
+    if (path === '/sign-in' || path === '/sign-out') {
+      if (req.method !== 'POST') return sendError(res, 405, `use POST ${path}`);
+      if (isCrossSite(req)) return sendError(res, 403, 'a sign-in or sign-out from another site is refused');
+      if (path === '/sign-out') return this.#signOut(req, res);
+      return void this.#signIn(req, res).catch(error => {
+        log('sign-in failed: %s', (error as Error).message);
+        if (!res.headersSent) sendError(res, 400, 'could not read the form');
+      });
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, 'the dashboard answers GET only');
+    if (path.startsWith(ASSETS)) return this.#asset(res, path.slice(ASSETS.length));
+    const scope = scopeOfRequest(req, this.#credentials, this.#sessions);
+    if (path === '/') {
+      const page = scope === undefined ? this.#assets.page('signin.html') : this.#assets.page('index.html');
+      return sendBody(res, 200, page, 'text/html; charset=utf-8', { 'cache-control': 'no-store' });
+    }
+    if (!path.startsWith(API)) return sendError(res, 404, 'not found');
+    if (scope === undefined) {
+      const bearer = req.headers.authorization !== undefined;
+      return sendError(res, 401, bearer ? 'unknown credential' : 'sign in: send a secret key or the view token as "Authorization: Bearer <credential>"', UNAUTHORIZED);
+    }
+    return this.#api(res, url, scope);
+  }
+
+  /** Events applied to a run on this server, in order. */
+  onEvents(identity: RunIdentity, events: readonly RunRecord[]): void {
+    for (const event of events) this.#runs.onRecord(identity, event);
+  }
+
+  forget(identity: RunIdentity): void {
+    this.#runs.forget(identity);
+  }
+
+  /** Ends every event stream. */
+  close(): void {
+    this.#runs.close();
+  }
+
+  #api(res: ServerResponse, url: URL, scope: Scope): void {
+    let parts: string[];
+    try {
+      parts = url.pathname.slice(API.length).split('/').map(part => decodeURIComponent(part));
+    } catch {
+      return sendError(res, 400, 'the path is not valid percent-encoding');
+    }
+    if (parts.length === 1 && parts[0] === 'session') return sendJson(res, 200, { scope: scope.kind, viewToken: this.#hasViewToken });
+    if (parts[0] !== 'runs') return sendError(res, 404, 'not found');
+    if (parts.length === 1) return sendJson(res, 200, { now: Date.now(), runs: this.#runs.list(scope) });
+    if (parts.length === 2 && parts[1] === 'events') return this.#listEvents(res, scope);
+    const [, runKey, buildId, what, ...rest] = parts as [string, string, string, string | undefined, ...string[]];
+    const bad = runKeyProblem(runKey) ?? buildIdProblem(buildId ?? '');
+    if (bad !== undefined) return sendError(res, 400, bad);
+    const key = url.searchParams.get('key');
+    const keyIndex = key === null || scope.kind === 'key' || !/^-?\d+$/.test(key) ? undefined : Number(key);
+    const held = this.#runs.find(scope, runKey, buildId, keyIndex);
+    if (held === undefined) return sendError(res, 404, `no run ${runKey}-${buildId}${scope.kind === 'key' ? ' for this key' : ''}`);
+    if (what === undefined) return sendJson(res, 200, this.#runs.view(held, scope));
+    if (what === 'events' && rest.length === 0) return this.#runEvents(res, held, scope);
+    if (what === 'files' && rest.length > 0) return sendJson(res, 200, this.#runs.fileHistory(held, rest.join('/')));
+    return sendError(res, 404, 'not found');
+  }
+
+  #listEvents(res: ServerResponse, scope: Scope): void {
+    const stream = this.#openStream(res);
+    if (stream === undefined) return;
+    stream.send('snapshot', JSON.stringify({ now: Date.now(), runs: this.#runs.list(scope) }));
+    this.#runs.hub.watchList(scope, stream);
+  }
+
+  #runEvents(res: ServerResponse, held: HeldRun, scope: Scope): void {
+    const stream = this.#openStream(res);
+    if (stream === undefined) return;
+    const since = this.#runs.hub.seq;
+    stream.send('snapshot', JSON.stringify(this.#runs.view(held, scope)));
+    this.#runs.hub.watchRun(runId(held.identity), stream, since);
+  }
+
+  #openStream(res: ServerResponse): EventStream | undefined {
+    if (this.#runs.hub.watchers >= this.#maxStreams) {
+      sendError(res, 503, `too many pages are watching (limit ${this.#maxStreams}); try again later`, { 'retry-after': '10' });
+      return undefined;
+    }
+    return new EventStream(res, { ...SECURITY_HEADERS });
+  }
+
+  #asset(res: ServerResponse, name: string): void {
+    const asset = this.#assets.get(name);
+    if (asset === undefined) return sendError(res, 404, 'not found');
+    sendBody(res, 200, asset.body, asset.type, { 'cache-control': 'no-cache' });
+  }
+
+  async #signIn(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const form = await readForm(req);
+    const scope = this.#credentials.scopeOf(form.get('credential')?.trim());
+    if (scope === undefined) {
+      const page = this.#assets.page('signin.html', 'That is neither a secret key of this server nor its view token.');
+      return sendBody(res, 401, page, 'text/html; charset=utf-8', { 'cache-control': 'no-store' });
+    }
+    this.#sessions.delete(sessionIdOf(req));
+    const id = this.#sessions.create(scope);
+    redirect(res, '/', { 'set-cookie': sessionCookie(id, Math.floor(this.#sessions.ttlMs / 1000), isBehindHttps(req)) });
+  }
+
+  #signOut(req: IncomingMessage, res: ServerResponse): void {
+    this.#sessions.delete(sessionIdOf(req));
+    redirect(res, '/', { 'set-cookie': sessionCookie('', 0, isBehindHttps(req)) });
+  }
+}
+

@@ -1,0 +1,561 @@
+/**
+ * One run on this server: its state, kept up to date from the store, and
+ * the channels of its nodes that are joined here. Each request becomes a
+ * transition (runMachine.ts): decided while this server holds the run's
+ * lock, its events appended to the store, and only then answered. Events
+ * from other servers (Redis) are applied as they come. After any events,
+ * the host reacts for its own channels: it answers held deqs that now have
+ * an answer and tells idle nodes to come (deq_request) or to enqueue
+ * (enq_request). A node's liveness (its channel here, its grace) lives in
+ * the run's state (attach, detach, lost), decided by the machine.
+ */
+import debug from 'debug';
+import { Events } from '../../protocol/constants';
+import type { KnownTest } from '../../protocol/parts';
+import type { EntryMap, JoinPayload, JoinResponse, Message } from '../../protocol/types';
+import * as machine from '../run/runMachine';
+import type { Member, Reply } from '../run/runMachine';
+import type { RunEvent } from '../run/runEvents';
+import { apply, attemptSeed, createRunState, isEnqueued, isFinished, summaryOf, type RunIdentity, type RunState } from '../run/runState';
+import type { RunLock, RunStore } from '../store/types';
+import { expectedDurations } from '../run/scheduling';
+import type { FrameRecord, RunSnapshot } from '../types';
+
+const log = debug('jest-fast-ci:server:run');
+
+/** Caps on what a run keeps for inspection. */
+const MAX_FRAMES = 100_000;
+
+/** How a run reaches the channel a node joined on (implemented by the connection). */
+export interface NodeLink {
+  /** Sends a push (ref null) on the node's channel. */
+  push(event: string, payload: Record<string, unknown>): void;
+  /** The same node joined on another channel: close this one. */
+  supersede(): void;
+}
+
+export type Respond = (reply: Reply) => void;
+
+export interface HostSettings extends machine.MachineSettings {
+  readonly recordFrames: boolean;
+}
+
+export interface HostHooks {
+  /** The run finished (applied here, from whichever server). `committedHere`: this server appended the finish. */
+  onFinish(host: RunHost, committedHere: boolean): void;
+  /** Every event applied here, in order, with the time it was applied (the dashboard's live feed). */
+  onEvents?(host: RunHost, events: readonly RunEvent[]): void;
+}
+
+interface Held {
+  readonly member: Member;
+  readonly respond: Respond;
+}
+
+/**
+ * The held deqs as a batch sees them while it decides: its holds, answers
+ * and drops reach the host's list only once the batch's events are
+ * committed, so a batch decided again (a lost lock) or failed (the store)
+ * leaves the list as it was.
+ */
+class HeldView {
+  readonly #base: readonly Held[];
+  readonly #added: Held[] = [];
+  readonly #removed = new Set<Held>();
+
+  constructor(base: readonly Held[]) {
+    this.#base = base;
+  }
+
+  all(): Held[] {
+    return [...this.#base, ...this.#added].filter(h => !this.#removed.has(h));
+  }
+
+  isWaiting(index: number): boolean {
+    return this.all().some(h => h.member.index === index);
+  }
+
+  add(held: Held): void {
+    this.#added.push(held);
+  }
+
+  take(held: Held): void {
+    this.#removed.add(held);
+  }
+
+  /** Takes every deq the node has held. */
+  takeNode(index: number): Held[] {
+    const taken = this.all().filter(h => h.member.index === index);
+    for (const h of taken) this.#removed.add(h);
+    return taken;
+  }
+
+  /** `current` (the host's list now, which a detach may have changed meanwhile) with this batch's decisions. */
+  applyTo(current: readonly Held[], keep: (held: Held) => boolean): Held[] {
+    return [...current, ...this.#added.filter(keep)].filter(h => !this.#removed.has(h));
+  }
+}
+
+interface Command {
+  /** Reads what the decision needs from the store (before the lock; commands are prepared in order). */
+  readonly prepare?: () => Promise<void>;
+  /** Decides the transition; returns what to do once its events are committed. */
+  readonly decide: (tr: machine.Transition, held: HeldView) => () => void;
+  /** The store failed before the events were committed: nothing was decided; say so (with `reason`, or "internal server error"). */
+  readonly fail?: (reason?: string) => void;
+  /** Called once the command's batch is done (answered, held, or failed). */
+  settled?: () => void;
+}
+
+const INTERNAL_ERROR: Reply = { status: 'error', response: { reason: 'internal server error' } };
+
+function failure(reason?: string): Reply {
+  return reason === undefined ? INTERNAL_ERROR : { status: 'error', response: { reason } };
+}
+
+/** The run's log is not in the store any more (it expired, or the store lost its data). */
+class RunGoneError extends Error {}
+
+export class RunHost {
+  readonly runId: string;
+  readonly identity: RunIdentity;
+  #state: RunState;
+  readonly #store: RunStore;
+  readonly #settings: HostSettings;
+  readonly #hooks: HostHooks;
+  /** This server's channels, by node index. */
+  readonly #links = new Map<number, { generation: number; link: NodeLink }>();
+  /** Deqs this server holds (a node may have sent a second deq while its first waits). */
+  #held: Held[] = [];
+  readonly #queue: Command[] = [];
+  #draining = false;
+  #disposed = false;
+  /** The state has events a failed commit never stored: reload before deciding anything. */
+  #stale = false;
+  /** Events of the run known to be in the store. */
+  #stored: number;
+  readonly #frames: FrameRecord[] = [];
+  readonly #unwatch: () => void;
+
+  constructor(runId: string, events: readonly RunEvent[], store: RunStore, settings: HostSettings, hooks: HostHooks) {
+    this.runId = runId;
+    const [open, ...rest] = events;
+    if (open?.t !== 'open') throw new Error(`run ${runId} has no open event`);
+    this.#state = createRunState(open);
+    for (const event of rest) apply(this.#state, event);
+    this.#stored = this.#state.version;
+    this.identity = this.#state.identity;
+    this.#store = store;
+    this.#settings = settings;
+    this.#hooks = hooks;
+    // Another server appended: catch up, then react for this server's channels.
+    this.#unwatch = store.watch(runId, () => void this.#enqueue({ decide: () => () => undefined }));
+  }
+
+  get state(): Readonly<RunState> {
+    return this.#state;
+  }
+
+  get label(): string {
+    return `${this.identity.runKey}-${this.identity.buildId}`;
+  }
+
+  get isFinished(): boolean {
+    return isFinished(this.#state);
+  }
+
+  /** No channel of this run is connected anywhere, and since when (for abandoned runs). */
+  get idleSince(): number | undefined {
+    const ctx = this.#ctx();
+    if (this.#state.nodes.some(node => machine.isConnected(node, ctx))) return undefined;
+    return this.#state.lastEventAt;
+  }
+
+  /** The node may still send something: it has neither left nor been lost past its grace. */
+  isNodeActive(index: number): boolean {
+    const node = this.#state.nodes[index];
+    return node !== undefined && !node.left && !node.lost;
+  }
+
+  /** What a retry run of another build would take over from this run (undefined before it is enqueued). */
+  attemptSeed(): ReturnType<typeof attemptSeed> {
+    return attemptSeed(this.#state);
+  }
+
+  nodeIndexOf(nodeId: string): number | undefined {
+    return this.#state.byNodeId.get(nodeId)?.index;
+  }
+
+  refuseJoin(payload: JoinPayload): string | undefined {
+    return machine.refuseJoin(this.#state, payload, this.#settings);
+  }
+
+  /**
+   * A channel joins. `reply` is called with the reply (or a refusal) before
+   * any push the join causes, so a node always hears its join first.
+   */
+  join(
+    payload: JoinPayload,
+    link: NodeLink,
+    reply: (result: { member: Member; response: JoinResponse } | { refused: string }) => void,
+    findEarlier?: (buildIds: readonly string[]) => Promise<machine.EarlierAttempt>,
+  ): Promise<void> {
+    let undo = (): void => undefined;
+    /** The node's channel before this join (kept from the first decision if the batch is decided again). */
+    let before: { link?: { generation: number; link: NodeLink } } | undefined;
+    let earlier: machine.EarlierAttempt | undefined;
+    return this.#enqueue({
+      // A retry run of another build takes over that build's run: read it before the lock (the attempt event carries it).
+      prepare: async () => {
+        const named = payload.retry_run?.mode === 'failed' ? (payload.retry_run.earlier ?? []) : [];
+        if (named.length > 0 && findEarlier !== undefined && !isEnqueued(this.#state) && this.#state.retryOf === undefined) earlier = await findEarlier(named);
+      },
+      decide: (tr, held) => {
+        const refused = machine.refuseJoin(tr.state, payload, this.#settings);
+        if (refused !== undefined) return () => reply({ refused });
+        const result = machine.join(tr, payload, earlier);
+        const { index, generation } = result.member;
+        // Deqs held for the node's old channel can no longer be answered on it.
+        held.takeNode(index);
+        // Linked at once, so work handed out later in this batch reaches the node too.
+        before ??= { link: this.#links.get(index) };
+        const previous = before.link;
+        this.#links.set(index, { generation, link });
+        undo = () => {
+          if (this.#links.get(index)?.link !== link) return;
+          if (previous === undefined) this.#links.delete(index);
+          else this.#links.set(index, previous);
+        };
+        return () => {
+          if (previous !== undefined && previous.link !== link) previous.link.supersede();
+          log('%s: node %d joined%s', this.label, index, result.response.leases ? ' again' : '');
+          reply(result);
+        };
+      },
+      fail: reason => {
+        undo();
+        reply({ refused: reason ?? 'internal server error' });
+      },
+    });
+  }
+
+  enq(member: Member, payload: unknown, reply: Respond): Promise<void> {
+    let history = new Map<string, number>();
+    let known = new Map<string, KnownTest[]>();
+    return this.#enqueue({
+      // The history is read before the lock: the enq event carries what it decided from it.
+      prepare: async () => {
+        const tests = (payload as { tests?: unknown } | null)?.tests;
+        if (tests === null || typeof tests !== 'object' || isEnqueued(this.#state)) return;
+        const ids = Object.keys(tests);
+        [history, known] = await Promise.all([this.#store.durations(this.identity, ids), this.#store.knownTests(this.identity, ids)]);
+      },
+      decide: tr => {
+        const answer = machine.enq(tr, member, payload, { durations: (entries: EntryMap) => expectedDurations(entries, id => history.get(id)), tests: known });
+        machine.afterEnq(tr);
+        if (tr.events.some(e => e.t === 'enq')) log('%s: %d files enqueued by node %d', this.label, Object.keys(tr.state.enqueued ?? {}).length, member.index);
+        return () => reply(answer);
+      },
+      fail: reason => reply(failure(reason)),
+    });
+  }
+
+  deq(member: Member, payload: unknown, reply: Respond): Promise<void> {
+    return this.#enqueue({
+      decide: (tr, held) => {
+        const answer = machine.deq(tr, member, payload);
+        if (answer.reply !== undefined) return () => reply(answer.reply!);
+        // Whenever this deq is answered, after the hold, it says which failures were not final.
+        held.add({ member, respond: r => reply(machine.withRetry(r, answer.retried)) });
+        return () => undefined;
+      },
+      fail: reason => reply(failure(reason)),
+    });
+  }
+
+  leave(member: Member, payload: unknown, reply: Respond): Promise<void> {
+    return this.#enqueue({
+      decide: (tr, held) => {
+        const answer = machine.leave(tr, member, payload);
+        // A held deq of a leaving node would keep its client's push timer alive.
+        const waiting = answer.status === 'ok' ? held.takeNode(member.index) : [];
+        return () => {
+          for (const h of waiting) h.respond(machine.deqReply([]));
+          reply(answer);
+        };
+      },
+      fail: reason => reply(failure(reason)),
+    });
+  }
+
+  running(member: Member, payload: unknown, reply: Respond): Promise<void> {
+    return this.#enqueue({ decide: tr => ((answer: Reply) => () => reply(answer))(machine.running(tr, member, payload)), fail: reason => reply(failure(reason)) });
+  }
+
+  /** Causes nothing, so it is answered from the state as it is, without the run's lock. */
+  checkFiles(member: Member, payload: unknown, reply: Respond): void {
+    reply(machine.checkFiles(this.#state, member, payload, this.#ctx()));
+  }
+
+  /** The channel is gone (socket closed, phx_leave, a newer join): the node's files wait for its grace. */
+  detach(member: Member): void {
+    if (this.#links.get(member.index)?.generation === member.generation) this.#links.delete(member.index);
+    this.#held = this.#held.filter(h => h.member !== member && !(h.member.index === member.index && h.member.generation === member.generation));
+    void this.#enqueue({ decide: tr => (machine.detach(tr, member), () => undefined) });
+  }
+
+  /** Decides what time has done: lost nodes, expired leases (only when the state says something may be due). */
+  sweep(): void {
+    const ctx = this.#ctx();
+    if (machine.isSweepDue(this.#state, ctx)) void this.#enqueue({ decide: tr => (machine.sweep(tr), () => undefined) });
+    // A node gone long enough, or a file running long past its time: idle nodes here may take copies.
+    else if (this.#held.length > 0 && !this.#draining && machine.hasBackupWork(this.#state, ctx)) void this.#enqueue({ decide: (tr, held) => this.#dispatch(tr, held) });
+    else if (this.#store.shared && this.#links.size > 0 && !this.isFinished && !this.#draining) void this.#poll();
+  }
+
+  /** A shared store's notice of another server's commit can be lost (a Redis reconnect): nodes here waiting on it would wait on. */
+  async #poll(): Promise<void> {
+    try {
+      const version = await this.#store.version?.(this.runId);
+      if (version !== undefined && version > this.#state.version) void this.#enqueue({ decide: () => () => undefined });
+    } catch (error) {
+      log('%s: poll failed: %s', this.label, (error as Error).message);
+    }
+  }
+
+  record(nodeIndex: number | null, query: Record<string, string>, message: Message): void {
+    if (this.#settings.recordFrames && this.#frames.length < MAX_FRAMES) this.#frames.push({ nodeIndex, query, message });
+  }
+
+  /** Stops listening to the store; held deqs are dropped (their sockets are closing). */
+  dispose(): void {
+    this.#disposed = true;
+    // Requests still waiting for their turn are answered: the run is gone here.
+    for (const command of this.#queue.splice(0)) {
+      command.fail?.();
+      command.settled?.();
+    }
+    this.#unwatch();
+    this.#held = [];
+    this.#links.clear();
+  }
+
+  snapshot(keyIndex: number): RunSnapshot {
+    const state = this.#state;
+    const ctx = this.#ctx();
+    const snapshot: RunSnapshot = {
+      runKey: this.identity.runKey,
+      buildId: this.identity.buildId,
+      keyIndex,
+      state: isFinished(state) ? 'finished' : isEnqueued(state) ? 'running' : 'waiting',
+      meta: state.meta,
+      nodes: state.nodes.map(n => ({
+        index: n.index,
+        ...(n.nodeId === undefined ? {} : { nodeId: n.nodeId }),
+        ...(n.workers === undefined ? {} : { workers: n.workers }),
+        connected: machine.isConnected(n, ctx),
+        left: n.left,
+        lost: n.lost,
+        waiting: this.#held.some(h => h.member.index === n.index),
+        filesReported: n.filesReported,
+      })),
+      enqueued: { ...state.enqueued },
+      results: Object.fromEntries(state.results),
+      queued: state.queue.toArray(),
+      leased: state.leases.toRecord(),
+      retries: Object.fromEntries(state.failedOn),
+      summary: summaryOf(state),
+      warnings: state.droppedWarnings > 0 ? [...state.warnings, `… ${state.droppedWarnings} more`] : [...state.warnings],
+    };
+    if (state.parts.size > 0) {
+      snapshot.parts = Object.fromEntries([...state.parts].map(([id, spec]) => [id, { ...spec, ...(state.partResults.has(id) ? { result: state.partResults.get(id)! } : {}) }]));
+    }
+    if (this.#settings.recordFrames) snapshot.frames = [...this.#frames];
+    return snapshot;
+  }
+
+  #ctx(): machine.MachineContext {
+    const store = this.#store;
+    return {
+      now: Date.now(),
+      settings: this.#settings,
+      instance: store.instance,
+      isAlive: instance => store.isAlive(instance),
+      deadSince: instance => store.deadSince(instance),
+    };
+  }
+
+  /** Queues a command; resolves once its batch is done (its reply sent, or its deq held). */
+  #enqueue(command: Command): Promise<void> {
+    if (this.#disposed) {
+      command.fail?.();
+      return Promise.resolve();
+    }
+    const settled = new Promise<void>(resolve => (command.settled = resolve));
+    this.#queue.push(command);
+    if (!this.#draining) void this.#drain();
+    return settled;
+  }
+
+  /**
+   * Runs the queued commands in batches: one lock, one catch-up, every
+   * transition decided in turn, one commit; then the replies, then the
+   * reactions. A batch whose lock was lost (another server took too long a
+   * view of it) is decided again on the reloaded state.
+   */
+  async #drain(): Promise<void> {
+    this.#draining = true;
+    while (this.#queue.length > 0 && !this.#disposed) {
+      const batch = this.#queue.splice(0);
+      try {
+        await this.#decide(batch);
+      } catch (error) {
+        // The store failed (Redis unreachable): nothing of the batch was committed, so the state is reloaded and each request is told.
+        log('%s: %s', this.label, (error as Error).stack ?? error);
+        this.#stale = true;
+        const reason = error instanceof RunGoneError ? error.message : undefined;
+        for (const command of batch) command.fail?.(reason);
+      }
+      for (const command of batch) command.settled?.();
+    }
+    this.#draining = false;
+  }
+
+  async #decide(batch: Command[]): Promise<void> {
+    for (const command of batch) await command.prepare?.();
+    // Other servers' events seen while deciding, reacted to with this batch's (kept across a retry).
+    const remote: RunEvent[] = [];
+    for (;;) {
+      // Events of a batch that failed to commit were applied: start again from the store's.
+      if (this.#stale) remote.push(...(await this.#reload()));
+      const lock = await this.#store.lock(this.runId);
+      remote.push(...(await this.#catchUp(lock)));
+      const held = new HeldView(this.#held);
+      const events: RunEvent[] = [];
+      const effects: Array<() => void> = [];
+      const step = (decide: Command['decide'], fail?: () => void): boolean => {
+        const tr = new machine.Transition(this.#state, this.#ctx());
+        try {
+          effects.push(decide(tr, held));
+        } catch (error) {
+          // A bug must cost one reply, never the run: its events are kept (already applied).
+          log('%s: a transition failed: %s', this.label, (error as Error).stack ?? error);
+          effects.push(() => fail?.());
+        }
+        events.push(...tr.events);
+        return tr.events.some(e => WORK_MAY_MOVE.has(e.t));
+      };
+      // Work that moved is handed out in the same batch, before the next request is decided.
+      const dispatch = (tr: machine.Transition, view: HeldView): (() => void) => this.#dispatch(tr, view);
+      if (remote.some(e => WORK_MAY_MOVE.has(e.t))) step(dispatch);
+      for (const command of batch) if (step(command.decide, command.fail)) step(dispatch);
+      if (!(await this.#store.commit(this.runId, lock, events))) {
+        log('%s: lost the lock; deciding the batch again', this.label);
+        this.#stale = true;
+        continue;
+      }
+      this.#stored = this.#state.version;
+      this.#held = held.applyTo(this.#held, h => this.#links.get(h.member.index)?.generation === h.member.generation);
+      for (const effect of effects) {
+        try {
+          effect();
+        } catch (error) {
+          log('%s: %s', this.label, (error as Error).stack ?? error);
+        }
+      }
+      this.#react(remote, events);
+      return;
+    }
+  }
+
+  /** Applies what other servers appended since this state; returns those events. */
+  async #catchUp(lock: RunLock): Promise<RunEvent[]> {
+    if (lock.version <= this.#state.version) return [];
+    const events = (await this.#store.events(this.runId, this.#state.version)) ?? [];
+    for (const event of events) apply(this.#state, event);
+    this.#stored = this.#state.version;
+    return events;
+  }
+
+  /** Rebuilds the state from the store's events; returns those this host had not seen stored. */
+  async #reload(): Promise<RunEvent[]> {
+    const events = (await this.#store.events(this.runId, 0)) ?? [];
+    const [open, ...rest] = events;
+    if (open?.t !== 'open') {
+      throw new RunGoneError(`run ${this.label} is gone from the server's store (it expired, or the store lost its data: give Redis an append-only file); start the run again with a new build id`);
+    }
+    const state = createRunState(open);
+    for (const event of rest) apply(state, event);
+    this.#state = state;
+    this.#stale = false;
+    const unseen = events.slice(this.#stored);
+    this.#stored = events.length;
+    return unseen;
+  }
+
+  /**
+   * After events (this server's and others'), for this server's channels:
+   * a node told to enqueue is told; a newer channel of a node elsewhere
+   * closes this one; a finished run answers every held deq.
+   */
+  #react(remote: readonly RunEvent[], committedHere: readonly RunEvent[]): void {
+    const events = [...remote, ...committedHere];
+    if (events.length === 0) return;
+    this.#hooks.onEvents?.(this, events);
+    const state = this.#state;
+    for (const event of events) {
+      if (event.t === 'enqRequest' && event.node >= 0 && !isEnqueued(state)) {
+        log('%s: asking node %d to enqueue', this.label, event.node);
+        this.#links.get(event.node)?.link.push(Events.enqRequest, {});
+      }
+      if (event.t === 'attach' && event.instance !== this.#store.instance) {
+        // The node joined again on another server: its channel here is stale.
+        const local = this.#links.get(event.node);
+        if (local !== undefined && local.generation < state.nodes[event.node]!.generation) {
+          this.#links.delete(event.node);
+          this.#held = this.#held.filter(h => h.member.index !== event.node);
+          local.link.supersede();
+        }
+      }
+    }
+    if (events.some(e => e.t === 'finish')) {
+      log('%s: finished (%d files)', this.label, state.results.size);
+      const summary = summaryOf(state);
+      const held = this.#held;
+      this.#held = [];
+      for (const { respond } of held) respond(machine.deqReply([], summary));
+      this.#hooks.onFinish(this, committedHere.some(e => e.t === 'finish'));
+    }
+  }
+
+  /** Answers held deqs first, then asks idle connected nodes here to come for the rest. */
+  #dispatch(tr: machine.Transition, held: HeldView): () => void {
+    if (isFinished(tr.state) || (tr.state.queue.length === 0 && !machine.hasBackupWork(tr.state, tr.ctx))) return () => undefined;
+    const answers: Array<[Held, Reply]> = [];
+    for (const h of held.all()) {
+      if (machine.current(tr.state, h.member, tr.ctx) === undefined) {
+        held.take(h);
+        continue;
+      }
+      const answer = machine.serveHeld(tr, h.member);
+      if (answer === undefined) continue;
+      held.take(h);
+      answers.push([h, answer]);
+    }
+    const pushes: NodeLink[] = [];
+    for (const [index, { generation, link }] of this.#links) {
+      const node = tr.state.nodes[index];
+      // A node holding files comes back with a deq on its own; one with a deq held is waiting.
+      if (node === undefined || node.generation !== generation || !machine.isAvailable(node, tr.ctx)) continue;
+      if (held.isWaiting(index) || tr.state.leases.hasAny(index) || !machine.hasWorkFor(tr.state, node, tr.ctx)) continue;
+      pushes.push(link);
+    }
+    return () => {
+      for (const [h, answer] of answers) h.respond(answer);
+      for (const link of pushes) link.push(Events.deqRequest, {});
+    };
+  }
+}
+
+/** Events after which queued files may go to a node that could not have them before. */
+const WORK_MAY_MOVE: ReadonlySet<RunEvent['t']> = new Set(['enq', 'requeue', 'retry', 'leave', 'lost', 'detach']);

@@ -1,0 +1,249 @@
+/**
+ * The HTTP server and its WebSocket upgrade: health check, refusals with an
+ * HTTP status, the per-key connection limit, and a close() that is safe to
+ * call twice. Each accepted socket becomes a Connection.
+ */
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import debug from 'debug';
+import { WebSocketServer } from 'ws';
+import { CloseCodes, RUN_KEY } from '../../protocol/constants';
+import { Connection } from './Connection';
+import { Dashboard } from '../dashboard/Dashboard';
+import { registrySource } from '../dashboard/runSource';
+import { KeyRing } from '../host/KeyRing';
+import { Outbox } from './Outbox';
+import { handleReports, REPORTS_PATH } from './reportHttp';
+import type { ResolvedServerOptions } from '../options';
+import type { RunEvent } from '../run/runEvents';
+import type { RunHost } from '../host/RunHost';
+import { RunRegistry } from '../host/RunRegistry';
+import type { RunStore } from '../store/types';
+import type { OrchestratorServer, RunSnapshot, ServerStats } from '../types';
+import { checkUpgrade, redactUrl } from './upgrade';
+
+const log = debug('jest-fast-ci:server:connection');
+
+/** A connection must send its HTTP headers (or upgrade request) within this. */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+/** ...and a whole request, a report upload included, within this. */
+const REQUEST_TIMEOUT_MS = 300_000;
+
+const RUNNING = 0;
+const CLOSING = 1;
+const CLOSED = 2;
+
+/** Answers a refused upgrade with a plain HTTP response, as ws's abortHandshake does. */
+function refuse(socket: Duplex, status: number, reason: string): void {
+  if (socket.writable) {
+    const body = `${reason}\n`;
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}
+
+export class Orchestrator implements OrchestratorServer {
+  #options: ResolvedServerOptions;
+  #keys: KeyRing;
+  #registry: RunRegistry;
+  #http: Server;
+  #wss: WebSocketServer;
+  #connections = new Map<Connection, () => void>();
+  readonly #outbox: Outbox;
+  readonly #store: RunStore;
+  readonly #dashboard: Dashboard | undefined;
+  /** Sockets still in their HTTP handshake, oldest first. */
+  readonly #handshaking = new Set<Socket>();
+  #perKey = new Map<string, number>();
+  #state = RUNNING;
+  #closing: Promise<void> | undefined;
+  #port = 0;
+
+  /** `keySecret`: the store's (the same for every server on it, across restarts). */
+  constructor(options: ResolvedServerOptions, store: RunStore, keySecret: Buffer) {
+    this.#options = options;
+    this.#store = store;
+    this.#keys = new KeyRing(options.secretKeys, keySecret);
+    this.#outbox = new Outbox({ durable: store, maxUnsentBytes: options.maxUnsentBytes, warn: options.warn });
+    store.onPending(() => this.#outbox.schedule());
+    this.#registry = new RunRegistry(
+      {
+        maxRunsPerKey: options.maxRunsPerKey,
+        finishedRunTtlMs: options.finishedRunTtlMs,
+        maxFinishedRuns: options.maxFinishedRuns,
+        run: options,
+        onEvict: identity => this.#dashboard?.forget(identity),
+        ...(options.dashboard ? { onEvents: (host: RunHost, events: readonly RunEvent[]) => this.#dashboard?.onEvents(host.identity, events) } : {}),
+      },
+      this.#keys,
+      store,
+    );
+    this.#dashboard = options.dashboard
+      ? new Dashboard({
+          source: registrySource(this.#registry, this.#keys),
+          keys: this.#keys,
+          viewToken: options.viewToken,
+          durations: store.recentDurations === undefined ? undefined : (identity, id) => store.recentDurations!(identity, id),
+        })
+      : undefined;
+    this.#wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes, clientTracking: false });
+    // Short handshake timeouts, checked every second: a stalled handshake
+    // holds a descriptor. A whole request (a report upload) may take longer.
+    this.#http = createServer({ headersTimeout: HANDSHAKE_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1_000 }, (req, res) =>
+      this.#onRequest(req, res),
+    );
+    this.#http.on('connection', (socket: Socket) => this.#onConnection(socket));
+    this.#http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#onUpgrade(req, socket, head));
+    this.#http.on('clientError', (_error, socket) => refuse(socket, 400, 'bad request'));
+  }
+
+  get port(): number {
+    return this.#port;
+  }
+
+  get url(): string {
+    const host = this.#options.host.includes(':') ? `[${this.#options.host}]` : this.#options.host;
+    return `ws://${host}:${this.#port}`;
+  }
+
+  get dashboardUrl(): string | undefined {
+    return this.#dashboard === undefined ? undefined : `${this.url.replace(/^ws:/, 'http:')}/`;
+  }
+
+  /** Restores the store's runs, then listens. */
+  async listen(): Promise<void> {
+    await this.#registry.restore();
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error): void => reject(error);
+      this.#http.once('error', onError);
+      this.#http.listen(this.#options.port, this.#options.host, () => {
+        this.#http.off('error', onError);
+        this.#http.on('error', error => log('http server error: %s', error.message));
+        const address = this.#http.address();
+        this.#port = typeof address === 'object' && address !== null ? address.port : this.#options.port;
+        log('listening on %s', this.url);
+        resolve();
+      });
+    });
+  }
+
+  runs(): RunSnapshot[] {
+    return this.#registry.snapshots();
+  }
+
+  stats(): ServerStats {
+    const journal = this.#store.stats;
+    return { sockets: this.#connections.size, runs: this.#registry.size, journalRecords: journal.records, journalSyncs: journal.syncs };
+  }
+
+  run(buildId: string, runKey: string = RUN_KEY): RunSnapshot | undefined {
+    return this.#registry.snapshotOf(buildId, runKey);
+  }
+
+  waitForRun(buildId: string, runKey: string = RUN_KEY): Promise<RunSnapshot> {
+    if (this.#state !== RUNNING) return Promise.reject(new Error('the server is closed'));
+    return this.#registry.waitFor(buildId, runKey);
+  }
+
+  close(code: 1001 | 1012 = CloseCodes.goingAway): Promise<void> {
+    if (this.#closing === undefined) this.#closing = this.#shutdown(code);
+    return this.#closing;
+  }
+
+  async #shutdown(code: number): Promise<void> {
+    // The listener stays open while sockets close: a load balancer's health
+    // check gets a 503 (and a new node a 503 to its upgrade) rather than a
+    // refused connection it might retry elsewhere blindly.
+    this.#state = CLOSING;
+    const socketsClosed = [...this.#connections.keys()].map(
+      connection =>
+        new Promise<void>(resolve => {
+          this.#connections.set(connection, resolve);
+          connection.close(code, 'server shutting down');
+        }),
+    );
+    const waited = setTimeout(() => {
+      for (const connection of this.#connections.keys()) connection.terminate();
+    }, this.#options.shutdownGraceMs);
+    await Promise.all(socketsClosed);
+    clearTimeout(waited);
+    this.#dashboard?.close();
+    this.#registry.close();
+    await this.#store.close();
+    this.#wss.close();
+    const httpClosed = new Promise<void>(resolve => this.#http.close(() => resolve()));
+    this.#http.closeAllConnections();
+    await httpClosed;
+    this.#state = CLOSED;
+    log('closed');
+  }
+
+  #onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (this.#dashboard?.handles(path) && this.#state === RUNNING) return this.#dashboard.handle(req, res);
+    if (path.startsWith(REPORTS_PATH) && this.#state === RUNNING) {
+      return handleReports(req, res, { keys: this.#keys, registry: this.#registry, store: this.#store.reports, maxLineBytes: this.#options.maxReportBytesPerRun });
+    }
+    const healthy = path === '/health' && (req.method === 'GET' || req.method === 'HEAD');
+    const body = healthy ? JSON.stringify({ status: this.#state === RUNNING ? 'ok' : 'closing' }) : JSON.stringify({ error: 'not found' });
+    res.writeHead(healthy ? (this.#state === RUNNING ? 200 : 503) : 404, { 'content-type': 'application/json' });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
+  /**
+   * A new TCP connection. Past maxPendingConnections still in their
+   * handshake, the oldest is cut: a real node's handshake takes
+   * milliseconds, so it is never the oldest, while a flood of stalled ones
+   * cannot hold every descriptor.
+   */
+  #onConnection(socket: Socket): void {
+    this.#handshaking.add(socket);
+    socket.once('close', () => this.#handshaking.delete(socket));
+    if (this.#handshaking.size > this.#options.maxPendingConnections) {
+      const oldest = this.#handshaking.values().next().value!;
+      this.#handshaking.delete(oldest);
+      log('cut a connection still in its handshake: over %d', this.#options.maxPendingConnections);
+      oldest.destroy();
+    }
+  }
+
+  #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.#handshaking.delete(socket as Socket);
+    socket.on('error', error => log('upgrade socket error: %s', error.message));
+    if (this.#state !== RUNNING) return refuse(socket, 503, 'the server is shutting down');
+    const decision = checkUpgrade(req.url, this.#keys);
+    if (!decision.ok) {
+      log('refused %s: %d %s', redactUrl(req.url), decision.status, decision.reason);
+      return refuse(socket, decision.status, decision.reason);
+    }
+    const { params } = decision;
+    const open = this.#perKey.get(params.key.hash) ?? 0;
+    if (open >= this.#options.maxConnectionsPerKey) {
+      log('refused %s: connection limit', redactUrl(req.url));
+      return refuse(socket, 429, `too many connections for this key (limit ${this.#options.maxConnectionsPerKey})`);
+    }
+    this.#wss.handleUpgrade(req, socket, head, ws => {
+      this.#perKey.set(params.key.hash, (this.#perKey.get(params.key.hash) ?? 0) + 1);
+      const connection: Connection = new Connection(ws, {
+        registry: this.#registry,
+        params,
+        idleTimeoutMs: this.#options.idleTimeoutMs,
+        outbox: this.#outbox,
+        onClosed: () => {
+          const left = (this.#perKey.get(params.key.hash) ?? 1) - 1;
+          if (left > 0) this.#perKey.set(params.key.hash, left);
+          else this.#perKey.delete(params.key.hash);
+          const settle = this.#connections.get(connection);
+          this.#connections.delete(connection);
+          settle?.();
+        },
+      });
+      this.#connections.set(connection, () => undefined);
+      log('#%d: accepted %s (key #%d)', connection.id, redactUrl(req.url), params.key.index);
+    });
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * Whole-run reports over plain HTTP beside the socket (extension), so a run's
+ * tens of megabytes of results and coverage stream in chunks instead of
+ * travelling in WebSocket frames the server would parse:
+ *
+ *   POST /test_orchestrators/reports/<run_key>/<build_id>?node_id=…   records in
+ *   GET  /test_orchestrators/reports/<run_key>/<build_id>?node_id=…&wait=S   records out
+ *
+ * The key comes as `Authorization: Bearer <key>`, never in the URL. A GET
+ * streams, for every file of the finished run that another node's result
+ * was recorded for, that node's record. A record still on its way from a
+ * node that is still there is waited for, up to `wait` seconds; a node that
+ * left has sent all it will (our client uploads before `leave`), and a lost
+ * one sends nothing: its files come as the orchestrator's entries (kind
+ * `entry`) at once.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import debug from 'debug';
+import { checkReportHeader, LineSplitter, MAX_REPORT_HEADER_BYTES, type ReportHeader } from '../../protocol/reports';
+import type { FileEntry } from '../../protocol/types';
+import { buildIdProblem, runKeyProblem } from '../../protocol/topic';
+import type { KeyRing } from '../host/KeyRing';
+import type { ReportStorage } from '../store/LocalReportStorage';
+import type { RunHost } from '../host/RunHost';
+import type { RunRegistry } from '../host/RunRegistry';
+import { runId } from '../store/types';
+
+const log = debug('jest-fast-ci:server:connection');
+
+/** Path prefix of the report endpoints. */
+export const REPORTS_PATH = '/test_orchestrators/reports/';
+/** Longest a GET waits for records still on their way. */
+const MAX_WAIT_S = 600;
+/** How often a waiting GET checks whether the nodes it waits for are gone. */
+const RECHECK_MS = 250;
+
+export interface ReportHttpContext {
+  readonly keys: KeyRing;
+  readonly registry: RunRegistry;
+  readonly store: ReportStorage;
+  /** Bytes one body line may have before it is stored (a run's whole budget). */
+  readonly maxLineBytes: number;
+}
+
+function answer(res: ServerResponse, status: number, body: Record<string, unknown>): void {
+  if (res.headersSent) return void res.destroy();
+  res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
+  res.end(JSON.stringify(body));
+}
+
+/** The run and the asking node a request names, or the HTTP answer that refuses it. */
+async function locate(req: IncomingMessage, ctx: ReportHttpContext): Promise<{ host: RunHost; node: number | undefined; url: URL } | { status: number; error: string }> {
+  const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+  if (bearer === undefined) return { status: 401, error: 'send the secret key as "Authorization: Bearer <key>"' };
+  const key = ctx.keys.match(bearer);
+  if (key === undefined) return { status: 403, error: 'unknown secret key' };
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const [runKey, buildId, ...rest] = url.pathname.slice(REPORTS_PATH.length).split('/').map(part => decodeURIComponent(part));
+  if (runKey === undefined || buildId === undefined || rest.length > 0) return { status: 404, error: `use ${REPORTS_PATH}<run_key>/<build_id>` };
+  const bad = runKeyProblem(runKey) ?? buildIdProblem(buildId);
+  if (bad !== undefined) return { status: 400, error: bad };
+  const host = await ctx.registry.find({ keyHash: key.hash, runKey, buildId });
+  if (host === undefined) return { status: 404, error: `no run ${runKey}-${buildId} for this key` };
+  const nodeId = url.searchParams.get('node_id');
+  const node = nodeId === null ? undefined : host.nodeIndexOf(nodeId);
+  return { host, node, url };
+}
+
+/** Handles a request under REPORTS_PATH. */
+export function handleReports(req: IncomingMessage, res: ServerResponse, ctx: ReportHttpContext): void {
+  // Nothing is read until the run is found; the body waits in the socket meanwhile.
+  req.pause();
+  locate(req, ctx)
+    .then(target => {
+      if ('status' in target) return answer(res, target.status, { error: target.error });
+      if (req.method === 'POST') return receive(req, res, ctx, target.host.runId, target.node);
+      if (req.method === 'GET') return send(res, ctx, target.host, target.node, target.url);
+      answer(res, 405, { error: "use POST to send records, GET to fetch the run's" });
+    })
+    .catch((error: unknown) => {
+      log('report request failed: %s', (error as Error).message);
+      if (res.headersSent) res.destroy();
+      else answer(res, 500, { error: 'internal server error' });
+    });
+}
+
+/**
+ * Stores records as they stream in, parsing only their headers. Storing is
+ * asynchronous (a shared store is over the network): the request is paused
+ * while a record is stored, so records keep their order and memory stays
+ * at one record.
+ */
+function receive(req: IncomingMessage, res: ServerResponse, ctx: ReportHttpContext, run: string, node: number | undefined): void {
+  if (node === undefined) return answer(res, 403, { error: 'node_id is not a node of this run' });
+  const splitter = new LineSplitter();
+  let header: ReportHeader | undefined;
+  let stored = 0;
+  let refused: { status: number; error: string } | undefined;
+  /** Records stored in order, one at a time. */
+  let storing: Promise<void> = Promise.resolve();
+  const refuse = (status: number, error: string): void => {
+    refused ??= { status, error };
+    // Stop reading; answer once what was sent so far is drained.
+    req.removeAllListeners('data');
+    req.resume();
+  };
+  const finish = (): void => {
+    if (refused) answer(res, refused.status, { error: refused.error, stored });
+    else answer(res, 200, { stored });
+  };
+  req.on('data', (chunk: Buffer) => {
+    const lines: Array<{ header: ReportHeader; body: Buffer }> = [];
+    for (const line of splitter.push(chunk)) {
+      if (header === undefined) {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(line.toString('utf8'));
+        } catch {
+          return refuse(400, 'a record header is not JSON');
+        }
+        const problem = checkReportHeader(parsed);
+        if (problem !== undefined) return refuse(400, problem);
+        // The node is the one asking, whatever the header says.
+        header = { ...(parsed as ReportHeader), node };
+      } else {
+        lines.push({ header, body: Buffer.from(line) });
+        header = undefined;
+      }
+    }
+    const limit = header === undefined ? MAX_REPORT_HEADER_BYTES : ctx.maxLineBytes;
+    if (splitter.pending > limit) return refuse(413, `a record line passes ${limit} bytes`);
+    if (lines.length === 0) return;
+    req.pause();
+    storing = storing.then(async () => {
+      for (const record of lines) {
+        if (refused) return;
+        const reason = await ctx.store.add(run, record.header, record.body);
+        if (reason !== undefined) return refuse(413, reason);
+        stored += 1;
+      }
+      if (!refused) req.resume();
+    });
+  });
+  req.on('end', () => {
+    void storing.then(finish, error => {
+      log('storing a report failed: %s', (error as Error).message);
+      answer(res, 500, { error: 'internal server error', stored });
+    });
+  });
+  req.on('error', () => res.destroy());
+  req.resume();
+}
+
+/** Streams the run's records the asking node does not have, waiting a while for those still on their way. */
+async function send(res: ServerResponse, ctx: ReportHttpContext, host: RunHost, node: number | undefined, url: URL): Promise<void> {
+  if (!host.isFinished) return answer(res, 409, { error: 'the run has not finished: fetch its reports after the last deq' });
+  const id = host.runId;
+  const wait = Math.min(MAX_WAIT_S, Math.max(0, Number(url.searchParams.get('wait') ?? 0) || 0));
+  const deadline = Date.now() + wait * 1000;
+  // A split file's records are its parts' (the asking node merges them); its merged result is the server's alone.
+  // Results a retry run took over from another build's run are in that run's reports (or, evicted, only its entries).
+  const { results, partResults, partsOf } = host.state;
+  const units: Array<[string, { entry: FileEntry; nodeIndex: number; from?: string }]> = [...[...results].filter(([file]) => !partsOf.has(file) || results.get(file)!.from !== undefined), ...partResults];
+  const pending = new Map(units.filter(([, result]) => result.from !== undefined || result.nodeIndex !== node));
+  const runOf = (from: string | undefined): string => (from === undefined ? id : runId({ ...host.identity, buildId: from }));
+  res.writeHead(200, { 'content-type': 'application/x-ndjson', connection: 'close' });
+  let closed = false;
+  res.on('close', () => (closed = true));
+  const write = async (text: string | Buffer): Promise<void> => {
+    if (!res.write(text)) await new Promise(resolve => res.once('drain', resolve));
+  };
+  for (;;) {
+    for (const [file, result] of pending) {
+      const record = await ctx.store.get(runOf(result.from), file, result.nodeIndex);
+      if (record === undefined) continue;
+      await write(`${JSON.stringify(record.header)}\n`);
+      await write(record.body);
+      await write('\n');
+      pending.delete(file);
+      if (closed) return;
+    }
+    const waitingFor = [...pending.values()].some(result => result.from === undefined && host.isNodeActive(result.nodeIndex));
+    if (!waitingFor || Date.now() >= deadline || closed) break;
+    await new Promise<void>(resolve => {
+      const timer = setTimeout(done, Math.min(RECHECK_MS, deadline - Date.now()));
+      const off = ctx.store.onAdded(id, done);
+      function done(): void {
+        clearTimeout(timer);
+        off();
+        resolve();
+      }
+    });
+  }
+  // Never reported (the node died, or it has no report to give): the orchestrator's own record of it.
+  for (const [file, result] of pending) {
+    await write(`${JSON.stringify({ id: file, node: result.nodeIndex, root: '', kind: 'entry' })}\n${JSON.stringify(result.entry)}\n`);
+  }
+  res.end();
+}

@@ -1,0 +1,442 @@
+/**
+ * One run's state, and `apply`, the only function that changes it: each
+ * event (runEvents.ts) applied in order gives the state, whether the events
+ * were just decided (runMachine.ts), read back from the journal after a
+ * restart, or written by another server on the same Redis. Pure: no I/O,
+ * no clock, no timers; time comes in the events.
+ */
+import { crashedEntry } from '../../protocol/entries';
+import { mergePartEntries, type PartSpec } from '../../protocol/parts';
+import { fileSetDigest, idMap } from '../../protocol/fileSet';
+import type { EntryMap, FileEntry, RetryRunMode, RunSummary } from '../../protocol/types';
+import { LeaseTable } from './LeaseTable';
+import type { AttemptSeed, RunEvent } from './runEvents';
+import { expectedDurations, longestFirst } from './scheduling';
+import { summarize } from './summary';
+import type { RunMeta } from '../types';
+import { WorkQueue } from './WorkQueue';
+
+export interface RunIdentity {
+  readonly keyHash: string;
+  readonly runKey: string;
+  readonly buildId: string;
+}
+
+export interface NodeState {
+  readonly index: number;
+  readonly nodeId: string | undefined;
+  workers: number | undefined;
+  /** Bumped on every attach: a channel of an older generation is stale. */
+  generation: number;
+  /** The server instance holding the node's channel; undefined once it detached. */
+  attachedTo: string | undefined;
+  /** When its channel went away (for the reconnect grace). */
+  detachedAt: number | undefined;
+  /** Sent `leave`. */
+  left: boolean;
+  /** Gone past the reconnect grace; its files went back to the queue. */
+  lost: boolean;
+  filesReported: number;
+  /** The files it last said it is running (the `running` extension). */
+  running: string[] | undefined;
+  /** Its client runs parts of files (its join `accepts` them). */
+  acceptsParts: boolean;
+}
+
+export interface RecordedResult {
+  readonly entry: FileEntry;
+  /** The node that ran it: of this run, or of the run `from` names. */
+  readonly nodeIndex: number;
+  /** The attempt that recorded it, when not the first: a result of an earlier attempt than the run's is kept from it. */
+  readonly attempt?: number;
+  /** The build whose run recorded it (and holds its report), when not this one: a result a retry run took over. */
+  readonly from?: string;
+}
+
+/** This run is a retry of an earlier attempt of its build (the `attempt` event), as every joining node is told. */
+export interface RetryOf {
+  readonly of: string;
+  readonly mode: RetryRunMode;
+  /** The earlier attempt was not known: every file runs. */
+  readonly missing?: string;
+}
+
+export interface RunState {
+  /** Events applied so far: the position in the run's log. */
+  version: number;
+  readonly identity: RunIdentity;
+  readonly meta: RunMeta;
+  readonly openedAt: number;
+  readonly nodes: NodeState[];
+  readonly byNodeId: Map<string, NodeState>;
+  enqueued: EntryMap | undefined;
+  /** How many files are enqueued (asked on every result: not counted each time). */
+  fileCount: number;
+  digest: string | undefined;
+  /** Expected seconds per file, longest first in the queue. */
+  durations: Map<string, number>;
+  /** Retries allowed per file after a failure (the enq's `retry`). */
+  retry: number;
+  /** Backup copies of the files of gone or slow nodes may be handed out (the enq did not say `backups: false`). */
+  backups: boolean;
+  /** Files not handed out, front first. */
+  readonly queue: WorkQueue;
+  readonly leases: LeaseTable;
+  /** Results by file id; a split file's once all its parts have one (merged). */
+  readonly results: Map<string, RecordedResult>;
+  /** Parts of split files, by part id, and each split file's part ids in order. */
+  readonly parts: Map<string, PartSpec>;
+  readonly partsOf: Map<string, string[]>;
+  /** Results of parts, by part id. */
+  readonly partResults: Map<string, RecordedResult>;
+  /** Nodes on which a file failed before; it goes to them again only when nobody else can take it. */
+  readonly failedOn: Map<string, number[]>;
+  /** Nodes that died while running the file. */
+  readonly crashedOn: Map<string, number[]>;
+  /** Files recorded as failed because they crashed the nodes that ran them. */
+  readonly crashed: Set<string>;
+  /** The node expected to send `enq`; -1: the next node to join. */
+  enqueuer: number;
+  finishedAt: number | undefined;
+  /** The summary as the run finished: nodes joining a finished run do not change it. */
+  finalSummary: RunSummary | undefined;
+  /** When something last happened (for abandoned runs). */
+  lastEventAt: number;
+  readonly warnings: string[];
+  droppedWarnings: number;
+  /** Which attempt of its build this run is (1 unless retried: the `attempt` event). */
+  attempt: number;
+  /** Nodes that joined before this attempt began (a retry of this same run): they do not count against maxNodesPerRun. */
+  attemptFirstNode: number;
+  retryOf: RetryOf | undefined;
+}
+
+/** Caps on what a run keeps for inspection, so a noisy client cannot grow it without bound. */
+export const MAX_WARNINGS = 1_000;
+
+export function createRunState(open: Extract<RunEvent, { t: 'open' }>): RunState {
+  return {
+    version: 1,
+    identity: { keyHash: open.keyHash, runKey: open.runKey, buildId: open.buildId },
+    meta: open.meta,
+    openedAt: open.at,
+    nodes: [],
+    byNodeId: new Map(),
+    enqueued: undefined,
+    fileCount: 0,
+    digest: undefined,
+    durations: new Map(),
+    retry: 0,
+    backups: true,
+    queue: new WorkQueue(),
+    leases: new LeaseTable(),
+    results: new Map(),
+    parts: new Map(),
+    partsOf: new Map(),
+    partResults: new Map(),
+    failedOn: new Map(),
+    crashedOn: new Map(),
+    crashed: new Set(),
+    enqueuer: 0,
+    finishedAt: undefined,
+    finalSummary: undefined,
+    lastEventAt: open.at,
+    warnings: [],
+    droppedWarnings: 0,
+    attempt: 1,
+    attemptFirstNode: 0,
+    retryOf: undefined,
+  };
+}
+
+/** Applies one event. Every change to a run's state goes through here. */
+export function apply(state: RunState, event: RunEvent): void {
+  state.version += 1;
+  switch (event.t) {
+    case 'open':
+      return;
+    case 'join': {
+      if (state.nodes[event.index] !== undefined) return;
+      const node: NodeState = {
+        index: event.index,
+        nodeId: event.nodeId,
+        workers: event.workers,
+        generation: 0,
+        attachedTo: undefined,
+        detachedAt: undefined,
+        left: false,
+        lost: false,
+        filesReported: 0,
+        running: undefined,
+        acceptsParts: false,
+      };
+      state.nodes[event.index] = node;
+      if (event.nodeId !== undefined) state.byNodeId.set(event.nodeId, node);
+      if (event.at !== undefined) state.lastEventAt = event.at;
+      return;
+    }
+    case 'attach': {
+      const node = state.nodes[event.node];
+      if (node === undefined) return;
+      node.generation += 1;
+      node.attachedTo = event.instance;
+      node.detachedAt = undefined;
+      node.left = false;
+      node.lost = false;
+      node.acceptsParts = event.parts === true;
+      if (event.workers !== undefined) node.workers = event.workers;
+      state.lastEventAt = event.at;
+      return;
+    }
+    case 'detach': {
+      const node = state.nodes[event.node];
+      if (node === undefined) return;
+      node.attachedTo = undefined;
+      node.detachedAt = event.at;
+      state.lastEventAt = event.at;
+      return;
+    }
+    case 'enq': {
+      if (state.enqueued !== undefined) return;
+      // The durations the enqueuing server knew (the client's, its history's); an old journal has none.
+      const tests = takeFiles(state, event.tests, event, durations => durations ?? expectedDurations(event.tests));
+      for (const [id, spec] of Object.entries(event.parts ?? {})) {
+        state.parts.set(id, spec);
+        state.partsOf.set(spec.file, [...(state.partsOf.get(spec.file) ?? []), id]);
+      }
+      // The queue holds what is handed out: whole files, and the parts of split ones.
+      state.queue.fill(longestFirst(unitsOf(state, Object.keys(tests)), state.durations));
+      if (event.at !== undefined) state.lastEventAt = event.at;
+      return;
+    }
+    case 'enqRequest':
+      state.enqueuer = event.node;
+      return;
+    case 'lease': {
+      const at = event.at ?? state.lastEventAt;
+      state.queue.remove(event.ids);
+      state.leases.lease(event.ids, event.node, at);
+      state.lastEventAt = at;
+      return;
+    }
+    case 'copy':
+      state.leases.copy(event.ids, event.node, event.at);
+      state.lastEventAt = event.at;
+      return;
+    case 'promote':
+      state.leases.promote(event.id, event.node);
+      return;
+    case 'result': {
+      const node = state.nodes[event.node];
+      if (node === undefined || hasResult(state, event.id)) return;
+      record(state, event.id, state.attempt > 1 ? { entry: event.entry, nodeIndex: event.node, attempt: state.attempt } : { entry: event.entry, nodeIndex: event.node });
+      node.filesReported += 1;
+      return;
+    }
+    case 'requeue': {
+      for (const id of event.ids) state.leases.release(id);
+      state.queue.putFront(longestFirst(event.ids.filter(id => !hasResult(state, id)), state.durations));
+      return;
+    }
+    case 'retry': {
+      state.failedOn.set(event.id, [...(state.failedOn.get(event.id) ?? []), event.node]);
+      state.leases.release(event.id);
+      state.queue.putFront([event.id]);
+      return;
+    }
+    case 'leave': {
+      const node = state.nodes[event.node];
+      if (node !== undefined) node.left = true;
+      state.leases.dropCopies(event.node);
+      return;
+    }
+    case 'lost': {
+      const node = state.nodes[event.node];
+      if (node === undefined) return;
+      node.lost = true;
+      state.leases.dropCopies(event.node);
+      for (const id of event.suspects ?? []) state.crashedOn.set(id, [...(state.crashedOn.get(id) ?? []), node.index]);
+      return;
+    }
+    case 'crashed':
+      if (hasResult(state, event.id)) return;
+      state.queue.remove([event.id]);
+      record(state, event.id, {
+        entry: crashedEntry(event.nodes),
+        nodeIndex: event.nodes[event.nodes.length - 1]!,
+        ...(state.attempt > 1 ? { attempt: state.attempt } : {}),
+      });
+      state.crashed.add(state.parts.get(event.id)?.file ?? event.id);
+      return;
+    case 'running': {
+      const node = state.nodes[event.node];
+      if (node !== undefined) node.running = event.ids;
+      return;
+    }
+    case 'warn':
+      if (state.warnings.length < MAX_WARNINGS) state.warnings.push(event.message);
+      else state.droppedWarnings += 1;
+      return;
+    case 'finish':
+      state.finishedAt = event.at;
+      state.finalSummary = summaryOf(state);
+      state.leases.clear();
+      state.lastEventAt = event.at;
+      return;
+    case 'attempt':
+      startAttempt(state, event);
+      return;
+  }
+}
+
+/** Records a file's or a part's result; a split file gets its merged result with its last part's. */
+function record(state: RunState, id: string, result: RecordedResult): void {
+  state.leases.release(id);
+  const spec = state.parts.get(id);
+  if (spec === undefined) {
+    state.results.set(id, result);
+    return;
+  }
+  state.partResults.set(id, result);
+  const all = state.partsOf.get(spec.file)!;
+  if (!all.every(part => state.partResults.has(part))) return;
+  const results = all.map(part => state.partResults.get(part)!);
+  const attempt = result.attempt === undefined ? {} : { attempt: result.attempt };
+  state.results.set(spec.file, { entry: mergePartEntries(results.map(r => r.entry)), nodeIndex: results[0]!.nodeIndex, ...attempt });
+}
+
+/** What the queue hands out for these files: each file, or the parts of a split one. */
+function unitsOf(state: RunState, files: readonly string[]): string[] {
+  return files.flatMap(id => state.partsOf.get(id) ?? [id]);
+}
+
+/**
+ * A new attempt of the build. The files whose result stands keep it (those
+ * that did not fail, with `mode: 'failed'`); every other file is queued
+ * again, longest first. With a seed, the run takes over the earlier run's
+ * files and results; without, it is this run again, unfinished.
+ */
+function startAttempt(state: RunState, event: Extract<RunEvent, { t: 'attempt' }>): void {
+  state.retryOf = { of: event.of, mode: event.mode, ...(event.missing === undefined ? {} : { missing: event.missing }) };
+  state.lastEventAt = event.at;
+  if (event.missing !== undefined) return;
+  state.attempt = event.attempt;
+  if (event.seed !== undefined) {
+    if (state.enqueued !== undefined) return;
+    seedFrom(state, event.seed);
+  } else if (state.enqueued === undefined) {
+    // A new build id with FAST_CI_RETRY_RUN=all: a new run, enqueued by its node 0.
+    return;
+  } else {
+    // This run again: its nodes so far were the earlier attempt's.
+    state.attemptFirstNode = state.nodes.length;
+  }
+  if (event.mode === 'all') state.results.clear();
+  for (const [id, result] of state.results) if (result.entry.file_status === 'failed') state.results.delete(id);
+  // A split file runs again in its parts: all of them, as its result is the parts' together.
+  for (const [file, parts] of state.partsOf) if (!state.results.has(file)) for (const part of parts) state.partResults.delete(part);
+  state.finishedAt = undefined;
+  state.finalSummary = undefined;
+  state.leases.clear();
+  state.failedOn.clear();
+  state.crashedOn.clear();
+  state.crashed.clear();
+  state.queue.fill(longestFirst(unitsOf(state, Object.keys(state.enqueued!).filter(id => !state.results.has(id))), state.durations));
+}
+
+/** The run's files and settings, from its enq or from the earlier attempt a retry run continues. */
+function takeFiles(
+  state: RunState,
+  files: EntryMap,
+  settings: { retry?: number; backups?: false; durations?: Record<string, number> },
+  durations: (recorded: Map<string, number> | undefined) => Map<string, number>,
+): EntryMap {
+  const tests: EntryMap = idMap();
+  for (const [id, entry] of Object.entries(files)) tests[id] = entry;
+  state.enqueued = tests;
+  state.fileCount = Object.keys(tests).length;
+  state.retry = settings.retry ?? 0;
+  state.backups = settings.backups !== false;
+  state.digest = fileSetDigest(Object.keys(tests));
+  state.durations = durations(settings.durations === undefined ? undefined : new Map(Object.entries(settings.durations)));
+  return tests;
+}
+
+function seedFrom(state: RunState, seed: AttemptSeed): void {
+  const tests = takeFiles(state, seed.tests, seed, recorded => recorded ?? new Map());
+  for (const [id, kept] of Object.entries(seed.kept)) {
+    if (Object.hasOwn(tests, id)) state.results.set(id, { entry: kept.entry, nodeIndex: kept.node, attempt: kept.attempt, from: kept.from });
+  }
+}
+
+/**
+ * What a retry run of another build takes over from this run: its files and
+ * the results that stand (those that did not fail). Undefined before the
+ * run is enqueued (there is nothing to take over).
+ */
+export function attemptSeed(state: RunState): { of: string; attempt: number; seed: AttemptSeed } | undefined {
+  if (state.enqueued === undefined) return undefined;
+  // Test ids are data: `__proto__` is a file like any other.
+  const kept = Object.create(null) as AttemptSeed['kept'];
+  for (const [id, r] of state.results) {
+    if (r.entry.file_status === 'failed') continue;
+    kept[id] = { entry: r.entry, node: r.nodeIndex, from: r.from ?? state.identity.buildId, attempt: r.attempt ?? 1 };
+  }
+  const seed: AttemptSeed = { tests: state.enqueued, kept, durations: Object.fromEntries(state.durations) };
+  if (state.retry > 0) seed.retry = state.retry;
+  if (!state.backups) seed.backups = false;
+  return { of: state.identity.buildId, attempt: state.attempt, seed };
+}
+
+/** The result stands from an earlier attempt (this retry run did not run it). */
+export function isKept(state: RunState, result: RecordedResult): boolean {
+  return (result.attempt ?? 1) < state.attempt;
+}
+
+// ---- Queries: pure reads of a state. -------------------------------------
+
+/** `id` is something this run hands out: a file that is not split, or a part. */
+export function isUnit(state: RunState, id: string): boolean {
+  if (state.parts.has(id)) return true;
+  return state.enqueued !== undefined && Object.hasOwn(state.enqueued, id) && !state.partsOf.has(id);
+}
+
+/** The file or part has its result. */
+export function hasResult(state: RunState, id: string): boolean {
+  return state.parts.has(id) ? state.partResults.has(id) : state.results.has(id);
+}
+
+/** The recorded result of a file or a part. */
+export function resultOf(state: RunState, id: string): RecordedResult | undefined {
+  return state.parts.has(id) ? state.partResults.get(id) : state.results.get(id);
+}
+
+export function isEnqueued(state: RunState): boolean {
+  return state.enqueued !== undefined;
+}
+
+export function isFinished(state: RunState): boolean {
+  return state.finishedAt !== undefined;
+}
+
+/** Every enqueued file has a result. */
+export function isComplete(state: RunState): boolean {
+  return state.enqueued !== undefined && state.results.size === state.fileCount;
+}
+
+export function enqueuedCount(state: RunState): number {
+  return state.enqueued === undefined ? 0 : state.fileCount;
+}
+
+export function summaryOf(state: RunState): RunSummary {
+  if (state.finalSummary !== undefined) return state.finalSummary;
+  // A part that failed before its recorded result makes its file flaky.
+  const failedOn = new Map<string, number[]>();
+  for (const [id, nodes] of state.failedOn) {
+    const file = state.parts.get(id)?.file ?? id;
+    failedOn.set(file, [...(failedOn.get(file) ?? []), ...nodes]);
+  }
+  const summary = summarize(state.results.entries(), state.nodes.length - state.attemptFirstNode, failedOn, state.attempt);
+  if (state.crashed.size > 0) summary.crashed = [...state.crashed].sort();
+  return summary;
+}

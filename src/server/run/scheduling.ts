@@ -1,0 +1,117 @@
+/**
+ * Scheduling decisions, as pure functions: which file goes first, how many
+ * files a node gets, and what a `deq` is answered with. No state, no I/O.
+ */
+import { isSplittable, partId, partSeconds, splitTests, type KnownTest, type PartSpec } from '../../protocol/parts';
+import type { FileEntry } from '../../protocol/types';
+
+/** Batch cap for a node that did not say how many workers it runs (the reference clients run one file at a time, ours say). */
+export const DEFAULT_BATCH_CAP = 4;
+
+function isKnown(seconds: number | undefined): seconds is number {
+  return seconds !== undefined && Number.isFinite(seconds) && seconds > 0;
+}
+
+/** Median of a non-empty list. */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * Expected seconds per test id: the `run_time` the client put on the pending
+ * entry (its last known duration), else the server's history for the file,
+ * else the median of the files that have one of those (0 when none does).
+ */
+export function expectedDurations(
+  entries: Readonly<Record<string, FileEntry>>,
+  history: (id: string) => number | undefined = () => undefined,
+): Map<string, number> {
+  const known = new Map<string, number>();
+  const unknown: string[] = [];
+  for (const [id, entry] of Object.entries(entries)) {
+    const seconds = isKnown(entry.run_time) ? entry.run_time : history(id);
+    if (isKnown(seconds)) known.set(id, seconds);
+    else unknown.push(id);
+  }
+  const fallback = known.size > 0 ? median([...known.values()]) : 0;
+  for (const id of unknown) known.set(id, fallback);
+  return known;
+}
+
+/** Longest expected duration first; ties by id so the order is deterministic. */
+export function longestFirst(ids: Iterable<string>, durations: ReadonlyMap<string, number>): string[] {
+  return [...ids].sort((a, b) => (durations.get(b) ?? 0) - (durations.get(a) ?? 0) || (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * Files to hand a node: half of its fair share of what is left, so batches
+ * are large while the queue is long and single files at the end (the tail
+ * is where one slow batch would keep every other node waiting), never more
+ * than the node runs at once.
+ */
+export function batchSize(remaining: number, activeNodes: number, workers?: number): number {
+  const cap = workers !== undefined && workers > 0 ? workers : DEFAULT_BATCH_CAP;
+  const share = Math.floor(remaining / (2 * Math.max(1, activeNodes)));
+  return Math.max(1, Math.min(share, cap, remaining));
+}
+
+/** How to answer a `deq`. */
+export type DeqDecision =
+  /** Every file has a result: `[]` plus the summary. */
+  | 'done'
+  /** Lease the next batch. */
+  | 'batch'
+  /** Nothing queued, but this node still holds files: `[]` now means "report yours". */
+  | 'drain'
+  /** Nothing queued and other nodes hold the rest (or nothing is enqueued yet): answer later. */
+  | 'hold';
+
+export function decideDeq(state: { finished: boolean; queued: number; holdsLeases: boolean }): DeqDecision {
+  if (state.finished) return 'done';
+  if (state.queued > 0) return 'batch';
+  if (state.holdsLeases) return 'drain';
+  return 'hold';
+}
+
+/** What splitting decided: the parts of split files, by part id, and each part's expected seconds. */
+export interface SplitPlan {
+  readonly parts: Record<string, PartSpec>;
+  readonly durations: Map<string, number>;
+}
+
+/**
+ * Which files to split and how (extension `parts`): a file whose expected
+ * seconds exceed one slot's fair share of the run (and `minSeconds`), whose
+ * tests the server knows from an earlier run and can name exactly, runs as
+ * parts of about one share each, at most one per slot. A part costs the
+ * file's start-up again, so a file is split only when it would otherwise
+ * be the run's tail. Part seconds are the file's, in proportion to its
+ * tests' known seconds.
+ */
+export function planParts(
+  durations: ReadonlyMap<string, number>,
+  known: ReadonlyMap<string, readonly KnownTest[]>,
+  options: { slots: number; minSeconds: number; noSplit: ReadonlySet<string> },
+): SplitPlan {
+  const plan: SplitPlan = { parts: {}, durations: new Map() };
+  const slots = Math.max(1, Math.floor(options.slots));
+  if (slots < 2) return plan;
+  let total = 0;
+  for (const seconds of durations.values()) total += seconds;
+  const share = total / slots;
+  for (const [file, seconds] of durations) {
+    const tests = known.get(file);
+    if (tests === undefined || seconds < options.minSeconds || seconds <= share || options.noSplit.has(file) || !isSplittable(tests)) continue;
+    const count = Math.min(tests.length, Math.ceil(seconds / share), slots);
+    if (count < 2) continue;
+    const testSeconds = tests.reduce((sum, [, s]) => sum + s, 0);
+    splitTests(file, tests, count).forEach((spec, i) => {
+      const id = partId(file, i + 1, count);
+      plan.parts[id] = spec;
+      plan.durations.set(id, testSeconds > 0 ? (seconds * partSeconds(spec, tests)) / testSeconds : seconds / count);
+    });
+  }
+  return plan;
+}

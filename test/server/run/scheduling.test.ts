@@ -1,0 +1,119 @@
+import { batchSize, decideDeq, expectedDurations, longestFirst, planParts } from '../../../src/server/run/scheduling';
+import { summarize } from '../../../src/server/run/summary';
+import { pendingTests, passed } from '../helpers';
+
+describe('expectedDurations', () => {
+  it('uses the enq run_time, then history, then the median of the known ones', () => {
+    const tests = pendingTests(4, i => [2, undefined, 6, undefined][i]);
+    const history = (id: string) => (id === 'file-1.test.ts' ? 10 : undefined);
+    expect(Object.fromEntries(expectedDurations(tests, history))).toEqual({
+      'file-0.test.ts': 2,
+      'file-1.test.ts': 10,
+      'file-2.test.ts': 6,
+      'file-3.test.ts': 6,
+    });
+  });
+
+  it('is 0 for every file when nothing is known', () => {
+    expect([...expectedDurations(pendingTests(2)).values()]).toEqual([0, 0]);
+  });
+});
+
+describe('longestFirst', () => {
+  it('orders by expected duration, ties by id', () => {
+    const durations = new Map([
+      ['b', 1],
+      ['a', 1],
+      ['c', 5],
+    ]);
+    expect(longestFirst(['a', 'b', 'c'], durations)).toEqual(['c', 'a', 'b']);
+  });
+});
+
+describe('batchSize', () => {
+  it.each([
+    [100, 2, 8, 8],
+    // A node that does not say its workers (the reference clients) gets 4 at most.
+    [100, 2, undefined, 4],
+    [12, 2, 8, 3],
+    [3, 2, 8, 1],
+    [1, 5, 8, 1],
+    [100, 0, 2, 2],
+  ])('remaining %d, %d nodes, %s workers -> %d', (remaining, nodes, workers, size) => {
+    expect(batchSize(remaining, nodes, workers)).toBe(size);
+  });
+
+  it('shrinks to single files as the queue drains', () => {
+    const sizes: number[] = [];
+    for (let remaining = 40; remaining > 0; ) {
+      const size = batchSize(remaining, 2, 8);
+      sizes.push(size);
+      remaining -= size;
+    }
+    expect(sizes[0]).toBe(8);
+    expect(sizes.slice(-3)).toEqual([1, 1, 1]);
+    expect([...sizes].sort((a, b) => b - a)).toEqual(sizes);
+  });
+});
+
+describe('decideDeq', () => {
+  it.each([
+    [{ finished: true, queued: 0, holdsLeases: false }, 'done'],
+    [{ finished: false, queued: 3, holdsLeases: true }, 'batch'],
+    [{ finished: false, queued: 0, holdsLeases: true }, 'drain'],
+    [{ finished: false, queued: 0, holdsLeases: false }, 'hold'],
+  ] as const)('%j -> %s', (state, decision) => {
+    expect(decideDeq(state)).toBe(decision);
+  });
+});
+
+describe('summarize', () => {
+  it('counts files by status, tests and files per node', () => {
+    const failed = { ...passed(), file_status: 'failed' as const, test_count: 2 };
+    const summary = summarize(
+      [
+        ['a', { entry: passed(), nodeIndex: 0 }],
+        ['b', { entry: failed, nodeIndex: 1 }],
+        ['c', { entry: passed(), nodeIndex: 1 }],
+      ],
+      3,
+    );
+    expect(summary).toEqual({ files: 3, passed: 2, failed: 1, pending: 0, tests: 4, nodes: 3, files_by_node: { '0': 1, '1': 2 } });
+  });
+
+  it('lists as flaky the files that failed before a passing result, not those that failed every time', () => {
+    const failed = { ...passed(), file_status: 'failed' as const };
+    const summary = summarize(
+      [
+        ['a', { entry: passed(), nodeIndex: 1 }],
+        ['b', { entry: failed, nodeIndex: 0 }],
+      ],
+      2,
+      new Map([['a', [0]], ['b', [1]]]),
+    );
+    expect(summary).toMatchObject({ passed: 1, failed: 1, flaky: ['a'] });
+  });
+});
+
+describe('planParts', () => {
+  const known = new Map([['heavy', Array.from({ length: 8 }, (_, i) => [`t${i}`, 1] as const)]]);
+
+  it('splits a file over one slot\'s share into parts of about a share, at most one per slot', () => {
+    const durations = new Map([['heavy', 8], ['a', 1], ['b', 1], ['c', 2]]);
+    const plan = planParts(durations, known, { slots: 4, minSeconds: 1, noSplit: new Set() });
+    // 12 s over 4 slots: a share is 3 s; the 8 s file becomes 3 parts.
+    expect(Object.keys(plan.parts)).toEqual(['heavy#part-1-of-3', 'heavy#part-2-of-3', 'heavy#part-3-of-3']);
+    const seconds = [...plan.durations.values()];
+    expect(seconds.reduce((a, b) => a + b, 0)).toBeCloseTo(8);
+    expect(Math.max(...seconds)).toBeLessThanOrEqual(3);
+  });
+
+  it('leaves whole a file under the share or the minimum, with unknown tests, one slot, or named in no_split', () => {
+    const durations = new Map([['heavy', 8], ['a', 1]]);
+    expect(planParts(durations, known, { slots: 1, minSeconds: 1, noSplit: new Set() }).parts).toEqual({});
+    expect(planParts(durations, known, { slots: 4, minSeconds: 10, noSplit: new Set() }).parts).toEqual({});
+    expect(planParts(durations, new Map(), { slots: 4, minSeconds: 1, noSplit: new Set() }).parts).toEqual({});
+    expect(planParts(durations, known, { slots: 4, minSeconds: 1, noSplit: new Set(['heavy']) }).parts).toEqual({});
+    expect(planParts(new Map([['heavy', 8], ['a', 30]]), known, { slots: 4, minSeconds: 1, noSplit: new Set() }).parts).toEqual({});
+  });
+});

@@ -1,0 +1,95 @@
+/**
+ * The duration history file: the last 10 durations of each file (format
+ * version 2), still reading version 1 (one duration per file); and the
+ * dashboard's bounded in-memory stand-in without a data directory.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { RecentDurations } from '../../../src/server/dashboard/RecentDurations';
+import { DurationHistory } from '../../../src/server/store/DurationHistory';
+import type { FileEntry } from '../../../src/protocol/types';
+import { passed } from '../helpers';
+
+let dir: string;
+beforeEach(() => (dir = mkdtempSync(path.join(tmpdir(), 'jest-fast-ci-history-'))));
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const results = (seconds: Record<string, number>) => Object.fromEntries(Object.entries(seconds).map(([id, s]) => [id, { entry: passed(s) }]));
+
+it('keeps the last 10 durations of each file, newest last, and orders by the newest', () => {
+  const file = path.join(dir, 'h.json');
+  const history = new DurationHistory(file);
+  for (let run = 1; run <= 12; run += 1) history.update(results({ 'a.test.ts': run, 'b.test.ts': 0 }));
+  expect(history.recent('a.test.ts')).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+  expect(history.get('a.test.ts')).toBe(12);
+  // A zero or missing run time is not a duration.
+  expect(history.recent('b.test.ts')).toEqual([]);
+  expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ version: 2, recent: { 'a.test.ts': [3, 4, 5, 6, 7, 8, 9, 10, 11, 12] } });
+  expect(new DurationHistory(file).recent('a.test.ts')).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+});
+
+it('reads a version 1 file (one duration per file) and writes it back as version 2', () => {
+  const file = path.join(dir, 'h.json');
+  writeFileSync(file, JSON.stringify({ version: 1, seconds: { 'a.test.ts': 2.5, 'bad.test.ts': 'x' } }));
+  const history = new DurationHistory(file);
+  expect(history.get('a.test.ts')).toBe(2.5);
+  expect(history.recent('a.test.ts')).toEqual([2.5]);
+  expect(history.get('bad.test.ts')).toBeUndefined();
+  history.update(results({ 'a.test.ts': 3 }));
+  expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ version: 2, recent: { 'a.test.ts': [2.5, 3] } });
+});
+
+it('skips what is not a list of durations in a version 2 file', () => {
+  const file = path.join(dir, 'h.json');
+  writeFileSync(file, JSON.stringify({ version: 2, recent: { 'a.test.ts': [1, -1, 'x', 2], 'b.test.ts': 3, 'c.test.ts': [] } }));
+  const history = new DurationHistory(file);
+  expect(history.recent('a.test.ts')).toEqual([1, 2]);
+  expect(history.recent('b.test.ts')).toEqual([]);
+  expect(history.get('c.test.ts')).toBeUndefined();
+});
+
+describe('RecentDurations (in memory)', () => {
+  const key = { keyHash: 'k', runKey: 'jest', buildId: 'b' };
+
+  it('keeps the last 10 per key and run key, whatever the build', () => {
+    const memory = new RecentDurations();
+    for (let run = 1; run <= 11; run += 1) memory.update({ ...key, buildId: `b${run}` }, results({ 'a.test.ts': run }));
+    expect(memory.get(key, 'a.test.ts')).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(memory.get({ ...key, runKey: 'other' }, 'a.test.ts')).toEqual([]);
+    expect(memory.get({ ...key, keyHash: 'other' }, 'a.test.ts')).toEqual([]);
+  });
+
+  it('holds at most `max` files, dropping the least recently updated', () => {
+    const memory = new RecentDurations(2);
+    memory.update(key, results({ 'a.test.ts': 1, 'b.test.ts': 1 }));
+    memory.update(key, results({ 'c.test.ts': 1, 'a.test.ts': 2 }));
+    expect(memory.size).toBe(2);
+    expect(memory.get(key, 'b.test.ts')).toEqual([]);
+    expect(memory.get(key, 'a.test.ts')).toEqual([1, 2]);
+  });
+});
+
+it("keeps a slow file's tests (names and seconds) for splitting it, across a restart, but not a file with skipped tests", () => {
+  const file = path.join(dir, 'h.json');
+  const entry = (pending: number): FileEntry => ({
+    file_status: 'passed',
+    test_count: 2 + pending,
+    test_counters: { passed: 2, failed: 0, pending },
+    run_time: 4,
+    '1': { status: 'passed', run_time: 1.5, description: 'adds' },
+    '2': { status: 'passed', run_time: 2.5, description: 'totals' },
+    ...(pending > 0 ? { '3': { status: 'pending', run_time: 0, description: 'later' } } : {}),
+  });
+  const history = new DurationHistory(file);
+  history.update({ 'slow.test.ts': { entry: entry(0) }, 'focused.test.ts': { entry: entry(1) }, 'quick.test.ts': { entry: passed(0.2) } });
+  const reread = new DurationHistory(file);
+  expect(reread.testsOf('slow.test.ts')).toEqual([['adds', 1.5], ['totals', 2.5]]);
+  // It may use test.only: every part would run only the focused tests.
+  expect(reread.testsOf('focused.test.ts')).toBeUndefined();
+  expect(reread.testsOf('quick.test.ts')).toBeUndefined();
+  // In memory only (no data dir): the same, without a file.
+  const memory = new DurationHistory();
+  memory.update({ 'slow.test.ts': { entry: entry(0) } });
+  expect(memory.testsOf('slow.test.ts')).toHaveLength(2);
+});
