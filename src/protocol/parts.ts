@@ -9,20 +9,10 @@
  * other parts) instead of the tests it runs, so a test added since the
  * server learned the file lands there: every test runs exactly once.
  */
-import type { CaseEntry, FileEntry, TestCounters, TestStatus } from './types';
+import type { CaseEntry, FileEntry, KnownTest, PartSpec, TestCounters, TestStatus } from './types';
 
-/** One part of a file, as a `deq` reply names it. */
-export interface PartSpec {
-  /** The test id of the whole file. */
-  readonly file: string;
-  /** This part runs exactly these tests (full names: ancestor titles and title, space-joined). */
-  readonly tests?: readonly string[];
-  /** The last part: every test except these. */
-  readonly except?: readonly string[];
-}
+export type { KnownTest, PartSpec };
 
-/** A test of a file and its last known seconds. */
-export type KnownTest = readonly [name: string, seconds: number];
 
 /** The id of part `index` (1-based) of `count` of a file. */
 export function partId(file: string, index: number, count: number): string {

@@ -1,8 +1,22 @@
 /**
  * Types of what travels on the wire. Field names keep the protocol's
- * snake_case; nothing outside src/protocol should need to spell them.
+ * snake_case, and only the types of src/protocol declare such names: code
+ * elsewhere reads the fields of these types, but its own types are
+ * camelCase (an answer is put into wire shape by protocol/replies.ts).
  */
-import type { PartSpec } from './parts';
+
+/** One part of a file, as a `deq` reply names it. */
+export interface PartSpec {
+  /** The test id of the whole file. */
+  readonly file: string;
+  /** This part runs exactly these tests (full names: ancestor titles and title, space-joined). */
+  readonly tests?: readonly string[];
+  /** The last part: every test except these. */
+  readonly except?: readonly string[];
+}
+
+/** A test of a file and its last known seconds. */
+export type KnownTest = readonly [name: string, seconds: number];
 
 export type TestStatus = 'pending' | 'passed' | 'failed';
 
@@ -60,9 +74,6 @@ export interface EnqPayload {
   split?: false;
   no_split?: string[];
 }
-
-/** `deq` payload: the bare results map of the batch just run (empty on the first `deq`). */
-export type DeqPayload = EntryMap;
 
 /** Join params (extension fields; the reference clients send `{}`). */
 export interface JoinPayload {
@@ -180,15 +191,6 @@ export interface FilesResponse {
   match: boolean;
   /** The run's test ids, sorted; present when they do not match. */
   tests?: string[];
-}
-
-export interface ErrorResponse {
-  reason: string;
-}
-
-export interface ReplyPayload<R = unknown> {
-  status: 'ok' | 'error';
-  response: R;
 }
 
 export type Ref = string | number | null;

@@ -11,7 +11,8 @@ import type { JoinPayload } from '../../src/protocol/types';
 import { KeyRing } from '../../src/server/host/KeyRing';
 import { LocalStore } from '../../src/server/store/LocalStore';
 import type { NodeLink, RunHost } from '../../src/server/host/RunHost';
-import type { Member, Reply } from '../../src/server/run/runMachine';
+import type { Member } from '../../src/server/run/runMachine';
+import { replyOf, type Answer, type Reply } from '../../src/protocol/replies';
 import { RunRegistry } from '../../src/server/host/RunRegistry';
 import { cleanup, Node, passed, pendingTests, startTestServer, until } from './helpers';
 
@@ -39,8 +40,8 @@ function join(host: RunHost, payload: JoinPayload): Promise<Member> {
   return new Promise((resolve, reject) => host.join(payload, link, result => ('refused' in result ? reject(new Error(result.refused)) : resolve(result.member))));
 }
 
-function call(send: (respond: (reply: Reply) => void) => void): Promise<Reply> {
-  return new Promise(resolve => send(resolve));
+function call(send: (respond: (answer: Answer) => void) => void): Promise<Reply> {
+  return new Promise(resolve => send(answer => resolve(replyOf(answer))));
 }
 
 /** One node runs the run's one file to the end. */

@@ -12,9 +12,10 @@
 import debug from 'debug';
 import { Events } from '../../protocol/constants';
 import type { KnownTest } from '../../protocol/parts';
-import type { EntryMap, JoinPayload, JoinResponse, Message } from '../../protocol/types';
+import { Refusals, refused, withRetry, work, type Answer, type Joined } from '../../protocol/replies';
+import type { EntryMap, JoinPayload, Message } from '../../protocol/types';
 import * as machine from '../run/runMachine';
-import type { Member, Reply } from '../run/runMachine';
+import type { Member } from '../run/runMachine';
 import type { RunEvent } from '../run/runEvents';
 import { apply, attemptSeed, createRunState, isEnqueued, isFinished, summaryOf, type RunIdentity, type RunState } from '../run/runState';
 import type { RunLock, RunStore } from '../store/types';
@@ -34,7 +35,7 @@ export interface NodeLink {
   supersede(): void;
 }
 
-export type Respond = (reply: Reply) => void;
+export type Respond = (answer: Answer) => void;
 
 export interface HostSettings extends machine.MachineSettings {
   readonly recordFrames: boolean;
@@ -107,10 +108,8 @@ interface Command {
   settled?: () => void;
 }
 
-const INTERNAL_ERROR: Reply = { status: 'error', response: { reason: 'internal server error' } };
-
-function failure(reason?: string): Reply {
-  return reason === undefined ? INTERNAL_ERROR : { status: 'error', response: { reason } };
+function failure(reason?: string): Answer {
+  return refused(reason ?? Refusals.internal);
 }
 
 /** The run's log is not in the store any more (it expired, or the store lost its data). */
@@ -197,7 +196,7 @@ export class RunHost {
   join(
     payload: JoinPayload,
     link: NodeLink,
-    reply: (result: { member: Member; response: JoinResponse } | { refused: string }) => void,
+    reply: (result: { member: Member; joined: Joined } | { refused: string }) => void,
     findEarlier?: (buildIds: readonly string[]) => Promise<machine.EarlierAttempt>,
   ): Promise<void> {
     let undo = (): void => undefined;
@@ -228,13 +227,13 @@ export class RunHost {
         };
         return () => {
           if (previous !== undefined && previous.link !== link) previous.link.supersede();
-          log('%s: node %d joined%s', this.label, index, result.response.leases ? ' again' : '');
+          log('%s: node %d joined%s', this.label, index, result.joined.leases ? ' again' : '');
           reply(result);
         };
       },
       fail: reason => {
         undo();
-        reply({ refused: reason ?? 'internal server error' });
+        reply({ refused: reason ?? Refusals.internal });
       },
     });
   }
@@ -264,9 +263,9 @@ export class RunHost {
     return this.#enqueue({
       decide: (tr, held) => {
         const answer = machine.deq(tr, member, payload);
-        if (answer.reply !== undefined) return () => reply(answer.reply!);
+        if (answer.answer !== undefined) return () => reply(answer.answer!);
         // Whenever this deq is answered, after the hold, it says which failures were not final.
-        held.add({ member, respond: r => reply(machine.withRetry(r, answer.retried)) });
+        held.add({ member, respond: r => reply(withRetry(r, answer.retried)) });
         return () => undefined;
       },
       fail: reason => reply(failure(reason)),
@@ -278,9 +277,9 @@ export class RunHost {
       decide: (tr, held) => {
         const answer = machine.leave(tr, member, payload);
         // A held deq of a leaving node would keep its client's push timer alive.
-        const waiting = answer.status === 'ok' ? held.takeNode(member.index) : [];
+        const waiting = answer.kind === 'ok' ? held.takeNode(member.index) : [];
         return () => {
-          for (const h of waiting) h.respond(machine.deqReply([]));
+          for (const h of waiting) h.respond(work([]));
           reply(answer);
         };
       },
@@ -289,7 +288,7 @@ export class RunHost {
   }
 
   running(member: Member, payload: unknown, reply: Respond): Promise<void> {
-    return this.#enqueue({ decide: tr => ((answer: Reply) => () => reply(answer))(machine.running(tr, member, payload)), fail: reason => reply(failure(reason)) });
+    return this.#enqueue({ decide: tr => ((answer: Answer) => () => reply(answer))(machine.running(tr, member, payload)), fail: reason => reply(failure(reason)) });
   }
 
   /** Causes nothing, so it is answered from the state as it is, without the run's lock. */
@@ -523,7 +522,7 @@ export class RunHost {
       const summary = summaryOf(state);
       const held = this.#held;
       this.#held = [];
-      for (const { respond } of held) respond(machine.deqReply([], summary));
+      for (const { respond } of held) respond(work([], summary));
       this.#hooks.onFinish(this, committedHere.some(e => e.t === 'finish'));
     }
   }
@@ -531,7 +530,7 @@ export class RunHost {
   /** Answers held deqs first, then asks idle connected nodes here to come for the rest. */
   #dispatch(tr: machine.Transition, held: HeldView): () => void {
     if (isFinished(tr.state) || (tr.state.queue.length === 0 && !machine.hasBackupWork(tr.state, tr.ctx))) return () => undefined;
-    const answers: Array<[Held, Reply]> = [];
+    const answers: Array<[Held, Answer]> = [];
     for (const h of held.all()) {
       if (machine.current(tr.state, h.member, tr.ctx) === undefined) {
         held.take(h);

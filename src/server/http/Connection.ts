@@ -6,13 +6,14 @@
  */
 import debug from 'debug';
 import type { RawData, WebSocket } from 'ws';
-import { CloseCodes, Events, PHOENIX_TOPIC, PhxEvents, ReplyEvents, TOPIC_PREFIX } from '../../protocol/constants';
+import { CloseCodes, Events, PHOENIX_TOPIC, PhxEvents, TOPIC_PREFIX } from '../../protocol/constants';
 import { buildIdFromTopic, buildIdProblem, runKeyProblem } from '../../protocol/topic';
 import type { Message, Ref } from '../../protocol/types';
-import { closeReason, recoverAddress } from '../../protocol/frames';
+import { closeReason } from '../../protocol/serializer';
 import { parseJoinPayload } from '../../protocol/requests';
 import type { NodeLink, RunHost } from '../host/RunHost';
-import type { Member, Reply } from '../run/runMachine';
+import type { Member } from '../run/runMachine';
+import { joinReplyOf, OK, Refusals, refused, replyMessage, replyOf, type Answer } from '../../protocol/replies';
 import type { RunRegistry } from '../host/RunRegistry';
 import type { RunIdentity } from '../run/runState';
 import type { Outbox } from './Outbox';
@@ -21,8 +22,7 @@ import type { SocketParams } from './upgrade';
 const log = debug('jest-fast-ci:server:connection');
 const frames = debug('jest-fast-ci:server:frames');
 
-const OK: Reply = { status: 'ok', response: {} };
-const UNMATCHED: Reply = { status: 'error', response: { reason: 'unmatched topic' } };
+const UNMATCHED = refused(Refusals.unmatchedTopic);
 /** Frames a socket may have waiting for their turn (a client that does not wait for replies). */
 const MAX_WAITING_FRAMES = 1_000;
 
@@ -117,10 +117,10 @@ export class Connection {
       message = serializer.decode(raw);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      const address = recoverAddress(raw, serializer.vsn);
+      const address = serializer.addressOf(raw);
       frames('#%d <- malformed frame (%d bytes): %s', this.id, raw.length, reason);
       if (address === undefined) return this.close(CloseCodes.invalidPayload, `malformed frame: ${reason}`);
-      return this.#reply(address, { status: 'error', response: { reason } });
+      return this.#reply(address, refused(reason));
     }
     frames('#%d <- %s %s ref=%j (%d bytes)', this.id, message.topic, message.event, message.ref, raw.length);
     try {
@@ -128,7 +128,7 @@ export class Connection {
     } catch (error) {
       // A bug must cost one reply, never the server.
       log('#%d: %s %s failed: %s', this.id, message.topic, message.event, (error as Error).stack ?? error);
-      this.#reply(message, { status: 'error', response: { reason: 'internal server error' } });
+      this.#reply(message, refused(Refusals.internal));
     }
   }
 
@@ -144,7 +144,7 @@ export class Connection {
     }
     const { host, member } = channel;
     host.record(member.index, this.#ctx.params.query, message);
-    const respond = (reply: Reply): void => this.#reply(message, reply);
+    const respond = (answer: Answer): void => this.#reply(message, answer);
     switch (event) {
       case PhxEvents.leave:
         this.#reply(message, OK);
@@ -161,10 +161,7 @@ export class Connection {
       case Events.leave:
         return host.leave(member, message.payload, respond);
       default:
-        return this.#reply(message, {
-          status: 'error',
-          response: { reason: `unknown event ${JSON.stringify(event.slice(0, 64))}; expected enq, deq, leave, files or running` },
-        });
+        return this.#reply(message, refused(Refusals.unknownEvent(event)));
     }
   }
 
@@ -173,9 +170,9 @@ export class Connection {
     const identity = this.#identityOf(topic);
     if (identity === undefined) return this.#reply(message, UNMATCHED);
     const badName = runKeyProblem(identity.runKey) ?? buildIdProblem(identity.buildId);
-    if (badName !== undefined) return this.#reply(message, { status: 'error', response: { reason: `cannot join: ${badName}` } });
+    if (badName !== undefined) return this.#reply(message, refused(Refusals.cannotJoin(badName)));
     const payload = parseJoinPayload(message.payload);
-    if (!payload.ok) return this.#reply(message, { status: 'error', response: { reason: payload.reason } });
+    if (!payload.ok) return this.#reply(message, refused(payload.reason));
 
     // Phoenix semantics: a second join of a joined topic closes the old channel first.
     const previous = this.#channels.get(topic);
@@ -184,7 +181,7 @@ export class Connection {
       previous.host.detach(previous.member);
     }
     const opened = await this.#ctx.registry.open(identity, this.#ctx.params.meta);
-    if (!opened.ok) return this.#reply(message, { status: 'error', response: { reason: opened.reason } });
+    if (!opened.ok) return this.#reply(message, refused(opened.reason));
     const { host } = opened;
     let channel: Channel | undefined;
     const isCurrent = (): boolean => channel !== undefined && this.#channels.get(topic) === channel;
@@ -197,13 +194,13 @@ export class Connection {
       },
     };
     await host.join(payload.value, link, result => {
-      if ('refused' in result) return this.#reply(message, { status: 'error', response: { reason: result.refused } });
+      if ('refused' in result) return this.#reply(message, refused(result.refused));
       // The socket closed while the join was decided: the node is not there after all.
       if (this.#closed) return host.detach(result.member);
       channel = { joinRef: message.join_ref, host, member: result.member };
       this.#channels.set(topic, channel);
       host.record(result.member.index, this.#ctx.params.query, message);
-      this.#reply(message, { status: 'ok', response: result.response as unknown as Record<string, unknown> });
+      this.#send(replyMessage(message, joinReplyOf(result.joined)));
     }, buildIds => this.#ctx.registry.earlierAttempt(identity, buildIds));
   }
 
@@ -229,10 +226,8 @@ export class Connection {
     return { keyHash: this.#ctx.params.key.hash, runKey, buildId };
   }
 
-  #reply(to: Pick<Message, 'join_ref' | 'ref' | 'topic'>, reply: Reply): void {
-    // The reference clients fail loudly on a reply whose event is "error" (NOTES §1); they keep waiting on any other.
-    const payload = reply.status === 'error' ? { status: reply.status, response: { event: ReplyEvents.error, ...reply.response } } : reply;
-    this.#send({ join_ref: to.join_ref, ref: to.ref, topic: to.topic, event: PhxEvents.reply, payload });
+  #reply(to: Pick<Message, 'join_ref' | 'ref' | 'topic'>, answer: Answer): void {
+    this.#send(replyMessage(to, replyOf(answer)));
   }
 
   #send(message: Message): void {

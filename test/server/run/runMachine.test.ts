@@ -11,7 +11,8 @@ import { checkEvent } from '../../../src/server/run/runEvents';
 import { openEvent } from '../../../src/server/store/types';
 import type { RunEvent } from '../../../src/server/run/runEvents';
 import * as machine from '../../../src/server/run/runMachine';
-import type { MachineContext, Member, Reply } from '../../../src/server/run/runMachine';
+import type { MachineContext, Member } from '../../../src/server/run/runMachine';
+import { joinResponseOf, LEFT, replyOf, STALE, type Reply } from '../../../src/protocol/replies';
 import { apply, attemptSeed, createRunState, summaryOf, type RunState } from '../../../src/server/run/runState';
 import { expectedDurations } from '../../../src/server/run/scheduling';
 import { passed, pendingTests } from '../helpers';
@@ -57,16 +58,22 @@ class Run {
 
   /** The whole join reply (with the earlier attempt the host would have found). */
   joinReply(payload: JoinPayload, earlier?: machine.EarlierAttempt): { member: Member; response: JoinResponse } {
-    return this.step(tr => machine.join(tr, payload, earlier));
+    const { member, joined } = this.step(tr => machine.join(tr, payload, earlier));
+    return { member, response: joinResponseOf(joined) };
   }
 
   deq(member: Member, payload: unknown = {}, instance = HERE): { reply?: Reply; hold?: true } {
-    return this.step(tr => machine.deq(tr, member, payload), instance);
+    const { answer, hold } = this.step(tr => machine.deq(tr, member, payload), instance);
+    return answer === undefined ? { hold: hold! } : { reply: replyOf(answer) };
   }
 
   events<T extends RunEvent['t']>(t: T): Array<Extract<RunEvent, { t: T }>> {
     return this.log.filter((e): e is Extract<RunEvent, { t: T }> => e.t === t);
   }
+}
+
+function replyOfHeld(answer: ReturnType<typeof machine.serveHeld>): Reply | undefined {
+  return answer === undefined ? undefined : replyOf(answer);
 }
 
 function tests(reply: Reply | undefined): string[] {
@@ -99,7 +106,7 @@ it('gives the same state when its events are replayed, the way a restarted or se
   const run = new Run();
   const a = run.join({ node_id: 'a', workers: 2 });
   const b = run.join({ node_id: 'b', workers: 2 });
-  expect(run.step(tr => machine.enq(tr, a, { tests: pendingTests(6) }, NO_HISTORY)).status).toBe('ok');
+  expect(replyOf(run.step(tr => machine.enq(tr, a, { tests: pendingTests(6) }, NO_HISTORY))).status).toBe('ok');
   const first = tests(run.deq(a).reply);
   tests(run.deq(b).reply);
   run.now = 10;
@@ -135,7 +142,7 @@ it('loses a node only once its reconnect grace has passed, and a rejoin within t
   run.step(tr => machine.detach(tr, a));
   run.now = settings.reconnectGraceMs - 1;
   expect(machine.isSweepDue(run.state, run.ctx())).toBe(false);
-  const { response } = run.step(tr => machine.join(tr, { node_id: 'a', workers: 1 }));
+  const { response } = run.joinReply({ node_id: 'a', workers: 1 });
   // The rejoined node learns what it holds: a deq reply may have been lost with the connection.
   expect(response.leases).toEqual(held);
   run.now = 10_000;
@@ -193,9 +200,9 @@ it('refuses a deq from a node that left, and from a channel replaced by a newer 
   const old = run.join({ node_id: 'a' });
   run.step(tr => machine.enq(tr, old, { tests: pendingTests(2) }, NO_HISTORY));
   const fresh = run.join({ node_id: 'a' });
-  expect(run.deq(old).reply).toBe(machine.STALE);
+  expect(run.deq(old).reply).toEqual(replyOf(STALE));
   run.step(tr => machine.leave(tr, fresh, {}));
-  expect(run.deq(fresh).reply).toBe(machine.LEFT);
+  expect(run.deq(fresh).reply).toEqual(replyOf(LEFT));
   expect(run.state.leases.size).toBe(0);
 });
 
@@ -226,7 +233,7 @@ describe('backup copies', () => {
     expect(run.deq(b).hold).toBe(true);
     run.now = settings.handoffAfterMs;
     expect(machine.hasBackupWork(run.state, run.ctx())).toBe(true);
-    expect(tests(run.step(tr => machine.serveHeld(tr, b)))).toEqual([file]);
+    expect(tests(replyOfHeld(run.step(tr => machine.serveHeld(tr, b))))).toEqual([file]);
     run.deq(b, { [file]: passed() });
     expect(run.state.results.get(file)?.nodeIndex).toBe(b.index);
     expect(run.state.finishedAt).toBe(settings.handoffAfterMs);
@@ -316,7 +323,7 @@ describe('parts of slow files', () => {
     const a = run.join({ node_id: 'a', workers: 1, accepts: ['parts'] });
     const b = run.join({ node_id: 'b', workers: 1, accepts: ['parts'] });
     const old = run.join({ node_id: 'old', workers: 1 });
-    expect(run.step(tr => machine.enq(tr, a, { tests: pendingTests(3) }, history)).status).toBe('ok');
+    expect(replyOf(run.step(tr => machine.enq(tr, a, { tests: pendingTests(3) }, history))).status).toBe('ok');
     return { run, a, b, old };
   }
 
@@ -385,7 +392,7 @@ describe('parts of slow files', () => {
     const a = off.join({ node_id: 'a', workers: 1, accepts: ['parts'] });
     off.step(tr => machine.enq(tr, a, { tests: pendingTests(3), nodes: 3, split: false }, history));
     expect(off.state.parts.size).toBe(0);
-    expect(off.step(tr => machine.enq(tr, a, { tests: pendingTests(3), nodes: 0 }, history)).status).toBe('error');
+    expect(replyOf(off.step(tr => machine.enq(tr, a, { tests: pendingTests(3), nodes: 0 }, history))).status).toBe('error');
   });
 });
 
@@ -497,7 +504,7 @@ describe('retry runs (a retried CI job)', () => {
     const first = run.joinReply({ node_id: 'x', retry_run: { mode: 'failed', earlier: ['100'] } }, { of: '100', missing: why });
     expect(first.response).toMatchObject({ node_index: 0, state: 'waiting', retry_run: { status: 'unknown', of: '100', reason: why } });
     expect(run.joinReply({ node_id: 'y', retry_run: { mode: 'failed', earlier: ['100'] } }).response.retry_run).toMatchObject({ status: 'unknown' });
-    expect(run.step(tr => machine.enq(tr, first.member, { tests: pendingTests(3) }, NO_HISTORY)).status).toBe('ok');
+    expect(replyOf(run.step(tr => machine.enq(tr, first.member, { tests: pendingTests(3) }, NO_HISTORY))).status).toBe('ok');
     expect(run.state.queue.length).toBe(3);
     expect(view(replay(run.log))).toEqual(view(run.state));
     // GitHub's attempt 3 of it keeps the CI's numbering, though this server ran attempt 2 as a new run.
