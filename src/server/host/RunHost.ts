@@ -17,10 +17,15 @@ import type { EntryMap, JoinPayload, Message } from '../../protocol/types';
 import * as machine from '../run/runMachine';
 import type { Member } from '../run/runMachine';
 import type { RunEvent } from '../run/runEvents';
-import { apply, attemptSeed, createRunState, isEnqueued, isFinished, summaryOf, type RunIdentity, type RunState } from '../run/runState';
-import type { RunLock, RunStore } from '../store/types';
+import { attemptSeed, isEnqueued, isFinished, summaryOf, type RunIdentity, type RunState } from '../run/runState';
+import type { RunStore } from '../store/types';
+import { HeldView, type Held, type Respond } from './HeldView';
+import { snapshotOf } from './snapshotOf';
+import { RunBatcher, type Command } from './RunBatcher';
 import { expectedDurations } from '../run/scheduling';
 import type { FrameRecord, RunSnapshot } from '../types';
+
+export type { Respond } from './HeldView';
 
 const log = debug('jest-fast-ci:server:run');
 
@@ -35,8 +40,6 @@ export interface NodeLink {
   supersede(): void;
 }
 
-export type Respond = (answer: Answer) => void;
-
 export interface HostSettings extends machine.MachineSettings {
   readonly recordFrames: boolean;
 }
@@ -48,77 +51,14 @@ export interface HostHooks {
   onEvents?(host: RunHost, events: readonly RunEvent[]): void;
 }
 
-interface Held {
-  readonly member: Member;
-  readonly respond: Respond;
-}
-
-/**
- * The held deqs as a batch sees them while it decides: its holds, answers
- * and drops reach the host's list only once the batch's events are
- * committed, so a batch decided again (a lost lock) or failed (the store)
- * leaves the list as it was.
- */
-class HeldView {
-  readonly #base: readonly Held[];
-  readonly #added: Held[] = [];
-  readonly #removed = new Set<Held>();
-
-  constructor(base: readonly Held[]) {
-    this.#base = base;
-  }
-
-  all(): Held[] {
-    return [...this.#base, ...this.#added].filter(h => !this.#removed.has(h));
-  }
-
-  isWaiting(index: number): boolean {
-    return this.all().some(h => h.member.index === index);
-  }
-
-  add(held: Held): void {
-    this.#added.push(held);
-  }
-
-  take(held: Held): void {
-    this.#removed.add(held);
-  }
-
-  /** Takes every deq the node has held. */
-  takeNode(index: number): Held[] {
-    const taken = this.all().filter(h => h.member.index === index);
-    for (const h of taken) this.#removed.add(h);
-    return taken;
-  }
-
-  /** `current` (the host's list now, which a detach may have changed meanwhile) with this batch's decisions. */
-  applyTo(current: readonly Held[], keep: (held: Held) => boolean): Held[] {
-    return [...current, ...this.#added.filter(keep)].filter(h => !this.#removed.has(h));
-  }
-}
-
-interface Command {
-  /** Reads what the decision needs from the store (before the lock; commands are prepared in order). */
-  readonly prepare?: () => Promise<void>;
-  /** Decides the transition; returns what to do once its events are committed. */
-  readonly decide: (tr: machine.Transition, held: HeldView) => () => void;
-  /** The store failed before the events were committed: nothing was decided; say so (with `reason`, or "internal server error"). */
-  readonly fail?: (reason?: string) => void;
-  /** Called once the command's batch is done (answered, held, or failed). */
-  settled?: () => void;
-}
-
 function failure(reason?: string): Answer {
   return refused(reason ?? Refusals.internal);
 }
 
-/** The run's log is not in the store any more (it expired, or the store lost its data). */
-class RunGoneError extends Error {}
-
 export class RunHost {
   readonly runId: string;
   readonly identity: RunIdentity;
-  #state: RunState;
+  readonly #batcher: RunBatcher<HeldView>;
   readonly #store: RunStore;
   readonly #settings: HostSettings;
   readonly #hooks: HostHooks;
@@ -126,25 +66,20 @@ export class RunHost {
   readonly #links = new Map<number, { generation: number; link: NodeLink }>();
   /** Deqs this server holds (a node may have sent a second deq while its first waits). */
   #held: Held[] = [];
-  readonly #queue: Command[] = [];
-  #draining = false;
-  #disposed = false;
-  /** The state has events a failed commit never stored: reload before deciding anything. */
-  #stale = false;
-  /** Events of the run known to be in the store. */
-  #stored: number;
   readonly #frames: FrameRecord[] = [];
   readonly #unwatch: () => void;
 
   constructor(runId: string, events: readonly RunEvent[], store: RunStore, settings: HostSettings, hooks: HostHooks) {
     this.runId = runId;
-    const [open, ...rest] = events;
-    if (open?.t !== 'open') throw new Error(`run ${runId} has no open event`);
-    this.#state = createRunState(open);
-    for (const event of rest) apply(this.#state, event);
-    this.#stored = this.#state.version;
-    this.identity = this.#state.identity;
     this.#store = store;
+    this.#batcher = new RunBatcher(runId, events, store, {
+      ctx: () => this.#ctx(),
+      begin: () => new HeldView(this.#held),
+      dispatch: (tr, held) => this.#dispatch(tr, held),
+      keep: held => (this.#held = held.applyTo(this.#held, h => this.#links.get(h.member.index)?.generation === h.member.generation)),
+      react: (remote, committed) => this.#react(remote, committed),
+    });
+    this.identity = this.#batcher.state.identity;
     this.#settings = settings;
     this.#hooks = hooks;
     // Another server appended: catch up, then react for this server's channels.
@@ -152,7 +87,11 @@ export class RunHost {
   }
 
   get state(): Readonly<RunState> {
-    return this.#state;
+    return this.#batcher.state;
+  }
+
+  get #state(): RunState {
+    return this.#batcher.state;
   }
 
   get label(): string {
@@ -308,8 +247,8 @@ export class RunHost {
     const ctx = this.#ctx();
     if (machine.isSweepDue(this.#state, ctx)) void this.#enqueue({ decide: tr => (machine.sweep(tr), () => undefined) });
     // A node gone long enough, or a file running long past its time: idle nodes here may take copies.
-    else if (this.#held.length > 0 && !this.#draining && machine.hasBackupWork(this.#state, ctx)) void this.#enqueue({ decide: (tr, held) => this.#dispatch(tr, held) });
-    else if (this.#store.shared && this.#links.size > 0 && !this.isFinished && !this.#draining) void this.#poll();
+    else if (this.#held.length > 0 && !this.#batcher.isBusy && machine.hasBackupWork(this.#state, ctx)) void this.#enqueue({ decide: (tr, held) => this.#dispatch(tr, held) });
+    else if (this.#store.shared && this.#links.size > 0 && !this.isFinished && !this.#batcher.isBusy) void this.#poll();
   }
 
   /** A shared store's notice of another server's commit can be lost (a Redis reconnect): nodes here waiting on it would wait on. */
@@ -328,49 +267,15 @@ export class RunHost {
 
   /** Stops listening to the store; held deqs are dropped (their sockets are closing). */
   dispose(): void {
-    this.#disposed = true;
-    // Requests still waiting for their turn are answered: the run is gone here.
-    for (const command of this.#queue.splice(0)) {
-      command.fail?.();
-      command.settled?.();
-    }
+    this.#batcher.dispose();
     this.#unwatch();
     this.#held = [];
     this.#links.clear();
   }
 
   snapshot(keyIndex: number): RunSnapshot {
-    const state = this.#state;
-    const ctx = this.#ctx();
-    const snapshot: RunSnapshot = {
-      runKey: this.identity.runKey,
-      buildId: this.identity.buildId,
-      keyIndex,
-      state: isFinished(state) ? 'finished' : isEnqueued(state) ? 'running' : 'waiting',
-      meta: state.meta,
-      nodes: state.nodes.map(n => ({
-        index: n.index,
-        ...(n.nodeId === undefined ? {} : { nodeId: n.nodeId }),
-        ...(n.workers === undefined ? {} : { workers: n.workers }),
-        connected: machine.isConnected(n, ctx),
-        left: n.left,
-        lost: n.lost,
-        waiting: this.#held.some(h => h.member.index === n.index),
-        filesReported: n.filesReported,
-      })),
-      enqueued: { ...state.enqueued },
-      results: Object.fromEntries(state.results),
-      queued: state.queue.toArray(),
-      leased: state.leases.toRecord(),
-      retries: Object.fromEntries(state.failedOn),
-      summary: summaryOf(state),
-      warnings: state.droppedWarnings > 0 ? [...state.warnings, `… ${state.droppedWarnings} more`] : [...state.warnings],
-    };
-    if (state.parts.size > 0) {
-      snapshot.parts = Object.fromEntries([...state.parts].map(([id, spec]) => [id, { ...spec, ...(state.partResults.has(id) ? { result: state.partResults.get(id)! } : {}) }]));
-    }
-    if (this.#settings.recordFrames) snapshot.frames = [...this.#frames];
-    return snapshot;
+    const waiting = new Set(this.#held.map(h => h.member.index));
+    return snapshotOf(this.#state, this.#ctx(), { keyIndex, waiting, frames: this.#settings.recordFrames ? [...this.#frames] : undefined });
   }
 
   #ctx(): machine.MachineContext {
@@ -384,112 +289,8 @@ export class RunHost {
     };
   }
 
-  /** Queues a command; resolves once its batch is done (its reply sent, or its deq held). */
-  #enqueue(command: Command): Promise<void> {
-    if (this.#disposed) {
-      command.fail?.();
-      return Promise.resolve();
-    }
-    const settled = new Promise<void>(resolve => (command.settled = resolve));
-    this.#queue.push(command);
-    if (!this.#draining) void this.#drain();
-    return settled;
-  }
-
-  /**
-   * Runs the queued commands in batches: one lock, one catch-up, every
-   * transition decided in turn, one commit; then the replies, then the
-   * reactions. A batch whose lock was lost (another server took too long a
-   * view of it) is decided again on the reloaded state.
-   */
-  async #drain(): Promise<void> {
-    this.#draining = true;
-    while (this.#queue.length > 0 && !this.#disposed) {
-      const batch = this.#queue.splice(0);
-      try {
-        await this.#decide(batch);
-      } catch (error) {
-        // The store failed (Redis unreachable): nothing of the batch was committed, so the state is reloaded and each request is told.
-        log('%s: %s', this.label, (error as Error).stack ?? error);
-        this.#stale = true;
-        const reason = error instanceof RunGoneError ? error.message : undefined;
-        for (const command of batch) command.fail?.(reason);
-      }
-      for (const command of batch) command.settled?.();
-    }
-    this.#draining = false;
-  }
-
-  async #decide(batch: Command[]): Promise<void> {
-    for (const command of batch) await command.prepare?.();
-    // Other servers' events seen while deciding, reacted to with this batch's (kept across a retry).
-    const remote: RunEvent[] = [];
-    for (;;) {
-      // Events of a batch that failed to commit were applied: start again from the store's.
-      if (this.#stale) remote.push(...(await this.#reload()));
-      const lock = await this.#store.lock(this.runId);
-      remote.push(...(await this.#catchUp(lock)));
-      const held = new HeldView(this.#held);
-      const events: RunEvent[] = [];
-      const effects: Array<() => void> = [];
-      const step = (decide: Command['decide'], fail?: () => void): boolean => {
-        const tr = new machine.Transition(this.#state, this.#ctx());
-        try {
-          effects.push(decide(tr, held));
-        } catch (error) {
-          // A bug must cost one reply, never the run: its events are kept (already applied).
-          log('%s: a transition failed: %s', this.label, (error as Error).stack ?? error);
-          effects.push(() => fail?.());
-        }
-        events.push(...tr.events);
-        return tr.events.some(e => WORK_MAY_MOVE.has(e.t));
-      };
-      // Work that moved is handed out in the same batch, before the next request is decided.
-      const dispatch = (tr: machine.Transition, view: HeldView): (() => void) => this.#dispatch(tr, view);
-      if (remote.some(e => WORK_MAY_MOVE.has(e.t))) step(dispatch);
-      for (const command of batch) if (step(command.decide, command.fail)) step(dispatch);
-      if (!(await this.#store.commit(this.runId, lock, events))) {
-        log('%s: lost the lock; deciding the batch again', this.label);
-        this.#stale = true;
-        continue;
-      }
-      this.#stored = this.#state.version;
-      this.#held = held.applyTo(this.#held, h => this.#links.get(h.member.index)?.generation === h.member.generation);
-      for (const effect of effects) {
-        try {
-          effect();
-        } catch (error) {
-          log('%s: %s', this.label, (error as Error).stack ?? error);
-        }
-      }
-      this.#react(remote, events);
-      return;
-    }
-  }
-
-  /** Applies what other servers appended since this state; returns those events. */
-  async #catchUp(lock: RunLock): Promise<RunEvent[]> {
-    if (lock.version <= this.#state.version) return [];
-    const events = (await this.#store.events(this.runId, this.#state.version)) ?? [];
-    for (const event of events) apply(this.#state, event);
-    this.#stored = this.#state.version;
-    return events;
-  }
-
-  /** Rebuilds the state from the store's events; returns those this host had not seen stored. */
-  async #reload(): Promise<RunEvent[]> {
-    const events = (await this.#store.events(this.runId, 0)) ?? [];
-    const [open, ...rest] = events;
-    if (open?.t !== 'open') {
-      throw new RunGoneError(`run ${this.label} is gone from the server's store (it expired, or the store lost its data: give Redis an append-only file); start the run again with a new build id`);
-    }
-    const state = createRunState(open);
-    for (const event of rest) apply(state, event);
-    this.#state = state;
-    this.#stale = false;
-    const unseen = events.slice(this.#stored);
-    this.#stored = events.length;
-    return unseen;
+  #enqueue(command: Command<HeldView>): Promise<void> {
+    return this.#batcher.enqueue(command);
   }
 
   /**
@@ -555,6 +356,3 @@ export class RunHost {
     };
   }
 }
-
-/** Events after which queued files may go to a node that could not have them before. */
-const WORK_MAY_MOVE: ReadonlySet<RunEvent['t']> = new Set(['enq', 'requeue', 'retry', 'leave', 'lost', 'detach']);

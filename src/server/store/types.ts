@@ -18,6 +18,9 @@ export interface RunLock {
   readonly token: string;
 }
 
+/** A run's log of events and its lock. */
+export type RunLog = Pick<RunStore, 'open' | 'events' | 'lock' | 'commit'>;
+
 export interface RunStore {
   /** This server's instance id, for its channels' attach events. */
   readonly instance: string;

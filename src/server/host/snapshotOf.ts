@@ -1,0 +1,48 @@
+/**
+ * A run as the server shows it (the dashboard, `server.runs()`): its state
+ * read at one moment, with what only the host knows (held deqs, frames).
+ * Pure.
+ */
+import * as machine from '../run/runMachine';
+import { isEnqueued, isFinished, summaryOf, type RunState } from '../run/runState';
+import type { FrameRecord, RunSnapshot } from '../types';
+
+export interface SnapshotExtras {
+  readonly keyIndex: number;
+  /** Nodes with a deq held here. */
+  readonly waiting: ReadonlySet<number>;
+  /** Frames recorded (recordFrames), or undefined. */
+  readonly frames: FrameRecord[] | undefined;
+}
+
+export function snapshotOf(state: RunState, ctx: machine.MachineContext, { keyIndex, waiting, frames }: SnapshotExtras): RunSnapshot {
+  const snapshot: RunSnapshot = {
+    runKey: state.identity.runKey,
+    buildId: state.identity.buildId,
+    keyIndex,
+    state: isFinished(state) ? 'finished' : isEnqueued(state) ? 'running' : 'waiting',
+    meta: state.meta,
+    nodes: state.nodes.map(n => ({
+      index: n.index,
+      ...(n.nodeId === undefined ? {} : { nodeId: n.nodeId }),
+      ...(n.workers === undefined ? {} : { workers: n.workers }),
+      connected: machine.isConnected(n, ctx),
+      left: n.left,
+      lost: n.lost,
+      waiting: waiting.has(n.index),
+      filesReported: n.filesReported,
+    })),
+    enqueued: { ...state.enqueued },
+    results: Object.fromEntries(state.results),
+    queued: state.queue.toArray(),
+    leased: state.leases.toRecord(),
+    retries: Object.fromEntries(state.failedOn),
+    summary: summaryOf(state),
+    warnings: state.droppedWarnings > 0 ? [...state.warnings, `… ${state.droppedWarnings} more`] : [...state.warnings],
+  };
+  if (state.parts.size > 0) {
+    snapshot.parts = Object.fromEntries([...state.parts].map(([id, spec]) => [id, { ...spec, ...(state.partResults.has(id) ? { result: state.partResults.get(id)! } : {}) }]));
+  }
+  if (frames !== undefined) snapshot.frames = frames;
+  return snapshot;
+}
