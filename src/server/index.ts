@@ -9,9 +9,9 @@
  * await server.close();
  */
 import { resolveServerOptions, type ServerOptions } from './options';
-import { LocalStore } from './store/LocalStore';
-import { RedisStore } from './store/RedisStore';
-import type { RunStore } from './store/types';
+import { LocalStores } from './store/LocalStores';
+import { RedisStores } from './store/RedisStores';
+import type { Stores } from './store/types';
 import { Orchestrator } from './http/Orchestrator';
 import type { OrchestratorServer } from './types';
 
@@ -28,10 +28,10 @@ export type { OrchestratorServer, RunSnapshot, NodeSnapshot, FrameRecord, RunMet
  */
 export async function startServer(options: ServerOptions): Promise<OrchestratorServer> {
   const resolved = resolveServerOptions(options);
-  const store: RunStore =
+  const stores: Stores =
     resolved.redis === undefined
-      ? new LocalStore(resolved)
-      : await RedisStore.connect({
+      ? new LocalStores(resolved)
+      : await RedisStores.connect({
           url: resolved.redis,
           prefix: resolved.redisPrefix,
           ttlMs: resolved.finishedRunTtlMs,
@@ -40,12 +40,12 @@ export async function startServer(options: ServerOptions): Promise<OrchestratorS
         });
   let secret: Buffer;
   try {
-    secret = await store.keySecret();
+    secret = await stores.keySecret();
   } catch (error) {
-    await store.close();
+    await stores.close();
     throw error;
   }
-  const server = new Orchestrator(resolved, store, secret);
+  const server = new Orchestrator(resolved, stores, secret);
   try {
     await server.listen();
   } catch (error) {

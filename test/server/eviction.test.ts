@@ -9,7 +9,7 @@ import path from 'node:path';
 import { pendingEntry } from '../../src/protocol/entries';
 import type { JoinPayload } from '../../src/protocol/types';
 import { KeyRing } from '../../src/server/host/KeyRing';
-import { LocalStore } from '../../src/server/store/LocalStore';
+import { LocalStores } from '../../src/server/store/LocalStores';
 import type { NodeLink, RunHost } from '../../src/server/host/RunHost';
 import type { Member } from '../../src/server/run/runMachine';
 import { replyOf, type Answer, type Reply } from '../../src/protocol/replies';
@@ -20,12 +20,12 @@ const TTL = 60_000;
 const keys = new KeyRing(['evict-key'], Buffer.alloc(32, 7));
 const keyHash = keys.match('evict-key')!.hash;
 const link: NodeLink = { push: () => undefined, supersede: () => undefined };
-const registries: Array<{ registry: RunRegistry; store: LocalStore }> = [];
+const registries: Array<{ registry: RunRegistry; store: LocalStores }> = [];
 
-function registry(dataDir?: string): { registry: RunRegistry; store: LocalStore } {
-  const store = new LocalStore({ dataDir, maxReportBytesPerRun: 1 << 20, maxReportMemoryBytes: 1 << 20 });
+function registry(dataDir?: string): { registry: RunRegistry; store: LocalStores } {
+  const store = new LocalStores({ dataDir, maxReportBytesPerRun: 1 << 20, maxReportMemoryBytes: 1 << 20 });
   const settings = { leaseTimeoutMs: 60_000, reconnectGraceMs: 60_000, handoffAfterMs: 60_000, stragglerSlackMs: 60_000, maxFilesPerRun: 10, maxNodesPerRun: 10, maxCrashesPerFile: 2, splitMinSeconds: 10, recordFrames: false };
-  const r = new RunRegistry({ maxRunsPerKey: 10, finishedRunTtlMs: TTL, maxFinishedRuns: 100, run: settings }, keys, store);
+  const r = new RunRegistry({ maxRunsPerKey: 10, finishedRunTtlMs: TTL, maxFinishedRuns: 100, run: settings, warn: message => console.warn(message) }, keys, store);
   registries.push({ registry: r, store });
   return { registry: r, store };
 }
@@ -92,7 +92,7 @@ it("a run's journal deleted on eviction", async () => {
     const { registry: r, store } = registry(dataDir);
     const host = await open(r, 'journaled');
     await finish(host);
-    store.flush();
+    store.runs.flush();
     const journals = (): string[] => readdirSync(path.join(dataDir, 'runs'));
     expect(journals()).toHaveLength(1);
     r.evict(host.state.finishedAt! + TTL + 1);

@@ -18,9 +18,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import debug from 'debug';
 import { buildIdProblem, runKeyProblem } from '../../protocol/topic';
 import type { KeyRing } from '../host/KeyRing';
-import type { RunIdentity } from '../run/runState';
-import { runId } from '../store/types';
-import type { RunEvent as RunRecord } from '../run/runEvents';
+import { runId } from '../run/runIdentity';
+import type { HistoryStore } from '../store/types';
 import { Credentials, isBehindHttps, scopeOfRequest, sessionCookie, sessionIdOf } from './Credentials';
 import { EventStream } from './EventStream';
 import { isCrossSite, readForm, redirect, SECURITY_HEADERS, sendBody, sendError, sendJson } from './http';
@@ -43,8 +42,8 @@ export interface DashboardSettings {
   readonly keys: KeyRing;
   /** Read-only credential that sees every run. */
   readonly viewToken?: string;
-  /** The data directory's duration history (see LiveRuns). */
-  readonly durations?: (identity: RunIdentity, id: string) => number[];
+  /** Files' recent durations. */
+  readonly history: HistoryStore;
   readonly maxStreams?: number;
 }
 
@@ -57,7 +56,7 @@ export class Dashboard {
   readonly #hasViewToken: boolean;
 
   constructor(settings: DashboardSettings) {
-    this.#runs = new LiveRuns({ source: settings.source, durations: settings.durations });
+    this.#runs = new LiveRuns({ source: settings.source, history: settings.history });
     this.#credentials = new Credentials(settings.keys, settings.viewToken);
     this.#maxStreams = settings.maxStreams ?? MAX_STREAMS;
     this.#hasViewToken = settings.viewToken !== undefined;
@@ -95,15 +94,6 @@ export class Dashboard {
     return this.#api(res, url, scope);
   }
 
-  /** Events applied to a run on this server, in order. */
-  onEvents(identity: RunIdentity, events: readonly RunRecord[]): void {
-    for (const event of events) this.#runs.onRecord(identity, event);
-  }
-
-  forget(identity: RunIdentity): void {
-    this.#runs.forget(identity);
-  }
-
   /** Ends every event stream. */
   close(): void {
     this.#runs.close();
@@ -129,7 +119,15 @@ export class Dashboard {
     if (held === undefined) return sendError(res, 404, `no run ${runKey}-${buildId}${scope.kind === 'key' ? ' for this key' : ''}`);
     if (what === undefined) return sendJson(res, 200, this.#runs.view(held, scope));
     if (what === 'events' && rest.length === 0) return this.#runEvents(res, held, scope);
-    if (what === 'files' && rest.length > 0) return sendJson(res, 200, this.#runs.fileHistory(held, rest.join('/')));
+    if (what === 'files' && rest.length > 0) {
+      return void this.#runs.fileHistory(held, rest.join('/')).then(
+        view => sendJson(res, 200, view),
+        (error: Error) => {
+          log('file history failed: %s', error.message);
+          sendError(res, 500, 'could not read the duration history');
+        },
+      );
+    }
     return sendError(res, 404, 'not found');
   }
 

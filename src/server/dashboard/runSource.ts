@@ -1,14 +1,19 @@
 /**
- * The runs the dashboard shows, as it needs them: identities, meta and
- * snapshots. The one place that knows the server's run registry; the rest of
- * the dashboard sees only RunSource. (With Redis, the runs this server
- * holds: those some node of which reached it.)
+ * The runs the dashboard shows, as it needs them: identities, meta, the
+ * counts and times the run's state answers (run/runState.ts is the one fold
+ * of a run's events), snapshots, and the events as they are applied. The
+ * one place that knows the server's run registry; the rest of the
+ * dashboard sees only RunSource. (With Redis, the runs this server holds:
+ * those some node of which reached it.)
  */
-import type { FileEntry } from '../../protocol/types';
+import type { FileEntry, RunSummary } from '../../protocol/types';
 import type { KeyRing } from '../host/KeyRing';
-import type { RunIdentity } from '../run/runState';
 import type { RunHost } from '../host/RunHost';
 import type { RunRegistry } from '../host/RunRegistry';
+import type { RunEvent } from '../run/runEvents';
+import type { RunIdentity } from '../run/runIdentity';
+import { countsOf, isFinished, summaryOf, timelineOf, type RunCounts } from '../run/runState';
+import type { Span } from '../run/Timeline';
 import type { RunMeta, RunSnapshot } from '../types';
 
 export interface HeldRun {
@@ -16,6 +21,13 @@ export interface HeldRun {
   readonly meta: RunMeta;
   /** Position of the run's key among the server's keys; -1 for a key no longer configured. */
   readonly keyIndex: number;
+  /** When the run was opened, and when it finished (server ms). */
+  readonly startedAt: number;
+  readonly finishedAt: number | undefined;
+  counts(): RunCounts;
+  timeline(): { timed: boolean; spans: Span[] };
+  /** The summary, once finished. */
+  summary(): RunSummary | null;
   /** The run's books now (cost: the size of the run). */
   snapshot(): RunSnapshot;
   /** The recorded result of one file. */
@@ -26,12 +38,28 @@ export interface RunSource {
   /** Every run held, oldest first. */
   runs(): HeldRun[];
   find(identity: RunIdentity): HeldRun | undefined;
+  /** Calls `listener` with each run's events as they are applied; returns the unsubscribe function. */
+  onEvents(listener: (run: HeldRun, events: readonly RunEvent[]) => void): () => void;
+  /** Calls `listener` with a run as it is evicted. */
+  onEvict(listener: (run: HeldRun) => void): () => void;
 }
 
 export function registrySource(registry: RunRegistry, keys: KeyRing): RunSource {
   const held = (host: RunHost): HeldRun => {
     const keyIndex = keys.indexOfHash(host.identity.keyHash);
-    return { identity: host.identity, meta: host.state.meta, keyIndex, snapshot: () => host.snapshot(keyIndex), resultOf: id => host.state.results.get(id)?.entry };
+    const { state } = host;
+    return {
+      identity: host.identity,
+      meta: state.meta,
+      keyIndex,
+      startedAt: state.openedAt,
+      finishedAt: state.finishedAt,
+      counts: () => countsOf(host.state),
+      timeline: () => timelineOf(host.state),
+      summary: () => (isFinished(host.state) ? summaryOf(host.state) : null),
+      snapshot: () => host.snapshot(keyIndex),
+      resultOf: id => host.state.results.get(id)?.entry,
+    };
   };
   return {
     runs: () => registry.hosts().map(held),
@@ -39,5 +67,7 @@ export function registrySource(registry: RunRegistry, keys: KeyRing): RunSource 
       const host = registry.held(identity);
       return host === undefined ? undefined : held(host);
     },
+    onEvents: listener => registry.onEvents((host, events) => listener(held(host), events)),
+    onEvict: listener => registry.onEvict(host => listener(held(host))),
   };
 }

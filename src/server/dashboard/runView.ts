@@ -1,10 +1,10 @@
 /**
- * One run as the API and the page show it: a snapshot of the run's books,
- * with the times the dashboard stamped on its records (pure).
+ * One run as the API and the page show it: its row in the list, and in
+ * full, a snapshot of its books with its timeline (pure: what the run's
+ * state answers, put into the API's shape).
  */
-import type { RunSnapshot } from '../types';
 import { resultView } from './resultView';
-import type { RunTally } from './RunTally';
+import type { HeldRun } from './runSource';
 import type { NodeView, ResultView, RunListItem, RunView } from './types';
 
 /** Warnings a view carries, most recent: the full list stays in the server's snapshot. */
@@ -25,22 +25,37 @@ export function isAttemptOf(a: { buildId: string; commit?: string }, b: { buildI
   return a.commit === b.commit;
 }
 
+/** The run's row in the list; keyIndex only for the view token. */
+export function listItem(run: HeldRun, keyIndex?: number): RunListItem {
+  const { runKey, buildId } = run.identity;
+  const { phase, total, done, failed, nodeCount } = run.counts();
+  return {
+    runKey,
+    buildId,
+    ...(keyIndex === undefined ? {} : { keyIndex }),
+    state: phase,
+    meta: run.meta,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt ?? null,
+    total,
+    done,
+    failed,
+    nodeCount,
+  };
+}
+
 export interface RunViewParts {
-  readonly snapshot: RunSnapshot;
-  readonly tally: RunTally;
+  readonly run: HeldRun;
   /** Shown to the view token only. */
   readonly keyIndex?: number;
   readonly attempts: RunListItem[];
   readonly now: number;
 }
 
-export function runView({ snapshot, tally, keyIndex, attempts, now }: RunViewParts): RunView {
+export function runView({ run, keyIndex, attempts, now }: RunViewParts): RunView {
+  const snapshot = run.snapshot();
   const results: Record<string, ResultView> = {};
-  let failed = 0;
-  for (const [id, { entry, nodeIndex }] of Object.entries(snapshot.results)) {
-    results[id] = resultView(entry, nodeIndex);
-    if (entry.file_status === 'failed') failed += 1;
-  }
+  for (const [id, { entry, nodeIndex }] of Object.entries(snapshot.results)) results[id] = resultView(entry, nodeIndex);
   const nodes: NodeView[] = snapshot.nodes.map(node => ({
     index: node.index,
     connected: node.connected,
@@ -50,22 +65,17 @@ export function runView({ snapshot, tally, keyIndex, attempts, now }: RunViewPar
     workers: node.workers ?? null,
     filesReported: node.filesReported,
   }));
+  const { timed, spans } = run.timeline();
   return {
-    ...tally.listItem(keyIndex),
-    // The snapshot's books are the truth; the tally adds times.
-    state: snapshot.state,
-    total: Object.keys(snapshot.enqueued).length,
-    done: Object.keys(results).length,
-    failed,
-    nodeCount: nodes.length,
+    ...listItem(run, keyIndex),
     now,
-    timed: tally.timed,
+    timed,
     nodes,
     results,
     leased: { ...snapshot.leased },
     queued: snapshot.queued.length,
     retries: { ...snapshot.retries },
-    spans: tally.spans(),
+    spans,
     summary: snapshot.state === 'finished' ? snapshot.summary : null,
     warnings: snapshot.warnings.slice(-VIEW_WARNINGS),
     attempts,

@@ -3,12 +3,12 @@
  * The page renders exactly these; tools read the same.
  */
 import type { RunSummary, TestStatus } from '../../protocol/types';
+import type { RunPhase } from '../run/runState';
+import type { Span, SpanOutcome } from '../run/Timeline';
 import type { RunMeta } from '../types';
 
 /** Who is looking: one key's runs (signed in with that key), or every run (the view token). */
 export type Scope = { readonly kind: 'key'; readonly keyHash: string } | { readonly kind: 'all' };
-
-export type RunState = 'waiting' | 'running' | 'finished';
 
 /** One run in the list. */
 export interface RunListItem {
@@ -16,11 +16,11 @@ export interface RunListItem {
   buildId: string;
   /** View token only: the position of the run's key among the server's keys (-1: a key no longer configured). */
   keyIndex?: number;
-  state: RunState;
+  state: RunPhase;
   meta: RunMeta;
-  /** Server time (ms) the dashboard saw the run start; null for a run restored from a journal. */
+  /** Server time (ms) the run was opened. */
   startedAt: number | null;
-  /** Server time (ms) the run finished; null while it runs, or when restored. */
+  /** Server time (ms) the run finished; null while it runs. */
   finishedAt: number | null;
   /** Files enqueued (0 until node 0 enqueues). */
   total: number;
@@ -44,17 +44,9 @@ export interface ResultView {
   failure?: string;
 }
 
-/** How one file's time on one node ended. */
-export type SpanOutcome = TestStatus | 'retried' | 'requeued' | 'released';
-
 /** One file on one node, from its lease to its result (or to when it was taken back); `to` null while in hand. */
-export interface SpanView {
-  id: string;
-  node: number;
-  from: number;
-  to: number | null;
-  outcome: SpanOutcome | null;
-}
+export type SpanView = Span;
+export type { SpanOutcome };
 
 export interface NodeView {
   index: number;
@@ -71,7 +63,7 @@ export interface NodeView {
 export interface RunView extends RunListItem {
   /** Server time of this view (ms): the page measures the growth of files in hand from it. */
   now: number;
-  /** Lease and result times are known for the whole run (false for a run restored from a journal: order without times). */
+  /** Lease and result times are known for the whole run (false for a run journaled before its events carried times, or one past its span cap: order without times). */
   timed: boolean;
   nodes: NodeView[];
   /** By test id, in the order they were recorded. */
@@ -92,7 +84,7 @@ export interface RunView extends RunListItem {
   attempts: RunListItem[];
 }
 
-/** A change to one run, derived from one of its records; `at` is when the dashboard saw it (server ms). */
+/** A change to one run, derived from one of its records; `at` is when the run decided it (server ms). */
 export type RunDelta =
   | { t: 'join'; at: number; node: number; workers: number | null }
   | { t: 'enq'; at: number; total: number }

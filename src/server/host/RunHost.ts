@@ -17,8 +17,9 @@ import type { EntryMap, JoinPayload, Message } from '../../protocol/types';
 import * as machine from '../run/runMachine';
 import type { Member } from '../run/runMachine';
 import type { RunEvent } from '../run/runEvents';
-import { attemptSeed, isEnqueued, isFinished, summaryOf, type RunIdentity, type RunState } from '../run/runState';
-import type { RunStore } from '../store/types';
+import { attemptSeed, isEnqueued, isFinished, summaryOf, type RunState } from '../run/runState';
+import type { RunIdentity } from '../run/runIdentity';
+import type { SharedRunLog, Stores } from '../store/types';
 import { HeldView, type Held, type Respond } from './HeldView';
 import { snapshotOf } from './snapshotOf';
 import { RunBatcher, type Command } from './RunBatcher';
@@ -40,6 +41,9 @@ export interface NodeLink {
   supersede(): void;
 }
 
+/** What a run's host uses of the stores: the run's log, which servers are up, the duration history. */
+export type HostStores = Pick<Stores, 'runs' | 'liveness' | 'history'>;
+
 export interface HostSettings extends machine.MachineSettings {
   readonly recordFrames: boolean;
 }
@@ -48,7 +52,7 @@ export interface HostHooks {
   /** The run finished (applied here, from whichever server). `committedHere`: this server appended the finish. */
   onFinish(host: RunHost, committedHere: boolean): void;
   /** Every event applied here, in order, with the time it was applied (the dashboard's live feed). */
-  onEvents?(host: RunHost, events: readonly RunEvent[]): void;
+  onEvents(host: RunHost, events: readonly RunEvent[]): void;
 }
 
 function failure(reason?: string): Answer {
@@ -59,7 +63,7 @@ export class RunHost {
   readonly runId: string;
   readonly identity: RunIdentity;
   readonly #batcher: RunBatcher<HeldView>;
-  readonly #store: RunStore;
+  readonly #stores: HostStores;
   readonly #settings: HostSettings;
   readonly #hooks: HostHooks;
   /** This server's channels, by node index. */
@@ -69,10 +73,10 @@ export class RunHost {
   readonly #frames: FrameRecord[] = [];
   readonly #unwatch: () => void;
 
-  constructor(runId: string, events: readonly RunEvent[], store: RunStore, settings: HostSettings, hooks: HostHooks) {
+  constructor(runId: string, events: readonly RunEvent[], stores: HostStores, settings: HostSettings, hooks: HostHooks) {
     this.runId = runId;
-    this.#store = store;
-    this.#batcher = new RunBatcher(runId, events, store, {
+    this.#stores = stores;
+    this.#batcher = new RunBatcher(runId, events, stores.runs, {
       ctx: () => this.#ctx(),
       begin: () => new HeldView(this.#held),
       dispatch: (tr, held) => this.#dispatch(tr, held),
@@ -83,7 +87,7 @@ export class RunHost {
     this.#settings = settings;
     this.#hooks = hooks;
     // Another server appended: catch up, then react for this server's channels.
-    this.#unwatch = store.watch(runId, () => void this.#enqueue({ decide: () => () => undefined }));
+    this.#unwatch = stores.runs.shared ? stores.runs.watch(runId, () => void this.#enqueue({ decide: () => () => undefined })) : () => undefined;
   }
 
   get state(): Readonly<RunState> {
@@ -186,7 +190,7 @@ export class RunHost {
         const tests = (payload as { tests?: unknown } | null)?.tests;
         if (tests === null || typeof tests !== 'object' || isEnqueued(this.#state)) return;
         const ids = Object.keys(tests);
-        [history, known] = await Promise.all([this.#store.durations(this.identity, ids), this.#store.knownTests(this.identity, ids)]);
+        [history, known] = await Promise.all([this.#stores.history.durations(this.identity, ids), this.#stores.history.knownTests(this.identity, ids)]);
       },
       decide: tr => {
         const answer = machine.enq(tr, member, payload, { durations: (entries: EntryMap) => expectedDurations(entries, id => history.get(id)), tests: known });
@@ -248,14 +252,14 @@ export class RunHost {
     if (machine.isSweepDue(this.#state, ctx)) void this.#enqueue({ decide: tr => (machine.sweep(tr), () => undefined) });
     // A node gone long enough, or a file running long past its time: idle nodes here may take copies.
     else if (this.#held.length > 0 && !this.#batcher.isBusy && machine.hasBackupWork(this.#state, ctx)) void this.#enqueue({ decide: (tr, held) => this.#dispatch(tr, held) });
-    else if (this.#store.shared && this.#links.size > 0 && !this.isFinished && !this.#batcher.isBusy) void this.#poll();
+    else if (this.#stores.runs.shared && this.#links.size > 0 && !this.isFinished && !this.#batcher.isBusy) void this.#poll(this.#stores.runs);
   }
 
   /** A shared store's notice of another server's commit can be lost (a Redis reconnect): nodes here waiting on it would wait on. */
-  async #poll(): Promise<void> {
+  async #poll(runs: SharedRunLog): Promise<void> {
     try {
-      const version = await this.#store.version?.(this.runId);
-      if (version !== undefined && version > this.#state.version) void this.#enqueue({ decide: () => () => undefined });
+      const version = await runs.version(this.runId);
+      if (version > this.#state.version) void this.#enqueue({ decide: () => () => undefined });
     } catch (error) {
       log('%s: poll failed: %s', this.label, (error as Error).message);
     }
@@ -279,13 +283,13 @@ export class RunHost {
   }
 
   #ctx(): machine.MachineContext {
-    const store = this.#store;
+    const { liveness } = this.#stores;
     return {
       now: Date.now(),
       settings: this.#settings,
-      instance: store.instance,
-      isAlive: instance => store.isAlive(instance),
-      deadSince: instance => store.deadSince(instance),
+      instance: liveness.instance,
+      isAlive: instance => liveness.isAlive(instance),
+      deadSince: instance => liveness.deadSince(instance),
     };
   }
 
@@ -301,14 +305,14 @@ export class RunHost {
   #react(remote: readonly RunEvent[], committedHere: readonly RunEvent[]): void {
     const events = [...remote, ...committedHere];
     if (events.length === 0) return;
-    this.#hooks.onEvents?.(this, events);
+    this.#hooks.onEvents(this, events);
     const state = this.#state;
     for (const event of events) {
       if (event.t === 'enqRequest' && event.node >= 0 && !isEnqueued(state)) {
         log('%s: asking node %d to enqueue', this.label, event.node);
         this.#links.get(event.node)?.link.push(Events.enqRequest, {});
       }
-      if (event.t === 'attach' && event.instance !== this.#store.instance) {
+      if (event.t === 'attach' && event.instance !== this.#stores.liveness.instance) {
         // The node joined again on another server: its channel here is stale.
         const local = this.#links.get(event.node);
         if (local !== undefined && local.generation < state.nodes[event.node]!.generation) {

@@ -10,8 +10,9 @@ import type { KeyRing } from './KeyRing';
 import { RunHost, type HostHooks, type HostSettings } from './RunHost';
 import type { EarlierAttempt } from '../run/runMachine';
 import type { RunEvent } from '../run/runEvents';
-import type { RunIdentity } from '../run/runState';
-import { openEvent, runId, type RunStore } from '../store/types';
+import { openEvent, runId, type RunIdentity } from '../run/runIdentity';
+import { resultsOfThisAttempt } from '../run/runState';
+import type { Stores } from '../store/types';
 import type { RunMeta, RunSnapshot } from '../types';
 
 const log = debug('jest-fast-ci:server:run');
@@ -21,10 +22,8 @@ export interface RegistrySettings {
   readonly finishedRunTtlMs: number;
   readonly maxFinishedRuns: number;
   readonly run: HostSettings;
-  /** Every event applied to a run here, in order (the dashboard's live feed). */
-  readonly onEvents?: (host: RunHost, events: readonly RunEvent[]) => void;
-  /** A run was evicted here. */
-  readonly onEvict?: (identity: RunIdentity) => void;
+  /** Where an operator is told what the store could not do. */
+  readonly warn: (message: string) => void;
 }
 
 interface Waiter {
@@ -44,18 +43,20 @@ export function sweepIntervalMs(settings: Pick<HostSettings, 'leaseTimeoutMs' | 
 export class RunRegistry {
   readonly #settings: RegistrySettings;
   readonly #keys: KeyRing;
-  readonly #store: RunStore;
+  readonly #stores: Stores;
   readonly #hosts = new Map<string, RunHost>();
   /** Runs being opened or loaded, so two joins at once make one host. */
   readonly #loading = new Map<string, Promise<RunHost | undefined>>();
   #waiters: Waiter[] = [];
+  readonly #eventListeners = new Set<(host: RunHost, events: readonly RunEvent[]) => void>();
+  readonly #evictListeners = new Set<(host: RunHost) => void>();
   readonly #timers: NodeJS.Timeout[];
   #lastEviction = 0;
 
-  constructor(settings: RegistrySettings, keys: KeyRing, store: RunStore) {
+  constructor(settings: RegistrySettings, keys: KeyRing, stores: Stores) {
     this.#settings = settings;
     this.#keys = keys;
-    this.#store = store;
+    this.#stores = stores;
     const sweeper = setInterval(() => this.#sweepRuns(), sweepIntervalMs(settings.run));
     sweeper.unref();
     this.#timers = [sweeper];
@@ -63,7 +64,10 @@ export class RunRegistry {
 
   /** Brings back the runs the store kept (a restarted server's journals). */
   async restore(): Promise<void> {
-    for (const { runId: id, events } of await this.#store.restore()) {
+    const { runs } = this.#stores;
+    // A shared store loads runs when a node asks for them.
+    if (runs.shared) return;
+    for (const { runId: id, events } of await runs.restore()) {
       try {
         const host = this.#host(id, events);
         log('%s: restored (%s)', host.label, host.isFinished ? 'finished' : 'unfinished');
@@ -79,7 +83,7 @@ export class RunRegistry {
     const held = this.#hosts.get(id);
     if (held !== undefined) return Promise.resolve({ ok: true, host: held });
     return this.#once(`open ${id}`, async () => {
-      const events = await this.#store.open(id, openEvent(identity, meta, Date.now()), this.#settings.maxRunsPerKey);
+      const events = await this.#stores.runs.open(id, openEvent(identity, meta, Date.now()), this.#settings.maxRunsPerKey);
       if (events === 'limit') return undefined;
       const host = this.#host(id, events);
       log('%s: %s', host.label, events.length === 1 ? 'opened' : 'loaded');
@@ -93,7 +97,7 @@ export class RunRegistry {
     const held = this.#hosts.get(id);
     if (held !== undefined) return Promise.resolve(held);
     return this.#once(`find ${id}`, async () => {
-      const events = await this.#store.events(id, 0);
+      const events = await this.#stores.runs.events(id, 0);
       return events === undefined ? undefined : this.#host(id, events);
     });
   }
@@ -119,6 +123,18 @@ export class RunRegistry {
         `the orchestrator no longer knows build ${of}${others} (finished runs are kept for finishedRunTtlMs, 1 h by default, ` +
         'and a server without a data dir forgets them when it restarts)',
     };
+  }
+
+  /** Calls `listener` with every event applied to a run here, in order (the dashboard's live feed); returns the unsubscribe function. */
+  onEvents(listener: (host: RunHost, events: readonly RunEvent[]) => void): () => void {
+    this.#eventListeners.add(listener);
+    return () => this.#eventListeners.delete(listener);
+  }
+
+  /** Calls `listener` when a run is evicted here (its state can still be read); returns the unsubscribe function. */
+  onEvict(listener: (host: RunHost) => void): () => void {
+    this.#evictListeners.add(listener);
+    return () => this.#evictListeners.delete(listener);
   }
 
   /** The run, if this server holds it now. */
@@ -188,7 +204,8 @@ export class RunRegistry {
     if (now - this.#lastEviction >= Math.min(this.#settings.finishedRunTtlMs, 60_000)) {
       this.evict(now);
       const inUse = [...this.#hosts.values()].filter(host => host.idleSince === undefined).map(host => host.runId);
-      if (inUse.length > 0) void this.#store.keepAlive?.(inUse).catch(error => log('keepAlive failed: %s', (error as Error).message));
+      const { runs } = this.#stores;
+      if (runs.shared && inUse.length > 0) void runs.keepAlive(inUse).catch((error: Error) => log('keepAlive failed: %s', error.message));
     }
   }
 
@@ -207,23 +224,22 @@ export class RunRegistry {
     if (held !== undefined) return held;
     const hooks: HostHooks = {
       onFinish: (host, committedHere) => this.#onFinish(host, committedHere),
-      ...(this.#settings.onEvents === undefined ? {} : { onEvents: this.#settings.onEvents }),
+      onEvents: (host, events) => {
+        for (const listener of this.#eventListeners) listener(host, events);
+      },
     };
-    const host = new RunHost(id, events, this.#store, this.#settings.run, hooks);
+    const host = new RunHost(id, events, this.#stores, this.#settings.run, hooks);
     this.#hosts.set(id, host);
     return host;
   }
 
   #onFinish(host: RunHost, committedHere: boolean): void {
     const snapshot = this.#snapshot(host);
-    // Once per run, by the server that finished it: the history learns its durations, the store starts its expiry.
+    // Once per run, by the server that finished it: the history learns its durations (those of this attempt: a result kept from an earlier one was learnt then).
     if (committedHere) {
-      // Results a retry run kept from an earlier attempt were learnt when that attempt finished.
-      const attempt = host.state.attempt;
-      const ran = Object.fromEntries(Object.entries(snapshot.results).filter(([id]) => (host.state.results.get(id)?.attempt ?? 1) >= attempt));
-      void this.#store
-        .finished(host.runId, host.identity, { ...snapshot, results: ran }, this.#settings.finishedRunTtlMs)
-        .catch(error => log('%s: could not record the finish: %s', host.label, (error as Error).message));
+      void this.#stores.history
+        .record(host.identity, resultsOfThisAttempt(host.state))
+        .catch((error: Error) => this.#settings.warn(`could not save the duration history of ${host.label}: ${error.message}`));
     }
     const { buildId, runKey } = host.identity;
     this.#waiters = this.#waiters.filter(w => {
@@ -238,8 +254,11 @@ export class RunRegistry {
     host.dispose();
     this.#hosts.delete(host.runId);
     log('%s: evicted (%s)', host.label, why);
-    this.#settings.onEvict?.(host.identity);
-    void this.#store.release(host.runId, host.identity).catch(error => log('%s: could not release: %s', host.label, (error as Error).message));
+    for (const listener of this.#evictListeners) listener(host);
+    // A shared store leaves the run to expire: another server may still hold it.
+    const { runs, reports } = this.#stores;
+    if (!runs.shared) void runs.release(host.runId, host.identity).catch((error: Error) => log('%s: could not release: %s', host.label, error.message));
+    void reports.forget(host.runId).catch((error: Error) => log('%s: could not forget its reports: %s', host.label, error.message));
   }
 
   #snapshot(host: RunHost): RunSnapshot {

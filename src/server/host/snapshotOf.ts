@@ -4,7 +4,7 @@
  * Pure.
  */
 import * as machine from '../run/runMachine';
-import { isEnqueued, isFinished, summaryOf, type RunState } from '../run/runState';
+import { phaseOf, summaryOf, type RunState } from '../run/runState';
 import type { FrameRecord, RunSnapshot } from '../types';
 
 export interface SnapshotExtras {
@@ -20,7 +20,7 @@ export function snapshotOf(state: RunState, ctx: machine.MachineContext, { keyIn
     runKey: state.identity.runKey,
     buildId: state.identity.buildId,
     keyIndex,
-    state: isFinished(state) ? 'finished' : isEnqueued(state) ? 'running' : 'waiting',
+    state: phaseOf(state),
     meta: state.meta,
     nodes: state.nodes.map(n => ({
       index: n.index,

@@ -15,7 +15,7 @@ import type { NodeLink, RunHost } from '../host/RunHost';
 import type { Member } from '../run/runMachine';
 import { joinReplyOf, OK, Refusals, refused, replyMessage, replyOf, type Answer } from '../../protocol/replies';
 import type { RunRegistry } from '../host/RunRegistry';
-import type { RunIdentity } from '../run/runState';
+import type { RunIdentity } from '../run/runIdentity';
 import type { Outbox } from './Outbox';
 import type { SocketParams } from './upgrade';
 

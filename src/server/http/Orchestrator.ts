@@ -16,10 +16,8 @@ import { KeyRing } from '../host/KeyRing';
 import { Outbox } from './Outbox';
 import { handleReports, REPORTS_PATH } from './reportHttp';
 import type { ResolvedServerOptions } from '../options';
-import type { RunEvent } from '../run/runEvents';
-import type { RunHost } from '../host/RunHost';
 import { RunRegistry } from '../host/RunRegistry';
-import type { RunStore } from '../store/types';
+import type { Stores } from '../store/types';
 import type { OrchestratorServer, RunSnapshot, ServerStats } from '../types';
 import { checkUpgrade, redactUrl } from './upgrade';
 
@@ -54,7 +52,7 @@ export class Orchestrator implements OrchestratorServer {
   #wss: WebSocketServer;
   #connections = new Map<Connection, () => void>();
   readonly #outbox: Outbox;
-  readonly #store: RunStore;
+  readonly #stores: Stores;
   readonly #dashboard: Dashboard | undefined;
   /** Sockets still in their HTTP handshake, oldest first. */
   readonly #handshaking = new Set<Socket>();
@@ -64,30 +62,31 @@ export class Orchestrator implements OrchestratorServer {
   #port = 0;
 
   /** `keySecret`: the store's (the same for every server on it, across restarts). */
-  constructor(options: ResolvedServerOptions, store: RunStore, keySecret: Buffer) {
+  constructor(options: ResolvedServerOptions, stores: Stores, keySecret: Buffer) {
     this.#options = options;
-    this.#store = store;
+    this.#stores = stores;
     this.#keys = new KeyRing(options.secretKeys, keySecret);
-    this.#outbox = new Outbox({ durable: store, maxUnsentBytes: options.maxUnsentBytes, warn: options.warn });
-    store.onPending(() => this.#outbox.schedule());
+    // A local journal holds replies until their records are synced (group commit); Redis commits before a reply is decided.
+    const { runs } = stores;
+    this.#outbox = new Outbox({ ...(runs.shared ? {} : { durable: runs }), maxUnsentBytes: options.maxUnsentBytes, warn: options.warn });
+    if (!runs.shared) runs.onPending(() => this.#outbox.schedule());
     this.#registry = new RunRegistry(
       {
         maxRunsPerKey: options.maxRunsPerKey,
         finishedRunTtlMs: options.finishedRunTtlMs,
         maxFinishedRuns: options.maxFinishedRuns,
         run: options,
-        onEvict: identity => this.#dashboard?.forget(identity),
-        ...(options.dashboard ? { onEvents: (host: RunHost, events: readonly RunEvent[]) => this.#dashboard?.onEvents(host.identity, events) } : {}),
+        warn: options.warn,
       },
       this.#keys,
-      store,
+      stores,
     );
     this.#dashboard = options.dashboard
       ? new Dashboard({
           source: registrySource(this.#registry, this.#keys),
           keys: this.#keys,
           viewToken: options.viewToken,
-          durations: store.recentDurations === undefined ? undefined : (identity, id) => store.recentDurations!(identity, id),
+          history: stores.history,
         })
       : undefined;
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes, clientTracking: false });
@@ -136,7 +135,7 @@ export class Orchestrator implements OrchestratorServer {
   }
 
   stats(): ServerStats {
-    const journal = this.#store.stats;
+    const journal = this.#stores.runs.stats;
     return { sockets: this.#connections.size, runs: this.#registry.size, journalRecords: journal.records, journalSyncs: journal.syncs };
   }
 
@@ -173,7 +172,7 @@ export class Orchestrator implements OrchestratorServer {
     clearTimeout(waited);
     this.#dashboard?.close();
     this.#registry.close();
-    await this.#store.close();
+    await this.#stores.close();
     this.#wss.close();
     const httpClosed = new Promise<void>(resolve => this.#http.close(() => resolve()));
     this.#http.closeAllConnections();
@@ -186,7 +185,7 @@ export class Orchestrator implements OrchestratorServer {
     const path = (req.url ?? '/').split('?')[0]!;
     if (this.#dashboard?.handles(path) && this.#state === RUNNING) return this.#dashboard.handle(req, res);
     if (path.startsWith(REPORTS_PATH) && this.#state === RUNNING) {
-      return handleReports(req, res, { keys: this.#keys, registry: this.#registry, store: this.#store.reports, maxLineBytes: this.#options.maxReportBytesPerRun });
+      return handleReports(req, res, { keys: this.#keys, registry: this.#registry, store: this.#stores.reports, maxLineBytes: this.#options.maxReportBytesPerRun });
     }
     const healthy = path === '/health' && (req.method === 'GET' || req.method === 'HEAD');
     const body = healthy ? JSON.stringify({ status: this.#state === RUNNING ? 'ok' : 'closing' }) : JSON.stringify({ error: 'not found' });

@@ -20,10 +20,10 @@ import { checkReportHeader, LineSplitter, MAX_REPORT_HEADER_BYTES, type ReportHe
 import type { FileEntry } from '../../protocol/types';
 import { buildIdProblem, runKeyProblem } from '../../protocol/topic';
 import type { KeyRing } from '../host/KeyRing';
-import type { ReportStorage } from '../store/LocalReportStorage';
+import type { ReportStorage } from '../store/types';
 import type { RunHost } from '../host/RunHost';
 import type { RunRegistry } from '../host/RunRegistry';
-import { runId } from '../store/types';
+import { runId } from '../run/runIdentity';
 
 const log = debug('jest-fast-ci:server:connection');
 

@@ -42,16 +42,16 @@ export type RunEvent =
   | { t: 'copy'; node: number; ids: string[]; at: number }
   /** The node's copy becomes the file's lease: its holder is gone. */
   | { t: 'promote'; node: number; id: string }
-  | { t: 'result'; node: number; id: string; entry: FileEntry }
+  | { t: 'result'; node: number; id: string; entry: FileEntry; at?: number }
   /** Leases taken back (leave, lost node, expiry): the files are queued again, at the front. */
-  | { t: 'requeue'; ids: string[] }
+  | { t: 'requeue'; ids: string[]; at?: number }
   /** A failure that is not final: the file goes back to the queue for another node. */
-  | { t: 'retry'; node: number; id: string }
+  | { t: 'retry'; node: number; id: string; at?: number }
   | { t: 'leave'; node: number }
   /** Gone past the reconnect grace: `suspects`, the files it was running, are noted against it; its leases go back. */
   | { t: 'lost'; node: number; suspects?: string[] }
   /** A file recorded as failed: these nodes died while running it. */
-  | { t: 'crashed'; id: string; nodes: number[] }
+  | { t: 'crashed'; id: string; nodes: number[]; at?: number }
   /** The files the node says it is running now (the `running` extension). */
   | { t: 'running'; node: number; ids: string[] }
   /** Something the server ignored on purpose (a late result, a duplicate enq), kept for inspection. */
@@ -72,6 +72,7 @@ export function checkEvent(value: unknown): string | undefined {
   const r = value as Record<string, unknown>;
   const isIndex = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v >= 0;
   const isTime = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
+  const isOptionalTime = (v: unknown): boolean => v === undefined || isTime(v);
   const isIds = (v: unknown): boolean => Array.isArray(v) && v.every(id => typeof id === 'string');
   const isObject = (v: unknown): boolean => v !== null && typeof v === 'object' && !Array.isArray(v);
   const need = (ok: boolean, what: string): string | undefined => (ok ? undefined : `a "${String(r.t)}" record needs ${what}`);
@@ -92,23 +93,23 @@ export function checkEvent(value: unknown): string | undefined {
     case 'enqRequest':
       return need(typeof r.node === 'number' && Number.isInteger(r.node) && r.node >= -1, 'a node');
     case 'lease':
-      return need(isIndex(r.node) && isIds(r.ids), 'a node and ids');
+      return need(isIndex(r.node) && isIds(r.ids) && isOptionalTime(r.at), 'a node and ids');
     case 'copy':
       return need(isIndex(r.node) && isIds(r.ids) && isTime(r.at), 'a node, ids and a time');
     case 'promote':
       return need(isIndex(r.node) && typeof r.id === 'string', 'a node and an id');
     case 'result':
-      return need(isIndex(r.node) && typeof r.id === 'string' && checkEntry(r.entry) === null, 'a node, an id and a valid entry');
+      return need(isIndex(r.node) && typeof r.id === 'string' && checkEntry(r.entry) === null && isOptionalTime(r.at), 'a node, an id and a valid entry');
     case 'requeue':
-      return need(isIds(r.ids), 'ids');
+      return need(isIds(r.ids) && isOptionalTime(r.at), 'ids');
     case 'retry':
-      return need(isIndex(r.node) && typeof r.id === 'string', 'a node and an id');
+      return need(isIndex(r.node) && typeof r.id === 'string' && isOptionalTime(r.at), 'a node and an id');
     case 'leave':
       return need(isIndex(r.node), 'a node');
     case 'lost':
       return need(isIndex(r.node) && (r.suspects === undefined || isIds(r.suspects)), 'a node');
     case 'crashed':
-      return need(typeof r.id === 'string' && Array.isArray(r.nodes) && r.nodes.length > 0 && r.nodes.every(isIndex), 'an id and nodes');
+      return need(typeof r.id === 'string' && Array.isArray(r.nodes) && r.nodes.length > 0 && r.nodes.every(isIndex) && isOptionalTime(r.at), 'an id and nodes');
     case 'running':
       return need(isIndex(r.node) && isIds(r.ids), 'a node and ids');
     case 'warn':
@@ -141,4 +142,18 @@ function checkSeed(value: unknown): boolean {
     const r = k as Record<string, unknown> | null;
     return r !== null && typeof r === 'object' && typeof r.from === 'string' && typeof r.node === 'number' && typeof r.attempt === 'number' && checkEntry(r.entry) === null;
   });
+}
+
+/**
+ * Whether these events (a commit's, or a whole log) leave the run finished
+ * or open again: the last of a `finish` and a retried job's new attempt of
+ * the run (an `attempt` without seed) decides; undefined when neither is there.
+ */
+export function finishChange(events: readonly RunEvent[]): 'finished' | 'reopened' | undefined {
+  for (let i = events.length - 1; i >= 0; i -= 1) {
+    const event = events[i]!;
+    if (event.t === 'finish') return 'finished';
+    if (event.t === 'attempt' && event.seed === undefined && event.missing === undefined) return 'reopened';
+  }
+  return undefined;
 }

@@ -11,16 +11,12 @@ import { fileSetDigest, idMap } from '../../protocol/fileSet';
 import type { EntryMap, FileEntry, RetryRunMode, RunSummary } from '../../protocol/types';
 import { LeaseTable } from './LeaseTable';
 import type { AttemptSeed, RunEvent } from './runEvents';
+import type { RunIdentity } from './runIdentity';
 import { expectedDurations, longestFirst } from './scheduling';
 import { summarize } from './summary';
 import type { RunMeta } from '../types';
+import { MAX_EXTRA_SPANS, Timeline, type Span } from './Timeline';
 import { WorkQueue } from './WorkQueue';
-
-export interface RunIdentity {
-  readonly keyHash: string;
-  readonly runKey: string;
-  readonly buildId: string;
-}
 
 export interface NodeState {
   readonly index: number;
@@ -82,8 +78,12 @@ export interface RunState {
   /** Files not handed out, front first. */
   readonly queue: WorkQueue;
   readonly leases: LeaseTable;
-  /** Results by file id; a split file's once all its parts have one (merged). */
+  /** Results by file id; a split file's once all its parts have one (merged). Changed through putResult and dropResult only. */
   readonly results: Map<string, RecordedResult>;
+  /** How many of `results` failed. */
+  failedFiles: number;
+  /** Each unit's time on each node. */
+  readonly timeline: Timeline;
   /** Parts of split files, by part id, and each split file's part ids in order. */
   readonly parts: Map<string, PartSpec>;
   readonly partsOf: Map<string, string[]>;
@@ -131,6 +131,8 @@ export function createRunState(open: Extract<RunEvent, { t: 'open' }>): RunState
     queue: new WorkQueue(),
     leases: new LeaseTable(),
     results: new Map(),
+    failedFiles: 0,
+    timeline: new Timeline(),
     parts: new Map(),
     partsOf: new Map(),
     partResults: new Map(),
@@ -216,6 +218,7 @@ export function apply(state: RunState, event: RunEvent): void {
       const at = event.at ?? state.lastEventAt;
       state.queue.remove(event.ids);
       state.leases.lease(event.ids, event.node, at);
+      state.timeline.start(event.ids, event.node, event.at, state.lastEventAt, 2 * state.fileCount + MAX_EXTRA_SPANS);
       state.lastEventAt = at;
       return;
     }
@@ -229,16 +232,21 @@ export function apply(state: RunState, event: RunEvent): void {
     case 'result': {
       const node = state.nodes[event.node];
       if (node === undefined || hasResult(state, event.id)) return;
+      state.timeline.end(event.id, event.entry.file_status, event.at, state.lastEventAt);
       record(state, event.id, state.attempt > 1 ? { entry: event.entry, nodeIndex: event.node, attempt: state.attempt } : { entry: event.entry, nodeIndex: event.node });
       node.filesReported += 1;
       return;
     }
     case 'requeue': {
-      for (const id of event.ids) state.leases.release(id);
+      for (const id of event.ids) {
+        state.leases.release(id);
+        state.timeline.end(id, 'requeued', event.at, state.lastEventAt);
+      }
       state.queue.putFront(longestFirst(event.ids.filter(id => !hasResult(state, id)), state.durations));
       return;
     }
     case 'retry': {
+      state.timeline.end(event.id, 'retried', event.at, state.lastEventAt);
       state.failedOn.set(event.id, [...(state.failedOn.get(event.id) ?? []), event.node]);
       state.leases.release(event.id);
       state.queue.putFront([event.id]);
@@ -260,6 +268,7 @@ export function apply(state: RunState, event: RunEvent): void {
     }
     case 'crashed':
       if (hasResult(state, event.id)) return;
+      state.timeline.end(event.id, 'failed', event.at, state.lastEventAt);
       state.queue.remove([event.id]);
       record(state, event.id, {
         entry: crashedEntry(event.nodes),
@@ -281,6 +290,7 @@ export function apply(state: RunState, event: RunEvent): void {
       state.finishedAt = event.at;
       state.finalSummary = summaryOf(state);
       state.leases.clear();
+      state.timeline.endAll(event.at);
       state.lastEventAt = event.at;
       return;
     case 'attempt':
@@ -294,7 +304,7 @@ function record(state: RunState, id: string, result: RecordedResult): void {
   state.leases.release(id);
   const spec = state.parts.get(id);
   if (spec === undefined) {
-    state.results.set(id, result);
+    putResult(state, id, result);
     return;
   }
   state.partResults.set(id, result);
@@ -302,7 +312,21 @@ function record(state: RunState, id: string, result: RecordedResult): void {
   if (!all.every(part => state.partResults.has(part))) return;
   const results = all.map(part => state.partResults.get(part)!);
   const attempt = result.attempt === undefined ? {} : { attempt: result.attempt };
-  state.results.set(spec.file, { entry: mergePartEntries(results.map(r => r.entry)), nodeIndex: results[0]!.nodeIndex, ...attempt });
+  putResult(state, spec.file, { entry: mergePartEntries(results.map(r => r.entry)), nodeIndex: results[0]!.nodeIndex, ...attempt });
+}
+
+/** Sets a file's result, keeping the count of failed ones. */
+function putResult(state: RunState, id: string, result: RecordedResult): void {
+  dropResult(state, id);
+  state.results.set(id, result);
+  if (result.entry.file_status === 'failed') state.failedFiles += 1;
+}
+
+function dropResult(state: RunState, id: string): void {
+  const had = state.results.get(id);
+  if (had === undefined) return;
+  state.results.delete(id);
+  if (had.entry.file_status === 'failed') state.failedFiles -= 1;
 }
 
 /** What the queue hands out for these files: each file, or the parts of a split one. */
@@ -331,8 +355,7 @@ function startAttempt(state: RunState, event: Extract<RunEvent, { t: 'attempt' }
     // This run again: its nodes so far were the earlier attempt's.
     state.attemptFirstNode = state.nodes.length;
   }
-  if (event.mode === 'all') state.results.clear();
-  for (const [id, result] of state.results) if (result.entry.file_status === 'failed') state.results.delete(id);
+  for (const [id, result] of state.results) if (event.mode === 'all' || result.entry.file_status === 'failed') dropResult(state, id);
   // A split file runs again in its parts: all of them, as its result is the parts' together.
   for (const [file, parts] of state.partsOf) if (!state.results.has(file)) for (const part of parts) state.partResults.delete(part);
   state.finishedAt = undefined;
@@ -365,7 +388,7 @@ function takeFiles(
 function seedFrom(state: RunState, seed: AttemptSeed): void {
   const tests = takeFiles(state, seed.tests, seed, recorded => recorded ?? new Map());
   for (const [id, kept] of Object.entries(seed.kept)) {
-    if (Object.hasOwn(tests, id)) state.results.set(id, { entry: kept.entry, nodeIndex: kept.node, attempt: kept.attempt, from: kept.from });
+    if (Object.hasOwn(tests, id)) putResult(state, id, { entry: kept.entry, nodeIndex: kept.node, attempt: kept.attempt, from: kept.from });
   }
 }
 
@@ -386,6 +409,13 @@ export function attemptSeed(state: RunState): { of: string; attempt: number; see
   if (state.retry > 0) seed.retry = state.retry;
   if (!state.backups) seed.backups = false;
   return { of: state.identity.buildId, attempt: state.attempt, seed };
+}
+
+/** The results this attempt recorded (not those a retry kept from an earlier attempt). */
+export function resultsOfThisAttempt(state: RunState): Map<string, RecordedResult> {
+  const ran = new Map<string, RecordedResult>();
+  for (const [id, result] of state.results) if (!isKept(state, result)) ran.set(id, result);
+  return ran;
 }
 
 /** The result stands from an earlier attempt (this retry run did not run it). */
@@ -439,4 +469,29 @@ export function summaryOf(state: RunState): RunSummary {
   const summary = summarize(state.results.entries(), state.nodes.length - state.attemptFirstNode, failedOn, state.attempt);
   if (state.crashed.size > 0) summary.crashed = [...state.crashed].sort();
   return summary;
+}
+
+/** Where a run is: waiting for its files, running, or finished. */
+export type RunPhase = 'waiting' | 'running' | 'finished';
+
+export function phaseOf(state: RunState): RunPhase {
+  return isFinished(state) ? 'finished' : isEnqueued(state) ? 'running' : 'waiting';
+}
+
+/** The counts a list of runs shows: files (a split file counts once, when all its parts are in), results, failures, nodes. */
+export interface RunCounts {
+  readonly phase: RunPhase;
+  readonly total: number;
+  readonly done: number;
+  readonly failed: number;
+  readonly nodeCount: number;
+}
+
+export function countsOf(state: RunState): RunCounts {
+  return { phase: phaseOf(state), total: enqueuedCount(state), done: state.results.size, failed: state.failedFiles, nodeCount: state.nodes.length };
+}
+
+/** Each unit's time on each node, oldest first, and whether their times are known. */
+export function timelineOf(state: RunState): { timed: boolean; spans: Span[] } {
+  return { timed: state.timeline.isTimed, spans: state.timeline.spans() };
 }

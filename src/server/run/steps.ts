@@ -29,13 +29,13 @@ function record(tr: Transition, node: NodeState, id: string, entry: FileEntry): 
     // The same failure sent again after a lost reply that said "retry": still not final.
     if (failedOn.includes(node.index) && !holds && resultOf(state, id)?.nodeIndex !== node.index) return true;
     if (holds && failedOn.length < state.retry) {
-      tr.emit({ t: 'retry', node: node.index, id });
+      tr.emit({ t: 'retry', node: node.index, id, at: tr.ctx.now });
       tr.warn(`retrying ${quoteId(id)}: it failed on node ${node.index} (failure ${failedOn.length + 1} of at most ${state.retry + 1} runs)`);
       return true;
     }
   }
   if (holds) {
-    tr.emit({ t: 'result', node: node.index, id, entry });
+    tr.emit({ t: 'result', node: node.index, id, entry, at: tr.ctx.now });
     return false;
   }
   const had = resultOf(state, id);
@@ -66,7 +66,7 @@ export function takeBack(tr: Transition, ids: string[], why: string): void {
     else tr.emit({ t: 'promote', node: to, id });
   }
   if (requeue.length === 0) return;
-  tr.emit({ t: 'requeue', ids: requeue });
+  tr.emit({ t: 'requeue', ids: requeue, at: tr.ctx.now });
   tr.warn(`${requeue.length} files requeued: ${why}`);
 }
 

@@ -60,7 +60,7 @@ function lose(tr: Transition, node: NodeState): void {
   for (const id of suspects) {
     const nodes = state.crashedOn.get(id) ?? [];
     if (nodes.length < ctx.settings.maxCrashesPerFile) continue;
-    tr.emit({ t: 'crashed', id, nodes: [...nodes] });
+    tr.emit({ t: 'crashed', id, nodes: [...nodes], at: ctx.now });
     tr.warn(`${quoteId(id)} recorded as failed: nodes ${nodes.join(', ')} died while running it`);
   }
   takeBack(tr, state.leases.heldBy(node.index), `node ${node.index} did not come back`);

@@ -1,16 +1,17 @@
 /**
  * Whole-run reports held by the server: each node's per-file outcomes, as
  * bytes it never parses, until every node has fetched the others'. The
- * contract, and the local storage: in memory, or, with a data dir, in one
+ * local storage: in memory, or, with a data dir, in one
  * file per run (only an index stays in memory). Bounded per run and, in
  * memory, in all; past a bound an upload is refused with a reason the node
- * prints. (RedisStore has its own, shared by every server on the Redis.)
+ * prints. (RedisReportStorage is shared by every server on a Redis.)
  */
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, rmSync, truncateSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { ReportHeader } from '../../protocol/reports';
 import { KeyedListeners } from './KeyedListeners';
+import type { ReportStorage } from './types';
 
 export interface ReportLimits {
   /** Bytes of reports one run may hold. */
@@ -35,17 +36,6 @@ interface RunReports {
 
 function fileName(runId: string): string {
   return `${createHash('sha256').update(runId).digest('hex')}.reports`;
-}
-
-export interface ReportStorage {
-  /** Why this record cannot be kept (a limit), or undefined once it is. */
-  add(runId: string, header: ReportHeader, body: Buffer): Promise<string | undefined>;
-  /** The outcome `node` reported for `id`, with its header. */
-  get(runId: string, id: string, node: number): Promise<{ header: ReportHeader; body: Buffer } | undefined>;
-  /** Calls `listener` on every record added to the run; returns the unsubscribe function. */
-  onAdded(runId: string, listener: () => void): () => void;
-  /** The run was evicted: its reports go too. */
-  forget(runId: string): Promise<void>;
 }
 
 export class LocalReportStorage implements ReportStorage {

@@ -1,15 +1,23 @@
 /**
- * Where runs live: one contract, two stores. `LocalStore` keeps each run's
- * events in this process (and, with a data dir, in a journal per run);
- * `RedisStore` keeps them in Redis, shared by every server on it. A run is
- * its list of events (runEvents.ts); a server changes it only while it
- * holds the run's lock, so transitions on several servers never interleave.
+ * What the server keeps, one interface per job, each with a local
+ * implementation (memory, or the data dir) and a Redis one that does the
+ * whole job (shared by every server on it):
+ * - RunLog: each run's events and its lock (LocalRunLog, RedisRunLog);
+ * - Liveness: which server instances are up (LocalLiveness, RedisLiveness);
+ * - HistoryStore: files' durations and slow files' tests across runs
+ *   (LocalHistory, RedisHistory; one algorithm, history.ts);
+ * - ReportStorage: whole-run report records (LocalReportStorage,
+ *   RedisReportStorage);
+ * - the key secret.
+ * A run is its list of events (run/runEvents.ts); a server changes it only
+ * while it holds the run's lock, so transitions on several servers never
+ * interleave.
  */
-import type { KnownTest } from '../../protocol/parts';
+import type { ReportHeader } from '../../protocol/reports';
+import type { KnownTest } from '../../protocol/types';
 import type { RunEvent } from '../run/runEvents';
-import type { RunIdentity } from '../run/runState';
-import type { ReportStorage } from './LocalReportStorage';
-import type { RunMeta, RunSnapshot } from '../types';
+import type { RunIdentity } from '../run/runIdentity';
+import type { RecordedResult } from '../run/runState';
 
 export interface RunLock {
   /** Events in the run's log now: the caller brings its state up to this first. */
@@ -18,17 +26,14 @@ export interface RunLock {
   readonly token: string;
 }
 
-/** A run's log of events and its lock. */
-export type RunLog = Pick<RunStore, 'open' | 'events' | 'lock' | 'commit'>;
+/** Records written and syncs (or atomic commits) made. */
+export interface LogStats {
+  readonly records: number;
+  readonly syncs: number;
+}
 
-export interface RunStore {
-  /** This server's instance id, for its channels' attach events. */
-  readonly instance: string;
-  /** Whether a server instance is still up (its channels still count as connected). */
-  isAlive(instance: string): boolean;
-  /** Since when a dead instance is known to be gone. */
-  deadSince(instance: string): number;
-
+/** What every run log does. */
+interface RunLogBase {
   /**
    * The run's events; a run that does not exist is created with its `open`
    * event, unless its key already has `maxRunsPerKey` unfinished runs
@@ -41,66 +46,82 @@ export interface RunStore {
   lock(runId: string): Promise<RunLock>;
   /** Appends `events` (possibly none) and releases the lock; false if the lock had been lost (the caller reloads). */
   commit(runId: string, lock: RunLock, events: readonly RunEvent[]): Promise<boolean>;
-  /** Other servers may append to runs (Redis): the host checks now and then that it missed nothing. */
-  readonly shared: boolean;
-  /** The length of the run's log now (shared stores). */
-  version?(runId: string): Promise<number>;
-  /** Calls `listener` when another server appended to the run; returns the unsubscribe function. */
-  watch(runId: string, listener: () => void): () => void;
-  /** The run finished (it stops counting against the key's limit; its data expires after `ttlMs`). */
-  finished(runId: string, identity: RunIdentity, snapshot: RunSnapshot, ttlMs: number): Promise<void>;
-  /**
-   * This server stops holding the run (finished past its time, or
-   * abandoned). A local store drops it and its data; a shared one leaves it
-   * to expire, since another server may still hold it.
-   */
-  release(runId: string, identity: RunIdentity): Promise<void>;
-  /** The runs are in use here (a node is connected): a shared store keeps their data from expiring. */
-  keepAlive?(runIds: readonly string[]): Promise<void>;
-  /** Runs to bring back when the server starts (the data dir's journals; none for Redis, which loads on demand). */
-  restore(): Promise<Array<{ runId: string; events: RunEvent[] }>>;
-
-  /** The last durations of a file (seconds, oldest first), for the dashboard; stores without it leave the dashboard its own memory. */
-  recentDurations?(identity: RunIdentity, id: string): number[];
-  /** Expected seconds of these files, from the duration history of the run key. */
-  durations(identity: RunIdentity, ids: readonly string[]): Promise<Map<string, number>>;
-  /** The tests of these files at their last run, where kept (slow files; see keptTests): parts of a file are made from them. */
-  knownTests(identity: RunIdentity, ids: readonly string[]): Promise<Map<string, KnownTest[]>>;
-  /** Whole-run reports (issue 10). */
-  readonly reports: ReportStorage;
-  /** The secret that keys the hashes of the secret keys: the same for every server on the store, across restarts. */
-  keySecret(): Promise<Buffer>;
-
-  /** Journal records wait to be written (the Outbox holds frames until they are). */
-  readonly hasPending: boolean;
-  flush(): void;
-  /** Called when records start waiting, so they are flushed even when no reply follows. */
-  onPending(listener: () => void): void;
-  /** Journal records written and syncs made. */
-  readonly stats: { readonly records: number; readonly syncs: number };
-  close(): Promise<void>;
-}
-
-/** The run's name in a store: key, run key and build id. */
-export function runId({ keyHash, runKey, buildId }: RunIdentity): string {
-  return JSON.stringify([keyHash, runKey, buildId]);
-}
-
-/** What a new run's `open` event says. */
-export function openEvent(identity: RunIdentity, meta: RunMeta, at: number): Extract<RunEvent, { t: 'open' }> {
-  return { t: 'open', keyHash: identity.keyHash, runKey: identity.runKey, buildId: identity.buildId, meta, at };
+  readonly stats: LogStats;
 }
 
 /**
- * Whether these events (a commit's, or a whole log) leave the run finished
- * or open again: the last of a `finish` and a retried job's new attempt of
- * the run (an `attempt` without seed) decides; undefined when neither is there.
+ * Runs kept by this process alone: the lock is this process's queue, and
+ * nobody else appends. With a data dir, a journal per run, written with one
+ * sync per turn of the event loop (group commit: the outbox holds replies
+ * until their records are synced).
  */
-export function finishChange(events: readonly RunEvent[]): 'finished' | 'reopened' | undefined {
-  for (let i = events.length - 1; i >= 0; i -= 1) {
-    const event = events[i]!;
-    if (event.t === 'finish') return 'finished';
-    if (event.t === 'attempt' && event.seed === undefined && event.missing === undefined) return 'reopened';
-  }
-  return undefined;
+export interface LocalRunLog extends RunLogBase {
+  readonly shared: false;
+  /** Runs to bring back when the server starts (the data dir's journals). */
+  restore(): Promise<Array<{ runId: string; events: RunEvent[] }>>;
+  /** This server stops holding the run (finished past its time, or abandoned): its events and journal go. */
+  release(runId: string, identity: RunIdentity): Promise<void>;
+  /** Journal records wait to be written. */
+  readonly hasPending: boolean;
+  /** Writes and syncs what waits; throws the first I/O error (what failed stays pending). */
+  flush(): void;
+  /** Called when records start waiting, so they are flushed even when no reply follows. */
+  onPending(listener: () => void): void;
+}
+
+/** Runs shared by every server on the store: others append too, and runs expire rather than being dropped. */
+export interface SharedRunLog extends RunLogBase {
+  readonly shared: true;
+  /** The length of the run's log now (a poll, in case a notice of another server's commit was lost). */
+  version(runId: string): Promise<number>;
+  /** Calls `listener` when another server appended to the run; returns the unsubscribe function. */
+  watch(runId: string, listener: () => void): () => void;
+  /** The runs are in use here (a node is connected): their data does not expire. */
+  keepAlive(runIds: readonly string[]): Promise<void>;
+}
+
+export type RunLog = LocalRunLog | SharedRunLog;
+
+/** Which server instances are up: a node's channel counts as connected while its server is. */
+export interface Liveness {
+  /** This server's instance id, for its channels' attach events. */
+  readonly instance: string;
+  isAlive(instance: string): boolean;
+  /** Since when a dead instance is known to be gone (its channels' grace starts then). */
+  deadSince(instance: string): number;
+}
+
+/** Files' durations and slow files' tests, per key and run key, across runs. */
+export interface HistoryStore {
+  /** Expected seconds of these files, from their last runs. */
+  durations(identity: RunIdentity, ids: readonly string[]): Promise<Map<string, number>>;
+  /** The tests of these files at their last run, where kept (slow files; see keptTests): parts of a file are made from them. */
+  knownTests(identity: RunIdentity, ids: readonly string[]): Promise<Map<string, KnownTest[]>>;
+  /** The file's last durations, oldest first (empty when none). */
+  recent(identity: RunIdentity, id: string): Promise<number[]>;
+  /** Learns a finished run's results. */
+  record(identity: RunIdentity, results: ReadonlyMap<string, Pick<RecordedResult, 'entry'>>): Promise<void>;
+}
+
+/** Whole-run reports as bytes the server never parses. */
+export interface ReportStorage {
+  /** Why this record cannot be kept (a limit), or undefined once it is. */
+  add(runId: string, header: ReportHeader, body: Buffer): Promise<string | undefined>;
+  /** The outcome `node` reported for `id`, with its header. */
+  get(runId: string, id: string, node: number): Promise<{ header: ReportHeader; body: Buffer } | undefined>;
+  /** Calls `listener` on every record added to the run; returns the unsubscribe function. */
+  onAdded(runId: string, listener: () => void): () => void;
+  /** The run was evicted here: its reports go too (a shared store lets them expire). */
+  forget(runId: string): Promise<void>;
+}
+
+/** Everything the server keeps, from one place (the data dir, or one Redis). */
+export interface Stores {
+  readonly runs: RunLog;
+  readonly liveness: Liveness;
+  readonly history: HistoryStore;
+  readonly reports: ReportStorage;
+  /** The secret that keys the hashes of the secret keys: the same for every server on the store, across restarts. */
+  keySecret(): Promise<Buffer>;
+  close(): Promise<void>;
 }

@@ -219,9 +219,11 @@ it('reads file durations from the data directory, across restarts', async () => 
     await first.close();
     const second = await startTestServer({ dataDir });
     expect(await getJson(second, '/api/runs/jest/b-1/files/file-2.test.ts', bearer(KEY))).toEqual({ id: 'file-2.test.ts', durations: [0.2], thisRun: 0.2 });
-    // A restored run has no times: the page lays its files out in order.
+    // A restored run keeps its times: they are in its journal's events.
     const view = await getJson(second, '/api/runs/jest/b-1', bearer(KEY));
-    expect(view).toMatchObject({ state: 'finished', done: 3, failed: 1, timed: false, spans: [], startedAt: null, finishedAt: null });
+    expect(view).toMatchObject({ state: 'finished', done: 3, failed: 1, timed: true, startedAt: expect.any(Number), finishedAt: expect.any(Number) });
+    expect(view.spans.map((s: { outcome: string }) => s.outcome).sort()).toEqual(['failed', 'passed', 'passed']);
+    for (const span of view.spans) expect(span.to).toBeLessThanOrEqual(view.finishedAt);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }

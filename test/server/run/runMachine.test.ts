@@ -8,7 +8,7 @@
 import { inPart, type PartSpec } from '../../../src/protocol/parts';
 import type { DeqResponse, FileEntry, JoinPayload, JoinResponse } from '../../../src/protocol/types';
 import { checkEvent } from '../../../src/server/run/runEvents';
-import { openEvent } from '../../../src/server/store/types';
+import { openEvent } from '../../../src/server/run/runIdentity';
 import type { RunEvent } from '../../../src/server/run/runEvents';
 import * as machine from '../../../src/server/run/runMachine';
 import type { MachineContext, Member } from '../../../src/server/run/runMachine';
@@ -127,7 +127,7 @@ it('takes a lease back when it is older than the lease timeout, at that instant 
   run.now = 100 + settings.leaseTimeoutMs;
   expect(machine.isSweepDue(run.state, run.ctx())).toBe(true);
   run.step(tr => machine.sweep(tr));
-  expect(run.events('requeue')).toEqual([{ t: 'requeue', ids: batch }]);
+  expect(run.events('requeue')).toEqual([{ t: 'requeue', ids: batch, at: run.now }]);
   // Back at the front of the queue, for the next node to ask.
   expect(run.state.queue.toArray().slice(0, batch.length)).toEqual(batch);
   expect(run.state.leases.size).toBe(0);
@@ -164,7 +164,7 @@ it('records a file as failed once it was running on maxCrashesPerFile nodes when
     run.step(tr => machine.sweep(tr));
   }
   expect(run.events('lost').map(e => e.suspects)).toEqual([[killer], [killer]]);
-  expect(run.events('crashed')).toEqual([{ t: 'crashed', id: killer, nodes: [0, 1] }]);
+  expect(run.events('crashed')).toEqual([{ t: 'crashed', id: killer, nodes: [0, 1], at: run.now }]);
   expect(run.state.results.get(killer)?.entry.file_status).toBe('failed');
   // The third node is not handed the file that took down two others.
   expect(tests(run.deq(nodes[2]!).reply)).not.toContain(killer);
@@ -305,7 +305,7 @@ describe('backup copies', () => {
     expect(run.deq(nodes[2]!).hold).toBe(true);
     run.now += settings.reconnectGraceMs;
     run.step(tr => machine.sweep(tr));
-    expect(run.events('crashed')).toEqual([{ t: 'crashed', id: file, nodes: [0, 1] }]);
+    expect(run.events('crashed')).toEqual([{ t: 'crashed', id: file, nodes: [0, 1], at: run.now }]);
   });
 });
 

@@ -1,13 +1,13 @@
 /**
  * The duration history file: the last 10 durations of each file (format
  * version 2), still reading version 1 (one duration per file); and the
- * dashboard's bounded in-memory stand-in without a data directory.
+ * local history store, bounded, in memory without a data directory.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { RecentDurations } from '../../../src/server/dashboard/RecentDurations';
 import { DurationHistory } from '../../../src/server/store/DurationHistory';
+import { LocalHistory } from '../../../src/server/store/LocalHistory';
 import type { FileEntry } from '../../../src/protocol/types';
 import { passed } from '../helpers';
 
@@ -49,24 +49,25 @@ it('skips what is not a list of durations in a version 2 file', () => {
   expect(history.get('c.test.ts')).toBeUndefined();
 });
 
-describe('RecentDurations (in memory)', () => {
+describe('LocalHistory (in memory)', () => {
   const key = { keyHash: 'k', runKey: 'jest', buildId: 'b' };
+  const resultsMap = (seconds: Record<string, number>) => new Map(Object.entries(results(seconds)));
 
-  it('keeps the last 10 per key and run key, whatever the build', () => {
-    const memory = new RecentDurations();
-    for (let run = 1; run <= 11; run += 1) memory.update({ ...key, buildId: `b${run}` }, results({ 'a.test.ts': run }));
-    expect(memory.get(key, 'a.test.ts')).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
-    expect(memory.get({ ...key, runKey: 'other' }, 'a.test.ts')).toEqual([]);
-    expect(memory.get({ ...key, keyHash: 'other' }, 'a.test.ts')).toEqual([]);
+  it('keeps the last 10 per key and run key, whatever the build', async () => {
+    const memory = new LocalHistory();
+    for (let run = 1; run <= 11; run += 1) await memory.record({ ...key, buildId: `b${run}` }, resultsMap({ 'a.test.ts': run }));
+    expect(await memory.recent(key, 'a.test.ts')).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(await memory.recent({ ...key, runKey: 'other' }, 'a.test.ts')).toEqual([]);
+    expect(await memory.recent({ ...key, keyHash: 'other' }, 'a.test.ts')).toEqual([]);
   });
 
-  it('holds at most `max` files, dropping the least recently updated', () => {
-    const memory = new RecentDurations(2);
-    memory.update(key, results({ 'a.test.ts': 1, 'b.test.ts': 1 }));
-    memory.update(key, results({ 'c.test.ts': 1, 'a.test.ts': 2 }));
-    expect(memory.size).toBe(2);
-    expect(memory.get(key, 'b.test.ts')).toEqual([]);
-    expect(memory.get(key, 'a.test.ts')).toEqual([1, 2]);
+  it('holds at most `maxFiles` files per history, dropping the least recently updated', async () => {
+    const memory = new LocalHistory({ maxFiles: 2 });
+    await memory.record(key, resultsMap({ 'a.test.ts': 1, 'b.test.ts': 1 }));
+    await memory.record(key, resultsMap({ 'c.test.ts': 1, 'a.test.ts': 2 }));
+    expect(await memory.recent(key, 'b.test.ts')).toEqual([]);
+    expect(await memory.recent(key, 'c.test.ts')).toEqual([1]);
+    expect(await memory.recent(key, 'a.test.ts')).toEqual([1, 2]);
   });
 });
 

@@ -1,0 +1,107 @@
+/**
+ * Duration histories kept by this process: with a data dir, a file per key
+ * and run key (`history/<key>/<run key>.json`, names hashed), at most
+ * MAX_HISTORIES_PER_KEY per key, the least recently used going first; in
+ * memory without one, at most MAX_MEMORY_HISTORIES in all.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
+import path from 'node:path';
+import type { KnownTest } from '../../protocol/types';
+import type { RunIdentity } from '../run/runIdentity';
+import { DurationHistory } from './DurationHistory';
+import { lessonOf, MAX_HISTORIES_PER_KEY, MAX_HISTORY_FILES } from './history';
+import type { HistoryStore } from './types';
+
+/** Histories kept in memory by a server without a data dir. */
+const MAX_MEMORY_HISTORIES = 256;
+
+export function hashOf(parts: string[]): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+}
+
+export interface LocalHistoryOptions {
+  /** Where histories persist; none keeps them in memory. */
+  readonly dataDir?: string;
+  /** Files kept per history. @default MAX_HISTORY_FILES */
+  readonly maxFiles?: number;
+}
+
+export class LocalHistory implements HistoryStore {
+  readonly #dir: string | undefined;
+  readonly #maxFiles: number;
+  readonly #histories = new Map<string, DurationHistory>();
+
+  constructor(options: LocalHistoryOptions = {}) {
+    this.#dir = options.dataDir === undefined ? undefined : path.join(options.dataDir, 'history');
+    this.#maxFiles = options.maxFiles ?? MAX_HISTORY_FILES;
+    if (this.#dir !== undefined) mkdirSync(this.#dir, { recursive: true });
+  }
+
+  /**
+   * Without a data dir a server's history lives only as long as it does,
+   * and its queue order is the client's durations or the median: what a
+   * test or a demo of one process can predict. The tests of slow files
+   * are still used (to split them).
+   */
+  async durations(identity: RunIdentity, ids: readonly string[]): Promise<Map<string, number>> {
+    const known = new Map<string, number>();
+    if (this.#dir === undefined) return known;
+    const history = this.#historyFor(identity);
+    for (const id of ids) {
+      const seconds = history.get(id);
+      if (seconds !== undefined) known.set(id, seconds);
+    }
+    return known;
+  }
+
+  async knownTests(identity: RunIdentity, ids: readonly string[]): Promise<Map<string, KnownTest[]>> {
+    const known = new Map<string, KnownTest[]>();
+    const history = this.#historyFor(identity);
+    for (const id of ids) {
+      const tests = history.testsOf(id);
+      if (tests !== undefined) known.set(id, tests);
+    }
+    return known;
+  }
+
+  async recent(identity: RunIdentity, id: string): Promise<number[]> {
+    return this.#historyFor(identity).recent(id);
+  }
+
+  async record(identity: RunIdentity, results: Parameters<HistoryStore['record']>[1]): Promise<void> {
+    this.#historyFor(identity).learn(lessonOf(results));
+  }
+
+  #historyFor(identity: RunIdentity): DurationHistory {
+    const id = hashOf([identity.keyHash, identity.runKey]);
+    let history = this.#histories.get(id);
+    if (history !== undefined) return history;
+    if (this.#dir === undefined) {
+      // The least recently made go first.
+      if (this.#histories.size >= MAX_MEMORY_HISTORIES) this.#histories.delete(this.#histories.keys().next().value!);
+      history = new DurationHistory(undefined, this.#maxFiles);
+    } else {
+      const dir = path.join(this.#dir, hashOf([identity.keyHash]).slice(0, 32));
+      mkdirSync(dir, { recursive: true });
+      const file = path.join(dir, `${id}.json`);
+      if (existsSync(file)) utimesSync(file, new Date(), new Date());
+      else this.#evictHistories(dir);
+      history = new DurationHistory(file, this.#maxFiles);
+    }
+    this.#histories.set(id, history);
+    return history;
+  }
+
+  /** Keeps a key's histories within MAX_HISTORIES_PER_KEY - 1 before a new one is made: a key cannot fill the disk with run keys. */
+  #evictHistories(dir: string): void {
+    const files = readdirSync(dir)
+      .filter(name => name.endsWith('.json'))
+      .map(name => ({ file: path.join(dir, name), mtime: statSync(path.join(dir, name)).mtimeMs }))
+      .sort((a, b) => a.mtime - b.mtime);
+    for (const { file } of files.slice(0, Math.max(0, files.length - (MAX_HISTORIES_PER_KEY - 1)))) {
+      rmSync(file, { force: true });
+      for (const [id, history] of this.#histories) if (history.path === file) this.#histories.delete(id);
+    }
+  }
+}

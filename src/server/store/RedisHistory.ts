@@ -1,0 +1,99 @@
+/**
+ * Duration histories in Redis, shared by every server on it: per key and
+ * run key, a hash of each file's last durations (a JSON list; a bare
+ * number, the older format, is read as one) and a hash of slow files'
+ * tests. The same lesson as a local history (history.ts), written by one
+ * script; kept HISTORY_TTL_MS after its last use, at most
+ * MAX_HISTORIES_PER_KEY per key.
+ */
+import type { KnownTest } from '../../protocol/types';
+import type { RunIdentity } from '../run/runIdentity';
+import { HISTORY_TTL_MS, lessonOf, MAX_HISTORIES_PER_KEY, MAX_HISTORY_FILES, parseDurations, parseKnownTests, withDuration } from './history';
+import type { RedisKeys } from './RedisKeys';
+import type { RedisCommands } from './redisScripts';
+import type { HistoryStore } from './types';
+
+function parse(value: string | null): unknown {
+  if (value === null) return undefined;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    // Not ours (another program on the prefix): as if nothing were kept.
+    return undefined;
+  }
+}
+
+export class RedisHistory implements HistoryStore {
+  readonly #redis: RedisCommands;
+  readonly #keys: RedisKeys;
+
+  constructor(redis: RedisCommands, keys: RedisKeys) {
+    this.#redis = redis;
+    this.#keys = keys;
+  }
+
+  async durations(identity: RunIdentity, ids: readonly string[]): Promise<Map<string, number>> {
+    const known = new Map<string, number>();
+    for (const [id, durations] of await this.#recentOf(identity, ids)) {
+      const newest = durations.at(-1);
+      if (newest !== undefined) known.set(id, newest);
+    }
+    return known;
+  }
+
+  async knownTests(identity: RunIdentity, ids: readonly string[]): Promise<Map<string, KnownTest[]>> {
+    const known = new Map<string, KnownTest[]>();
+    if (ids.length === 0) return known;
+    const values = await this.#redis.hmget(this.#keys.history(identity).tests, ...ids);
+    values.forEach((value, i) => {
+      const tests = parseKnownTests(parse(value));
+      if (tests !== undefined) known.set(ids[i]!, tests);
+    });
+    return known;
+  }
+
+  async recent(identity: RunIdentity, id: string): Promise<number[]> {
+    return (await this.#recentOf(identity, [id])).get(id) ?? [];
+  }
+
+  /**
+   * Reads each file's durations, adds the new one, writes them back. Only
+   * the server that committed a run's finish records it; two runs of one
+   * run key finishing at the same moment may each miss the other's newest
+   * duration, which the next run puts right.
+   */
+  async record(identity: RunIdentity, results: Parameters<HistoryStore['record']>[1]): Promise<void> {
+    const lesson = lessonOf(results);
+    const keys = this.#keys.history(identity);
+    const before = await this.#recentOf(identity, lesson.durations.map(([id]) => id));
+    const drop = lesson.tests.filter(([, tests]) => tests === undefined).map(([id]) => id);
+    const keep = lesson.tests.flatMap(([id, tests]) => (tests === undefined ? [] : [id, JSON.stringify(tests)]));
+    const durations = lesson.durations.flatMap(([id, seconds]) => [id, JSON.stringify(withDuration(before.get(id), seconds))]);
+    await this.#redis.fastciRemember(
+      keys.history,
+      keys.tests,
+      keys.histories,
+      keys.runKeyTag,
+      MAX_HISTORIES_PER_KEY,
+      MAX_HISTORY_FILES,
+      HISTORY_TTL_MS,
+      keys.historyPrefix,
+      drop.length,
+      keep.length / 2,
+      ...drop,
+      ...keep,
+      ...durations,
+    );
+  }
+
+  async #recentOf(identity: RunIdentity, ids: readonly string[]): Promise<Map<string, number[]>> {
+    const recent = new Map<string, number[]>();
+    if (ids.length === 0) return recent;
+    const values = await this.#redis.hmget(this.#keys.history(identity).history, ...ids);
+    values.forEach((value, i) => {
+      const durations = parseDurations(parse(value));
+      if (durations.length > 0) recent.set(ids[i]!, durations);
+    });
+    return recent;
+  }
+}

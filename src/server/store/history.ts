@@ -1,0 +1,72 @@
+/**
+ * What a finished run teaches the duration history, whichever store keeps
+ * it (pure): each file's last RECENT_DURATIONS run times (the newest orders
+ * the next run's queue, the rest show a file's trend on the dashboard), and
+ * the tests of slow files (to split them into parts next time). Every limit
+ * of the history is declared here, once.
+ */
+import { testsOfEntry } from '../../protocol/parts';
+import type { FileEntry, KnownTest } from '../../protocol/types';
+
+/** Files kept per history (per key and run key); the least recently seen go first when a suite outgrows it. */
+export const MAX_HISTORY_FILES = 200_000;
+/** Run keys whose history is kept per secret key; the least recently used go first. */
+export const MAX_HISTORIES_PER_KEY = 50;
+/** Durations kept per file, newest last. */
+export const RECENT_DURATIONS = 10;
+/** A history unused this long expires (Redis; a data dir keeps it until MAX_HISTORIES_PER_KEY pushes it out). */
+export const HISTORY_TTL_MS = 30 * 86_400_000;
+
+/** A file's tests are kept (for splitting it: the `parts` extension) when it took at least this long and had this many tests at most. */
+export const KEEP_TESTS_MIN_SECONDS = 1;
+export const KEEP_TESTS_MAX = 2_000;
+
+/** A usable duration: a positive, finite number of seconds. */
+export function isDuration(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0;
+}
+
+/** `recent` with `seconds` added as the newest, cut to the last RECENT_DURATIONS. */
+export function withDuration(recent: readonly number[] | undefined, seconds: number): number[] {
+  return [...(recent ?? []), seconds].slice(-RECENT_DURATIONS);
+}
+
+/** Durations as a store kept them: a list (oldest first), or one number (an older format); what is not a duration is dropped. */
+export function parseDurations(value: unknown): number[] {
+  if (isDuration(value)) return [value];
+  return Array.isArray(value) ? value.filter(isDuration).slice(-RECENT_DURATIONS) : [];
+}
+
+/** Kept tests as a store kept them, or undefined when they are not a list of [name, seconds]. */
+export function parseKnownTests(value: unknown): KnownTest[] | undefined {
+  const valid = Array.isArray(value) && value.every(t => Array.isArray(t) && typeof t[0] === 'string' && typeof t[1] === 'number');
+  return valid ? (value as KnownTest[]) : undefined;
+}
+
+/** The tests worth keeping of a finished file: those of a slow file, named exactly; else undefined. */
+export function keptTests(entry: FileEntry): KnownTest[] | undefined {
+  if (!isDuration(entry.run_time) || entry.run_time < KEEP_TESTS_MIN_SECONDS || entry.test_count > KEEP_TESTS_MAX) return undefined;
+  // Skipped tests may mean `test.only` (every part would skip all but the focused ones): such a file runs whole.
+  if (entry.test_counters.pending > 0) return undefined;
+  const tests = testsOfEntry(entry);
+  return tests.length >= 2 ? tests : undefined;
+}
+
+/** What one finished run changes in a history. */
+export interface Lesson {
+  /** Each file's new list of durations, given the ones it had. */
+  readonly durations: ReadonlyArray<readonly [id: string, seconds: number]>;
+  /** Each file's kept tests: a list to keep, or undefined to drop (the file is no longer slow, or its tests changed). */
+  readonly tests: ReadonlyArray<readonly [id: string, tests: KnownTest[] | undefined]>;
+}
+
+/** What these results teach. */
+export function lessonOf(results: ReadonlyMap<string, { readonly entry: FileEntry }>): Lesson {
+  const durations: Array<[string, number]> = [];
+  const tests: Array<[string, KnownTest[] | undefined]> = [];
+  for (const [id, { entry }] of results) {
+    tests.push([id, keptTests(entry)]);
+    if (isDuration(entry.run_time)) durations.push([id, entry.run_time]);
+  }
+  return { durations, tests };
+}
