@@ -1,5 +1,5 @@
 import type { Test } from '@jest/test-result';
-import type { Outcome } from './executors';
+import type { Outcome } from './types';
 
 type Announce = (id: string, test: Test, outcome: Outcome) => Promise<void>;
 

@@ -11,7 +11,7 @@ import type { EntryMap } from '../protocol/types';
 import { BailCounter } from './BailCounter';
 import { BusyClock } from './BusyClock';
 import { DeferredFailures } from './DeferredFailures';
-import type { FileExecutor, Outcome } from './executors';
+import type { FileExecutor, Outcome } from './types';
 import { NodeParts } from './NodeParts';
 import { partOutcome } from './partOutcomes';
 import type { PartAssembler } from './PartAssembler';

@@ -1,6 +1,6 @@
 import type { Test } from '@jest/test-result';
 import type { PartSpec } from '../protocol/parts';
-import type { Outcome } from './executors';
+import type { Outcome } from './types';
 import type { PartAssembler } from './PartAssembler';
 
 /**
