@@ -7,16 +7,21 @@
  * push is tracked so `close()` can cancel them and the Jest process can exit.
  */
 import createDebug from 'debug';
-import WebSocket from 'isomorphic-ws';
+import type WebSocket from 'isomorphic-ws';
 import { Socket, type Channel, type Push } from 'phoenix';
 import { redact, type FastCiConfig } from '../config';
 import { ErrorCodes, FastCiError } from '../errors';
-import { CloseCodes, Events, Extensions, SOCKET_PATH, VSN_V1, type Extension } from '../protocol/constants';
-import { topicFor } from '../protocol/topic';
-import type { DeqResponse, EnqPayload, EntryMap, FilesPayload, FilesResponse, JoinPayload, JoinResponse } from '../protocol/types';
-import { phoenixCodec } from './codec';
-import { connectionParams, retryRunRequest } from './params';
+import { Events, Extensions, SOCKET_PATH, type Extension } from '../protocol/constants';
 import { parseDeqResponse, parseFilesResponse, parseJoinResponse, reasonOf } from '../protocol/replies';
+import { topicFor } from '../protocol/topic';
+import type { DeqResponse, EntryMap, FilesPayload, FilesResponse, JoinResponse } from '../protocol/types';
+import { connectionLostError, deqTimeoutError, describeSocketError, describeTransportError, finalCloseError, finalHttpStatus, formatReason, isTransportError, refusedError, unreachableError } from './clientErrors';
+import { closeSocket } from './closeSocket';
+import { ConnectAttempt } from './ConnectAttempt';
+import { enqPayload } from './enqPayload';
+import { joinPayload } from './params';
+import { cancelChannelTimers, cancelPush, canPush } from './phoenixInternals';
+import { socketOptions } from './socketOptions';
 
 const debug = createDebug('jest-fast-ci:client');
 
@@ -28,24 +33,6 @@ const LEAVE_WAIT_MS = 300;
 const FILES_WAIT_MS = 10_000;
 /** `running` needs no answer; ours comes in a millisecond. */
 const RUNNING_WAIT_MS = 10_000;
-/**
- * HTTP answers to the upgrade that no retry will change: wrong key, wrong
- * URL, over the connection limit. Others (502, 503 from a proxy or a server
- * shutting down) are retried until the connect timeout.
- */
-const FINAL_HTTP_STATUSES: ReadonlySet<number> = new Set([401, 403, 404, 429]);
-/**
- * Close codes after which the same frames would be refused again: resending
- * them after a reconnect would loop forever (unsupported or invalid data,
- * frame too big).
- */
-const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([CloseCodes.unsupportedData, CloseCodes.invalidPayload, CloseCodes.tooBig]);
-/**
- * Longest wait for a WebSocket handshake: a server that accepts the TCP
- * connection and then says nothing (stopped, overloaded) must not hold a
- * reconnect attempt open; phoenix retries after the error.
- */
-const MAX_HANDSHAKE_MS = 10_000;
 
 export type PushListener = (payload: unknown) => void;
 export type FatalListener = (error: FastCiError) => void;
@@ -113,113 +100,24 @@ export class OrchestratorClient {
   connect(): Promise<JoinResponse> {
     if (this.#socket) throw new Error('connect() was already called');
     const config = this.#config;
-    const timeoutS = config.connectTimeoutMs / 1000;
-    const socket = new Socket(`${config.server}${SOCKET_PATH}`, {
-      // Without an explicit transport phoenix.js silently long-polls on Node.
-      transport: transportWithHandshakeTimeout(Math.min(config.connectTimeoutMs, MAX_HANDSHAKE_MS), this.#transports),
-      vsn: VSN_V1,
-      heartbeatIntervalMs: config.heartbeatIntervalMs,
-      ...phoenixCodec(config.secretKey),
-      params: connectionParams(config),
-      timeout: config.connectTimeoutMs,
-      ...(this.#options.reconnectAfterMs ? { reconnectAfterMs: this.#options.reconnectAfterMs } : {}),
-      rejoinAfterMs: (tries: number) => [200, 500, 1000, 2000][tries - 1] ?? 5000,
-    });
+    const socket = new Socket(`${config.server}${SOCKET_PATH}`, socketOptions(config, this.#options.reconnectAfterMs, this.#transports));
     this.#socket = socket;
     debug('connecting to %s (topic %s)', this.server, this.#topic);
 
     return new Promise<JoinResponse>((resolve, reject) => {
-      let lastError = 'no answer';
-      let settled = false;
-      const settle = (error: FastCiError | undefined, response?: JoinResponse): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(deadline);
-        if (error) {
-          this.#teardown();
-          reject(error);
-        } else {
-          resolve(response!);
-        }
-      };
-      const deadline = setTimeout(() => {
-        settle(new FastCiError(ErrorCodes.UNREACHABLE, `Could not reach the orchestrator at ${this.server} within ${timeoutS}s (${lastError}). Check FAST_CI_SERVER and that the server is up.`));
-      }, config.connectTimeoutMs);
-
-      socket.onError((error: unknown) => {
-        lastError = describeSocketError(error, config.secretKey);
-        const status = Number(/Unexpected server response: (\d{3})/.exec(lastError)?.[1]);
-        if (FINAL_HTTP_STATUSES.has(status) && !this.#joined) {
-          // A server that is up and says no to this key or URL: retrying or
-          // falling back to a local run would only hide a configuration error.
-          settle(refusedError(this.server, status));
-        } else if (this.#joined) {
-          this.#onConnectionLost(lastError);
-        }
+      const timedOut = (lastError: string): FastCiError => unreachableError(this.server, config.connectTimeoutMs, lastError);
+      const attempt = new ConnectAttempt(config.connectTimeoutMs, timedOut, resolve, error => {
+        this.#teardown();
+        reject(error);
       });
-      socket.onClose((event: unknown) => {
-        const { code, reason } = (event ?? {}) as { code?: number; reason?: string };
-        if (code !== undefined && FINAL_CLOSE_CODES.has(code)) {
-          const error = new FastCiError(
-            ErrorCodes.PROTOCOL,
-            `The orchestrator at ${this.server} closed the connection with code ${code}${reason ? ` (${reason})` : ''}: it refused what this node sent${code === 1009 ? ' as too large' : ''}. Check the server's frame limit (maxFrameBytes).`,
-          );
-          return settled ? this.#fail(error) : settle(error);
-        }
-      });
+      socket.onError((error: unknown) => this.#socketOnError(attempt, error));
+      socket.onClose((event: unknown) => this.#socketOnClose(attempt, event));
       socket.connect();
-
-      // `accepts`: this client runs parts of files (the parts extension); servers without it ignore the key.
-      const accepts = this.#options.acceptsParts === false ? {} : { accepts: [Extensions.parts] };
-      // Only the first join may make the run a retry: a node that rejoins after the run finished is no retried job.
-      const retryRun = retryRunRequest(config);
-      const joinPayload = (): JoinPayload =>
-        this.#joined || retryRun === undefined
-          ? { node_id: config.nodeId, workers: this.#options.workers, ...accepts }
-          : { node_id: config.nodeId, workers: this.#options.workers, ...accepts, retry_run: retryRun };
-      const channel = socket.channel(this.#topic, joinPayload);
-      this.#channel = channel;
-      channel.onError((reason: unknown) => {
-        // The channel stopped being usable: a close, a connection error, or
-        // heartbeats the server no longer answers (a stopped or silent
-        // server). Phoenix reconnects; the deadline starts now, whatever
-        // the cause, and only a rejoin clears it.
-        if (isTransportError(reason)) {
-          if (this.#joined) this.#onConnectionLost(describeTransportError((reason as { reason?: unknown }).reason));
-          return;
-        }
-        // An error the server raised on the channel is fatal, as in the reference clients.
-        this.#fail(new FastCiError(ErrorCodes.SERVER, `The orchestrator reported an error on ${this.#topic}${formatReason(reason)}.`));
-      });
-      channel.onClose(() => {
-        if (!this.#closed) this.#fail(new FastCiError(ErrorCodes.CONNECTION_LOST, `The orchestrator closed the channel ${this.#topic}.`));
-      });
-      for (const event of [Events.deqRequest, Events.enqRequest]) {
-        channel.on(event, (payload?: unknown) => this.#emitPush(event, payload));
-      }
-
+      const channel = this.#openChannel(socket);
       channel
         .join(config.connectTimeoutMs)
-        .receive('ok', (response: unknown) => {
-          let join: JoinResponse;
-          try {
-            join = parseJoinResponse(response);
-          } catch (error) {
-            return settled ? this.#fail(error as FastCiError) : settle(error as FastCiError);
-          }
-          this.#extensions = new Set(join.extensions ?? []);
-          if (!this.#joined) {
-            this.#joined = true;
-            debug('joined %s as node %d (%s)', this.#topic, join.node_index, join.state);
-            settle(undefined, join);
-          } else {
-            this.#onRejoined(join);
-          }
-        })
-        .receive('error', (response: unknown) => {
-          const error = new FastCiError(ErrorCodes.SERVER, `The orchestrator refused to join ${this.#topic}: ${reasonOf(response)}.`);
-          return settled ? this.#fail(error) : settle(error);
-        });
+        .receive('ok', (response: unknown) => this.#joinOnOk(attempt, response))
+        .receive('error', (response: unknown) => this.#joinOnError(attempt, response));
     });
   }
 
@@ -229,19 +127,7 @@ export class OrchestratorClient {
    * error reply still fails the node through onFatal.
    */
   enq(tests: EntryMap): void {
-    // `retry` is an extension; the reference server ignores it. `backups` goes only to a server that lists it.
-    const payload: EnqPayload = this.#config.retry > 0 ? { tests, retry: this.#config.retry } : { tests };
-    if (!this.#config.backups && this.supports(Extensions.backups)) payload.backups = false;
-    if (this.supports(Extensions.parts)) {
-      if (this.#config.nodeTotal !== undefined) payload.nodes = this.#config.nodeTotal;
-      if (!this.#config.split) payload.split = false;
-      else if (this.#config.noSplit !== undefined) {
-        const noSplit = this.#config.noSplit;
-        const ids = Object.keys(tests).filter(id => noSplit.test(id));
-        if (ids.length > 0) payload.no_split = ids;
-      }
-    }
-    const push = this.#push(Events.enq, payload, this.#config.connectTimeoutMs);
+    const push = this.#push(Events.enq, enqPayload(this.#config, tests, extension => this.supports(extension)), this.#config.connectTimeoutMs);
     push
       .receive('ok', () => this.#forget(push))
       .receive('timeout', () => this.#forget(push))
@@ -277,8 +163,8 @@ export class OrchestratorClient {
    * `running`): if the node dies, those are the files blamed. Does not wait.
    */
   running(ids: readonly string[]): void {
-    if (!this.supports(Extensions.running) || !this.#channel || !this.#joined || this.#fatal || this.#closed) return;
-    if (!(this.#channel as unknown as { canPush(): boolean }).canPush()) return;
+    const channel = this.supports(Extensions.running) ? this.#liveChannel() : undefined;
+    if (!channel || !canPush(channel)) return;
     const push = this.#push(Events.running, { tests: ids }, RUNNING_WAIT_MS);
     const forget = (): void => this.#forget(push);
     push.receive('ok', forget).receive('error', forget).receive('timeout', forget);
@@ -291,7 +177,7 @@ export class OrchestratorClient {
    * check is then skipped. Never rejects.
    */
   checkFiles(payload: FilesPayload): Promise<FilesResponse | undefined> {
-    if (!this.supports(Extensions.files) || !this.#channel || !this.#joined || this.#fatal || this.#closed) return Promise.resolve(undefined);
+    if (!this.supports(Extensions.files) || !this.#liveChannel()) return Promise.resolve(undefined);
     const push = this.#push(Events.files, payload, FILES_WAIT_MS);
     return new Promise(resolve => {
       const answer = (response: FilesResponse | undefined) => (): void => {
@@ -320,7 +206,7 @@ export class OrchestratorClient {
    * payload). Never throws.
    */
   async leave(results: EntryMap = {}): Promise<void> {
-    if (this.#channel && this.#joined && !this.#fatal && !this.#closed) {
+    if (this.#liveChannel()) {
       const push = this.#push(Events.leave, results, LEAVE_WAIT_MS);
       await new Promise<void>(done => {
         push.receive('ok', () => done()).receive('error', () => done()).receive('timeout', () => done());
@@ -360,11 +246,87 @@ export class OrchestratorClient {
     return () => this.#rejoinListeners.delete(listener);
   }
 
+  /** The channel, while it is joined and the client has neither failed nor closed. */
+  #liveChannel(): Channel | undefined {
+    return this.#joined && !this.#fatal && !this.#closed ? this.#channel : undefined;
+  }
+
+  #openChannel(socket: Socket): Channel {
+    const channel = socket.channel(this.#topic, () => joinPayload(this.#config, this.#options, !this.#joined));
+    this.#channel = channel;
+    channel.onError((reason: unknown) => this.#channelOnError(reason));
+    channel.onClose(() => this.#channelOnClose());
+    for (const event of [Events.deqRequest, Events.enqRequest]) {
+      channel.on(event, (payload?: unknown) => this.#emitPush(event, payload));
+    }
+    return channel;
+  }
+
+  #socketOnError(attempt: ConnectAttempt, error: unknown): void {
+    const description = describeSocketError(error, this.#config.secretKey);
+    attempt.noteError(description);
+    const status = finalHttpStatus(description);
+    if (status !== undefined && !this.#joined) {
+      // A server that is up and says no to this key or URL: retrying or
+      // falling back to a local run would only hide a configuration error.
+      attempt.reject(refusedError(this.server, status));
+    } else if (this.#joined) {
+      this.#onConnectionLost(description);
+    }
+  }
+
+  #socketOnClose(attempt: ConnectAttempt, event: unknown): void {
+    const error = finalCloseError(this.server, event);
+    if (error) this.#rejectOrFail(attempt, error);
+  }
+
+  #channelOnError(reason: unknown): void {
+    // The channel stopped being usable: a close, a connection error, or
+    // heartbeats the server no longer answers (a stopped or silent
+    // server). Phoenix reconnects; the deadline starts now, whatever
+    // the cause, and only a rejoin clears it.
+    if (isTransportError(reason)) {
+      if (this.#joined) this.#onConnectionLost(describeTransportError(reason.reason));
+      return;
+    }
+    // An error the server raised on the channel is fatal, as in the reference clients.
+    this.#fail(new FastCiError(ErrorCodes.SERVER, `The orchestrator reported an error on ${this.#topic}${formatReason(reason)}.`));
+  }
+
+  #channelOnClose(): void {
+    if (!this.#closed) this.#fail(new FastCiError(ErrorCodes.CONNECTION_LOST, `The orchestrator closed the channel ${this.#topic}.`));
+  }
+
+  /** Phoenix calls this for the first join and for every rejoin after a reconnect. */
+  #joinOnOk(attempt: ConnectAttempt, response: unknown): void {
+    let join: JoinResponse;
+    try {
+      join = parseJoinResponse(response);
+    } catch (error) {
+      return this.#rejectOrFail(attempt, error as FastCiError);
+    }
+    this.#extensions = new Set(join.extensions ?? []);
+    if (this.#joined) return this.#onRejoined(join);
+    this.#joined = true;
+    debug('joined %s as node %d (%s)', this.#topic, join.node_index, join.state);
+    attempt.resolve(join);
+  }
+
+  #joinOnError(attempt: ConnectAttempt, response: unknown): void {
+    this.#rejectOrFail(attempt, new FastCiError(ErrorCodes.SERVER, `The orchestrator refused to join ${this.#topic}: ${reasonOf(response)}.`));
+  }
+
+  /** Until connect() has settled, its promise carries the error; after, onFatal does. */
+  #rejectOrFail(attempt: ConnectAttempt, error: FastCiError): void {
+    if (attempt.isSettled) this.#fail(error);
+    else attempt.reject(error);
+  }
+
   #sendDeq(pending: PendingDeq): void {
     // phoenix buffers a push made while the channel is down and flushes it on
     // the rejoin, before our rejoin hook sends it again: the server would get
     // the results twice and lease two batches. Send it from the rejoin only.
-    if (!(this.#channel as unknown as { canPush(): boolean }).canPush()) {
+    if (!canPush(this.#channel!)) {
       pending.push = undefined;
       return;
     }
@@ -373,9 +335,7 @@ export class OrchestratorClient {
     pending.push = push;
     push
       .receive('ok', (response: unknown) => {
-        this.#forget(push);
-        if (this.#pendingDeq !== pending) return;
-        this.#pendingDeq = undefined;
+        if (!this.#takeDeq(pending, push)) return;
         try {
           pending.resolve(parseDeqResponse(response));
         } catch (error) {
@@ -383,19 +343,22 @@ export class OrchestratorClient {
         }
       })
       .receive('error', (response: unknown) => {
-        this.#forget(push);
-        if (this.#pendingDeq !== pending) return;
-        this.#pendingDeq = undefined;
+        if (!this.#takeDeq(pending, push)) return;
         const error = new FastCiError(ErrorCodes.SERVER, `The orchestrator rejected deq: ${reasonOf(response)}.`);
         pending.reject(error);
         this.#fail(error);
       })
       .receive('timeout', () => {
-        this.#forget(push);
-        if (this.#pendingDeq !== pending) return;
-        this.#pendingDeq = undefined;
-        pending.reject(new FastCiError(ErrorCodes.TIMEOUT, `The orchestrator at ${this.server} did not answer deq within ${formatDuration(timeoutMs)}.`));
+        if (this.#takeDeq(pending, push)) pending.reject(deqTimeoutError(this.server, timeoutMs));
       });
+  }
+
+  /** `push` has its answer; true when that answer is for the deq still waiting, which it settles. */
+  #takeDeq(pending: PendingDeq, push: Push): boolean {
+    this.#forget(push);
+    if (this.#pendingDeq !== pending) return false;
+    this.#pendingDeq = undefined;
+    return true;
   }
 
   #push(event: string, payload: object, timeoutMs: number): Push {
@@ -413,7 +376,7 @@ export class OrchestratorClient {
     if (this.#lostTimer || this.#closed || this.#fatal) return;
     debug('connection lost (%s); reconnecting for up to %ds', reason, this.#config.reconnectTimeoutMs / 1000);
     this.#lostTimer = setTimeout(() => {
-      this.#fail(new FastCiError(ErrorCodes.CONNECTION_LOST, `Lost the connection to the orchestrator at ${this.server} and could not restore it within ${this.#config.reconnectTimeoutMs / 1000}s (${reason}).`));
+      this.#fail(connectionLostError(this.server, this.#config.reconnectTimeoutMs, reason));
     }, this.#config.reconnectTimeoutMs);
   }
 
@@ -455,96 +418,7 @@ export class OrchestratorClient {
     this.#openPushes.clear();
     // The channel's own timers (its join push, its rejoin schedule) outlive
     // socket.disconnect() too: a join refused with an HTTP 403 would keep Jest alive.
-    const channel = this.#channel as unknown as { joinPush?: Push; rejoinTimer?: { reset(): void } } | undefined;
-    channel?.rejoinTimer?.reset();
-    if (channel?.joinPush) cancelPush(channel.joinPush);
-    const socket = this.#socket;
-    if (!socket) return Promise.resolve();
-    // A socket phoenix gave up on (a heartbeat timeout) waits up to 30 s for
-    // a close frame from a server that may be stopped, holding the process:
-    // cut it, and any other, once the clean close below has had its chance.
-    const cut = (): void => {
-      for (const ws of this.#transports) ws.terminate();
-      this.#transports.clear();
-    };
-    return new Promise<void>(resolve => {
-      const done = (): void => {
-        cut();
-        resolve();
-      };
-      // disconnect() polls for the close for up to ~1.5 s; do not wait longer.
-      const cap = setTimeout(done, 2_000);
-      socket.disconnect(() => {
-        clearTimeout(cap);
-        done();
-      });
-    });
+    if (this.#channel) cancelChannelTimers(this.#channel);
+    return this.#socket ? closeSocket(this.#socket, this.#transports) : Promise.resolve();
   }
-}
-
-/**
- * The `ws` class with a handshake timeout (phoenix constructs the transport
- * itself, with (url, protocols) only), recording each socket it makes in
- * `made` so close() can cut them all.
- */
-function transportWithHandshakeTimeout(handshakeTimeout: number, made: Set<WebSocket>): new (endpoint: string) => object {
-  return class TimedWebSocket extends WebSocket {
-    constructor(url: string, protocols?: string | string[]) {
-      super(url, protocols, { handshakeTimeout });
-      made.add(this);
-      this.once('close', () => made.delete(this));
-    }
-  } as unknown as new (endpoint: string) => object;
-}
-
-/** phoenix.js keeps these on Push but does not type them. */
-function cancelPush(push: Push): void {
-  const p = push as unknown as { cancelTimeout?: () => void; cancelRefEvent?: () => void };
-  p.cancelTimeout?.();
-  p.cancelRefEvent?.();
-}
-
-function refusedError(server: string, status: number): FastCiError {
-  const why =
-    status === 403
-      ? 'the secret key is wrong or not accepted there. Check FAST_CI_SECRET_KEY.'
-      : status === 404
-        ? 'there is no orchestrator socket at that address. FAST_CI_SERVER must be the server\'s base URL (scheme, host and port, no path).'
-        : status === 429
-          ? 'it has too many connections for this key; lower the number of nodes or raise the server\'s maxConnectionsPerKey.'
-          : 'check FAST_CI_SERVER and the server\'s logs.';
-  return new FastCiError(ErrorCodes.REFUSED, `The orchestrator at ${server} refused the connection (HTTP ${status}): ${why}`);
-}
-
-function formatDuration(ms: number): string {
-  return ms >= 60_000 ? `${ms / 60_000} minutes` : `${ms / 1000} s`;
-}
-
-/** Phoenix's reason for erroring a channel, as a reader would say it. */
-function describeTransportError(reason: unknown): string {
-  switch (reason) {
-    case 'heartbeat_timeout':
-      return 'the orchestrator stopped answering heartbeats';
-    case 'connection_closed':
-      return 'the connection closed';
-    case 'connection_error':
-      return 'a connection error';
-    default:
-      return String(reason ?? 'the connection was lost');
-  }
-}
-
-function isTransportError(reason: unknown): boolean {
-  return typeof reason === 'object' && reason !== null && (reason as { source?: unknown }).source === 'transport';
-}
-
-function formatReason(reason: unknown): string {
-  const text = reasonOf(reason);
-  return text === 'no reason given' ? '' : `: ${text}`;
-}
-
-function describeSocketError(error: unknown, secret: string | undefined): string {
-  const e = error as { message?: unknown; error?: { message?: unknown; code?: unknown } } | undefined;
-  const message = e?.error?.message ?? e?.message ?? String(error);
-  return redact(String(message), secret);
 }

@@ -1,5 +1,6 @@
 import type { FastCiConfig } from '../config';
-import type { RetryRunRequest } from '../protocol/types';
+import { Extensions } from '../protocol/constants';
+import type { JoinPayload, RetryRunRequest } from '../protocol/types';
 
 /**
  * Socket query params, in the order the reference clients send them. Phoenix
@@ -31,4 +32,18 @@ export function retryRunRequest(config: FastCiConfig): RetryRunRequest | undefin
     ...(earlierBuildIds.length === 0 ? {} : { earlier: [...earlierBuildIds] }),
     ...(attempt === undefined ? {} : { attempt }),
   };
+}
+
+/**
+ * The channel's join payload. `accepts`: this node runs parts of files
+ * (the parts extension) unless `acceptsParts` is false; servers without
+ * the extension ignore the key. Only the first join may make the run a
+ * retry: a node that rejoins after the run finished is no retried job.
+ */
+export function joinPayload(config: FastCiConfig, node: { workers: number; acceptsParts?: boolean }, isFirstJoin: boolean): JoinPayload {
+  const accepts = node.acceptsParts === false ? {} : { accepts: [Extensions.parts] };
+  const retryRun = isFirstJoin ? retryRunRequest(config) : undefined;
+  return retryRun === undefined
+    ? { node_id: config.nodeId, workers: node.workers, ...accepts }
+    : { node_id: config.nodeId, workers: node.workers, ...accepts, retry_run: retryRun };
 }

@@ -4,8 +4,6 @@
  * it hands everything to Jest's own runner, so the project behaves like
  * plain Jest.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { Test, TestEvents } from '@jest/test-result';
 import type { Config } from '@jest/types';
 import type { TestRunnerContext, TestRunnerOptions, TestWatcher } from 'jest-runner';
@@ -18,8 +16,10 @@ import { getNodeRun, setNodeRun, type NodeRun } from '../nodeRun';
 import { formatRetryRun } from '../reporter/format';
 import { timingOf } from './nodeTiming';
 import { ALL_TEST_EVENTS, RunnerEmitter } from './RunnerEmitter';
-import { InBandExecutor, PoolExecutor, type FileExecutor } from './executors';
-import { fallbackShare, fallbackWeights, type FallbackWeights } from './fallbackShare';
+import { InBandExecutor } from './InBandExecutor';
+import { PoolExecutor } from './PoolExecutor';
+import type { FileExecutor } from './types';
+import { fallbackPlan } from './fallbackPlan';
 import { FileQueue } from './FileQueue';
 import { loadJestPeers, type JestPeers } from './jestPeers';
 import { NodeSession } from './NodeSession';
@@ -27,7 +27,7 @@ import { PartAssembler } from './PartAssembler';
 import { BlobWriter } from './blobs';
 import { NO_REPORTS, WholeRunReport } from './WholeRunReport';
 import { TestIds } from './TestIds';
-import { readCommittedTimings, recordTimings, type CommittedTimings } from './timingsFile';
+import { recordTimings, shownPath } from './timingsFile';
 
 function loadPeers(): JestPeers {
   try {
@@ -230,24 +230,7 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
       // Same code as the cause: unreachable at start, or the connection lost mid-run.
       throw new FastCiError(cause.code, `${why}\nFAST_CI_FALLBACK=off: not running any more tests without the orchestrator.`);
     }
-    let share = tests;
-    let what: string;
-    if (config.nodeIndex !== undefined && config.nodeTotal !== undefined) {
-      // The split covers every file and reads only what every node of the
-      // commit has alike (sizes, the committed timings), so all nodes compute the same one.
-      const timings = config.timingsFile === undefined ? undefined : readCommittedTimings(config.timingsFile);
-      const sized = tests.map(test => ({ id: ids.id(test), size: fileSize(test.path) }));
-      const weights = fallbackWeights(sized, timings?.state === 'read' ? timings.durations : undefined);
-      const mine = new Set(fallbackShare(weights.files, config.nodeIndex, config.nodeTotal));
-      share = tests.filter(test => mine.has(ids.id(test)));
-      const basis = splitBasis(timings, weights, this._globalConfig.rootDir);
-      what = `running shard ${config.nodeIndex + 1} of ${config.nodeTotal}: ${share.length} of ${tests.length} files, split by ${basis}`;
-    } else {
-      what = `no shard index and count are known (FAST_CI_NODE_INDEX / FAST_CI_NODE_TOTAL), so running all ${tests.length} files here`;
-    }
-    const before = share.length;
-    share = share.filter(test => !ranHere(ids.id(test)));
-    if (share.length < before) what += `, less ${before - share.length} already run here`;
+    const { share, what } = fallbackPlan(config, tests, ids, ranHere, this._globalConfig.rootDir);
     const line = `jest-fast-ci: WARNING: fallback mode. ${redact(why, config.secretKey)} The run is not balanced: ${what}. Set FAST_CI_FALLBACK=off to fail instead.`;
     process.stderr.write(`\n${line}\n\n`);
     Object.assign(run, { mode: 'fallback', reason: line });
@@ -288,36 +271,3 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
       : new PoolExecutor(peers, this._globalConfig, this._context, this.#emitter, tests);
   }
 }
-
-/** Relative to rootDir when inside it (as a user would commit it), else absolute. */
-function shownPath(rootDir: string, file: string): string {
-  const relative = path.relative(rootDir, file);
-  return relative === '' || relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
-}
-
-/** How the fallback split weighed the files, for the warning line. */
-function splitBasis(timings: CommittedTimings | undefined, weights: FallbackWeights, rootDir: string): string {
-  if (timings === undefined || timings.state === 'absent') return 'file size';
-  const shown = shownPath(rootDir, timings.file);
-  switch (timings.state) {
-    case 'uncommitted':
-      return `file size (${shown} is not committed, and only the committed file is the same on every node)`;
-    case 'invalid':
-      return `file size (${shown} is ignored: ${timings.reason})`;
-    case 'read': {
-      if (weights.timed === 0) return `file size (${shown} lists none of these files)`;
-      const as = timings.from === 'HEAD' ? 'as committed' : 'outside git, as found';
-      const rest = weights.timed < weights.files.length ? ', the rest estimated from their size' : '';
-      return `the durations in ${shown}, ${as} (digest ${timings.digest}; ${weights.timed} of ${weights.files.length} files timed${rest})`;
-    }
-  }
-}
-
-function fileSize(file: string): number {
-  try {
-    return fs.statSync(file).size;
-  } catch {
-    return 0;
-  }
-}
-

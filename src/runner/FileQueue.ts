@@ -8,10 +8,14 @@ import { failedEntry, toFileEntry } from '../protocol/entries';
 import { idMap } from '../protocol/fileSet';
 import { partPattern, type PartSpec } from '../protocol/parts';
 import type { EntryMap } from '../protocol/types';
-import type { RunnerEmitter } from './RunnerEmitter';
-import type { FileExecutor, Outcome } from './executors';
+import { BailCounter } from './BailCounter';
+import { BusyClock } from './BusyClock';
+import { DeferredFailures } from './DeferredFailures';
+import type { FileExecutor, Outcome } from './types';
+import { NodeParts } from './NodeParts';
 import { partOutcome } from './partOutcomes';
 import type { PartAssembler } from './PartAssembler';
+import type { RunnerEmitter } from './RunnerEmitter';
 
 interface Waiter {
   readonly isReady: () => boolean;
@@ -51,15 +55,11 @@ export interface FileQueueOptions {
 export class FileQueue {
   readonly #executor: FileExecutor;
   readonly #emitter: RunnerEmitter;
-  #deferFailures: boolean;
   readonly #isInterrupted: () => boolean;
-  readonly #write: (text: string) => void;
   /** Failed files whose Jest result waits for the server's word. */
-  readonly #deferred = new Map<string, { test: Test; outcome: Outcome }>();
+  readonly #deferred: DeferredFailures;
   readonly #pending: Array<{ id: string; test: Test }> = [];
-  readonly #parts: PartAssembler | undefined;
-  /** The parts among the ids handed to this node. */
-  readonly #partSpecs = new Map<string, PartSpec>();
+  readonly #parts: NodeParts;
   readonly #waiters: Waiter[] = [];
   /** Every file this node has run (or tried to), for a fallback that must not run them again. */
   readonly #ran = new Set<string>();
@@ -72,25 +72,20 @@ export class FileQueue {
   #announcing = 0;
   #results: EntryMap = idMap();
   #stopped = false;
-  readonly #bail: number;
+  readonly #bail: BailCounter;
   readonly #onAnnounce: (id: string, outcome: Outcome) => void;
   #onRunning: (ids: readonly string[]) => void = () => undefined;
-  /** Failed tests handed to Jest so far: what Jest compares with `bail`. */
-  #failedTests = 0;
-  #onBail: (() => Promise<void>) | undefined;
-  /** When the first file started (epoch ms), and the time workers spent running files, summed. */
-  #firstStartAt: number | undefined;
-  #busyMs = 0;
+  readonly #clock = new BusyClock();
 
   constructor(executor: FileExecutor, emitter: RunnerEmitter, options: FileQueueOptions = {}) {
     this.#executor = executor;
     this.#emitter = emitter;
-    this.#deferFailures = options.deferFailures ?? false;
-    this.#write = options.write ?? (text => process.stderr.write(text));
+    const write = options.write ?? (text => process.stderr.write(text));
+    this.#deferred = new DeferredFailures(options.deferFailures ?? false, write, (id, test, outcome) => this.#announce(id, test, outcome));
     this.#isInterrupted = options.isInterrupted ?? (() => false);
-    this.#bail = options.bail ?? 0;
+    this.#bail = new BailCounter(options.bail ?? 0);
     this.#onAnnounce = options.onAnnounce ?? (() => undefined);
-    this.#parts = options.parts;
+    this.#parts = new NodeParts(options.parts);
   }
 
   /** Called with the files running now after each start and each end (the server blames them if this node dies). */
@@ -103,7 +98,7 @@ export class FileQueue {
    * makes it bail: the last moment this process is sure to be alive.
    */
   onBail(hook: () => Promise<void>): void {
-    this.#onBail = hook;
+    this.#bail.onBail(hook);
   }
 
   /** No new file starts: an error, or Jest interrupted the run (--bail). */
@@ -113,7 +108,7 @@ export class FileQueue {
 
   /** Where this node's time went: when its first file started, and worker time spent running files (summed over workers). */
   get timing(): { readonly firstStartAt: number | undefined; readonly busyMs: number } {
-    return { firstStartAt: this.#firstStartAt, busyMs: this.#busyMs };
+    return this.#clock.timing;
   }
 
   /** Files waiting for a worker. */
@@ -133,8 +128,7 @@ export class FileQueue {
 
   /** Parts of split files this node has run, and of how many files. */
   get partsRun(): { readonly parts: number; readonly files: number } {
-    const ran = [...this.#partSpecs].filter(([id]) => this.#ran.has(id));
-    return { parts: ran.length, files: new Set(ran.map(([, spec]) => spec.file)).size };
+    return this.#parts.count(id => this.#ran.has(id));
   }
 
   hasRun(id: string): boolean {
@@ -149,10 +143,7 @@ export class FileQueue {
   /** Queues a file, or with `part` a part of it (`test` is the whole file's). */
   add(id: string, test: Test, part?: PartSpec): void {
     if (this.#stopped) return;
-    if (part !== undefined) {
-      if (this.#parts === undefined) throw new Error('this queue was not given a PartAssembler: it cannot run parts of files');
-      this.#partSpecs.set(id, part);
-    }
+    if (part !== undefined) this.#parts.add(id, part);
     this.#pending.push({ id, test });
     this.#pump();
   }
@@ -173,21 +164,13 @@ export class FileQueue {
    * failure among them is either retried elsewhere (told here, not to Jest,
    * so this node does not fail for it) or final (handed to Jest now).
    */
-  async settle(sent: readonly string[], retried: ReadonlySet<string>): Promise<void> {
-    for (const id of sent) {
-      const held = this.#deferred.get(id);
-      if (held === undefined) continue;
-      this.#deferred.delete(id);
-      if (retried.has(id)) this.#write(retriedNotice(id, held.outcome));
-      else await this.#announce(id, held.test, held.outcome);
-    }
+  settle(sent: readonly string[], retried: ReadonlySet<string>): Promise<void> {
+    return this.#deferred.settle(sent, retried);
   }
 
   /** Hands every held-back failure to Jest (the run is ending without the server's word). */
-  async releaseDeferred(): Promise<void> {
-    const held = [...this.#deferred];
-    this.#deferred.clear();
-    for (const [id, { test, outcome }] of held) await this.#announce(id, test, outcome);
+  releaseDeferred(): Promise<void> {
+    return this.#deferred.release();
   }
 
   /** The results gathered since the last call: what the next `deq` carries. */
@@ -214,8 +197,7 @@ export class FileQueue {
   /** Starts no new file (fatal error or interrupt); running files finish. */
   stop(): void {
     this.#stopped = true;
-    // No server will say whether a failure is final any more: from now on, failures go to Jest at once.
-    this.#deferFailures = false;
+    this.#deferred.stop();
     this.#pending.length = 0;
     this.#check();
   }
@@ -270,16 +252,15 @@ export class FileQueue {
   }
 
   async #runOne(id: string, test: Test): Promise<void> {
-    const part = this.#partSpecs.get(id);
+    const part = this.#parts.spec(id);
     // Before the first await: #pump's loop counts this file as running at once.
     this.#runningIds.add(id);
     this.#onRunning([...this.#runningIds]);
     if (test.duration !== undefined && test.duration > 0) this.#expectedEnds.set(id, Date.now() + test.duration);
-    const started = Date.now();
-    this.#firstStartAt ??= started;
+    const ended = this.#clock.start();
     const outcome =
       part === undefined ? await this.#executor.run(test) : partOutcome(await this.#executor.run(test, { testNamePattern: partPattern(part) }), part);
-    this.#busyMs += Date.now() - started;
+    ended();
     this.#expectedEnds.delete(id);
     this.#runningIds.delete(id);
     this.#onRunning([...this.#runningIds]);
@@ -287,8 +268,7 @@ export class FileQueue {
     this.#results[id] = entry;
     this.#ran.add(id);
     // Reporters are awaited; meanwhile the freed worker starts the next file.
-    if (this.#deferFailures && entry.file_status === 'failed') {
-      this.#deferred.set(id, { test, outcome });
+    if (entry.file_status === 'failed' && this.#deferred.hold(id, test, outcome)) {
       this.#pump();
       return;
     }
@@ -305,30 +285,14 @@ export class FileQueue {
   async #announce(id: string, test: Test, outcome: Outcome): Promise<void> {
     this.#onAnnounce(id, outcome);
     // A part waits for the file's other parts: Jest sees each file once.
-    if (this.#partSpecs.has(id)) return this.#parts!.add(id, test, outcome);
+    if (this.#parts.has(id)) return this.#parts.hold(id, test, outcome);
     if (!outcome.ok) return this.#emitter.emit('test-file-failure', [test, outcome.error]);
-    const failing = outcome.result.numFailingTests ?? 0;
-    if (failing > 0 && this.#bail > 0 && this.#failedTests + failing >= this.#bail && this.#onBail) {
-      const hook = this.#onBail;
-      this.#onBail = undefined;
+    const bail = this.#bail.count(outcome.result.numFailingTests ?? 0);
+    if (bail) {
       this.stop();
-      await hook();
+      await bail();
     }
-    this.#failedTests += failing;
     return this.#emitter.emit('test-file-success', [test, outcome.result]);
   }
 }
 
-/** What a node prints for a failure that will be retried elsewhere: not hidden, but not this node's failure either. */
-function retriedNotice(id: string, outcome: Outcome): string {
-  // The worker's raw result: Jest formats `failureMessage` only later, so build it from the cases.
-  const message = outcome.ok
-    ? outcome.result.testExecError?.message ??
-      outcome.result.testResults
-        .filter(t => t.status === 'failed')
-        .map(t => `● ${t.fullName}\n${t.failureMessages.join('\n')}`)
-        .join('\n')
-    : outcome.error.message;
-  const excerpt = message.split('\n').slice(0, 30).join('\n');
-  return `\njest-fast-ci: ${id} failed on this node and will run again on another node (FAST_CI_RETRY); it is not counted here. The failure:\n${excerpt}\n\n`;
-}

@@ -7,7 +7,7 @@
  */
 import type { Test } from '@jest/test-result';
 import type { RunnerEmitter } from './RunnerEmitter';
-import type { Outcome } from './executors';
+import type { Outcome } from './types';
 import { parsePartId } from '../protocol/parts';
 import { mergeOutcomes } from './partOutcomes';
 

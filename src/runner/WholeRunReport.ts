@@ -12,7 +12,7 @@ import type { ReportClient } from '../client/ReportClient';
 import { ReportRefused } from '../client/ReportClient';
 import { toError } from '../errors';
 import type { RunnerEmitter } from './RunnerEmitter';
-import type { Outcome } from './executors';
+import type { Outcome } from './types';
 import type { PartAssembler } from './PartAssembler';
 import { parsePartId } from '../protocol/parts';
 import { packOutcome, unpackOutcome } from './remoteOutcome';

@@ -8,7 +8,7 @@
 import { createReadStream, createWriteStream, mkdirSync, readdirSync, statSync, type WriteStream } from 'node:fs';
 import * as path from 'node:path';
 import { LineSplitter, type BlobHeader, type ReportHeader } from '../protocol/reports';
-import type { Outcome } from './executors';
+import type { Outcome } from './types';
 import { packOutcome } from './remoteOutcome';
 
 /** The environment variable `jest-fast-ci merge` passes the blob files in to MergeRunner (a JSON array of paths). */

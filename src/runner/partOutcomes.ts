@@ -8,7 +8,7 @@
 import type { AssertionResult, TestResult } from '@jest/test-result';
 import { createCoverageMap, type CoverageMapData } from 'istanbul-lib-coverage';
 import { inPart, type PartSpec } from '../protocol/parts';
-import type { Outcome } from './executors';
+import type { Outcome } from './types';
 
 function counted(tests: readonly AssertionResult[], status: AssertionResult['status']): number {
   return tests.filter(t => t.status === status).length;

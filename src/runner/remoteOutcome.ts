@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import type { SerializableError, Test, TestResult } from '@jest/test-result';
 import { encodeRecord, rewriteRoot, type ReportHeader } from '../protocol/reports';
 import type { CaseEntry, FileEntry } from '../protocol/types';
-import type { Outcome } from './executors';
+import type { Outcome } from './types';
 
 type V8Entry = { result: { url: string }; codeTransformResult?: { sourceMapPath?: string | null; sourceMapContent?: string } };
 

@@ -62,6 +62,12 @@ export function readCommittedTimings(file: string): CommittedTimings {
   return { state: 'read', file, durations: parsed.durations, digest: timingsDigest(text), from: committed === undefined ? 'disk' : 'HEAD' };
 }
 
+/** The file as messages name it: relative to rootDir when inside it (as a user would commit it), else absolute. */
+export function shownPath(rootDir: string, file: string): string {
+  const relative = path.relative(rootDir, file);
+  return relative === '' || relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+}
+
 export type RecordOutcome = { readonly ok: true; readonly files: number } | { readonly ok: false; readonly reason: string };
 
 /**

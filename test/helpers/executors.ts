@@ -5,7 +5,7 @@
  * full runs with real Jest are in test/integration.
  */
 import type { Test, TestResult } from '@jest/test-result';
-import type { FileExecutor, Outcome } from '../../src/runner/executors';
+import type { FileExecutor, Outcome } from '../../src/runner/types';
 
 /** A Jest file result with one test case of this status. */
 export function caseResult(path: string, status: 'passed' | 'failed', message = 'expected 1 to be 2'): TestResult {
