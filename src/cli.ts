@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 /**
- * `jest-fast-ci serve`: runs the orchestrator until SIGTERM/SIGINT. Prints
- * `FAST_CI_SERVER=<url>` on stdout once listening, so a script can read it.
+ * The `jest-fast-ci` command:
+ * - `serve`: runs the orchestrator until SIGTERM/SIGINT. Prints
+ *   `FAST_CI_SERVER=<url>` on stdout once listening, so a script can read it.
+ * - `merge DIR... [-- jest args]`: one report from the blob files of every
+ *   node (FAST_CI_BLOB_DIR), through the project's own Jest.
  * This is the only module that may exit the process.
  */
 import { createRequire } from 'node:module';

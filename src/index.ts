@@ -8,6 +8,7 @@
  *   reporters: ['default', 'jest-fast-ci/reporter'],
  * };
  */
+import type { FastCiOptions } from './config';
 import type { JestTestRunnerClass } from './jestShapes';
 import Runner from './runner/FastCiRunner';
 
@@ -15,7 +16,7 @@ import Runner from './runner/FastCiRunner';
 // type names jest-runner, which a project that declares only jest (pnpm,
 // Yarn Plug'n'Play) cannot resolve. Jest calls the constructor with its own
 // objects, so only the instance is checked against the contract.
-const FastCiRunner: JestTestRunnerClass = Runner as new (...args: ConstructorParameters<JestTestRunnerClass>) => Runner;
+const FastCiRunner: JestTestRunnerClass<FastCiOptions> = Runner as new (...args: ConstructorParameters<JestTestRunnerClass<FastCiOptions>>) => Runner;
 
 export default FastCiRunner;
 // Also named, for the ES module entry (dist/index.mjs) to re-export as its default.

@@ -6,7 +6,6 @@
  * `jest-runner`) from this package. The runner and reporter hand Jest's own
  * objects to them, so tsc checks that Jest's types still fit.
  */
-import type { FastCiOptions } from './config';
 
 /** One test case of a file's result (Jest's `AssertionResult`). */
 export interface JestCaseResult {
@@ -49,4 +48,5 @@ export interface JestTestRunner {
 }
 
 /** The runner class Jest constructs for `runner: 'jest-fast-ci'`, with Jest's global config and runner context. */
-export type JestTestRunnerClass = new (globalConfig: object, context: object, options?: FastCiOptions) => JestTestRunner;
+/** A runner class as Jest constructs it; `Options` is the runner's third argument (Jest 30.4.1+: `runner: [module, options]`). */
+export type JestTestRunnerClass<Options = object> = new (globalConfig: object, context: object, options?: Options) => JestTestRunner;

@@ -55,7 +55,8 @@ describe('one node', () => {
 describe('three nodes at once', () => {
   it('runs every file exactly once across them and each node exits by what it ran (FAST_CI_REPORT=node)', async () => {
     const buildId = randomUUID();
-    const nodes = await runJestNodes(3, { cwd: fixture('basic'), env: nodeEnv(buildId, { FAST_CI_REPORT: 'node' }) });
+    // No backup copies: on a loaded machine a slow node's file may be copied to an idle one, and then who ran it is not this test's question.
+    const nodes = await runJestNodes(3, { cwd: fixture('basic'), env: nodeEnv(buildId, { FAST_CI_REPORT: 'node', FAST_CI_BACKUPS: 'off' }) });
     const run = server.run(buildId)!;
     expect(run.state).toBe('finished');
     expect(Object.keys(run.results).sort()).toEqual(basicFiles);
@@ -66,7 +67,9 @@ describe('three nodes at once', () => {
     for (const node of nodes) {
       const recorded = Object.values(run.results).filter(r => r.nodeIndex === node.nodeIndex).length;
       expect(node.output).toContain(`ran ${recorded} of 12 files here`);
-      expect(node.output).toContain(`Test Suites: ${recorded} passed, ${recorded} total`);
+      // A node that started last on a loaded machine may find the queue empty: it ran nothing, and says so.
+      if (recorded > 0) expect(node.output).toContain(`Test Suites: ${recorded} passed, ${recorded} total`);
+      else expect(node.output).not.toMatch(/^PASS /m);
     }
     expect(run.warnings).toEqual([]);
   });
@@ -86,7 +89,8 @@ describe('three nodes at once', () => {
 
   it('with FAST_CI_REPORT=node, fails only the nodes that ran a failing file', async () => {
     const buildId = randomUUID();
-    const nodes = await runJestNodes(3, { cwd: fixture('failing'), env: nodeEnv(buildId, { FAST_CI_REPORT: 'node' }) });
+    // No backup copies (as above): each file's result is the one node's that ran it.
+    const nodes = await runJestNodes(3, { cwd: fixture('failing'), env: nodeEnv(buildId, { FAST_CI_REPORT: 'node', FAST_CI_BACKUPS: 'off' }) });
     const run = server.run(buildId)!;
     expect(run.summary).toMatchObject({ files: 6, failed: 2, passed: 4 });
     expect(run.results['test/syntax.test.js']!.entry.file_status).toBe('failed');
