@@ -121,12 +121,13 @@ export type RetryRunReply =
   /** FAST_CI_RETRY_RUN=all: every file runs again. */
   | { status: 'all'; of: string; attempt: number };
 
-export type RunState = 'running' | 'waiting';
+/** The run as a join reply states it: files enqueued (`running`) or not yet. */
+export type JoinState = 'running' | 'waiting';
 
 export interface JoinResponse {
   event: 'join';
   node_index: number;
-  state: RunState;
+  state: JoinState;
   /** Extension, on a rejoin by node_id: the files this node holds without a result. */
   leases?: string[];
   /** Extension (`parts`): the ids in `leases` that are parts of a file. */

@@ -12,7 +12,7 @@ import type { RunHost } from '../host/RunHost';
 import type { RunRegistry } from '../host/RunRegistry';
 import type { RunEvent } from '../run/runEvents';
 import type { RunIdentity } from '../run/runIdentity';
-import { countsOf, isFinished, summaryOf, timelineOf, type RunCounts } from '../run/runState';
+import { countsOf, fileResultOf, isFinished, summaryOf, timelineOf, type RunCounts } from '../run/runState';
 import type { Span } from '../run/Timeline';
 import type { RunMeta, RunSnapshot } from '../types';
 
@@ -58,7 +58,7 @@ export function registrySource(registry: RunRegistry, keys: KeyRing): RunSource 
       timeline: () => timelineOf(host.state),
       summary: () => (isFinished(host.state) ? summaryOf(host.state) : null),
       snapshot: () => host.snapshot(keyIndex),
-      resultOf: id => host.state.results.get(id)?.entry,
+      resultOf: id => fileResultOf(host.state, id)?.entry,
     };
   };
   return {

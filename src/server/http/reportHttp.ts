@@ -17,13 +17,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import debug from 'debug';
 import { checkReportHeader, LineSplitter, MAX_REPORT_HEADER_BYTES, type ReportHeader } from '../../protocol/reports';
-import type { FileEntry } from '../../protocol/types';
 import { buildIdProblem, runKeyProblem } from '../../protocol/topic';
 import type { KeyRing } from '../host/KeyRing';
 import type { ReportStorage } from '../store/types';
 import type { RunHost } from '../host/RunHost';
 import type { RunRegistry } from '../host/RunRegistry';
 import { runId } from '../run/runIdentity';
+import { reportedUnits } from '../run/runState';
 
 const log = debug('jest-fast-ci:server:connection');
 
@@ -157,11 +157,8 @@ async function send(res: ServerResponse, ctx: ReportHttpContext, host: RunHost, 
   const id = host.runId;
   const wait = Math.min(MAX_WAIT_S, Math.max(0, Number(url.searchParams.get('wait') ?? 0) || 0));
   const deadline = Date.now() + wait * 1000;
-  // A split file's records are its parts' (the asking node merges them); its merged result is the server's alone.
   // Results a retry run took over from another build's run are in that run's reports (or, evicted, only its entries).
-  const { results, partResults, partsOf } = host.state;
-  const units: Array<[string, { entry: FileEntry; nodeIndex: number; from?: string }]> = [...[...results].filter(([file]) => !partsOf.has(file) || results.get(file)!.from !== undefined), ...partResults];
-  const pending = new Map(units.filter(([, result]) => result.from !== undefined || result.nodeIndex !== node));
+  const pending = new Map(reportedUnits(host.state).filter(([, result]) => result.from !== undefined || result.nodeIndex !== node));
   const runOf = (from: string | undefined): string => (from === undefined ? id : runId({ ...host.identity, buildId: from }));
   res.writeHead(200, { 'content-type': 'application/x-ndjson', connection: 'close' });
   let closed = false;

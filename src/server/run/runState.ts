@@ -411,6 +411,16 @@ export function attemptSeed(state: RunState): { of: string; attempt: number; see
   return { of: state.identity.buildId, attempt: state.attempt, seed };
 }
 
+/**
+ * The results nodes reported, as their records are kept: each file's, but
+ * a split file's by its parts (its merged result is the server's alone;
+ * one a retry run kept from another build stays whole).
+ */
+export function reportedUnits(state: RunState): Array<[string, RecordedResult]> {
+  const files = [...state.results].filter(([file, result]) => !state.partsOf.has(file) || result.from !== undefined);
+  return [...files, ...state.partResults];
+}
+
 /** The results this attempt recorded (not those a retry kept from an earlier attempt). */
 export function resultsOfThisAttempt(state: RunState): Map<string, RecordedResult> {
   const ran = new Map<string, RecordedResult>();
@@ -434,6 +444,11 @@ export function isUnit(state: RunState, id: string): boolean {
 /** The file or part has its result. */
 export function hasResult(state: RunState, id: string): boolean {
   return state.parts.has(id) ? state.partResults.has(id) : state.results.has(id);
+}
+
+/** The recorded result of a whole file (a split one's once all its parts are in). */
+export function fileResultOf(state: RunState, file: string): RecordedResult | undefined {
+  return state.results.get(file);
 }
 
 /** The recorded result of a file or a part. */
