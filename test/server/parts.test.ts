@@ -5,7 +5,7 @@
  * once every part has its result.
  */
 import type { EntryMap, FileEntry } from '../../src/protocol/types';
-import { cleanup, Node, passed, pendingTests, startTestServer } from './helpers';
+import { cleanup, KEY, Node, passed, pendingTests, startTestServer } from './helpers';
 
 afterEach(cleanup);
 
@@ -84,6 +84,14 @@ it("splits a file whose tests it learned in an earlier run, for nodes that accep
   expect(done.state).toBe('finished');
   expect(done.results['heavy.test.ts']!.entry).toMatchObject({ file_status: 'passed', test_count: 6, test_counters: { passed: 6 } });
   expect(done.summary).toMatchObject({ files: 5, passed: 5, failed: 0 });
+  // The dashboard's API counts the split file once (its parts are not files).
+  const api = async (path: string): Promise<Record<string, unknown>> => {
+    const response = await fetch(`${current!.dashboardUrl!}api/runs${path}`, { headers: { authorization: `Bearer ${KEY}` } });
+    expect(response.status).toBe(200);
+    return (await response.json()) as Record<string, unknown>;
+  };
+  expect(await api('/jest/split')).toMatchObject({ state: 'finished', total: 5, done: 5, failed: 0 });
+  expect(((await api('')).runs as Array<Record<string, unknown>>).find(run => run.buildId === 'split')).toMatchObject({ total: 5, done: 5 });
 });
 
 it('does not split for clients that do not accept parts', async () => {
