@@ -4,7 +4,7 @@
  * come down as a stream. Plain HTTP(S) to the same host and port as the
  * socket, with the key in an Authorization header, never in the URL.
  */
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { redact, type FastCiConfig } from '../config';
 import { ErrorCodes, FastCiError } from '../errors';
@@ -26,56 +26,116 @@ export interface ReceivedRecord {
   readonly body: Buffer;
 }
 
+/** How long a report request may sit with no byte moving before it is cut. */
+export const REPORT_IDLE_TIMEOUT_MS = 30_000;
+/** Attempts per request: a reset connection (a server instance dying behind a balancer) is tried again, on any instance. */
+export const REPORT_ATTEMPTS = 3;
+/** Waits between attempts. */
+const RETRY_DELAYS_MS = [250, 1_000];
+/** Statuses another attempt may get past (a balancer with no instance up yet, an instance shutting down). */
+const RETRIABLE_STATUSES = new Set([502, 503, 504]);
+
+export interface ReportClientOptions {
+  /** Cut a request with no byte moving this long. @default REPORT_IDLE_TIMEOUT_MS */
+  readonly idleTimeoutMs?: number;
+  /** The waits between attempts (their count + 1 is the number of attempts). @default [250, 1000] */
+  readonly retryDelaysMs?: readonly number[];
+}
+
 export class ReportClient {
   readonly #url: URL;
   readonly #key: string;
   readonly #safeUrl: string;
+  readonly #idleTimeoutMs: number;
+  readonly #retryDelaysMs: readonly number[];
+  /** Requests under way, cut by abort(). */
+  readonly #inFlight = new Set<ClientRequest>();
+  #aborted: string | undefined;
 
-  constructor(config: FastCiConfig) {
+  constructor(config: FastCiConfig, options: ReportClientOptions = {}) {
     if (!config.secretKey) throw new TypeError('ReportClient needs a config with a secret key');
     const base = new URL(config.server.replace(/^ws/, 'http'));
     this.#url = new URL(`/test_orchestrators/reports/${encodeURIComponent(config.runKey)}/${encodeURIComponent(config.buildId)}`, base);
     this.#url.searchParams.set('node_id', config.nodeId);
     this.#key = config.secretKey;
     this.#safeUrl = redact(this.#url.origin, this.#key);
+    this.#idleTimeoutMs = options.idleTimeoutMs ?? REPORT_IDLE_TIMEOUT_MS;
+    this.#retryDelaysMs = options.retryDelaysMs ?? RETRY_DELAYS_MS;
   }
 
-  /** Sends records (encodeRecord text); resolves with how many the server stored. Rejects with ReportRefused or a FastCiError. */
-  async upload(records: string): Promise<number> {
-    const res = await this.#request('POST', this.#url, records);
-    const body = await readJson(res);
-    if (res.statusCode !== 200) throw refused(res.statusCode ?? 0, body);
-    return typeof body.stored === 'number' ? body.stored : 0;
+  /**
+   * Sends records (encodeRecord text); resolves with how many the server
+   * stored. Tried again on a reset connection or a 502/503/504: the server
+   * keeps one record per file and node, so a record sent twice is kept
+   * once. Rejects with ReportRefused or a FastCiError.
+   */
+  upload(records: string): Promise<number> {
+    return this.#attempt(async () => {
+      const res = await this.#request('POST', this.#url, records);
+      const body = await readJson(res);
+      if (res.statusCode !== 200) throw refused(res.statusCode ?? 0, body);
+      return typeof body.stored === 'number' ? body.stored : 0;
+    });
   }
 
   /**
    * Fetches the records of the run's other nodes: the server waits up to
-   * `waitMs` for records still on their way. Resolves once the stream ends.
+   * `waitMs` for records still on their way. Resolves once the stream ends;
+   * a stream cut short is fetched again whole.
    */
-  async download(waitMs: number): Promise<ReceivedRecord[]> {
+  download(waitMs: number): Promise<ReceivedRecord[]> {
     const url = new URL(this.#url);
     url.searchParams.set('wait', String(Math.ceil(waitMs / 1000)));
-    const res = await this.#request('GET', url);
-    if (res.statusCode !== 200) throw refused(res.statusCode ?? 0, await readJson(res));
-    const records: ReceivedRecord[] = [];
-    const splitter = new LineSplitter();
-    let header: ReportHeader | undefined;
-    for await (const chunk of res as AsyncIterable<Buffer>) {
-      for (const line of splitter.push(chunk)) {
-        if (header === undefined) header = JSON.parse(line.toString('utf8')) as ReportHeader;
-        else {
-          records.push({ header, body: line });
-          header = undefined;
+    return this.#attempt(async () => {
+      const res = await this.#request('GET', url, undefined, waitMs);
+      if (res.statusCode !== 200) throw refused(res.statusCode ?? 0, await readJson(res));
+      const records: ReceivedRecord[] = [];
+      const splitter = new LineSplitter();
+      let header: ReportHeader | undefined;
+      try {
+        for await (const chunk of res as AsyncIterable<Buffer>) {
+          for (const line of splitter.push(chunk)) {
+            if (header === undefined) header = JSON.parse(line.toString('utf8')) as ReportHeader;
+            else {
+              records.push({ header, body: line });
+              header = undefined;
+            }
+          }
         }
+      } catch (error) {
+        // The stream was cut (a reset, the idle timeout, abort()): as unreachable, so it is fetched again whole.
+        if (error instanceof SyntaxError) throw error;
+        throw this.#unreachable((error as Error).message);
       }
-    }
-    if (header !== undefined || splitter.pending > 0) {
-      throw new FastCiError(ErrorCodes.PROTOCOL, `The orchestrator at ${this.#safeUrl} ended the run's reports in the middle of a record.`);
-    }
-    return records;
+      if (header !== undefined || splitter.pending > 0) {
+        throw new FastCiError(ErrorCodes.PROTOCOL, `The orchestrator at ${this.#safeUrl} ended the run's reports in the middle of a record.`);
+      }
+      return records;
+    });
   }
 
-  #request(method: 'GET' | 'POST', url: URL, body?: string): Promise<IncomingMessage> {
+  /** The node gave up on the server: every request under way is cut (its socket destroyed), and later ones fail at once. */
+  abort(reason: string): void {
+    this.#aborted ??= reason;
+    for (const req of this.#inFlight) req.destroy(new Error(reason));
+    this.#inFlight.clear();
+  }
+
+  async #attempt<T>(send: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await send();
+      } catch (error) {
+        const delay = this.#retryDelaysMs[attempt];
+        if (delay === undefined || this.#aborted !== undefined || !isRetriable(error)) throw error;
+        await new Promise(resolve => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  /** One request, cut when no byte moves for the idle timeout (plus `waitMs`, the server's own wait). */
+  #request(method: 'GET' | 'POST', url: URL, body?: string, waitMs = 0): Promise<IncomingMessage> {
+    if (this.#aborted !== undefined) return Promise.reject(this.#unreachable(this.#aborted));
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
       const req = send(url, {
@@ -85,12 +145,26 @@ export class ReportClient {
           ...(body === undefined ? {} : { 'content-type': 'application/x-ndjson', 'content-length': Buffer.byteLength(body) }),
         },
         agent: false,
+        timeout: this.#idleTimeoutMs + waitMs,
       });
+      this.#inFlight.add(req);
+      req.on('close', () => this.#inFlight.delete(req));
+      req.on('timeout', () => req.destroy(new Error(`no answer for ${Math.round((this.#idleTimeoutMs + waitMs) / 1000)} s`)));
       req.on('response', resolve);
-      req.on('error', error => reject(new FastCiError(ErrorCodes.UNREACHABLE, `Could not reach the orchestrator's reports at ${this.#safeUrl}: ${redact(error.message, this.#key)}`)));
+      req.on('error', error => reject(this.#unreachable(error.message)));
       req.end(body);
     });
   }
+
+  #unreachable(why: string): FastCiError {
+    return new FastCiError(ErrorCodes.UNREACHABLE, `Could not reach the orchestrator's reports at ${this.#safeUrl}: ${redact(why, this.#key)}`);
+  }
+}
+
+/** A failure another attempt may get past: the connection, not the server's word. */
+function isRetriable(error: unknown): boolean {
+  if (error instanceof ReportRefused) return RETRIABLE_STATUSES.has(error.status);
+  return error instanceof FastCiError && (error.code === ErrorCodes.UNREACHABLE || error.code === ErrorCodes.PROTOCOL);
 }
 
 async function readJson(res: IncomingMessage): Promise<Record<string, unknown>> {

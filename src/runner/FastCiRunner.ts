@@ -160,6 +160,8 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
       await parts.emit(this.#emitter, { all: true });
       saveTimings();
     } catch (error) {
+      // Nothing more goes to this server: a report upload or download under way must not hold the process.
+      wholeRun?.abort(toError(error).message);
       const unreachable = isFastCiError(error, ErrorCodes.UNREACHABLE) && run.nodeIndex === undefined;
       const lost = isFastCiError(error, ErrorCodes.CONNECTION_LOST) && run.nodeIndex !== undefined;
       if (!unreachable && !lost) {

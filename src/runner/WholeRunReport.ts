@@ -55,6 +55,12 @@ export class WholeRunReport {
     this.#pending = [];
   }
 
+  /** The node gave up on the server: uploads under way are cut (their sockets destroyed) and no more are made. */
+  abort(reason: string): void {
+    this.disable(reason);
+    this.#client.abort(reason);
+  }
+
   /** An outcome this node handed its Jest: uploaded in the background. */
   add(id: string, outcome: Outcome): void {
     this.#announced.add(id);

@@ -54,12 +54,15 @@ export class LocalReportStorage implements ReportStorage {
 
   async add(runId: string, header: ReportHeader, body: Buffer): Promise<string | undefined> {
     const run = this.#run(runId);
-    if (run.bytes + body.length > this.#limits.maxReportBytesPerRun) {
+    // A record sent again (an upload retried after a lost answer) replaces the first: its bytes count once.
+    const previous = run.byFile.get(header.id)?.get(header.node);
+    const previousBytes = previous?.body.length ?? 0;
+    if (run.bytes - previousBytes + body.length > this.#limits.maxReportBytesPerRun) {
       return `this run's reports would pass the server's limit of ${this.#limits.maxReportBytesPerRun} bytes (maxReportBytesPerRun)`;
     }
     let stored: Stored;
     if (this.#dir === undefined) {
-      if (this.#memoryBytes + body.length > this.#limits.maxReportMemoryBytes) {
+      if (this.#memoryBytes - previousBytes + body.length > this.#limits.maxReportMemoryBytes) {
         return `the server holds ${this.#memoryBytes} bytes of reports in memory, its limit (maxReportMemoryBytes); give it a data dir`;
       }
       stored = { header, body: Buffer.from(body) };
@@ -79,11 +82,10 @@ export class LocalReportStorage implements ReportStorage {
         closeSync(fd);
       }
     }
-    run.bytes += body.length;
+    run.bytes += body.length - previousBytes;
+    if (previous !== undefined && Buffer.isBuffer(previous.body)) this.#memoryBytes -= previousBytes;
     let byNode = run.byFile.get(header.id);
     if (byNode === undefined) run.byFile.set(header.id, (byNode = new Map()));
-    const previous = byNode.get(header.node);
-    if (previous !== undefined && Buffer.isBuffer(previous.body)) this.#memoryBytes -= previous.body.length;
     byNode.set(header.node, stored);
     this.#listeners.emit(runId);
     return undefined;
