@@ -18,6 +18,7 @@ export interface ReporterOptions {
 export default class FastCiReporter {
   readonly #write: (text: string) => void;
   readonly #tally: Tally = { files: 0, tests: { passed: 0, failed: 0, pending: 0 } };
+  #error: Error | undefined;
 
   constructor(_globalConfig?: unknown, options?: ReporterOptions) {
     this.#write = options?.write ?? (text => process.stderr.write(text));
@@ -45,9 +46,18 @@ export default class FastCiReporter {
     // The runner takes the key out of the environment; still there, the runner never ran.
     const keySet = process.env.FAST_CI_SECRET_KEY !== undefined;
     this.#write(`\n${formatNodeReport(run, this.#tally, projectUse(contexts ?? []), keySet).join('\n')}\n`);
+    // Whole-run reporting was wanted but could not be had: this node's Jest
+    // saw only its own files. When the server's summary says the run failed,
+    // the node must not exit 0 on its own files' word.
+    const summary = run?.wholeRun?.unavailable === undefined ? undefined : run.summary;
+    if (summary !== undefined && summary.failed > 0) {
+      this.#error = new Error(`the whole run failed (${summary.failed} of ${summary.files} files), and this node could not report the whole run`);
+      this.#write(`jest-fast-ci: exiting 1: ${this.#error.message}.\n`);
+    }
   }
 
+  /** Jest exits non-zero when a reporter has an error (it does not print it: onRunComplete did). */
   getLastError(): Error | undefined {
-    return undefined;
+    return this.#error;
   }
 }

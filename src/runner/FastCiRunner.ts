@@ -16,7 +16,6 @@ import { getNodeRun, setNodeRun, type NodeRun } from '../nodeRun';
 import { formatRetryRun } from '../reporter/format';
 import { timingOf } from './nodeTiming';
 import { ALL_TEST_EVENTS, RunnerEmitter } from './RunnerEmitter';
-import { InBandExecutor } from './InBandExecutor';
 import { PoolExecutor } from './PoolExecutor';
 import type { FileExecutor } from './types';
 import { fallbackPlan } from './fallbackPlan';
@@ -98,7 +97,7 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
       return saveTimings();
     }
 
-    const executor = this.#executor(tests, watcher, options);
+    const executor = this.#executor(tests, options);
     const wholeRun = config.report === 'run' ? new WholeRunReport(new ReportClient(config), rootDir) : undefined;
     const blob = config.blobDir === undefined ? undefined : new BlobWriter(config.blobDir, config.buildId, config.nodeId, rootDir);
     const parts = new PartAssembler();
@@ -267,9 +266,14 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
     };
   }
 
-  #executor(tests: Test[], watcher: TestWatcher, options: TestRunnerOptions): FileExecutor {
-    return options.serial
-      ? new InBandExecutor(peers, this._globalConfig, this._context, this.#emitter, watcher)
-      : new PoolExecutor(peers, this._globalConfig, this._context, this.#emitter, tests);
+  /**
+   * Orchestrated, test files never run on this process's event loop, even
+   * in band (`--runInBand`, or Jest's own choice on one core): a test that
+   * holds the loop for minutes would hold the node's heartbeats, deqs and
+   * report uploads with it. In band keeps its meaning: one worker, one file
+   * at a time.
+   */
+  #executor(tests: Test[], options: TestRunnerOptions): FileExecutor {
+    return new PoolExecutor(peers, this._globalConfig, this._context, this.#emitter, tests, options.serial ? 1 : undefined);
   }
 }

@@ -24,14 +24,19 @@ export class PoolExecutor implements FileExecutor {
   #pool: WorkerPool | undefined;
   #ended = false;
 
-  /** `tests`: every file this node may be handed, so each project's resolver is set up once. */
-  constructor(peers: JestPeers, globalConfig: Config.GlobalConfig, context: TestRunnerContext, emitter: RunnerEmitter, tests: readonly Test[]) {
+  /**
+   * `tests`: every file this node may be handed, so each project's resolver
+   * is set up once. `workers`: how many run at once (default Jest's
+   * maxWorkers); 1 keeps in-band semantics, one file at a time, while the
+   * tests still run in a worker process.
+   */
+  constructor(peers: JestPeers, globalConfig: Config.GlobalConfig, context: TestRunnerContext, emitter: RunnerEmitter, tests: readonly Test[], workers?: number) {
     this.#peers = peers;
     this.#globalConfig = globalConfig;
     this.#context = context;
     this.#emitter = emitter;
     this.#tests = tests;
-    this.concurrency = Math.max(1, globalConfig.maxWorkers);
+    this.concurrency = Math.max(1, workers ?? globalConfig.maxWorkers);
   }
 
   warmUp(): void {

@@ -1,8 +1,9 @@
 /**
  * The runner's contract for running one test file, as Jest's jest-runner
  * keeps its own in types.ts: a FileExecutor runs a file and gives back an
- * Outcome. PoolExecutor (a jest-worker pool for the whole node run) and
- * InBandExecutor (Jest's own runner, in this process) implement it.
+ * Outcome. PoolExecutor (a jest-worker pool for the whole node run, one
+ * worker in band) implements it; test/helpers/executors.ts has fakes of it
+ * for FileQueue's unit tests.
  */
 import type { SerializableError, Test, TestResult } from '@jest/test-result';
 

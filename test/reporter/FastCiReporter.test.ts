@@ -53,3 +53,22 @@ it('says the node did not complete its part when the runner failed, with the fir
   const { lines } = report([], 0);
   expect(lines).toBe('\njest-fast-ci ▸ this node did not complete its part of the run (node 1): The orchestrator rejected deq: boom.\n');
 });
+
+it('makes the node exit non-zero when the whole run failed but could not be reported here, and says so', () => {
+  const summary = { files: 9, passed: 8, failed: 1, pending: 0, tests: 9, nodes: 2, files_by_node: { '0': 4, '1': 5 } };
+  const unavailable = { replayed: 0, unavailable: 'bad request' };
+  setNodeRun({ mode: 'orchestrated', nodeIndex: 0, buildId: 'b-3', runFiles: 9, summary, wholeRun: unavailable });
+  let lines = '';
+  const reporter = new FastCiReporter({}, { write: text => (lines += text) });
+  const own = caseResult('/p/a.test.js', 'passed');
+  reporter.onTestResult({ path: own.testFilePath } as never, own);
+  reporter.onRunComplete(new Set(), aggregated([own], 9));
+  expect(reporter.getLastError()?.message).toBe('the whole run failed (1 of 9 files), and this node could not report the whole run');
+  expect(lines).toContain('jest-fast-ci: exiting 1: the whole run failed (1 of 9 files), and this node could not report the whole run.');
+
+  // The whole run reported (or passed): Jest's own verdict stands.
+  setNodeRun({ mode: 'orchestrated', nodeIndex: 0, buildId: 'b-4', runFiles: 9, summary, wholeRun: { replayed: 5 } });
+  expect(report([own], 9).lines).not.toContain('exiting 1');
+  setNodeRun({ mode: 'orchestrated', nodeIndex: 0, buildId: 'b-5', runFiles: 9, summary: { ...summary, failed: 0, passed: 9 }, wholeRun: unavailable });
+  expect(report([own], 9).lines).not.toContain('exiting 1');
+});
