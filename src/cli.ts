@@ -3,7 +3,7 @@
  * The `jest-fast-ci` command:
  * - `serve`: runs the orchestrator until SIGTERM/SIGINT. Prints
  *   `FAST_CI_SERVER=<url>` on stdout once listening, so a script can read it.
- * - `merge DIR... [-- jest args]`: one report from the blob files of every
+ * - `merge DIR... [jest args]`: one report from the blob files of every
  *   node (FAST_CI_BLOB_DIR), through the project's own Jest.
  * This is the only module that may exit the process.
  */
@@ -44,7 +44,7 @@ function defaultOf(entry: (typeof NUMERIC_FLAGS)[number]): string {
 }
 
 const USAGE = `Usage: jest-fast-ci serve [options]
-       jest-fast-ci merge <blob dir or files>... [-- <jest arguments>]
+       jest-fast-ci merge <blob dir or files>... [<jest arguments>]
 
 serve: runs a FastCI-compatible test orchestrator.
 merge: replays the nodes' blob files (FAST_CI_BLOB_DIR) through this project's
@@ -88,16 +88,29 @@ function integer(flag: string, raw: string, min: number, max: number): number {
   return value;
 }
 
+/**
+ * `merge DIR... [jest args]`: the blob paths come first; from the first
+ * argument that starts with "-" on, everything is Jest's, as people type
+ * it (`--config jest.ci.config.js`), with or without a `--` before it.
+ */
+function parseMerge(args: readonly string[]): CliCommand {
+  const first = args.findIndex(arg => arg.startsWith('-'));
+  const paths = first === -1 ? [...args] : args.slice(0, first);
+  const jestArgs = (first === -1 ? [] : args.slice(first)).filter((arg, i) => !(i === 0 && arg === '--'));
+  if (paths.length === 0) {
+    if (jestArgs.includes('--help') || jestArgs.includes('-h')) return { kind: 'help' };
+    throw configError('merge needs the blob files, or the directory they are in (FAST_CI_BLOB_DIR), before any Jest argument: jest-fast-ci merge <blob dir or files>... [jest arguments].');
+  }
+  return { kind: 'merge', paths, jestArgs };
+}
+
 /** Parses argv (without node and script) and the environment. Throws FastCiError(FASTCI_ERR_CONFIG). */
 export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliCommand {
+  if (argv[0] === 'merge') return parseMerge(argv.slice(1));
   const dashes = argv.indexOf('--');
   const own = dashes === -1 ? argv : argv.slice(0, dashes);
   if (own.length === 0 || own.includes('--help') || own.includes('-h')) return { kind: 'help' };
   const [command, ...rest] = own;
-  if (command === 'merge') {
-    if (rest.length === 0) throw configError('merge needs the blob files, or the directory they are in (FAST_CI_BLOB_DIR).');
-    return { kind: 'merge', paths: rest, jestArgs: dashes === -1 ? [] : argv.slice(dashes + 1) };
-  }
   if (command !== 'serve') throw configError(`Unknown command ${JSON.stringify(command)}; the commands are "serve" and "merge".`);
 
   const options: ServerOptions = { secretKeys: [] };

@@ -26,6 +26,8 @@ export const ErrorCodes = {
   FILE_SET: 'FASTCI_ERR_FILE_SET',
   /** Jest's runner and worker packages could not be found from the Jest that is running (the runner cannot load). */
   JEST_NOT_FOUND: 'FASTCI_ERR_JEST_NOT_FOUND',
+  /** Another node's outcome (a whole-run report record, a blob file's) could not be used: not JSON, or a path in it outside this rootDir. */
+  RECORD: 'FASTCI_ERR_RECORD',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

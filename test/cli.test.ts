@@ -62,3 +62,18 @@ describe('parseCli', () => {
   });
 });
 
+
+describe('parseCli merge', () => {
+  it("takes Jest's arguments after the blob paths, with or without --, as people type them", () => {
+    const expected = { kind: 'merge', paths: ['blobs/', 'more.ndjson'], jestArgs: ['--config', 'jest.ci.config.js', '--ci'] };
+    expect(parseCli(['merge', 'blobs/', 'more.ndjson', '--config', 'jest.ci.config.js', '--ci'], {})).toEqual(expected);
+    expect(parseCli(['merge', 'blobs/', 'more.ndjson', '--', '--config', 'jest.ci.config.js', '--ci'], {})).toEqual(expected);
+    expect(parseCli(['merge', 'blobs/'], {})).toEqual({ kind: 'merge', paths: ['blobs/'], jestArgs: [] });
+  });
+
+  it('says what the usage is when no blob path comes before the Jest arguments', () => {
+    expect(() => parseCli(['merge', '--config', 'jest.ci.config.js'], {})).toThrow(
+      expect.objectContaining({ code: ErrorCodes.CONFIG, message: expect.stringContaining('jest-fast-ci merge <blob dir or files>... [jest arguments]') }),
+    );
+  });
+});

@@ -18,6 +18,8 @@ import { RunnerEmitter } from './RunnerEmitter';
 import { loadJestPeers } from './jestPeers';
 import { PartAssembler } from './PartAssembler';
 import { unpackOutcome } from './remoteOutcome';
+import type { Outcome } from './types';
+import { toError } from '../errors';
 import { TestIds } from './TestIds';
 
 const peers = loadJestPeers();
@@ -31,6 +33,20 @@ export default class MergeRunner extends peers.jestRunner.EmittingTestRunner {
 
   on<Name extends keyof TestEvents>(name: Name, listener: (args: TestEvents[Name]) => void | Promise<void>): () => void {
     return this.#emitter.on(name, listener);
+  }
+
+  /** Records that could not be used, and why (FASTCI_ERR_RECORD): reported as the file's failure. */
+  readonly #refused = new Map<BlobRecord, string>();
+
+  #unpack(record: BlobRecord, root: string, test: Test, mapsDir: string): Outcome | undefined {
+    try {
+      return unpackOutcome(record.header, record.body, root, test, mapsDir);
+    } catch (error) {
+      const why = toError(error).message;
+      this.#refused.set(record, why);
+      process.stderr.write(`jest-fast-ci merge: skipped a record of ${record.file} (FASTCI_ERR_RECORD): ${why}.\n`);
+      return undefined;
+    }
   }
 
   async runTests(tests: Array<Test>): Promise<void> {
@@ -48,7 +64,10 @@ export default class MergeRunner extends peers.jestRunner.EmittingTestRunner {
       const partOf = part === undefined ? undefined : ids.test(part.file);
       if (part !== undefined && partOf === undefined) unknownParts.add(`${part.file} (parts)`);
       else if (partOf !== undefined && parts.has(record.header.id)) duplicates += 1;
-      else if (partOf !== undefined) parts.add(record.header.id, partOf, unpackOutcome(record.header, record.body, root, partOf, mapsDir), true);
+      else if (partOf !== undefined) {
+        const outcome = this.#unpack(record, root, partOf, mapsDir);
+        if (outcome !== undefined) parts.add(record.header.id, partOf, outcome, true);
+      }
       else if (byId.has(record.header.id)) duplicates += 1;
       else byId.set(record.header.id, record);
     }
@@ -60,10 +79,14 @@ export default class MergeRunner extends peers.jestRunner.EmittingTestRunner {
       await this.#emitter.emit('test-file-start', [test]);
       const split = parts.take(id);
       // A split file with a part missing is missing: never reported from some of its tests.
-      const outcome = record !== undefined ? unpackOutcome(record.header, record.body, root, test, mapsDir) : split?.complete ? split.outcome : undefined;
+      const outcome = record !== undefined ? this.#unpack(record, root, test, mapsDir) : split?.complete ? split.outcome : undefined;
       if (outcome === undefined) {
         missing += 1;
-        const message = `jest-fast-ci merge: no outcome for ${id} in the ${files.length} blob files: did every node write one (FAST_CI_BLOB_DIR), from the same commit and config?`;
+        const refused = record === undefined ? undefined : this.#refused.get(record);
+        const message =
+          refused !== undefined
+            ? `jest-fast-ci merge: the outcome of ${id} in ${record!.file} cannot be used: ${refused}`
+            : `jest-fast-ci merge: no outcome for ${id} in the ${files.length} blob files: did every node write one (FAST_CI_BLOB_DIR), from the same commit and config?`;
         await this.#emitter.emit('test-file-failure', [test, { message, stack: undefined, type: 'Error' }]);
         continue;
       }

@@ -15,6 +15,8 @@ import type { RunnerEmitter } from './RunnerEmitter';
 import type { Outcome } from './types';
 import type { PartAssembler } from './PartAssembler';
 import { parsePartId } from '../protocol/parts';
+import type { ReportHeader } from '../protocol/reports';
+import type { Test } from '@jest/test-result';
 import { packOutcome, unpackOutcome } from './remoteOutcome';
 import type { TestIds } from './TestIds';
 
@@ -26,6 +28,8 @@ export interface ReplayResult {
   /** Bytes uploaded and downloaded. */
   readonly bytesUp: number;
   readonly bytesDown: number;
+  /** Why records of other nodes could not be used (each skipped; the report is then not the whole run's). */
+  readonly skipped: string[];
 }
 
 export class WholeRunReport {
@@ -82,7 +86,12 @@ export class WholeRunReport {
   async replay(ids: TestIds, emitter: RunnerEmitter, waitMs: number, replayedPaths: Set<string>, parts?: PartAssembler): Promise<ReplayResult> {
     await this.#uploading;
     let bytesDown = 0;
-    const done = (replayed: number): ReplayResult => ({ replayed, unavailable: this.#unavailable, bytesUp: this.#bytesUp, bytesDown });
+    const skipped: string[] = [];
+    const done = (replayed: number): ReplayResult => {
+      // A record refused leaves the report short of a file: say so, as for any run that cannot be had whole.
+      if (skipped.length > 0) this.#unavailable ??= `${skipped.length} record${skipped.length === 1 ? '' : 's'} of other nodes could not be used`;
+      return { replayed, unavailable: this.#unavailable, bytesUp: this.#bytesUp, bytesDown, skipped };
+    };
     if (this.#unavailable !== undefined) return done(0);
     let records;
     try {
@@ -101,13 +110,15 @@ export class WholeRunReport {
       if (part !== undefined && parts !== undefined) {
         const test = ids.test(part.file);
         if (test === undefined || this.#announced.has(header.id) || parts.has(header.id)) continue;
-        parts.add(header.id, test, unpackOutcome(header, body, this.#root, test, mapsDir), true);
+        const outcome = unpack(header, body, this.#root, test, mapsDir, skipped);
+        if (outcome !== undefined) parts.add(header.id, test, outcome, true);
         continue;
       }
       const test = ids.test(header.id);
       if (test === undefined || this.#announced.has(header.id)) continue;
+      const outcome = unpack(header, body, this.#root, test, mapsDir, skipped);
+      if (outcome === undefined) continue;
       this.#announced.add(header.id);
-      const outcome = unpackOutcome(header, body, this.#root, test, mapsDir);
       replayedPaths.add(test.path);
       await emitter.emit('test-file-start', [test]);
       if (outcome.ok) await emitter.emit('test-file-success', [test, outcome.result]);
@@ -131,6 +142,16 @@ export class WholeRunReport {
       }
     }
     this.#uploading = undefined;
+  }
+}
+
+/** The record's outcome, or undefined when it cannot be used (its reason added to `skipped`). */
+function unpack(header: ReportHeader, body: Buffer, root: string, test: Test, mapsDir: string, skipped: string[]): Outcome | undefined {
+  try {
+    return unpackOutcome(header, body, root, test, mapsDir);
+  } catch (error) {
+    skipped.push(toError(error).message);
+    return undefined;
   }
 }
 

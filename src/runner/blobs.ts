@@ -7,7 +7,7 @@
  */
 import { createReadStream, createWriteStream, mkdirSync, readdirSync, statSync, type WriteStream } from 'node:fs';
 import * as path from 'node:path';
-import { LineSplitter, type BlobHeader, type ReportHeader } from '../protocol/reports';
+import { checkReportHeader, LineSplitter, type BlobHeader, type ReportHeader } from '../protocol/reports';
 import type { Outcome } from './types';
 import { packOutcome } from './remoteOutcome';
 
@@ -61,24 +61,49 @@ export function blobFiles(paths: readonly string[]): string[] {
   );
 }
 
-/** Every record of a blob file. Throws an Error naming the file when it is not one. */
+/** Longest record line a blob file may hold (one file's outcome with its coverage: megabytes at most). */
+export const MAX_BLOB_LINE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Every record of a blob file. Throws an Error naming the file (and the
+ * line) when it is not one: not JSON, a header that is not a record's, a
+ * line over MAX_BLOB_LINE_BYTES (read no further than that).
+ */
 export async function readBlob(file: string): Promise<BlobRecord[]> {
   const splitter = new LineSplitter();
   const records: BlobRecord[] = [];
   let blob: BlobHeader | undefined;
   let header: ReportHeader | undefined;
+  let lineNumber = 0;
+  const fail = (why: string): Error => new Error(`${file} is not a jest-fast-ci blob file: line ${lineNumber} ${why}`);
+  const parse = (line: Buffer): unknown => {
+    try {
+      return JSON.parse(line.toString('utf8'));
+    } catch (error) {
+      throw fail(`is not JSON (${(error as Error).message})`);
+    }
+  };
   for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
     for (const line of splitter.push(chunk)) {
+      lineNumber += 1;
+      if (line.length > MAX_BLOB_LINE_BYTES) throw fail(`is longer than ${MAX_BLOB_LINE_BYTES} bytes`);
       if (blob === undefined) {
-        const value = JSON.parse(line.toString('utf8')) as Partial<BlobHeader>;
-        if (value.blob !== 1) throw new Error(`${file} is not a jest-fast-ci blob file (its first line is not a blob header)`);
+        const value = parse(line) as Partial<BlobHeader> | null;
+        if (value?.blob !== 1) throw new Error(`${file} is not a jest-fast-ci blob file (its first line is not a blob header)`);
         blob = value as BlobHeader;
       } else if (header === undefined) {
-        header = JSON.parse(line.toString('utf8')) as ReportHeader;
+        const value = parse(line);
+        const problem = checkReportHeader(value);
+        if (problem !== undefined) throw fail(`is not a record header (${problem})`);
+        header = value as ReportHeader;
       } else {
         records.push({ header, body: line, file });
         header = undefined;
       }
+    }
+    if (splitter.pending > MAX_BLOB_LINE_BYTES) {
+      lineNumber += 1;
+      throw fail(`is longer than ${MAX_BLOB_LINE_BYTES} bytes`);
     }
   }
   if (blob === undefined) throw new Error(`${file} is empty: not a jest-fast-ci blob file`);

@@ -7,6 +7,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ErrorCodes, FastCiError } from '../errors';
 import type { SerializableError, Test, TestResult } from '@jest/test-result';
 import { encodeRecord, rewriteRoot, type ReportHeader } from '../protocol/reports';
 import type { CaseEntry, FileEntry } from '../protocol/types';
@@ -39,12 +41,20 @@ export function packOutcome(id: string, node: number, root: string, outcome: Out
 /**
  * The outcome of `test` (this machine's copy of the file) from a record
  * written elsewhere. `mapsDir` receives the source maps that came inline.
+ * A record is untrusted input (any holder of the run's key can upload one,
+ * anyone can hand `merge` a file): it is refused with FASTCI_ERR_RECORD
+ * when it is not JSON of an outcome, or when a path Jest's reporters would
+ * read or write (coverage keys, V8 script URLs, source maps) resolves
+ * outside `root`, so a record can never make this node write outside the
+ * project or copy an outside file into its reports.
  */
 export function unpackOutcome(header: ReportHeader, body: Buffer, root: string, test: Test, mapsDir: string): Outcome {
-  if (header.kind === 'entry') return { ok: true, result: resultFromEntry(JSON.parse(body.toString('utf8')) as FileEntry, test.path) };
-  const value = JSON.parse(rewriteRoot(body.toString('utf8'), header.root, root)) as unknown;
+  if (header.kind === 'entry') return { ok: true, result: resultFromEntry(parseRecord(body.toString('utf8'), header) as FileEntry, test.path) };
+  const value = parseRecord(rewriteRoot(body.toString('utf8'), header.root, root), header);
   if (header.kind === 'error') return { ok: false, error: value as SerializableError };
   const result = value as TestResult & { v8Coverage?: V8Entry[] };
+  const outside = pathOutside(result, root);
+  if (outside !== undefined) throw recordError(header, `it names ${JSON.stringify(outside.slice(0, 200))}, outside this rootDir (${root})`);
   result.testFilePath = test.path;
   for (const entry of result.v8Coverage ?? []) {
     const transform = entry.codeTransformResult;
@@ -56,6 +66,58 @@ export function unpackOutcome(header: ReportHeader, body: Buffer, root: string, 
     delete transform.sourceMapContent;
   }
   return { ok: true, result };
+}
+
+function recordError(header: ReportHeader, why: string): FastCiError {
+  return new FastCiError(ErrorCodes.RECORD, `node ${header.node}'s outcome of ${JSON.stringify(header.id.slice(0, 200))} cannot be used: ${why}`);
+}
+
+function parseRecord(text: string, header: ReportHeader): object {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw recordError(header, `it is not JSON (${(error as Error).message})`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw recordError(header, 'it is not a JSON object');
+  return value;
+}
+
+/** `file` resolves inside `root` (it is `root` or below it). */
+function isInside(file: string, root: string): boolean {
+  if (!path.isAbsolute(file)) return false;
+  const relative = path.relative(root, file);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+/** The first path of a result that Jest's reporters would read or write outside `root`, or undefined. */
+function pathOutside(result: TestResult & { v8Coverage?: V8Entry[] }, root: string): string | undefined {
+  const coverage = (result as { coverage?: unknown }).coverage;
+  if (coverage !== undefined && coverage !== null) {
+    if (typeof coverage !== 'object') return String(coverage);
+    for (const [key, file] of Object.entries(coverage as Record<string, { path?: unknown }>)) {
+      if (!isInside(key, root)) return key;
+      if (file?.path !== undefined && (typeof file.path !== 'string' || !isInside(file.path, root))) return String(file.path);
+    }
+  }
+  for (const entry of result.v8Coverage ?? []) {
+    const url = entry?.result?.url;
+    if (typeof url !== 'string') return String(url);
+    // Node's own scripts (node:…) are left out of coverage by Jest; only files matter.
+    if (url.startsWith('file:')) {
+      let file: string;
+      try {
+        file = fileURLToPath(url);
+      } catch {
+        return url;
+      }
+      if (!isInside(file, root)) return url;
+    }
+    const transform = entry.codeTransformResult;
+    // A map that came inline goes to mapsDir; one named without its content would be read from wherever it points.
+    if (transform?.sourceMapContent === undefined && transform?.sourceMapPath != null && !isInside(transform.sourceMapPath, root)) return transform.sourceMapPath;
+  }
+  return undefined;
 }
 
 /**
