@@ -42,6 +42,8 @@ export interface ClientOptions {
   workers: number;
   /** This node can run parts of files (it has no `testNamePattern` of its own to keep). Default true. */
   acceptsParts?: boolean;
+  /** Jest's `--bail[=n]`: sent in `enq` (extension `bail`), so the run stops once n files failed in it. 0: off. */
+  bail?: number;
   /** Reconnect backoff, injectable for tests. Default: phoenix's own. */
   reconnectAfterMs?: (tries: number) => number;
   /** How long a `deq` may wait for its reply. Default DEQ_TIMEOUT_MS (2 h). */
@@ -127,7 +129,7 @@ export class OrchestratorClient {
    * error reply still fails the node through onFatal.
    */
   enq(tests: EntryMap): void {
-    const push = this.#push(Events.enq, enqPayload(this.#config, tests, extension => this.supports(extension)), this.#config.connectTimeoutMs);
+    const push = this.#push(Events.enq, enqPayload(this.#config, tests, extension => this.supports(extension), this.#options.bail ?? 0), this.#config.connectTimeoutMs);
     push
       .receive('ok', () => this.#forget(push))
       .receive('timeout', () => this.#forget(push))
@@ -256,7 +258,7 @@ export class OrchestratorClient {
     this.#channel = channel;
     channel.onError((reason: unknown) => this.#channelOnError(reason));
     channel.onClose(() => this.#channelOnClose());
-    for (const event of [Events.deqRequest, Events.enqRequest]) {
+    for (const event of [Events.deqRequest, Events.enqRequest, Events.cancel]) {
       channel.on(event, (payload?: unknown) => this.#emitPush(event, payload));
     }
     return channel;

@@ -41,7 +41,8 @@ export function retryRunRequest(config: FastCiConfig): RetryRunRequest | undefin
  * retry: a node that rejoins after the run finished is no retried job.
  */
 export function joinPayload(config: FastCiConfig, node: { workers: number; acceptsParts?: boolean }, isFirstJoin: boolean): JoinPayload {
-  const accepts = node.acceptsParts === false ? {} : { accepts: [Extensions.parts] };
+  // `cancel`: this client drops files the server no longer wants; servers without the extension ignore the key.
+  const accepts = { accepts: node.acceptsParts === false ? [Extensions.cancel] : [Extensions.parts, Extensions.cancel] };
   const retryRun = isFirstJoin ? retryRunRequest(config) : undefined;
   return retryRun === undefined
     ? { node_id: config.nodeId, workers: node.workers, ...accepts }

@@ -42,6 +42,8 @@ export const Events = {
   deqRequest: 'deq_request',
   /** Server → client push (extension): node 0 is gone before enqueueing; enqueue the run. */
   enqRequest: 'enq_request',
+  /** Server → client push (extension `cancel`): stop these files, their results are not wanted (another node's came first, or the run stopped). */
+  cancel: 'cancel',
 } as const;
 
 /** Reply `event` fields inside `response`. */
@@ -111,6 +113,10 @@ export const Extensions = {
   parts: 'parts',
   /** A retried CI job re-runs what failed (`retry_run` in the join payload and reply); see retryRun.ts. */
   retryRun: 'retry_run',
+  /** `cancel` pushes: a backup copy whose original's result came first, or files of a run that stopped, are dropped at once; to clients whose join `accepts` it. */
+  cancel: 'cancel',
+  /** `bail: n` in `enq`: the run stops once n files failed in it (Jest's `--bail`), and the run can be cancelled (the API); every node is told. */
+  bail: 'bail',
 } as const;
 
 export type Extension = (typeof Extensions)[keyof typeof Extensions];

@@ -105,6 +105,14 @@ export function parseEnqBackups(payload: unknown): Parsed<boolean> {
   return fail('enq backups must be false (no backup copies for this run) or absent');
 }
 
+/** The `bail` extension of an `enq` payload: how many failed files stop the run (0: never, when absent). */
+export function parseEnqBail(payload: unknown, maxFiles: number): Parsed<number> {
+  const bail = isPlainObject(payload) ? payload.bail : undefined;
+  if (bail === undefined || bail === null || bail === 0) return { ok: true, value: 0 };
+  if (typeof bail !== 'number' || !Number.isInteger(bail) || bail < 0 || bail > maxFiles) return fail(`enq bail must be a whole number of failed files from 1 to ${maxFiles}, or absent`);
+  return { ok: true, value: bail };
+}
+
 /** The `retry` extension of an `enq` payload: 0 when absent. */
 export function parseEnqRetry(payload: unknown): Parsed<number> {
   const retry = isPlainObject(payload) ? payload.retry : undefined;

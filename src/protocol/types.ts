@@ -70,6 +70,8 @@ export interface EnqPayload {
   backups?: false;
   /** Extension (`parts`): how many nodes the run will have, when the CI says (sizes the parts of slow files). */
   nodes?: number;
+  /** Extension (`bail`): the run stops once this many files failed in it (Jest's `--bail[=n]`). */
+  bail?: number;
   /** Extension (`parts`): false when no file may be split (FAST_CI_SPLIT=off); or the files that must not be. */
   split?: false;
   no_split?: string[];
@@ -160,6 +162,10 @@ export interface RunSummary {
   crashed?: string[];
   /** Extension (`retry_run`): files whose result stands from an earlier attempt (not counted in files_by_node). Absent when none. */
   kept?: number;
+  /** Extension (`bail`): the run stopped before every file ran: `bail` (its --bail count of failed files was reached) or `cancelled` (by its key, through the API). Absent when it ran to the end. */
+  stopped?: 'bail' | 'cancelled';
+  /** Extension (`bail`): files the run never ran because it stopped. Absent when none. */
+  not_run?: number;
 }
 
 export interface DeqResponse {

@@ -49,8 +49,18 @@ export default class FastCiReporter {
     // Whole-run reporting was wanted but could not be had: this node's Jest
     // saw only its own files. When the server's summary says the run failed,
     // the node must not exit 0 on its own files' word.
+    const stopped = run?.mode === 'orchestrated' ? run.summary?.stopped : undefined;
     const summary = run?.wholeRun?.unavailable === undefined ? undefined : run.summary;
-    if (summary !== undefined && summary.failed > 0) {
+    if (stopped !== undefined) {
+      // The run did not run every file: never a green job, whatever ran here.
+      const notRun = run!.summary!.not_run ?? 0;
+      this.#error = new Error(
+        stopped === 'bail'
+          ? `the run stopped after ${run!.summary!.failed} failed files (--bail); ${notRun} files were not run`
+          : `the run was cancelled; ${notRun} files were not run`,
+      );
+      this.#write(`jest-fast-ci: exiting 1: ${this.#error.message}.\n`);
+    } else if (summary !== undefined && summary.failed > 0) {
       this.#error = new Error(`the whole run failed (${summary.failed} of ${summary.files} files), and this node could not report the whole run`);
       this.#write(`jest-fast-ci: exiting 1: ${this.#error.message}.\n`);
     }

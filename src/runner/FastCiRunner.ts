@@ -112,7 +112,7 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
       },
     });
     // A part runs as a testNamePattern: a node given one of its own (`jest -t`) must not have it replaced, so it runs files whole.
-    const client = new OrchestratorClient(config, { workers: executor.concurrency, acceptsParts: !this._globalConfig.testNamePattern });
+    const client = new OrchestratorClient(config, { workers: executor.concurrency, acceptsParts: !this._globalConfig.testNamePattern, bail: this._globalConfig.bail });
     const run: NodeRun = { mode: 'orchestrated', buildId: config.buildId, server: client.server, replayedPaths: new Set() };
     setNodeRun(run);
     const source = config.provider === 'local' ? '' : ` (${config.provider})`;

@@ -65,6 +65,8 @@ export class FileQueue {
   readonly #ran = new Set<string>();
   /** Files being run by a worker now. */
   readonly #runningIds = new Set<string>();
+  /** Running files the server no longer wants from this node: their worker is still busy, but nothing waits for them. */
+  readonly #cancelled = new Set<string>();
   /** Expected end (epoch ms) of each running file whose duration Jest knows. */
   readonly #expectedEnds = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
@@ -116,9 +118,14 @@ export class FileQueue {
     return this.#pending.length;
   }
 
-  /** True while any file is waiting, running, or being reported to Jest. */
+  /** True while any file is waiting, running (and still wanted), or being reported to Jest. */
   get isBusy(): boolean {
-    return this.#pending.length > 0 || this.#runningIds.size > 0 || this.#announcing > 0;
+    return this.#pending.length > 0 || this.#liveRunning > 0 || this.#announcing > 0;
+  }
+
+  /** Running files whose results are still wanted. */
+  get #liveRunning(): number {
+    return this.#runningIds.size - this.#cancelled.size;
   }
 
   /** Distinct files this node has run (or reported as not runnable). */
@@ -137,7 +144,32 @@ export class FileQueue {
 
   /** The file is waiting, running, or its result is not yet taken for a `deq`. */
   holds(id: string): boolean {
-    return this.#runningIds.has(id) || Object.hasOwn(this.#results, id) || this.#deferred.has(id) || this.#pending.some(p => p.id === id);
+    return (this.#runningIds.has(id) && !this.#cancelled.has(id)) || Object.hasOwn(this.#results, id) || this.#deferred.has(id) || this.#pending.some(p => p.id === id);
+  }
+
+  /**
+   * The server no longer wants these files from this node (a `cancel`
+   * push: another node's result came first, or the run stopped). One not
+   * started is dropped; one running is left to its worker, nothing waits
+   * for it, and its outcome is dropped (it is neither sent nor reported,
+   * nor counted as run here). Returns the ids it dropped.
+   */
+  cancel(ids: readonly string[]): string[] {
+    const dropped: string[] = [];
+    for (const id of ids) {
+      const waiting = this.#pending.findIndex(p => p.id === id);
+      if (waiting !== -1) {
+        this.#pending.splice(waiting, 1);
+        dropped.push(id);
+      } else if (this.#runningIds.has(id) && !this.#cancelled.has(id)) {
+        this.#cancelled.add(id);
+        this.#expectedEnds.delete(id);
+        dropped.push(id);
+      }
+    }
+    if (dropped.length > 0) this.#onRunning(this.#liveIds());
+    this.#check();
+    return dropped;
   }
 
   /** Queues a file, or with `part` a part of it (`test` is the whole file's). */
@@ -204,7 +236,7 @@ export class FileQueue {
 
   #isReadyForMore(): boolean {
     if (this.#pending.length > 0) return false;
-    if (this.#stopped || this.#runningIds.size < this.#executor.concurrency) return true;
+    if (this.#stopped || this.#liveRunning < this.#executor.concurrency) return true;
     return this.#soonestEnd() - Date.now() <= PREFETCH_LEAD_MS;
   }
 
@@ -255,7 +287,7 @@ export class FileQueue {
     const part = this.#parts.spec(id);
     // Before the first await: #pump's loop counts this file as running at once.
     this.#runningIds.add(id);
-    this.#onRunning([...this.#runningIds]);
+    this.#onRunning(this.#liveIds());
     if (test.duration !== undefined && test.duration > 0) this.#expectedEnds.set(id, Date.now() + test.duration);
     const ended = this.#clock.start();
     const outcome =
@@ -263,7 +295,12 @@ export class FileQueue {
     ended();
     this.#expectedEnds.delete(id);
     this.#runningIds.delete(id);
-    this.#onRunning([...this.#runningIds]);
+    if (this.#cancelled.delete(id)) {
+      // Not wanted any more: its result went to the run from another node.
+      this.#pump();
+      return;
+    }
+    this.#onRunning(this.#liveIds());
     const entry = outcome.ok ? toFileEntry(outcome.result) : failedEntry(outcome.error.message);
     this.#results[id] = entry;
     this.#ran.add(id);
@@ -280,6 +317,10 @@ export class FileQueue {
       this.#announcing -= 1;
       this.#check();
     }
+  }
+
+  #liveIds(): string[] {
+    return [...this.#runningIds].filter(id => !this.#cancelled.has(id));
   }
 
   async #announce(id: string, test: Test, outcome: Outcome): Promise<void> {

@@ -85,6 +85,11 @@ export class NodeSession {
         deqRequested = true;
         onDeqRequest?.();
       }),
+      // Another node's result came first, or the run stopped: what this node holds of these files is dropped.
+      client.onPush(Events.cancel, payload => {
+        const tests = (payload as { tests?: unknown } | undefined)?.tests;
+        if (Array.isArray(tests)) this.#queue.cancel(tests.filter((id): id is string => typeof id === 'string'));
+      }),
       client.onRejoin(join => {
         this.#adoptLeases(join);
         // A node 0 that finds the run not enqueued (its enq was lost, or the

@@ -10,7 +10,7 @@ import { pendingEntry } from '../../src/protocol/entries';
 import { startServer, type OrchestratorServer, type ServerOptions } from '../../src/server';
 import { joinBareNode } from '../helpers/bareNode';
 import { eventOf, startFrameProxy, withoutExtensions, type FrameProxy } from '../helpers/frameProxy';
-import { Gates } from '../helpers/gates';
+import { Gates, startGatedNodes } from '../helpers/gates';
 import { filesRun, fixture, fixtureFiles, REPO, runJestNode, startJestNode, until, type JestNodeOptions } from '../helpers/jestNodes';
 import { startChild } from '../helpers/processes';
 
@@ -142,12 +142,12 @@ describe('every wait has a bound', () => {
     ['Jest 30', undefined],
     ['Jest 29', JEST29],
   ])('--bail on %s', (_jest, jestBin) => {
-    it('a bailing node leaves before Jest exits: its files go back at once and the other node never waits out the grace', async () => {
+    it('stops the run, not one node: the other node drops what it holds and both exit 1 within seconds', async () => {
       // A grace longer than any child may live: a node that did not leave would hold its files past the test.
       const s = await serve({ reconnectGraceMs: 600_000 });
       gates = new Gates();
       const buildId = randomUUID();
-      // Each node reports its own files, so the other node's exit code is its own files'.
+      // Each node reports its own files: the other node's Jest sees no failure of its own, and still exits 1.
       const options = (id: string): JestNodeOptions => ({
         cwd: fixture('bail'),
         env: env(s.url, buildId, { FAST_CI_NODE_ID: id, FAST_CI_REPORT: 'node' }),
@@ -156,17 +156,52 @@ describe('every wait has a bound', () => {
       });
       const nodes = { a: startJestNode(options('node-a')), b: startJestNode(options('node-b')) };
       await until(() => (s.run(buildId)?.nodes.length === 2 ? true : undefined), 'both nodes to join');
-      gates.openAll();
+      // The failing file fails as soon as it starts; the others hold their nodes until let through, one at a time,
+      // only while the failing file has not started: when it fails, both nodes still hold files the run never gets.
+      gates.open('fails');
+      const opened = new Set<string>();
+      while (!gates.started().some(g => g.name === 'fails')) {
+        const next = gates.started().find(g => !opened.has(g.name));
+        if (next === undefined) {
+          await new Promise(resolve => setTimeout(resolve, 20));
+          continue;
+        }
+        opened.add(next.name);
+        gates.open(next.name);
+      }
       const [a, b] = await Promise.all([nodes.a.done, nodes.b.done]);
       const run = await s.waitForRun(buildId);
-      expect(Object.keys(run.results).sort()).toEqual(fixtureFiles('bail'));
+      expect(run.summary).toMatchObject({ failed: 1, stopped: 'bail' });
+      expect(run.summary.not_run).toBeGreaterThan(0);
+      expect(Object.keys(run.results).length + run.summary.not_run!).toBe(7);
       const failer = run.results['test/fails.test.js']!.nodeIndex;
       const [bailed, other] = run.nodes[failer]!.nodeId === 'node-a' ? [a, b] : [b, a];
       expect(bailed).toExitWith(1);
       expect(bailed.output).toMatch(/fails on purpose/);
-      expect(other).toExitWith(0);
-      expect(run.nodes[failer]).toMatchObject({ left: true });
+      expect(other).toExitWith(1);
+      expect(other.output).toMatch(/exiting 1: the run stopped after 1 failed files \(--bail\)/);
     });
+  });
+
+  it('a run cancelled through the API with its key stops every node, which exits 1 at once; the view token cannot cancel', async () => {
+    const s = await serve({ viewToken: 'safety-view-token-0123' });
+    gates = new Gates();
+    const buildId = randomUUID();
+    const nodes = startGatedNodes(gates, s.url, KEY, buildId);
+    // Both nodes hold files that never finish on their own.
+    await Promise.all([gates.startedBy('node-a'), gates.startedBy('node-b')]);
+    const cancel = (credential: string) =>
+      fetch(`${s.dashboardUrl!}api/runs/jest/${buildId}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${credential}` } });
+    expect((await cancel('safety-view-token-0123')).status).toBe(403);
+    expect((await cancel('not-a-key')).status).toBe(401);
+    expect(await (await cancel(KEY)).json()).toEqual({ cancelled: true });
+    for (const outcome of await Promise.all(nodes.map(n => n.done))) {
+      expect(outcome).toExitWith(1);
+      expect(outcome.output).toMatch(/exiting 1: the run was cancelled; \d+ files were not run/);
+    }
+    const run = await s.waitForRun(buildId);
+    expect(run.summary).toMatchObject({ stopped: 'cancelled', files: 0, not_run: 8 });
+    expect((await cancel(KEY)).status).toBe(409);
   });
 
   it('300 stalled handshakes do not starve a real run or /health', async () => {
@@ -198,7 +233,7 @@ describe('one bad file does not take down every node', () => {
   it('a file that kills the process running it is recorded as failed after it took down 2 nodes; the survivor names it', async () => {
     const s = await serve({ reconnectGraceMs: 300 });
     const buildId = randomUUID();
-    // In band, as Jest runs on a 2-core CI machine: the file takes the whole node with it.
+    // In band, as Jest runs on a 2-core CI machine: the file takes the whole node with it (its worker kills it).
     // Each node reports its own files: the survivor passes for what it ran (with the whole run reported, it would fail for the crash).
     const nodes = await Promise.all(
       ['a', 'b', 'c'].map(id => runJestNode({ cwd: fixture('crashing'), env: env(s.url, buildId, { FAST_CI_NODE_ID: id, FAST_CI_REPORT: 'node' }), args: ['--runInBand'] })),

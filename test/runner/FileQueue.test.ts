@@ -18,6 +18,29 @@ beforeEach(() => jest.useFakeTimers());
 afterEach(() => jest.useRealTimers());
 
 describe('FileQueue', () => {
+  it("drops files the server cancels: one waiting never runs, one running is waited for by nothing and its result is neither sent nor reported", async () => {
+    const executor = new ManualExecutor(1);
+    const emitter = new RunnerEmitter();
+    const reported: string[] = [];
+    emitter.on('test-file-success', ([t]) => void reported.push(t.path));
+    const queue = new FileQueue(executor, emitter);
+    const running: string[][] = [];
+    queue.onRunning(ids => running.push([...ids]));
+    for (const p of ['copy', 'waiting']) queue.add(p, test(p));
+    expect(queue.cancel(['copy', 'waiting', 'unknown'])).toEqual(['copy', 'waiting']);
+    // Nothing to wait for: the node may ask for more, or finish, at once.
+    expect(queue.isBusy).toBe(false);
+    expect(await settled(queue.whenIdle())).toBe(true);
+    expect(queue.holds('copy')).toBe(false);
+    expect(running.at(-1)).toEqual([]);
+    executor.pass('copy');
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    expect(queue.takeResults()).toEqual({});
+    expect(reported).toEqual([]);
+    expect(queue.filesRun).toBe(0);
+    expect(executor.started).toEqual(['copy']);
+  });
+
   it('runs no more files at once than the executor allows', () => {
     const executor = new ManualExecutor(2);
     const queue = new FileQueue(executor, new RunnerEmitter());

@@ -79,7 +79,8 @@ export class Dashboard {
         if (!res.headersSent) sendError(res, 400, 'could not read the form');
       });
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, 'the dashboard answers GET only');
+    if (req.method === 'POST' && path.startsWith(API) && path.endsWith('/cancel')) return this.#cancel(req, res, url);
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, 'the dashboard answers GET only (and POST …/cancel)');
     if (path.startsWith(ASSETS)) return this.#asset(res, path.slice(ASSETS.length));
     const scope = scopeOfRequest(req, this.#credentials, this.#sessions);
     if (path === '/') {
@@ -129,6 +130,38 @@ export class Dashboard {
       );
     }
     return sendError(res, 404, 'not found');
+  }
+
+  /**
+   * `POST /api/runs/<run_key>/<build_id>/cancel`: stops a run, for its own
+   * key only (never the view token), the way --bail does: nodes drop what
+   * they hold, the run finishes as cancelled, every node exits 1.
+   */
+  #cancel(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    if (isCrossSite(req)) return sendError(res, 403, 'a cancel from another site is refused');
+    const scope = scopeOfRequest(req, this.#credentials, this.#sessions);
+    if (scope === undefined) return sendError(res, 401, 'cancelling a run needs its secret key, as "Authorization: Bearer <key>"', UNAUTHORIZED);
+    if (scope.kind !== 'key') return sendError(res, 403, 'the view token sees every run but cannot cancel one: use the run\'s secret key');
+    let parts: string[];
+    try {
+      parts = url.pathname.slice(API.length).split('/').map(part => decodeURIComponent(part));
+    } catch {
+      return sendError(res, 400, 'the path is not valid percent-encoding');
+    }
+    const [runs, runKey, buildId, what] = parts;
+    if (runs !== 'runs' || runKey === undefined || buildId === undefined || what !== 'cancel' || parts.length !== 4) return sendError(res, 404, 'not found');
+    const bad = runKeyProblem(runKey) ?? buildIdProblem(buildId);
+    if (bad !== undefined) return sendError(res, 400, bad);
+    const held = this.#runs.find(scope, runKey, buildId);
+    if (held === undefined) return sendError(res, 404, `no run ${runKey}-${buildId} for this key`);
+    if (held.finishedAt !== undefined) return sendError(res, 409, `run ${runKey}-${buildId} has already finished`);
+    void held.cancel().then(
+      () => sendJson(res, 200, { cancelled: true }),
+      (error: Error) => {
+        log('cancel failed: %s', error.message);
+        sendError(res, 500, 'could not cancel the run');
+      },
+    );
   }
 
   #listEvents(res: ServerResponse, scope: Scope): void {

@@ -32,6 +32,8 @@ export interface HeldRun {
   snapshot(): RunSnapshot;
   /** The recorded result of one file. */
   resultOf(id: string): FileEntry | undefined;
+  /** Stops the run (its key asked): nodes drop what they hold and are told it is done. */
+  cancel(): Promise<void>;
 }
 
 export interface RunSource {
@@ -59,6 +61,7 @@ export function registrySource(registry: RunRegistry, keys: KeyRing): RunSource 
       summary: () => (isFinished(host.state) ? summaryOf(host.state) : null),
       snapshot: () => host.snapshot(keyIndex),
       resultOf: id => fileResultOf(host.state, id)?.entry,
+      cancel: () => host.cancel(),
     };
   };
   return {

@@ -234,6 +234,11 @@ export class RunHost {
     return this.#enqueue({ decide: tr => ((answer: Answer) => () => reply(answer))(machine.running(tr, member, payload)), fail: reason => reply(failure(reason)) });
   }
 
+  /** Stops the run now (its key asked, through the API): nodes drop what they hold, and are told it is done. Resolves once decided. */
+  cancel(): Promise<void> {
+    return this.#enqueue({ decide: tr => (machine.stopRun(tr, 'cancelled'), () => undefined) });
+  }
+
   /** Causes nothing, so it is answered from the state as it is, without the run's lock. */
   checkFiles(member: Member, payload: unknown, reply: Respond): void {
     reply(machine.checkFiles(this.#state, member, payload, this.#ctx()));
@@ -308,6 +313,9 @@ export class RunHost {
     this.#hooks.onEvents(this, events);
     const state = this.#state;
     for (const event of events) {
+      if (event.t === 'cancel' && state.nodes[event.node]?.acceptsCancel === true) {
+        this.#links.get(event.node)?.link.push(Events.cancel, { tests: event.ids });
+      }
       if (event.t === 'enqRequest' && event.node >= 0 && !isEnqueued(state)) {
         log('%s: asking node %d to enqueue', this.label, event.node);
         this.#links.get(event.node)?.link.push(Events.enqRequest, {});

@@ -8,7 +8,7 @@ import type { TestStatus } from '../../protocol/types';
 /** How one unit's time on one node ended. */
 export type SpanOutcome = TestStatus | 'retried' | 'requeued' | 'released';
 
-/** One file (or part) on one node; `to` null while in hand. */
+/** One file (or part) on one node, as its lease or a backup copy; `to` null while in hand. */
 export interface Span {
   readonly id: string;
   readonly node: number;
@@ -22,7 +22,7 @@ export const MAX_EXTRA_SPANS = 10_000;
 
 export class Timeline {
   #spans: Span[] = [];
-  /** The span of each unit in hand. */
+  /** The span of each unit in hand, by unit and node (a backup copy runs beside its original). */
   readonly #open = new Map<string, Span>();
   #timed = true;
 
@@ -39,7 +39,7 @@ export class Timeline {
   start(ids: readonly string[], node: number, at: number | undefined, fallback: number, max: number): void {
     const from = this.#time(at, fallback);
     for (const id of ids) {
-      this.end(id, 'released', from, from);
+      this.end(id, 'released', from, from, node);
       if (!this.#timed) continue;
       if (this.#spans.length >= max) {
         this.#drop();
@@ -47,21 +47,29 @@ export class Timeline {
       }
       const span: Span = { id, node, from, to: null, outcome: null };
       this.#spans.push(span);
-      this.#open.set(id, span);
+      this.#open.set(keyOf(id, node), span);
     }
   }
 
-  end(id: string, outcome: SpanOutcome, at: number | undefined, fallback: number): void {
-    const span = this.#open.get(id);
-    if (span === undefined) return;
-    span.to = this.#time(at, fallback);
-    span.outcome = outcome;
-    this.#open.delete(id);
+  /** The unit's time on `node` ended (every node's, without one). */
+  end(id: string, outcome: SpanOutcome, at: number | undefined, fallback: number, node?: number): void {
+    const keys = node !== undefined ? [keyOf(id, node)] : [...this.#open].filter(([, span]) => span.id === id).map(([key]) => key);
+    for (const key of keys) {
+      const span = this.#open.get(key);
+      if (span === undefined) continue;
+      span.to = this.#time(at, fallback);
+      span.outcome = outcome;
+      this.#open.delete(key);
+    }
   }
 
   /** A finished run holds nothing. */
   endAll(at: number): void {
-    for (const id of [...this.#open.keys()]) this.end(id, 'released', at, at);
+    for (const span of this.#open.values()) {
+      span.to = at;
+      span.outcome = 'released';
+    }
+    this.#open.clear();
   }
 
   /** Copies, oldest first. */
@@ -80,4 +88,8 @@ export class Timeline {
     this.#open.clear();
     this.#timed = false;
   }
+}
+
+function keyOf(id: string, node: number): string {
+  return `${node}:${id}`;
 }

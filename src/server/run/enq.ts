@@ -1,6 +1,6 @@
 /** `enq`: the run's files, once (pure). */
 import { OK, Refusals, STALE, refused, type Answer } from '../../protocol/replies';
-import { parseEnqBackups, parseEnqPayload, parseEnqRetry, parseEnqSplit } from '../../protocol/requests';
+import { parseEnqBackups, parseEnqBail, parseEnqPayload, parseEnqRetry, parseEnqSplit } from '../../protocol/requests';
 import type { EntryMap } from '../../protocol/types';
 import { available, current } from './liveness';
 import { enqueuedCount, isEnqueued, type RunState } from './runState';
@@ -24,6 +24,8 @@ export function enq(tr: Transition, member: Member, payload: unknown, history: E
   if (!backups.ok) return refused(backups.reason);
   const split = parseEnqSplit(payload, ctx.settings.maxFilesPerRun);
   if (!split.ok) return refused(split.reason);
+  const bail = parseEnqBail(payload, ctx.settings.maxFilesPerRun);
+  if (!bail.ok) return refused(bail.reason);
   if (isEnqueued(state)) {
     const differ = differenceFrom(state, tests);
     if (differ > 0) return refused(`enq differs from the tests already enqueued for this run in ${differ} test ids`);
@@ -43,6 +45,7 @@ export function enq(tr: Transition, member: Member, payload: unknown, history: E
     tests,
     ...(retry.value > 0 ? { retry: retry.value } : {}),
     ...(backups.value ? {} : { backups: false as const }),
+    ...(bail.value > 0 ? { bail: bail.value } : {}),
     durations: Object.fromEntries([...durations, ...(parts?.durations ?? [])]),
     ...(parts ? { parts: parts.parts } : {}),
     at: ctx.now,

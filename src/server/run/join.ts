@@ -35,7 +35,8 @@ export function join(tr: Transition, payload: JoinPayload, earlier?: EarlierAtte
     node = state.nodes[state.nodes.length - 1]!;
   }
   const parts = payload.accepts?.includes(Extensions.parts) === true;
-  tr.emit({ t: 'attach', node: node.index, instance: ctx.instance, workers: payload.workers, ...(parts ? { parts } : {}), at: ctx.now });
+  const cancel = payload.accepts?.includes(Extensions.cancel) === true;
+  tr.emit({ t: 'attach', node: node.index, instance: ctx.instance, workers: payload.workers, ...(parts ? { parts } : {}), ...(cancel ? { cancel } : {}), at: ctx.now });
   if (retryRun !== undefined) continueEarlier(tr, retryRun, earlier);
   // A rejoining node learns what it holds: the reply to a deq sent just
   // before the connection dropped may never have reached it.

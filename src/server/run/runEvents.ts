@@ -22,6 +22,7 @@ export interface AttemptSeed {
   durations: Record<string, number>;
   retry?: number;
   backups?: false;
+  bail?: number;
 }
 
 export type RunEvent =
@@ -29,12 +30,16 @@ export type RunEvent =
   /** A node joined for the first time; it gets the next index. */
   | { t: 'join'; index: number; nodeId?: string; workers?: number; at?: number }
   /** A node's channel joined on `instance` (a first join or a rejoin by node_id): the node is connected. */
-  | { t: 'attach'; node: number; instance: string; workers?: number; parts?: true; at: number }
+  | { t: 'attach'; node: number; instance: string; workers?: number; parts?: true; cancel?: true; at: number }
   /** The node's channel is gone (its socket closed): its files wait for it for the reconnect grace. */
   | { t: 'detach'; node: number; at: number }
   /** `durations`: expected seconds per file (the client's, else the duration history's), longest first in the queue. */
   /** `parts`: the files split into parts (protocol/parts.ts), by part id; the queue holds those ids instead of the files'. */
-  | { t: 'enq'; tests: EntryMap; retry?: number; durations?: Record<string, number>; backups?: false; parts?: Record<string, PartSpec>; at?: number }
+  | { t: 'enq'; tests: EntryMap; retry?: number; durations?: Record<string, number>; backups?: false; parts?: Record<string, PartSpec>; bail?: number; at?: number }
+  /** These units' results are no longer wanted from `node` (another node's came first, or the run stopped): the node is told to drop them. */
+  | { t: 'cancel'; node: number; ids: string[]; at?: number }
+  /** The run stops before every file ran: its `bail` count of failed files was reached, or its key cancelled it. A `finish` follows. */
+  | { t: 'stop'; why: 'bail' | 'cancelled'; at: number }
   /** The node that should send `enq` (-1: the next node to join). */
   | { t: 'enqRequest'; node: number }
   | { t: 'lease'; node: number; ids: string[]; at?: number }
@@ -87,7 +92,7 @@ export function checkEvent(value: unknown): string | undefined {
       return need(isIndex(r.node) && isTime(r.at), 'a node and a time');
     case 'enq':
       return need(
-        isObject(r.tests) && (r.retry === undefined || isIndex(r.retry)) && (r.backups === undefined || r.backups === false) && (r.parts === undefined || isPartMap(r.parts)),
+        isObject(r.tests) && (r.retry === undefined || isIndex(r.retry)) && (r.backups === undefined || r.backups === false) && (r.parts === undefined || isPartMap(r.parts)) && (r.bail === undefined || isIndex(r.bail)),
         'tests',
       );
     case 'enqRequest':
@@ -114,6 +119,10 @@ export function checkEvent(value: unknown): string | undefined {
       return need(isIndex(r.node) && isIds(r.ids), 'a node and ids');
     case 'warn':
       return need(typeof r.message === 'string', 'a message');
+    case 'cancel':
+      return need(isIndex(r.node) && isIds(r.ids) && isOptionalTime(r.at), 'a node and ids');
+    case 'stop':
+      return need((r.why === 'bail' || r.why === 'cancelled') && isTime(r.at), 'a reason (bail or cancelled) and a time');
     case 'finish':
       return need(isTime(r.at), 'a time');
     case 'attempt':

@@ -20,3 +20,4 @@ export { deq, hasWorkFor, serveHeld } from './deq';
 export { hasBackupWork } from './backups';
 export { checkFiles, detach, leave, MAX_RUNNING, running } from './leave';
 export { isSweepDue, sweep } from './sweep';
+export { stopRun } from './steps';

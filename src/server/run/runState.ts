@@ -37,6 +37,8 @@ export interface NodeState {
   running: string[] | undefined;
   /** Its client runs parts of files (its join `accepts` them). */
   acceptsParts: boolean;
+  /** Its client drops files it is told to (`cancel` pushes; its join `accepts` them). */
+  acceptsCancel: boolean;
 }
 
 export interface RecordedResult {
@@ -75,6 +77,10 @@ export interface RunState {
   retry: number;
   /** Backup copies of the files of gone or slow nodes may be handed out (the enq did not say `backups: false`). */
   backups: boolean;
+  /** The run stops once this many files failed (Jest's --bail; 0: never). */
+  bail: number;
+  /** Why the run stopped before every file ran, if it did. */
+  stopped: 'bail' | 'cancelled' | undefined;
   /** Files not handed out, front first. */
   readonly queue: WorkQueue;
   readonly leases: LeaseTable;
@@ -128,6 +134,8 @@ export function createRunState(open: Extract<RunEvent, { t: 'open' }>): RunState
     durations: new Map(),
     retry: 0,
     backups: true,
+    bail: 0,
+    stopped: undefined,
     queue: new WorkQueue(),
     leases: new LeaseTable(),
     results: new Map(),
@@ -171,6 +179,7 @@ export function apply(state: RunState, event: RunEvent): void {
         filesReported: 0,
         running: undefined,
         acceptsParts: false,
+        acceptsCancel: false,
       };
       state.nodes[event.index] = node;
       if (event.nodeId !== undefined) state.byNodeId.set(event.nodeId, node);
@@ -186,6 +195,7 @@ export function apply(state: RunState, event: RunEvent): void {
       node.left = false;
       node.lost = false;
       node.acceptsParts = event.parts === true;
+      node.acceptsCancel = event.cancel === true;
       if (event.workers !== undefined) node.workers = event.workers;
       state.lastEventAt = event.at;
       return;
@@ -224,6 +234,7 @@ export function apply(state: RunState, event: RunEvent): void {
     }
     case 'copy':
       state.leases.copy(event.ids, event.node, event.at);
+      state.timeline.start(event.ids, event.node, event.at, state.lastEventAt, 2 * state.fileCount + MAX_EXTRA_SPANS);
       state.lastEventAt = event.at;
       return;
     case 'promote':
@@ -232,7 +243,7 @@ export function apply(state: RunState, event: RunEvent): void {
     case 'result': {
       const node = state.nodes[event.node];
       if (node === undefined || hasResult(state, event.id)) return;
-      state.timeline.end(event.id, event.entry.file_status, event.at, state.lastEventAt);
+      state.timeline.end(event.id, event.entry.file_status, event.at, state.lastEventAt, event.node);
       record(state, event.id, state.attempt > 1 ? { entry: event.entry, nodeIndex: event.node, attempt: state.attempt } : { entry: event.entry, nodeIndex: event.node });
       node.filesReported += 1;
       return;
@@ -246,7 +257,7 @@ export function apply(state: RunState, event: RunEvent): void {
       return;
     }
     case 'retry': {
-      state.timeline.end(event.id, 'retried', event.at, state.lastEventAt);
+      state.timeline.end(event.id, 'retried', event.at, state.lastEventAt, event.node);
       state.failedOn.set(event.id, [...(state.failedOn.get(event.id) ?? []), event.node]);
       state.leases.release(event.id);
       state.queue.putFront([event.id]);
@@ -282,6 +293,13 @@ export function apply(state: RunState, event: RunEvent): void {
       if (node !== undefined) node.running = event.ids;
       return;
     }
+    case 'cancel':
+      for (const id of event.ids) state.timeline.end(id, 'released', event.at, state.lastEventAt, event.node);
+      return;
+    case 'stop':
+      state.stopped = event.why;
+      state.lastEventAt = event.at;
+      return;
     case 'warn':
       if (state.warnings.length < MAX_WARNINGS) state.warnings.push(event.message);
       else state.droppedWarnings += 1;
@@ -360,6 +378,7 @@ function startAttempt(state: RunState, event: Extract<RunEvent, { t: 'attempt' }
   for (const [file, parts] of state.partsOf) if (!state.results.has(file)) for (const part of parts) state.partResults.delete(part);
   state.finishedAt = undefined;
   state.finalSummary = undefined;
+  state.stopped = undefined;
   state.leases.clear();
   state.failedOn.clear();
   state.crashedOn.clear();
@@ -371,7 +390,7 @@ function startAttempt(state: RunState, event: Extract<RunEvent, { t: 'attempt' }
 function takeFiles(
   state: RunState,
   files: EntryMap,
-  settings: { retry?: number; backups?: false; durations?: Record<string, number> },
+  settings: { retry?: number; backups?: false; bail?: number; durations?: Record<string, number> },
   durations: (recorded: Map<string, number> | undefined) => Map<string, number>,
 ): EntryMap {
   const tests: EntryMap = idMap();
@@ -380,6 +399,7 @@ function takeFiles(
   state.fileCount = Object.keys(tests).length;
   state.retry = settings.retry ?? 0;
   state.backups = settings.backups !== false;
+  state.bail = settings.bail ?? 0;
   state.digest = fileSetDigest(Object.keys(tests));
   state.durations = durations(settings.durations === undefined ? undefined : new Map(Object.entries(settings.durations)));
   return tests;
@@ -408,6 +428,7 @@ export function attemptSeed(state: RunState): { of: string; attempt: number; see
   const seed: AttemptSeed = { tests: state.enqueued, kept, durations: Object.fromEntries(state.durations) };
   if (state.retry > 0) seed.retry = state.retry;
   if (!state.backups) seed.backups = false;
+  if (state.bail > 0) seed.bail = state.bail;
   return { of: state.identity.buildId, attempt: state.attempt, seed };
 }
 
@@ -483,6 +504,10 @@ export function summaryOf(state: RunState): RunSummary {
   }
   const summary = summarize(state.results.entries(), state.nodes.length - state.attemptFirstNode, failedOn, state.attempt);
   if (state.crashed.size > 0) summary.crashed = [...state.crashed].sort();
+  if (state.stopped !== undefined) {
+    summary.stopped = state.stopped;
+    summary.not_run = enqueuedCount(state) - state.results.size;
+  }
   return summary;
 }
 

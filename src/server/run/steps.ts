@@ -1,7 +1,9 @@
 /**
  * Steps several transitions share: recording results (first result wins,
- * failures retried elsewhere while the run allows), taking files back from
- * a node, handing the enqueue over, finishing a complete run (pure).
+ * failures retried elsewhere while the run allows, the other holders of a
+ * file told to drop it), taking files back from a node, handing the
+ * enqueue over, stopping a run (--bail, cancel), finishing a complete run
+ * (pure).
  */
 import { quoteId } from '../../protocol/requests';
 import type { EntryMap, FileEntry } from '../../protocol/types';
@@ -14,8 +16,28 @@ export function recordResults(tr: Transition, node: NodeState, results: EntryMap
   const retried = Object.entries(results)
     .filter(([id, entry]) => record(tr, node, id, entry))
     .map(([id]) => id);
+  const { state } = tr;
+  if (state.bail > 0 && !isFinished(state) && state.failedFiles >= state.bail) stopRun(tr, 'bail');
   finishIfComplete(tr);
   return retried;
+}
+
+/**
+ * The run stops before every file ran (Jest's --bail reached, or its key
+ * cancelled it): every node holding files is told to drop them, and the
+ * run finishes; nodes asking for work are told it is done.
+ */
+export function stopRun(tr: Transition, why: 'bail' | 'cancelled'): void {
+  const { state, ctx } = tr;
+  if (isFinished(state)) return;
+  tr.emit({ t: 'stop', why, at: ctx.now });
+  const held = new Map<number, string[]>();
+  for (const [id, lease] of state.leases.entries()) {
+    for (const node of [lease.node, ...state.leases.copiesOf(id)]) held.set(node, [...(held.get(node) ?? []), id]);
+  }
+  for (const [node, ids] of held) tr.emit({ t: 'cancel', node, ids, at: ctx.now });
+  tr.warn(why === 'bail' ? `stopped: ${state.failedFiles} files failed, the run's --bail (${state.bail})` : 'stopped: cancelled by its key');
+  tr.emit({ t: 'finish', at: ctx.now });
 }
 
 /** Records one result (first result wins); true when it was a failure to retry on another node instead. */
@@ -35,7 +57,10 @@ function record(tr: Transition, node: NodeState, id: string, entry: FileEntry): 
     }
   }
   if (holds) {
+    // Whoever else runs the file (its original, or a backup copy) is told to drop it: its result will not count.
+    const others = [holder, ...state.leases.copiesOf(id)].filter((n): n is number => n !== undefined && n !== node.index);
     tr.emit({ t: 'result', node: node.index, id, entry, at: tr.ctx.now });
+    for (const other of others) tr.emit({ t: 'cancel', node: other, ids: [id], at: tr.ctx.now });
     return false;
   }
   const had = resultOf(state, id);

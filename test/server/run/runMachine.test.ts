@@ -13,7 +13,7 @@ import type { RunEvent } from '../../../src/server/run/runEvents';
 import * as machine from '../../../src/server/run/runMachine';
 import type { MachineContext, Member } from '../../../src/server/run/runMachine';
 import { joinResponseOf, LEFT, replyOf, STALE, type Reply } from '../../../src/protocol/replies';
-import { apply, attemptSeed, createRunState, summaryOf, type RunState } from '../../../src/server/run/runState';
+import { apply, attemptSeed, createRunState, summaryOf, timelineOf, type RunState } from '../../../src/server/run/runState';
 import { expectedDurations } from '../../../src/server/run/scheduling';
 import { passed, pendingTests } from '../helpers';
 
@@ -241,6 +241,22 @@ describe('backup copies', () => {
     const again = run.join({ node_id: 'a', workers: 1 });
     run.deq(again, { [file]: passed() });
     expect(run.state.results.get(file)?.nodeIndex).toBe(b.index);
+  });
+
+  it('tells the other holder to drop a file once the first result of it is recorded, the copy or the original', () => {
+    const { run, a, b, file } = oneFileOnA();
+    run.step(tr => machine.detach(tr, a));
+    run.now = settings.handoffAfterMs;
+    expect(tests(run.deq(b).reply)).toEqual([file]);
+    const again = run.join({ node_id: 'a', workers: 1 });
+    // The original's result comes first: the copy's holder is told.
+    run.deq(again, { [file]: passed() });
+    expect(run.events('cancel')).toEqual([{ t: 'cancel', node: b.index, ids: [file], at: run.now }]);
+    // The timeline shows both, the copy ending when it was dropped.
+    expect(timelineOf(run.state).spans.filter(span => span.id === file).map(span => [span.node, span.outcome])).toEqual([
+      [a.index, 'passed'],
+      [b.index, 'released'],
+    ]);
   });
 
   it('records the holder\'s result when it comes back first, and ignores the copy\'s', () => {
@@ -510,5 +526,56 @@ describe('retry runs (a retried CI job)', () => {
     // GitHub's attempt 3 of it keeps the CI's numbering, though this server ran attempt 2 as a new run.
     const third = new Run('100-3').joinReply({ node_id: 'z', retry_run: { mode: 'failed', earlier: ['100-2', '100'], attempt: 3 } }, attemptSeed(run.state));
     expect(third.response.retry_run).toMatchObject({ status: 'retry', of: '100-2', attempt: 3, rerun: 3, kept: 0 });
+  });
+});
+
+describe('a run that stops before every file ran', () => {
+  const failing = (): FileEntry => ({ ...passed(), file_status: 'failed', test_counters: { failed: 1, passed: 0, pending: 0 } });
+
+  it("stops the run once its --bail count of files failed: every holder is told to drop its files, and every node is told it is done", () => {
+    const run = new Run();
+    const a = run.join({ node_id: 'a', workers: 2 });
+    const b = run.join({ node_id: 'b', workers: 2 });
+    expect(replyOf(run.step(tr => machine.enq(tr, a, { tests: pendingTests(8), bail: 1 }, NO_HISTORY))).status).toBe('ok');
+    const onA = tests(run.deq(a).reply);
+    const onB = tests(run.deq(b).reply);
+    // One failed file on a: the run stops; b's files and a's other one are dropped.
+    const done = run.deq(a, { [onA[0]!]: failing() }).reply!;
+    expect(run.events('stop')).toEqual([{ t: 'stop', why: 'bail', at: run.now }]);
+    expect(run.events('cancel')).toEqual(
+      expect.arrayContaining([
+        { t: 'cancel', node: a.index, ids: onA.slice(1), at: run.now },
+        { t: 'cancel', node: b.index, ids: onB, at: run.now },
+      ]),
+    );
+    expect(run.state.finishedAt).toBe(run.now);
+    const summary = (done.response as { summary: Record<string, unknown> }).summary;
+    expect(summary).toMatchObject({ failed: 1, files: 1, stopped: 'bail', not_run: 7 });
+    // b asks again: it is told the run is done, with the same summary.
+    expect((run.deq(b).reply!.response as { tests: string[]; summary: unknown })).toMatchObject({ tests: [], summary: { stopped: 'bail', not_run: 7 } });
+    expect(summaryOf(replay(run.log))).toMatchObject({ stopped: 'bail', not_run: 7 });
+  });
+
+  it('does not stop below the --bail count, and refuses a bail that is not a count of files', () => {
+    const run = new Run();
+    const a = run.join({ node_id: 'a', workers: 1 });
+    run.step(tr => machine.enq(tr, a, { tests: pendingTests(3), bail: 2 }, NO_HISTORY));
+    const [first] = tests(run.deq(a).reply);
+    const next = tests(run.deq(a, { [first!]: failing() }).reply);
+    expect(run.events('stop')).toEqual([]);
+    expect(next).toHaveLength(1);
+    const other = new Run();
+    const o = other.join({ node_id: 'o', workers: 1 });
+    expect(replyOf(other.step(tr => machine.enq(tr, o, { tests: pendingTests(3), bail: -1 }, NO_HISTORY)))).toMatchObject({ status: 'error', response: { reason: expect.stringContaining('enq bail must be') } });
+  });
+
+  it('is cancelled by its key the same way', () => {
+    const run = new Run();
+    const a = run.join({ node_id: 'a', workers: 1 });
+    run.step(tr => machine.enq(tr, a, { tests: pendingTests(2) }, NO_HISTORY));
+    const held = tests(run.deq(a).reply);
+    run.step(tr => machine.stopRun(tr, 'cancelled'));
+    expect(run.events('cancel')).toEqual([{ t: 'cancel', node: a.index, ids: held, at: run.now }]);
+    expect(summaryOf(run.state)).toMatchObject({ stopped: 'cancelled', not_run: 2 });
   });
 });
