@@ -3,7 +3,7 @@
  * over WebSocket) for tests, the demo, and teams that host their own.
  *
  * @example
- * const server = await startServer({ port: 0, secretKeys: ['dev-key'] });
+ * const server = await startServer({ port: 0, secretKeys: ['a-long-random-key'] });
  * process.env.FAST_CI_SERVER = server.url;
  * // ... run the nodes ...
  * await server.close();

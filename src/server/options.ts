@@ -154,6 +154,8 @@ export const DEFAULTS = {
 
 /** Shortest view token: it opens every key's runs. */
 export const MIN_VIEW_TOKEN_LENGTH = 16;
+/** Shortest secret key accepted: a short one is guessed, whatever the throttles. */
+export const MIN_SECRET_KEY_LENGTH = 8;
 
 // setTimeout clamps anything above 2^31-1 ms to 1 ms, which would turn a
 // "very long" timeout into an immediate one.
@@ -175,6 +177,9 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
   }
   keys.forEach((key, i) => {
     if (typeof key !== 'string' || key === '') throw new TypeError(`options.secretKeys[${i}] must be a non-empty string`);
+    if (key.length < MIN_SECRET_KEY_LENGTH) {
+      throw new TypeError(`options.secretKeys[${i}] must be at least ${MIN_SECRET_KEY_LENGTH} characters: a short key can be guessed; use a long random one (for example: openssl rand -hex 16)`);
+    }
   });
   const port = options.port ?? DEFAULTS.port;
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {

@@ -224,7 +224,7 @@ describe('the command line', () => {
     const run = server.run(buildId)!;
     const join = run.frames!.find(f => f.message.event === 'phx_join')!;
     // retry_run: a job joining a finished run of this build id would be a retried one (docs/configuration.md, Retried CI jobs).
-    expect(join.message.payload).toEqual({ node_id: expect.any(String), workers: 3, accepts: ['parts'], retry_run: { mode: 'failed' } });
+    expect(join.message.payload).toEqual({ node_id: expect.any(String), workers: 3, accepts: ['parts', 'cancel'], retry_run: { mode: 'failed' } });
     expect(run.nodes[0]!.workers).toBe(3);
   });
 });

@@ -5,7 +5,7 @@ import { startServer } from '../../src/server';
 
 describe('resolveServerOptions', () => {
   it('fills in the defaults', () => {
-    expect(resolveServerOptions({ secretKeys: ['k'] })).toMatchObject({
+    expect(resolveServerOptions({ secretKeys: ['a-test-key-1'] })).toMatchObject({
       host: '127.0.0.1',
       port: 4000,
       leaseTimeoutMs: 30 * 60_000,
@@ -22,14 +22,15 @@ describe('resolveServerOptions', () => {
 
   it.each([
     [{ secretKeys: [] }, /secretKeys must be a non-empty array/],
+    [{ secretKeys: ['a-test-key-1', 'k'] }, /options.secretKeys\[1\] must be at least 8 characters: a short key can be guessed/],
     [{ secretKeys: [''] }, /secretKeys\[0\] must be a non-empty string/],
-    [{ secretKeys: ['k'], port: 70_000 }, /port must be an integer from 0 to 65535/],
-    [{ secretKeys: ['k'], leaseTimeoutMs: 0 }, /leaseTimeoutMs must be an integer from 1/],
-    [{ secretKeys: ['k'], idleTimeoutMs: 2 ** 40 }, /idleTimeoutMs must be an integer from 1 to 2147483647/],
-    [{ secretKeys: ['k'], dashboard: 'no' }, /options.dashboard must be true or false, got no/],
-    [{ secretKeys: ['k'], viewToken: 'short' }, /options.viewToken must be a string of at least 16 characters without spaces/],
-    [{ secretKeys: ['k'], viewToken: 'a long token with spaces' }, /options.viewToken must be a string of at least 16 characters without spaces/],
-    [{ secretKeys: ['k', 'the-same-as-a-key-1'], viewToken: 'the-same-as-a-key-1' }, /options.viewToken must differ from every secret key/],
+    [{ secretKeys: ['a-test-key-1'], port: 70_000 }, /port must be an integer from 0 to 65535/],
+    [{ secretKeys: ['a-test-key-1'], leaseTimeoutMs: 0 }, /leaseTimeoutMs must be an integer from 1/],
+    [{ secretKeys: ['a-test-key-1'], idleTimeoutMs: 2 ** 40 }, /idleTimeoutMs must be an integer from 1 to 2147483647/],
+    [{ secretKeys: ['a-test-key-1'], dashboard: 'no' }, /options.dashboard must be true or false, got no/],
+    [{ secretKeys: ['a-test-key-1'], viewToken: 'short' }, /options.viewToken must be a string of at least 16 characters without spaces/],
+    [{ secretKeys: ['a-test-key-1'], viewToken: 'a long token with spaces' }, /options.viewToken must be a string of at least 16 characters without spaces/],
+    [{ secretKeys: ['a-test-key-1', 'the-same-as-a-key-1'], viewToken: 'the-same-as-a-key-1' }, /options.viewToken must differ from every secret key/],
   ])('rejects %j with a TypeError', (options, message) => {
     expect(() => resolveServerOptions(options as never)).toThrow(TypeError);
     expect(() => resolveServerOptions(options as never)).toThrow(message);
@@ -69,5 +70,13 @@ it('redacts the secret in logged URLs', () => {
 it('redacts the secret by its parsed name: a percent-encoded name is the key too', () => {
   expect(redactUrl('/test_orchestrators/socket/websocket?secret%5Fkey=s3cr3t&vsn=2.0.0')).toBe('/test_orchestrators/socket/websocket?secret_key=[redacted]&vsn=2.0.0');
   // Values are written back encoded: nothing in a query can start a new log line.
-  expect(redactUrl('/x?build_id=a%0Aforged')).toBe('/x?build_id=a%0Aforged');
+  expect(redactUrl('/test_orchestrators/socket/websocket?build_id=a%0Aforged')).toBe('/test_orchestrators/socket/websocket?build_id=a%0Aforged');
+});
+
+it('never logs a key sent where no key belongs: a misnamed parameter, a path segment', () => {
+  expect(redactUrl('/test_orchestrators/socket/websocket?SECRET_KEY=s3cr3t&key=s3cr3t&vsn=2.0.0')).toBe(
+    '/test_orchestrators/socket/websocket?SECRET_KEY=[redacted]&key=[redacted]&vsn=2.0.0',
+  );
+  expect(redactUrl('/test_orchestrators/s3cr3t/websocket?vsn=2.0.0')).toBe('/[a path of 36 characters]?vsn=2.0.0');
+  expect(redactUrl('/s3cr3t')).not.toContain('s3cr3t');
 });

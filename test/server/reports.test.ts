@@ -81,6 +81,21 @@ it('refuses records past maxReportBytesPerRun (413), naming the limit', async ()
   expect(JSON.parse(refused.body)).toEqual({ error: "this run's reports would pass the server's limit of 1000 bytes (maxReportBytesPerRun)", stored: 0 });
 });
 
+it('keeps a record sent twice once, its bytes counted once (an upload retried after a lost answer)', async () => {
+  const { server, fileA, fileB } = await finishedRun({ maxReportBytesPerRun: 1_000 });
+  for (let i = 0; i < 3; i += 1) expect(await http(server, 'POST', 'node_id=a', record(fileA, 600))).toEqual({ status: 200, body: '{"stored":1}' });
+  expect(await http(server, 'POST', 'node_id=b', record(fileB, 200))).toEqual({ status: 200, body: '{"stored":1}' });
+});
+
+it('refuses a record of an id the run never handed out, and a path that is not valid percent-encoding', async () => {
+  const { server, fileA } = await finishedRun();
+  expect(await http(server, 'POST', 'node_id=a', record(fileA))).toEqual({ status: 200, body: '{"stored":1}' });
+  const made = await http(server, 'POST', 'node_id=a', record('test/made-up.test.ts'));
+  expect(made.status).toBe(400);
+  expect(JSON.parse(made.body)).toEqual({ error: '"test/made-up.test.ts" is not a test of this run', stored: 0 });
+  expect((await http(server, 'GET', 'node_id=a&wait=0', undefined, KEY, '%E0%A4%A')).status).toBe(400);
+});
+
 it('keeps records in the data dir and finds them again after a restart', async () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'fast-ci-reports-'));
   try {

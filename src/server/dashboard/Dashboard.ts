@@ -26,6 +26,7 @@ import { isCrossSite, readForm, redirect, SECURITY_HEADERS, sendBody, sendError,
 import { LiveRuns } from './LiveRuns';
 import type { HeldRun, RunSource } from './runSource';
 import { Sessions } from './Sessions';
+import { SignInThrottle } from './SignInThrottle';
 import { StaticAssets } from './StaticAssets';
 import type { Scope } from './types';
 
@@ -51,6 +52,7 @@ export class Dashboard {
   readonly #runs: LiveRuns;
   readonly #credentials: Credentials;
   readonly #sessions = new Sessions();
+  readonly #throttle = new SignInThrottle();
   readonly #assets = new StaticAssets();
   readonly #maxStreams: number;
   readonly #hasViewToken: boolean;
@@ -90,9 +92,16 @@ export class Dashboard {
     if (!path.startsWith(API)) return sendError(res, 404, 'not found');
     if (scope === undefined) {
       const bearer = req.headers.authorization !== undefined;
+      if (bearer && this.#throttled(req, res)) return;
+      if (bearer) this.#throttle.failed(addressOf(req));
       return sendError(res, 401, bearer ? 'unknown credential' : 'sign in: send a secret key or the view token as "Authorization: Bearer <credential>"', UNAUTHORIZED);
     }
     return this.#api(res, url, scope);
+  }
+
+  /** The request carries a credential the dashboard takes (a key, the view token, a live session). */
+  isSignedIn(req: IncomingMessage): boolean {
+    return scopeOfRequest(req, this.#credentials, this.#sessions) !== undefined;
   }
 
   /** Ends every event stream. */
@@ -139,8 +148,12 @@ export class Dashboard {
    */
   #cancel(req: IncomingMessage, res: ServerResponse, url: URL): void {
     if (isCrossSite(req)) return sendError(res, 403, 'a cancel from another site is refused');
+    if (this.#throttled(req, res)) return;
     const scope = scopeOfRequest(req, this.#credentials, this.#sessions);
-    if (scope === undefined) return sendError(res, 401, 'cancelling a run needs its secret key, as "Authorization: Bearer <key>"', UNAUTHORIZED);
+    if (scope === undefined) {
+      this.#throttle.failed(addressOf(req));
+      return sendError(res, 401, 'cancelling a run needs its secret key, as "Authorization: Bearer <key>"', UNAUTHORIZED);
+    }
     if (scope.kind !== 'key') return sendError(res, 403, 'the view token sees every run but cannot cancel one: use the run\'s secret key');
     let parts: string[];
     try {
@@ -193,10 +206,20 @@ export class Dashboard {
     sendBody(res, 200, asset.body, asset.type, { 'cache-control': 'no-cache' });
   }
 
+  /** Answers 429 when the request's address has failed too often of late. */
+  #throttled(req: IncomingMessage, res: ServerResponse): boolean {
+    const wait = this.#throttle.retryAfter(addressOf(req));
+    if (wait === 0) return false;
+    sendError(res, 429, `too many wrong credentials from this address; try again in ${wait} s`, { 'retry-after': String(wait) });
+    return true;
+  }
+
   async #signIn(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.#throttled(req, res)) return;
     const form = await readForm(req);
     const scope = this.#credentials.scopeOf(form.get('credential')?.trim());
     if (scope === undefined) {
+      this.#throttle.failed(addressOf(req));
       const page = this.#assets.page('signin.html', 'That is neither a secret key of this server nor its view token.');
       return sendBody(res, 401, page, 'text/html; charset=utf-8', { 'cache-control': 'no-store' });
     }
@@ -211,3 +234,7 @@ export class Dashboard {
   }
 }
 
+/** Where a request comes from, for the sign-in throttle. */
+function addressOf(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? 'unknown';
+}

@@ -12,14 +12,21 @@ export interface SessionSettings {
   readonly ttlMs?: number;
   /** Sessions held at most; the oldest goes first. @default 10_000 */
   readonly max?: number;
+  /** Sessions one credential (a key, or the view token) may hold; its own oldest goes first, never another's. @default 1_000 */
+  readonly maxPerScope?: number;
   readonly now?: () => number;
 }
 
-export const SESSION_DEFAULTS = { ttlMs: 12 * 60 * 60_000, max: 10_000 } as const;
+export const SESSION_DEFAULTS = { ttlMs: 12 * 60 * 60_000, max: 10_000, maxPerScope: 1_000 } as const;
+
+function scopeKey(scope: Scope): string {
+  return scope.kind === 'all' ? 'all' : `key:${scope.keyHash}`;
+}
 
 export class Sessions {
   readonly ttlMs: number;
   readonly #max: number;
+  readonly #maxPerScope: number;
   readonly #now: () => number;
   /** Insertion order is sign-in order: the first entry is the oldest. */
   #sessions = new Map<string, { scope: Scope; expires: number }>();
@@ -27,6 +34,7 @@ export class Sessions {
   constructor(settings: SessionSettings = {}) {
     this.ttlMs = settings.ttlMs ?? SESSION_DEFAULTS.ttlMs;
     this.#max = settings.max ?? SESSION_DEFAULTS.max;
+    this.#maxPerScope = settings.maxPerScope ?? SESSION_DEFAULTS.maxPerScope;
     this.#now = settings.now ?? Date.now;
   }
 
@@ -37,6 +45,10 @@ export class Sessions {
   /** A new session for `scope`; returns its id (256 random bits, base64url). */
   create(scope: Scope): string {
     this.#sweep();
+    // A credential signing in again and again pushes out its own oldest sessions, not other keys'.
+    const own = scopeKey(scope);
+    const mine = [...this.#sessions].filter(([, session]) => scopeKey(session.scope) === own);
+    for (const [old] of mine.slice(0, Math.max(0, mine.length - this.#maxPerScope + 1))) this.#sessions.delete(old);
     while (this.#sessions.size >= this.#max) this.#sessions.delete(this.#sessions.keys().next().value!);
     const id = randomBytes(32).toString('base64url');
     this.#sessions.set(id, { scope, expires: this.#now() + this.ttlMs });

@@ -122,12 +122,12 @@ export class Connection {
       if (address === undefined) return this.close(CloseCodes.invalidPayload, `malformed frame: ${reason}`);
       return this.#reply(address, refused(reason));
     }
-    frames('#%d <- %s %s ref=%j (%d bytes)', this.id, message.topic, message.event, message.ref, raw.length);
+    frames('#%d <- %j %j ref=%j (%d bytes)', this.id, message.topic, message.event, message.ref, raw.length);
     try {
       await this.#route(message);
     } catch (error) {
       // A bug must cost one reply, never the server.
-      log('#%d: %s %s failed: %s', this.id, message.topic, message.event, (error as Error).stack ?? error);
+      log('#%d: %j %j failed: %s', this.id, message.topic, message.event, (error as Error).stack ?? error);
       this.#reply(message, refused(Refusals.internal));
     }
   }
@@ -233,7 +233,7 @@ export class Connection {
   #send(message: Message): void {
     if (this.#ws.readyState !== this.#ws.OPEN) return;
     const raw = this.#ctx.params.serializer.encode(message);
-    frames('#%d -> %s %s ref=%j (%d bytes)', this.id, message.topic, message.event, message.ref, raw.length);
+    frames('#%d -> %j %j ref=%j (%d bytes)', this.id, message.topic, message.event, message.ref, raw.length);
     this.#ctx.outbox.send(this.#ws, raw);
   }
 
@@ -246,7 +246,7 @@ export class Connection {
   #onClose(code: number, reason: string): void {
     this.#closed = true;
     clearTimeout(this.#idle);
-    log('#%d: closed %d %s', this.id, code, reason);
+    log('#%d: closed %d %j', this.id, code, reason);
     // The channels go once the frames that came before the close are handled.
     if (!this.#working) this.#detachAll();
     this.#ctx.onClosed();

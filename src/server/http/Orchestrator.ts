@@ -182,6 +182,9 @@ export class Orchestrator implements OrchestratorServer {
   }
 
   #onRequest(req: IncomingMessage, res: ServerResponse): void {
+    // A request with a credential of this server (a report transfer, a dashboard stream) is no pending connection:
+    // a flood of unauthenticated ones must not cut it.
+    if (this.#isAuthenticated(req)) this.#handshaking.delete(req.socket);
     const path = (req.url ?? '/').split('?')[0]!;
     if (this.#dashboard?.handles(path) && this.#state === RUNNING) return this.#dashboard.handle(req, res);
     if (path.startsWith(REPORTS_PATH) && this.#state === RUNNING) {
@@ -191,6 +194,12 @@ export class Orchestrator implements OrchestratorServer {
     const body = healthy ? JSON.stringify({ status: this.#state === RUNNING ? 'ok' : 'closing' }) : JSON.stringify({ error: 'not found' });
     res.writeHead(healthy ? (this.#state === RUNNING ? 200 : 503) : 404, { 'content-type': 'application/json' });
     res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
+  #isAuthenticated(req: IncomingMessage): boolean {
+    const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim();
+    if (bearer !== undefined && this.#keys.match(bearer) !== undefined) return true;
+    return this.#dashboard?.isSignedIn(req) === true;
   }
 
   /**

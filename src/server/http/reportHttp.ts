@@ -23,7 +23,7 @@ import type { ReportStorage } from '../store/types';
 import type { RunHost } from '../host/RunHost';
 import type { RunRegistry } from '../host/RunRegistry';
 import { runId } from '../run/runIdentity';
-import { reportedUnits } from '../run/runState';
+import { isEnqueued, isUnit, reportedUnits } from '../run/runState';
 
 const log = debug('jest-fast-ci:server:connection');
 
@@ -55,7 +55,13 @@ async function locate(req: IncomingMessage, ctx: ReportHttpContext): Promise<{ h
   const key = ctx.keys.match(bearer);
   if (key === undefined) return { status: 403, error: 'unknown secret key' };
   const url = new URL(req.url ?? '/', 'http://localhost');
-  const [runKey, buildId, ...rest] = url.pathname.slice(REPORTS_PATH.length).split('/').map(part => decodeURIComponent(part));
+  let parts: string[];
+  try {
+    parts = url.pathname.slice(REPORTS_PATH.length).split('/').map(part => decodeURIComponent(part));
+  } catch {
+    return { status: 400, error: 'the path is not valid percent-encoding' };
+  }
+  const [runKey, buildId, ...rest] = parts;
   if (runKey === undefined || buildId === undefined || rest.length > 0) return { status: 404, error: `use ${REPORTS_PATH}<run_key>/<build_id>` };
   const bad = runKeyProblem(runKey) ?? buildIdProblem(buildId);
   if (bad !== undefined) return { status: 400, error: bad };
@@ -73,7 +79,7 @@ export function handleReports(req: IncomingMessage, res: ServerResponse, ctx: Re
   locate(req, ctx)
     .then(target => {
       if ('status' in target) return answer(res, target.status, { error: target.error });
-      if (req.method === 'POST') return receive(req, res, ctx, target.host.runId, target.node);
+      if (req.method === 'POST') return receive(req, res, ctx, target.host, target.node);
       if (req.method === 'GET') return send(res, ctx, target.host, target.node, target.url);
       answer(res, 405, { error: "use POST to send records, GET to fetch the run's" });
     })
@@ -90,8 +96,9 @@ export function handleReports(req: IncomingMessage, res: ServerResponse, ctx: Re
  * while a record is stored, so records keep their order and memory stays
  * at one record.
  */
-function receive(req: IncomingMessage, res: ServerResponse, ctx: ReportHttpContext, run: string, node: number | undefined): void {
+function receive(req: IncomingMessage, res: ServerResponse, ctx: ReportHttpContext, host: RunHost, node: number | undefined): void {
   if (node === undefined) return answer(res, 403, { error: 'node_id is not a node of this run' });
+  const run = host.runId;
   const splitter = new LineSplitter();
   let header: ReportHeader | undefined;
   let stored = 0;
@@ -120,6 +127,8 @@ function receive(req: IncomingMessage, res: ServerResponse, ctx: ReportHttpConte
         }
         const problem = checkReportHeader(parsed);
         if (problem !== undefined) return refuse(400, problem);
+        // Only what the run handed out is kept: a holder of the key cannot fill the server with made-up ids.
+        if (isEnqueued(host.state) && !isUnit(host.state, (parsed as ReportHeader).id)) return refuse(400, `${JSON.stringify((parsed as ReportHeader).id.slice(0, 200))} is not a test of this run`);
         // The node is the one asking, whatever the header says.
         header = { ...(parsed as ReportHeader), node };
       } else {

@@ -30,12 +30,18 @@ export type UpgradeDecision = { ok: true; params: SocketParams } | { ok: false; 
 export function redactUrl(url: string | undefined): string {
   const raw = url ?? '';
   const q = raw.indexOf('?');
-  if (q < 0) return raw;
+  // A key sent where no key belongs (a path segment, a misnamed parameter) is still a key: only known names show their values.
+  const path = raw.slice(0, q < 0 ? raw.length : q);
+  const shownPath = path === WEBSOCKET_PATH || path === '/' ? path : `/[a path of ${path.length} characters]`;
+  if (q < 0) return shownPath;
   const query = [...new URLSearchParams(raw.slice(q + 1))]
-    .map(([name, value]) => `${encodeURIComponent(name)}=${name === SECRET_PARAM ? '[redacted]' : encodeURIComponent(value)}`)
+    .map(([name, value]) => `${encodeURIComponent(name)}=${SHOWN_PARAMS.has(name) ? encodeURIComponent(value) : '[redacted]'}`)
     .join('&');
-  return `${raw.slice(0, q)}?${query}`;
+  return `${shownPath}?${query}`;
 }
+
+/** Query parameters whose values may be logged: the reference clients' own, except the key. */
+const SHOWN_PARAMS = new Set(['vsn', 'build_id', 'run_key', 'branch', 'commit', 'commit_msg', 'author', 'node_id']);
 
 function parseAuthor(raw: string): unknown {
   try {

@@ -51,6 +51,15 @@ describe('Credentials', () => {
 });
 
 describe('Sessions', () => {
+  it("pushes out a credential's own oldest sessions past its cap, never another key's", () => {
+    const sessions = new Sessions({ max: 100, maxPerScope: 3 });
+    const other = sessions.create({ kind: 'key', keyHash: 'b' });
+    const mine = Array.from({ length: 10 }, () => sessions.create({ kind: 'key', keyHash: 'a' }));
+    expect(sessions.get(other)).toEqual({ kind: 'key', keyHash: 'b' });
+    expect(mine.map(id => sessions.get(id) !== undefined)).toEqual([false, false, false, false, false, false, false, true, true, true]);
+    expect(sessions.size).toBe(4);
+  });
+
   it('maps an opaque random id to a scope until it expires (12 h by default)', () => {
     let now = 0;
     const sessions = new Sessions({ now: () => now });

@@ -276,3 +276,34 @@ it('dashboard: false answers 404 for the page, its files and its API', async () 
   expect((await http(server, 'GET', '/health')).status).toBe(200);
   expect((await startTestServer()).dashboardUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
 });
+
+it('keeps a signed-in event stream when unauthenticated connections flood the pending-connection cap', async () => {
+  const server = await startTestServer({ maxPendingConnections: 5 });
+  const list = await Events.open(server, '/api/runs/events', bearer(KEY));
+  expect((await list.next()).event).toBe('snapshot');
+  const { connect } = await import('node:net');
+  const stalled = Array.from({ length: 30 }, () => {
+    const socket = connect(server.port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    socket.write('GET /health HTTP/1.1\r\nHost: x\r\n');
+    return socket;
+  });
+  try {
+    await until(() => stalled.filter(s => s.destroyed).length >= 25, 'the stalled connections to be cut');
+    // The stream is still there: a run's row reaches it.
+    await Node.join(server, { buildId: 'after-the-flood' });
+    expect((await list.next()).data).toEqual([expect.objectContaining({ buildId: 'after-the-flood' })]);
+  } finally {
+    for (const socket of stalled) socket.destroy();
+    list.close();
+  }
+});
+
+it('refuses a credential guessed too often from one address, with Retry-After', async () => {
+  const server = await startTestServer();
+  for (let i = 0; i < 20; i += 1) expect((await signIn(server, `wrong-${i}`)).status).toBe(401);
+  const throttled = await signIn(server, KEY);
+  expect(throttled.status).toBe(429);
+  expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0);
+  expect((await http(server, 'GET', '/api/runs', bearer('another-guess'))).status).toBe(429);
+});
