@@ -5,6 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pendingEntry } from '../../src/protocol/entries';
 import { startServer, type OrchestratorServer, type ServerOptions } from '../../src/server';
@@ -145,29 +147,34 @@ describe('every wait has a bound', () => {
     it('stops the run, not one node: the other node drops what it holds and both exit 1 within seconds', async () => {
       // A grace longer than any child may live: a node that did not leave would hold its files past the test.
       const s = await serve({ reconnectGraceMs: 600_000 });
-      gates = new Gates();
+      const g = (gates = new Gates());
       const buildId = randomUUID();
       // Each node reports its own files: the other node's Jest sees no failure of its own, and still exits 1.
+      // A fresh Jest cache: with last run's timings Jest would choose to run in band (one file at a time, next one
+      // asked for early), and the failing file could wait behind a held one on its node.
+      const cache = mkdtempSync(path.join(tmpdir(), 'jest-fast-ci-bail-cache-'));
       const options = (id: string): JestNodeOptions => ({
         cwd: fixture('bail'),
         env: env(s.url, buildId, { FAST_CI_NODE_ID: id, FAST_CI_REPORT: 'node' }),
-        args: ['--bail', '--maxWorkers=2'],
+        args: ['--bail', '--maxWorkers=2', `--cacheDirectory=${cache}`],
         jestBin,
       });
       const nodes = { a: startJestNode(options('node-a')), b: startJestNode(options('node-b')) };
       await until(() => (s.run(buildId)?.nodes.length === 2 ? true : undefined), 'both nodes to join');
-      // The failing file fails as soon as it starts; the others hold their nodes until let through, one at a time,
-      // only while the failing file has not started: when it fails, both nodes still hold files the run never gets.
-      gates.open('fails');
+      // The failing file fails as soon as it starts; the others hold their nodes until let through, one at a time
+      // (each to its result), only until the failing file is handed out: when it fails, the nodes still hold files the run never gets.
+      g.open('fails');
+      const handedFails = (): boolean => {
+        const run = s.run(buildId);
+        return run?.leased['test/fails.test.js'] !== undefined || run?.results['test/fails.test.js'] !== undefined;
+      };
       const opened = new Set<string>();
-      while (!gates.started().some(g => g.name === 'fails')) {
-        const next = gates.started().find(g => !opened.has(g.name));
-        if (next === undefined) {
-          await new Promise(resolve => setTimeout(resolve, 20));
-          continue;
-        }
-        opened.add(next.name);
-        gates.open(next.name);
+      while (!handedFails()) {
+        const next = await until(() => (handedFails() ? 'fails' : g.started().find(started => started.name !== 'fails' && !opened.has(started.name))?.name), 'a file to start');
+        if (next === 'fails') break;
+        opened.add(next);
+        g.open(next);
+        await until(() => (s.run(buildId)?.results[`test/${next}.test.js`] !== undefined ? true : undefined), `${next}'s result`);
       }
       const [a, b] = await Promise.all([nodes.a.done, nodes.b.done]);
       const run = await s.waitForRun(buildId);

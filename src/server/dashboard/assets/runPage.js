@@ -183,9 +183,14 @@ function renderSummary(section, model) {
   section.hidden = !s;
   if (!s) return;
   const stat = (label, value, tone = '') => h('div', { class: `stat ${tone}` }, h('b', null, String(value)), h('span', { class: 'muted small' }, label));
+  // A run stopped by --bail or cancelled through the API did not run every file: say so first.
+  const stopped = s.stopped
+    ? h('p', { class: 'stopped', role: 'status' }, s.stopped === 'bail' ? `Stopped by --bail after ${s.failed} failed file${s.failed === 1 ? '' : 's'}: ${s.not_run ?? 0} files not run.` : `Cancelled: ${s.not_run ?? 0} files not run.`)
+    : null;
   fill(
     section,
     h('h2', null, 'Summary'),
+    stopped,
     h(
       'div',
       { class: 'summary' },
@@ -197,6 +202,7 @@ function renderSummary(section, model) {
       stat('nodes', s.nodes),
       stat('flaky', s.flaky?.length ?? 0, s.flaky?.length ? 'warn' : ''),
       stat('crashed', s.crashed?.length ?? 0, s.crashed?.length ? 'bad' : ''),
+      ...(s.stopped ? [stat('not run', s.not_run ?? 0, 'bad')] : []),
     ),
   );
 }
