@@ -54,10 +54,10 @@ export default class FastCiReporter {
     if (stopped !== undefined) {
       // The run did not run every file: never a green job, whatever ran here.
       const notRun = run!.summary!.not_run ?? 0;
+      const failed = run!.summary!.failed;
+      const notRunText = `${notRun} file${notRun === 1 ? ' was' : 's were'} not run`;
       this.#error = new Error(
-        stopped === 'bail'
-          ? `the run stopped after ${run!.summary!.failed} failed files (--bail); ${notRun} files were not run`
-          : `the run was cancelled; ${notRun} files were not run`,
+        stopped === 'bail' ? `the run stopped after ${failed} failed file${failed === 1 ? '' : 's'} (--bail); ${notRunText}` : `the run was cancelled; ${notRunText}`,
       );
       this.#write(`jest-fast-ci: exiting 1: ${this.#error.message}.\n`);
     } else if (summary !== undefined && summary.failed > 0) {
