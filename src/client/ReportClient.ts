@@ -28,9 +28,10 @@ export interface ReceivedRecord {
 
 /** How long a report request may sit with no byte moving before it is cut. */
 export const REPORT_IDLE_TIMEOUT_MS = 30_000;
-/** Attempts per request: a reset connection (a server instance dying behind a balancer) is tried again, on any instance. */
-export const REPORT_ATTEMPTS = 3;
-/** Waits between attempts. */
+/**
+ * Waits between attempts (3 in all): a reset connection (a server instance
+ * dying behind a balancer) is tried again, on any instance.
+ */
 const RETRY_DELAYS_MS = [250, 1_000];
 /** Statuses another attempt may get past (a balancer with no instance up yet, an instance shutting down). */
 const RETRIABLE_STATUSES = new Set([502, 503, 504]);

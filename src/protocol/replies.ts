@@ -1,6 +1,6 @@
 /**
  * Every reply of the protocol, both ways (pure): the server's answers put
- * into wire shape (`replyOf`, `joinReplyOf`, `wirePayload`), the reasons it
+ * into wire shape (`replyOf`, `joinReplyOf`, `replyMessage`), the reasons it
  * refuses with, and the client's checks of what it gets before the runner
  * trusts it (`parseJoinResponse`, `parseDeqResponse`, `parseFilesResponse`).
  * The run decides answers in its own terms (camelCase, no wire fields); only

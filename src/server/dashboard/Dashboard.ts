@@ -110,12 +110,8 @@ export class Dashboard {
   }
 
   #api(res: ServerResponse, url: URL, scope: Scope): void {
-    let parts: string[];
-    try {
-      parts = url.pathname.slice(API.length).split('/').map(part => decodeURIComponent(part));
-    } catch {
-      return sendError(res, 400, 'the path is not valid percent-encoding');
-    }
+    const parts = apiParts(url);
+    if (parts === undefined) return sendError(res, 400, 'the path is not valid percent-encoding');
     if (parts.length === 1 && parts[0] === 'session') return sendJson(res, 200, { scope: scope.kind, viewToken: this.#hasViewToken });
     if (parts[0] !== 'runs') return sendError(res, 404, 'not found');
     if (parts.length === 1) return sendJson(res, 200, { now: Date.now(), runs: this.#runs.list(scope) });
@@ -155,12 +151,8 @@ export class Dashboard {
       return sendError(res, 401, 'cancelling a run needs its secret key, as "Authorization: Bearer <key>"', UNAUTHORIZED);
     }
     if (scope.kind !== 'key') return sendError(res, 403, 'the view token sees every run but cannot cancel one: use the run\'s secret key');
-    let parts: string[];
-    try {
-      parts = url.pathname.slice(API.length).split('/').map(part => decodeURIComponent(part));
-    } catch {
-      return sendError(res, 400, 'the path is not valid percent-encoding');
-    }
+    const parts = apiParts(url);
+    if (parts === undefined) return sendError(res, 400, 'the path is not valid percent-encoding');
     const [runs, runKey, buildId, what] = parts;
     if (runs !== 'runs' || runKey === undefined || buildId === undefined || what !== 'cancel' || parts.length !== 4) return sendError(res, 404, 'not found');
     const bad = runKeyProblem(runKey) ?? buildIdProblem(buildId);
@@ -237,4 +229,13 @@ export class Dashboard {
 /** Where a request comes from, for the sign-in throttle. */
 function addressOf(req: IncomingMessage): string {
   return req.socket.remoteAddress ?? 'unknown';
+}
+
+/** The parts of an API path after `/api/`, decoded; undefined when one is not valid percent-encoding. */
+function apiParts(url: URL): string[] | undefined {
+  try {
+    return url.pathname.slice(API.length).split('/').map(part => decodeURIComponent(part));
+  } catch {
+    return undefined;
+  }
 }

@@ -14,7 +14,7 @@ import { Dashboard } from '../dashboard/Dashboard';
 import { registrySource } from '../dashboard/runSource';
 import { KeyRing } from '../host/KeyRing';
 import { Outbox } from './Outbox';
-import { handleReports, REPORTS_PATH } from './reportHttp';
+import { handleReports, reportKeyOf, REPORTS_PATH } from './reportHttp';
 import type { ResolvedServerOptions } from '../options';
 import { RunRegistry } from '../host/RunRegistry';
 import type { Stores } from '../store/types';
@@ -196,10 +196,9 @@ export class Orchestrator implements OrchestratorServer {
     res.end(req.method === 'HEAD' ? undefined : body);
   }
 
+  /** A key as the report endpoints take it, or a credential the dashboard takes. */
   #isAuthenticated(req: IncomingMessage): boolean {
-    const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim();
-    if (bearer !== undefined && this.#keys.match(bearer) !== undefined) return true;
-    return this.#dashboard?.isSignedIn(req) === true;
+    return this.#keys.match(reportKeyOf(req)) !== undefined || this.#dashboard?.isSignedIn(req) === true;
   }
 
   /**

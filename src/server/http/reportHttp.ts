@@ -50,7 +50,7 @@ function answer(res: ServerResponse, status: number, body: Record<string, unknow
 
 /** The run and the asking node a request names, or the HTTP answer that refuses it. */
 async function locate(req: IncomingMessage, ctx: ReportHttpContext): Promise<{ host: RunHost; node: number | undefined; url: URL } | { status: number; error: string }> {
-  const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+  const bearer = reportKeyOf(req);
   if (bearer === undefined) return { status: 401, error: 'send the secret key as "Authorization: Bearer <key>"' };
   const key = ctx.keys.match(bearer);
   if (key === undefined) return { status: 403, error: 'unknown secret key' };
@@ -70,6 +70,11 @@ async function locate(req: IncomingMessage, ctx: ReportHttpContext): Promise<{ h
   const nodeId = url.searchParams.get('node_id');
   const node = nodeId === null ? undefined : host.nodeIndexOf(nodeId);
   return { host, node, url };
+}
+
+/** The key a report request sends (`Authorization: Bearer <key>`), undefined when it sends none. */
+export function reportKeyOf(req: IncomingMessage): string | undefined {
+  return /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
 }
 
 /** Handles a request under REPORTS_PATH. */

@@ -26,11 +26,6 @@ export class DurationHistory {
     this.#maxFiles = maxFiles;
   }
 
-  /** Files it holds durations of. */
-  get size(): number {
-    return this.#load().size;
-  }
-
   /** The file's tests and their seconds at its last run, if it was slow enough to keep them. */
   testsOf(id: string): KnownTest[] | undefined {
     this.#load();

@@ -4,21 +4,17 @@
  * MAX_HISTORIES_PER_KEY per key, the least recently used going first; in
  * memory without one, at most MAX_MEMORY_HISTORIES in all.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import type { KnownTest } from '../../protocol/types';
 import type { RunIdentity } from '../run/runIdentity';
 import { DurationHistory } from './DurationHistory';
+import { hashOf } from './hashOf';
 import { lessonOf, MAX_HISTORIES_PER_KEY, MAX_HISTORY_FILES } from './history';
 import type { HistoryStore } from './types';
 
 /** Histories kept in memory by a server without a data dir. */
 const MAX_MEMORY_HISTORIES = 256;
-
-export function hashOf(parts: string[]): string {
-  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
-}
 
 export interface LocalHistoryOptions {
   /** Where histories persist; none keeps them in memory. */

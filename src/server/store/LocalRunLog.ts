@@ -15,7 +15,7 @@ import debug from 'debug';
 import { finishChange, type RunEvent } from '../run/runEvents';
 import { runId, type RunIdentity } from '../run/runIdentity';
 import { FileJournal, readJournal } from './FileJournal';
-import { hashOf } from './LocalHistory';
+import { hashOf } from './hashOf';
 import type { LocalRunLog as RunLogContract, LogStats, RunLock } from './types';
 
 const log = debug('jest-fast-ci:server:run');
