@@ -243,13 +243,12 @@ describe('backup copies', () => {
     expect(run.state.results.get(file)?.nodeIndex).toBe(b.index);
   });
 
-  it('tells the other holder to drop a file once the first result of it is recorded, the copy or the original', () => {
+  it('records the holder\'s result when it comes back first, tells the copy\'s holder to drop it, and ignores the copy\'s', () => {
     const { run, a, b, file } = oneFileOnA();
     run.step(tr => machine.detach(tr, a));
     run.now = settings.handoffAfterMs;
     expect(tests(run.deq(b).reply)).toEqual([file]);
     const again = run.join({ node_id: 'a', workers: 1 });
-    // The original's result comes first: the copy's holder is told.
     run.deq(again, { [file]: passed() });
     expect(run.events('cancel')).toEqual([{ t: 'cancel', node: b.index, ids: [file], at: run.now }]);
     // The timeline shows both, the copy ending when it was dropped.
@@ -257,15 +256,6 @@ describe('backup copies', () => {
       [a.index, 'passed'],
       [b.index, 'released'],
     ]);
-  });
-
-  it('records the holder\'s result when it comes back first, and ignores the copy\'s', () => {
-    const { run, a, b, file } = oneFileOnA();
-    run.step(tr => machine.detach(tr, a));
-    run.now = settings.handoffAfterMs;
-    expect(tests(run.deq(b).reply)).toEqual([file]);
-    const again = run.join({ node_id: 'a', workers: 1 });
-    run.deq(again, { [file]: passed() });
     run.deq(b, { [file]: passed() });
     expect(run.state.results.get(file)?.nodeIndex).toBe(a.index);
     expect(run.state.warnings.at(-1)).toMatch(/already has a result from node 0/);
