@@ -12,11 +12,19 @@
  */
 
 /**
- * `result`: a Jest TestResult; `error`: the error a file failed to run with
- * (Jest's test-file-failure); `entry` (from the server only): the
+ * `result`: a Jest TestResult, without coverage; `error`: the error a file
+ * failed to run with (Jest's test-file-failure); `coverage`: the node's
+ * coverage of every file it ran, merged (id COVERAGE_ID, sent again whole
+ * as it grows: the last one counts); `entry` (from the server only): the
  * orchestrator's entry for a file whose node never sent its record.
  */
-export type ReportKind = 'result' | 'error' | 'entry';
+export type ReportKind = 'result' | 'error' | 'coverage' | 'entry';
+
+/**
+ * The id of a node's coverage record. A test file's path never holds a NUL
+ * character, so it never names a file of the run.
+ */
+export const COVERAGE_ID = '\u0000coverage';
 
 export interface ReportHeader {
   readonly id: string;
@@ -49,7 +57,8 @@ export function checkReportHeader(value: unknown): string | undefined {
   if (typeof h.id !== 'string' || h.id === '' || h.id.length > 4096) return 'a record header needs an id of 1 to 4096 characters';
   if (typeof h.node !== 'number' || !Number.isInteger(h.node) || h.node < 0) return 'a record header needs a node index';
   if (typeof h.root !== 'string' || h.root === '') return 'a record header needs the root it was written from';
-  if (h.kind !== 'result' && h.kind !== 'error') return 'a record header needs kind "result" or "error"';
+  if (h.kind !== 'result' && h.kind !== 'error' && h.kind !== 'coverage') return 'a record header needs kind "result", "error" or "coverage"';
+  if ((h.kind === 'coverage') !== (h.id === COVERAGE_ID)) return `a record header has id ${JSON.stringify(COVERAGE_ID)} exactly when its kind is "coverage"`;
   return undefined;
 }
 

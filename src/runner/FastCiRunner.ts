@@ -24,6 +24,7 @@ import { loadJestPeers, type JestPeers } from './jestPeers';
 import { NodeSession } from './NodeSession';
 import { PartAssembler } from './PartAssembler';
 import { BlobWriter } from './blobs';
+import { NodeCoverage } from './NodeCoverage';
 import { NO_REPORTS, WholeRunReport } from './WholeRunReport';
 import { TestIds } from './TestIds';
 import { recordTimings, shownPath } from './timingsFile';
@@ -98,8 +99,10 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
     }
 
     const executor = this.#executor(tests, options);
-    const wholeRun = config.report === 'run' ? new WholeRunReport(new ReportClient(config), rootDir) : undefined;
-    const blob = config.blobDir === undefined ? undefined : new BlobWriter(config.blobDir, config.buildId, config.nodeId, rootDir);
+    // This node's coverage, merged once for the whole-run report and the blob file alike.
+    const coverage = config.report === 'run' || config.blobDir !== undefined ? new NodeCoverage() : undefined;
+    const wholeRun = config.report === 'run' ? new WholeRunReport(new ReportClient(config), rootDir, coverage!) : undefined;
+    const blob = config.blobDir === undefined ? undefined : new BlobWriter(config.blobDir, config.buildId, config.nodeId, rootDir, coverage!);
     const parts = new PartAssembler();
     const queue = new FileQueue(executor, this.#emitter, {
       parts,
@@ -107,6 +110,7 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
       isInterrupted: () => watcher.isInterrupted(),
       bail: this._globalConfig.bail,
       onAnnounce: (id, outcome) => {
+        if (outcome.ok) coverage?.add(outcome.result);
         wholeRun?.add(id, outcome);
         blob?.add(id, outcome);
       },

@@ -17,7 +17,9 @@ import { blobFiles, MERGE_BLOBS_ENV, readBlob, type BlobRecord } from './blobs';
 import { RunnerEmitter } from './RunnerEmitter';
 import { loadJestPeers } from './jestPeers';
 import { PartAssembler } from './PartAssembler';
-import { unpackOutcome } from './remoteOutcome';
+import { unpackCoverage, unpackOutcome } from './remoteOutcome';
+import { carryCoverage, type CoverageBody } from './NodeCoverage';
+import { COVERAGE_ID } from '../protocol/reports';
 import type { Outcome } from './types';
 import { toError } from '../errors';
 import { TestIds } from './TestIds';
@@ -38,9 +40,9 @@ export default class MergeRunner extends peers.jestRunner.EmittingTestRunner {
   /** Records that could not be used, and why (FASTCI_ERR_RECORD): reported as the file's failure. */
   readonly #refused = new Map<BlobRecord, string>();
 
-  #unpack(record: BlobRecord, root: string, test: Test, mapsDir: string): Outcome | undefined {
+  #unpack(record: BlobRecord, root: string, test: Test): Outcome | undefined {
     try {
-      return unpackOutcome(record.header, record.body, root, test, mapsDir);
+      return unpackOutcome(record.header, record.body, root, test);
     } catch (error) {
       const why = toError(error).message;
       this.#refused.set(record, why);
@@ -59,13 +61,23 @@ export default class MergeRunner extends peers.jestRunner.EmittingTestRunner {
     const parts = new PartAssembler();
     const unknownParts = new Set<string>();
     let duplicates = 0;
+    // Each node's coverage, merged on the node: Jest gets them all once, with the first result.
+    const coverage: CoverageBody[] = [];
     for (const record of (await Promise.all(files.map(readBlob))).flat()) {
+      if (record.header.id === COVERAGE_ID) {
+        try {
+          coverage.push(unpackCoverage(record.header, record.body, root, mapsDir));
+        } catch (error) {
+          process.stderr.write(`jest-fast-ci merge: skipped the coverage in ${record.file} (FASTCI_ERR_RECORD): ${toError(error).message}.\n`);
+        }
+        continue;
+      }
       const part = parsePartId(record.header.id);
       const partOf = part === undefined ? undefined : ids.test(part.file);
       if (part !== undefined && partOf === undefined) unknownParts.add(`${part.file} (parts)`);
       else if (partOf !== undefined && parts.has(record.header.id)) duplicates += 1;
       else if (partOf !== undefined) {
-        const outcome = this.#unpack(record, root, partOf, mapsDir);
+        const outcome = this.#unpack(record, root, partOf);
         if (outcome !== undefined) parts.add(record.header.id, partOf, outcome, true);
       }
       else if (byId.has(record.header.id)) duplicates += 1;
@@ -79,7 +91,7 @@ export default class MergeRunner extends peers.jestRunner.EmittingTestRunner {
       await this.#emitter.emit('test-file-start', [test]);
       const split = parts.take(id);
       // A split file with a part missing is missing: never reported from some of its tests.
-      const outcome = record !== undefined ? this.#unpack(record, root, test, mapsDir) : split?.complete ? split.outcome : undefined;
+      const outcome = record !== undefined ? this.#unpack(record, root, test) : split?.complete ? split.outcome : undefined;
       if (outcome === undefined) {
         missing += 1;
         const refused = record === undefined ? undefined : this.#refused.get(record);
@@ -90,8 +102,10 @@ export default class MergeRunner extends peers.jestRunner.EmittingTestRunner {
         await this.#emitter.emit('test-file-failure', [test, { message, stack: undefined, type: 'Error' }]);
         continue;
       }
-      if (outcome.ok) await this.#emitter.emit('test-file-success', [test, outcome.result]);
-      else await this.#emitter.emit('test-file-failure', [test, outcome.error]);
+      if (outcome.ok) {
+        if (coverage.length > 0) carryCoverage(outcome.result, coverage.splice(0));
+        await this.#emitter.emit('test-file-success', [test, outcome.result]);
+      } else await this.#emitter.emit('test-file-failure', [test, outcome.error]);
     }
     const unknown = [...byId.keys(), ...unknownParts];
     setNodeRun({ mode: 'merged', reason: `${files.length} blob files`, merged: { files: files.length, missing, unknown, duplicates } });

@@ -64,14 +64,19 @@ export class PartAssembler {
   /**
    * Hands Jest each held file, merged: only those with every part, unless
    * `all`. Returns how many files went, and adds the paths of files with a
-   * part from another node to `remotePaths`.
+   * part from another node to `remotePaths`. `before` sees each outcome
+   * before Jest does.
    */
-  async emit(emitter: RunnerEmitter, { all = false, remotePaths }: { all?: boolean; remotePaths?: Set<string> } = {}): Promise<number> {
+  async emit(
+    emitter: RunnerEmitter,
+    { all = false, remotePaths, before }: { all?: boolean; remotePaths?: Set<string>; before?: (outcome: Outcome) => void } = {},
+  ): Promise<number> {
     let emitted = 0;
     for (const [file, held] of [...this.#files]) {
       if (!all && held.outcomes.size < held.count) continue;
       const { test, outcome, remote, local } = this.take(file)!;
       if (remote) remotePaths?.add(test.path);
+      before?.(outcome);
       if (!local) await emitter.emit('test-file-start', [test]);
       if (outcome.ok) await emitter.emit('test-file-success', [test, outcome.result]);
       else await emitter.emit('test-file-failure', [test, outcome.error]);

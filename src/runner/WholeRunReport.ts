@@ -1,10 +1,12 @@
 /**
  * Whole-run reporting (FAST_CI_REPORT=run, the default): this node uploads
- * each outcome it hands its Jest as the run goes, and at the end hands its
+ * each outcome it hands its Jest as the run goes, without coverage, then
+ * its coverage of all its files, merged, once; at the end it hands its
  * Jest every other node's outcome too, as the outcome of its own copy of
- * the file. Jest's own machinery then reports the whole run: the summary,
- * `--json`, coverage with its thresholds, snapshots, JUnit and any other
- * reporter, and the exit code plain Jest would give.
+ * the file, and their coverage with the first of them. Jest's own
+ * machinery then reports the whole run: the summary, `--json`, coverage
+ * with its thresholds, snapshots, JUnit and any other reporter, and the
+ * exit code plain Jest would give.
  */
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -17,7 +19,8 @@ import type { PartAssembler } from './PartAssembler';
 import { parsePartId } from '../protocol/parts';
 import type { ReportHeader } from '../protocol/reports';
 import type { Test } from '@jest/test-result';
-import { packOutcome, unpackOutcome } from './remoteOutcome';
+import { packCoverage, packOutcome, unpackCoverage, unpackOutcome } from './remoteOutcome';
+import { carryCoverage, type CoverageBody, type NodeCoverage } from './NodeCoverage';
 import type { TestIds } from './TestIds';
 
 export interface ReplayResult {
@@ -35,6 +38,8 @@ export interface ReplayResult {
 export class WholeRunReport {
   readonly #client: ReportClient;
   readonly #root: string;
+  /** This node's coverage, filled by the runner as its files finish (one fold for the report and the blob file). */
+  readonly #coverage: NodeCoverage;
   /** Ids this node's Jest was given an outcome for: never given twice. */
   readonly #announced = new Set<string>();
   #pending: string[] = [];
@@ -43,9 +48,10 @@ export class WholeRunReport {
   #bytesUp = 0;
   #node = 0;
 
-  constructor(client: ReportClient, rootDir: string) {
+  constructor(client: ReportClient, rootDir: string, coverage: NodeCoverage) {
     this.#client = client;
     this.#root = rootDir;
+    this.#coverage = coverage;
   }
 
   /** This node's index, once joined (records name it; the server checks it). */
@@ -73,8 +79,16 @@ export class WholeRunReport {
     this.#uploading ??= this.#upload();
   }
 
-  /** Resolves once every outcome added so far is uploaded (before `leave`: the server stops waiting for a node that left). */
+  /**
+   * Uploads this node's coverage (empty with coverage off: it tells the
+   * server this node has sent all it will), then resolves once everything
+   * is uploaded (before `leave`: the server stops waiting for a node that left).
+   */
   async flush(): Promise<void> {
+    if (this.#unavailable === undefined) {
+      this.#pending.push(packCoverage(this.#node, this.#root, this.#coverage));
+      this.#uploading ??= this.#upload();
+    }
     await this.#uploading;
   }
 
@@ -102,30 +116,50 @@ export class WholeRunReport {
     }
     // Only whole records are handed to Jest: a partial report would make thresholds lie.
     const mapsDir = path.join(tmpdir(), 'jest-fast-ci-source-maps');
+    const coverage: CoverageBody[] = [];
+    for (const { header, body } of records) {
+      if (header.kind !== 'coverage') continue;
+      bytesDown += body.length;
+      try {
+        const received = unpackCoverage(header, body, this.#root, mapsDir);
+        if (received.babel !== undefined || received.v8 !== undefined) coverage.push(received);
+      } catch (error) {
+        skipped.push(toError(error).message);
+      }
+    }
+    // Other nodes' coverage goes to Jest once, with the first of their results it is handed.
+    const carry = (outcome: Outcome): void => {
+      if (!outcome.ok || coverage.length === 0) return;
+      carryCoverage(outcome.result, coverage.splice(0));
+    };
     let replayed = 0;
     for (const { header, body } of records) {
+      if (header.kind === 'coverage') continue;
       bytesDown += body.length;
       // A part of a split file joins this node's parts of it; the file goes to Jest once, whole.
       const part = parsePartId(header.id);
       if (part !== undefined && parts !== undefined) {
         const test = ids.test(part.file);
         if (test === undefined || this.#announced.has(header.id) || parts.has(header.id)) continue;
-        const outcome = unpack(header, body, this.#root, test, mapsDir, skipped);
+        const outcome = unpack(header, body, this.#root, test, skipped);
         if (outcome !== undefined) parts.add(header.id, test, outcome, true);
         continue;
       }
       const test = ids.test(header.id);
       if (test === undefined || this.#announced.has(header.id)) continue;
-      const outcome = unpack(header, body, this.#root, test, mapsDir, skipped);
+      const outcome = unpack(header, body, this.#root, test, skipped);
       if (outcome === undefined) continue;
       this.#announced.add(header.id);
       replayedPaths.add(test.path);
+      carry(outcome);
       await emitter.emit('test-file-start', [test]);
       if (outcome.ok) await emitter.emit('test-file-success', [test, outcome.result]);
       else await emitter.emit('test-file-failure', [test, outcome.error]);
       replayed += 1;
     }
-    if (parts !== undefined) replayed += await parts.emit(emitter, { remotePaths: replayedPaths });
+    if (parts !== undefined) replayed += await parts.emit(emitter, { remotePaths: replayedPaths, before: carry });
+    // Nothing of theirs reached Jest to carry it (every file failed to run): the report would lack their coverage.
+    if (coverage.length > 0) skipped.push(`the coverage of ${coverage.length} other node${coverage.length === 1 ? '' : 's'} had no result to travel with`);
     return done(replayed);
   }
 
@@ -146,9 +180,9 @@ export class WholeRunReport {
 }
 
 /** The record's outcome, or undefined when it cannot be used (its reason added to `skipped`). */
-function unpack(header: ReportHeader, body: Buffer, root: string, test: Test, mapsDir: string, skipped: string[]): Outcome | undefined {
+function unpack(header: ReportHeader, body: Buffer, root: string, test: Test, skipped: string[]): Outcome | undefined {
   try {
-    return unpackOutcome(header, body, root, test, mapsDir);
+    return unpackOutcome(header, body, root, test);
   } catch (error) {
     skipped.push(toError(error).message);
     return undefined;

@@ -1,6 +1,7 @@
 /**
  * Blob files (FAST_CI_BLOB_DIR): each node writes the outcomes it handed
- * its Jest, in the whole-run report's record form, to a file of its own;
+ * its Jest, then its coverage merged over them, in the whole-run report's
+ * record form, to a file of its own;
  * `jest-fast-ci merge` replays them all through the project's reporters.
  * For CI setups that prefer a merge job, and for orchestrators without
  * whole-run reports.
@@ -9,7 +10,8 @@ import { createReadStream, createWriteStream, mkdirSync, readdirSync, statSync, 
 import * as path from 'node:path';
 import { checkReportHeader, LineSplitter, type BlobHeader, type ReportHeader } from '../protocol/reports';
 import type { Outcome } from './types';
-import { packOutcome } from './remoteOutcome';
+import { packCoverage, packOutcome } from './remoteOutcome';
+import type { NodeCoverage } from './NodeCoverage';
 
 /** The environment variable `jest-fast-ci merge` passes the blob files in to MergeRunner (a JSON array of paths). */
 export const MERGE_BLOBS_ENV = 'FAST_CI_MERGE_BLOBS';
@@ -18,9 +20,12 @@ export class BlobWriter {
   readonly path: string;
   readonly #root: string;
   readonly #stream: WriteStream;
+  readonly #coverage: NodeCoverage;
   #node = 0;
 
-  constructor(dir: string, buildId: string, nodeId: string, root: string) {
+  /** `coverage`: this node's, filled by the runner; written once, last. */
+  constructor(dir: string, buildId: string, nodeId: string, root: string, coverage: NodeCoverage) {
+    this.#coverage = coverage;
     mkdirSync(dir, { recursive: true });
     this.path = path.join(dir, `jest-fast-ci-${buildId.replace(/[^\w.-]/g, '_')}-${nodeId.replace(/[^\w.-]/g, '_')}.ndjson`);
     this.#root = root;
@@ -38,6 +43,7 @@ export class BlobWriter {
   }
 
   close(): Promise<void> {
+    if (!this.#coverage.isEmpty) this.#stream.write(packCoverage(this.#node, this.#root, this.#coverage));
     return new Promise((resolve, reject) => this.#stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
   }
 }
@@ -61,7 +67,7 @@ export function blobFiles(paths: readonly string[]): string[] {
   );
 }
 
-/** Longest record line a blob file may hold (one file's outcome with its coverage: megabytes at most). */
+/** Longest record line a blob file may hold (a node's coverage of a large project: megabytes). */
 export const MAX_BLOB_LINE_BYTES = 64 * 1024 * 1024;
 
 /**

@@ -1,75 +1,102 @@
 /**
- * One file's outcome moved between machines: packed by the node that ran it
- * (whole-run reports, blob files), unpacked for this node's Jest as the
- * outcome of its own copy of the file, with paths moved from the writer's
- * rootDir to this one's.
+ * Outcomes and coverage moved between machines: packed by the node that
+ * ran them (whole-run reports, blob files), unpacked for this node's Jest,
+ * with paths moved from the writer's rootDir to this one's.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ErrorCodes, FastCiError } from '../errors';
 import type { SerializableError, Test, TestResult } from '@jest/test-result';
-import { encodeRecord, rewriteRoot, type ReportHeader } from '../protocol/reports';
+import { COVERAGE_ID, encodeRecord, rewriteRoot, type ReportHeader } from '../protocol/reports';
+import { scriptPath, withoutCoverage, type CoverageBody, type NodeCoverage, type V8Entry } from './NodeCoverage';
 import type { CaseEntry, FileEntry } from '../protocol/types';
 import type { Outcome } from './types';
 
-type V8Entry = { result: { url: string }; codeTransformResult?: { sourceMapPath?: string | null; sourceMapContent?: string } };
-
-/**
- * The record a node sends for a file. V8 coverage names source maps in
- * the writer's transform cache, which the reader does not have: their
- * content travels inline instead.
- */
+/** The record a node sends for a file: its outcome without coverage (the node's coverage travels once, in its coverage record). */
 export function packOutcome(id: string, node: number, root: string, outcome: Outcome): string {
   if (!outcome.ok) return encodeRecord({ id, node, root, kind: 'error' }, outcome.error);
-  const v8 = (outcome.result as TestResult & { v8Coverage?: V8Entry[] }).v8Coverage;
-  const result =
-    v8 === undefined
-      ? outcome.result
-      : {
-          ...outcome.result,
-          v8Coverage: v8.map(entry => {
-            const mapPath = entry.codeTransformResult?.sourceMapPath;
-            if (mapPath == null || !existsSync(mapPath)) return entry;
-            return { ...entry, codeTransformResult: { ...entry.codeTransformResult, sourceMapContent: readFileSync(mapPath, 'utf8') } };
-          }),
-        };
-  return encodeRecord({ id, node, root, kind: 'result' }, result);
+  return encodeRecord({ id, node, root, kind: 'result' }, withoutCoverage(outcome.result));
+}
+
+/** The record of a node's coverage, merged over every file it ran. */
+export function packCoverage(node: number, root: string, coverage: NodeCoverage): string {
+  return encodeRecord({ id: COVERAGE_ID, node, root, kind: 'coverage' }, coverage.body());
 }
 
 /**
  * The outcome of `test` (this machine's copy of the file) from a record
- * written elsewhere. `mapsDir` receives the source maps that came inline.
- * A record is untrusted input (any holder of the run's key can upload one,
- * anyone can hand `merge` a file): it is refused with FASTCI_ERR_RECORD
- * when it is not JSON of an outcome, or when a path Jest's reporters would
- * read or write (coverage keys, V8 script URLs, source maps) resolves
- * outside `root`, so a record can never make this node write outside the
- * project or copy an outside file into its reports.
+ * written elsewhere. A record is untrusted input (any holder of the run's
+ * key can upload one, anyone can hand `merge` a file): it is refused with
+ * FASTCI_ERR_RECORD when it is not JSON of an outcome. Coverage in it is
+ * dropped: coverage comes only in coverage records, whose paths are checked.
  */
-export function unpackOutcome(header: ReportHeader, body: Buffer, root: string, test: Test, mapsDir: string): Outcome {
+export function unpackOutcome(header: ReportHeader, body: Buffer, root: string, test: Test): Outcome {
   if (header.kind === 'entry') return { ok: true, result: resultFromEntry(parseRecord(body.toString('utf8'), header) as FileEntry, test.path) };
+  if (header.kind === 'coverage') throw recordError(header, 'it is a coverage record, not an outcome');
   const value = parseRecord(rewriteRoot(body.toString('utf8'), header.root, root), header);
   if (header.kind === 'error') return { ok: false, error: value as SerializableError };
-  const result = value as TestResult & { v8Coverage?: V8Entry[] };
-  const outside = pathOutside(result, root);
-  if (outside !== undefined) throw recordError(header, `it names ${JSON.stringify(outside.slice(0, 200))}, outside this rootDir (${root})`);
+  const result = withoutCoverage(value as TestResult);
   result.testFilePath = test.path;
-  for (const entry of result.v8Coverage ?? []) {
-    const transform = entry.codeTransformResult;
-    if (transform?.sourceMapContent === undefined) continue;
-    mkdirSync(mapsDir, { recursive: true });
-    const file = path.join(mapsDir, `${createHash('sha256').update(transform.sourceMapContent).digest('hex')}.map`);
-    if (!existsSync(file)) writeFileSync(file, transform.sourceMapContent);
-    transform.sourceMapPath = file;
-    delete transform.sourceMapContent;
-  }
   return { ok: true, result };
 }
 
+/**
+ * Another node's coverage, its paths moved to this rootDir. Refused with
+ * FASTCI_ERR_RECORD when a path Jest's coverage reporters would read or
+ * write (coverage keys, script paths, source maps) resolves outside `root`,
+ * so a record can never make this node write outside the project or copy
+ * an outside file into its reports. Source maps that came inline are
+ * written to `mapsDir`; an original source left out is read from this
+ * machine's copy of the file.
+ */
+export function unpackCoverage(header: ReportHeader, body: Buffer, root: string, mapsDir: string): CoverageBody {
+  const value = parseRecord(rewriteRoot(body.toString('utf8'), header.root, root), header) as CoverageBody;
+  const outside = (file: string): FastCiError => recordError(header, `it names ${JSON.stringify(String(file).slice(0, 200))}, outside this rootDir (${root})`);
+  if (value.babel !== undefined) {
+    if (value.babel === null || typeof value.babel !== 'object' || Array.isArray(value.babel)) throw recordError(header, 'its babel coverage is not a map');
+    for (const [key, file] of Object.entries(value.babel as Record<string, { path?: unknown } | null>)) {
+      if (!isInside(key, root)) throw outside(key);
+      if (file === null || typeof file !== 'object') throw recordError(header, `its coverage of ${JSON.stringify(key.slice(0, 200))} is not an object`);
+      if (file.path !== undefined && (typeof file.path !== 'string' || !isInside(file.path, root))) throw outside(String(file.path));
+    }
+    return { babel: value.babel };
+  }
+  if (value.v8 === undefined) return {};
+  if (!Array.isArray(value.v8)) throw recordError(header, 'its v8 coverage is not a list');
+  const entries: V8Entry[] = [];
+  for (const entry of value.v8) {
+    const url = entry?.result?.url;
+    if (typeof url !== 'string') throw recordError(header, 'a v8 script coverage has no url');
+    const file = scriptPath(url);
+    // Node's own scripts are left out of coverage by Jest; only files matter.
+    if (file === undefined) {
+      if (url.startsWith('file:')) throw outside(url);
+      continue;
+    }
+    if (!isInside(file, root)) throw outside(url);
+    const transform = entry.codeTransformResult;
+    if (transform != null) {
+      if (transform.sourceMapContent !== undefined) {
+        mkdirSync(mapsDir, { recursive: true });
+        const mapFile = path.join(mapsDir, `${createHash('sha256').update(transform.sourceMapContent).digest('hex')}.map`);
+        if (!existsSync(mapFile)) writeFileSync(mapFile, transform.sourceMapContent);
+        transform.sourceMapPath = mapFile;
+        delete transform.sourceMapContent;
+      } else if (transform.sourceMapPath != null && !isInside(transform.sourceMapPath, root)) {
+        // A map named without its content would be read from wherever it points.
+        throw outside(transform.sourceMapPath);
+      }
+      if (transform.originalCode === undefined && existsSync(file)) transform.originalCode = readFileSync(file, 'utf8');
+    }
+    entries.push(entry);
+  }
+  return { v8: entries };
+}
+
 function recordError(header: ReportHeader, why: string): FastCiError {
-  return new FastCiError(ErrorCodes.RECORD, `node ${header.node}'s outcome of ${JSON.stringify(header.id.slice(0, 200))} cannot be used: ${why}`);
+  const what = header.kind === 'coverage' ? 'coverage' : `outcome of ${JSON.stringify(header.id.slice(0, 200))}`;
+  return new FastCiError(ErrorCodes.RECORD, `node ${header.node}'s ${what} cannot be used: ${why}`);
 }
 
 function parseRecord(text: string, header: ReportHeader): object {
@@ -88,36 +115,6 @@ function isInside(file: string, root: string): boolean {
   if (!path.isAbsolute(file)) return false;
   const relative = path.relative(root, file);
   return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
-}
-
-/** The first path of a result that Jest's reporters would read or write outside `root`, or undefined. */
-function pathOutside(result: TestResult & { v8Coverage?: V8Entry[] }, root: string): string | undefined {
-  const coverage = (result as { coverage?: unknown }).coverage;
-  if (coverage !== undefined && coverage !== null) {
-    if (typeof coverage !== 'object') return String(coverage);
-    for (const [key, file] of Object.entries(coverage as Record<string, { path?: unknown }>)) {
-      if (!isInside(key, root)) return key;
-      if (file?.path !== undefined && (typeof file.path !== 'string' || !isInside(file.path, root))) return String(file.path);
-    }
-  }
-  for (const entry of result.v8Coverage ?? []) {
-    const url = entry?.result?.url;
-    if (typeof url !== 'string') return String(url);
-    // Node's own scripts (node:…) are left out of coverage by Jest; only files matter.
-    if (url.startsWith('file:')) {
-      let file: string;
-      try {
-        file = fileURLToPath(url);
-      } catch {
-        return url;
-      }
-      if (!isInside(file, root)) return url;
-    }
-    const transform = entry.codeTransformResult;
-    // A map that came inline goes to mapsDir; one named without its content would be read from wherever it points.
-    if (transform?.sourceMapContent === undefined && transform?.sourceMapPath != null && !isInside(transform.sourceMapPath, root)) return transform.sourceMapPath;
-  }
-  return undefined;
 }
 
 /**

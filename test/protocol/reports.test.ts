@@ -44,7 +44,10 @@ describe('checkReportHeader', () => {
     [{ id: 'a', node: 0, root: '/r', kind: 'result' }, undefined],
     [{ id: '', node: 0, root: '/r', kind: 'result' }, 'a record header needs an id of 1 to 4096 characters'],
     [{ id: 'a', node: -1, root: '/r', kind: 'result' }, 'a record header needs a node index'],
-    [{ id: 'a', node: 0, root: '/r', kind: 'entry' }, 'a record header needs kind "result" or "error"'],
+    [{ id: 'a', node: 0, root: '/r', kind: 'entry' }, 'a record header needs kind "result", "error" or "coverage"'],
+    [{ id: '\u0000coverage', node: 0, root: '/r', kind: 'coverage' }, undefined],
+    [{ id: 'a', node: 0, root: '/r', kind: 'coverage' }, 'a record header has id "\\u0000coverage" exactly when its kind is "coverage"'],
+    [{ id: '\u0000coverage', node: 0, root: '/r', kind: 'result' }, 'a record header has id "\\u0000coverage" exactly when its kind is "coverage"'],
     [[], 'a record header must be a JSON object'],
   ])('%j: %s', (header, problem) => {
     expect(checkReportHeader(header)).toBe(problem);

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { encodeRecord } from '../../src/protocol/reports';
+import { COVERAGE_ID, encodeRecord } from '../../src/protocol/reports';
 import type { OrchestratorServer } from '../../src/server';
 import { cleanup, KEY, Node, passed, pendingTests, startTestServer } from './helpers';
 
@@ -29,6 +29,7 @@ function http(server: OrchestratorServer, method: 'GET' | 'POST', query: string,
 }
 
 const record = (id: string, size = 10): string => encodeRecord({ id, node: 0, root: '/r', kind: 'result' }, { pad: 'x'.repeat(size) });
+const coverageRecord = (hits: number): string => encodeRecord({ id: COVERAGE_ID, node: 0, root: '/r', kind: 'coverage' }, { babel: { hits } });
 
 /** Two nodes ran a two-file run to the end: a ran file-0, b ran file-1. */
 async function finishedRun(options: Parameters<typeof startTestServer>[0] = {}) {
@@ -65,12 +66,35 @@ it("streams back the other node's records, and the orchestrator's entry for a fi
   expect(JSON.parse(body!)).toEqual(passed());
 });
 
-it('waits for a record still on its way when the run ends', async () => {
+it("waits for a record still on its way when the run ends, then for the node's coverage, sent once after its results", async () => {
   const { server, fileA } = await finishedRun();
   const waiting = http(server, 'GET', 'node_id=b&wait=30');
   await new Promise(resolve => setTimeout(resolve, 100));
   await http(server, 'POST', 'node_id=a', record(fileA));
-  expect(JSON.parse((await waiting).body.split('\n')[0]!)).toMatchObject({ id: fileA, kind: 'result' });
+  await new Promise(resolve => setTimeout(resolve, 100));
+  await http(server, 'POST', 'node_id=a', coverageRecord(2));
+  const lines = (await waiting).body.trimEnd().split('\n');
+  expect(lines.map(line => JSON.parse(line) as unknown)).toEqual([
+    { id: fileA, node: 0, root: '/r', kind: 'result' },
+    { pad: 'xxxxxxxxxx' },
+    { id: COVERAGE_ID, node: 0, root: '/r', kind: 'coverage' },
+    { babel: { hits: 2 } },
+  ]);
+});
+
+it('stops waiting for the coverage of a node that left without sending it', async () => {
+  const server = await startTestServer();
+  const a = (await Node.join(server, { nodeId: 'a', workers: 1 })).node;
+  const b = (await Node.join(server, { nodeId: 'b', workers: 1 })).node;
+  await a.enq(pendingTests(1));
+  const [fileA] = (await a.deq()).response.tests;
+  await a.deq({ [fileA]: passed() });
+  await http(server, 'POST', 'node_id=a', record(fileA as string));
+  const waiting = http(server, 'GET', 'node_id=b&wait=30');
+  await new Promise(resolve => setTimeout(resolve, 300));
+  await a.push('leave', {});
+  expect((await waiting).body.trimEnd().split('\n')).toHaveLength(2);
+  await b.close();
 });
 
 it('refuses records past maxReportBytesPerRun (413), naming the limit', async () => {

@@ -8,7 +8,8 @@
  *
  * The key comes as `Authorization: Bearer <key>`, never in the URL. A GET
  * streams, for every file of the finished run that another node's result
- * was recorded for, that node's record. A record still on its way from a
+ * was recorded for, that node's record, then each such node's coverage
+ * record (one a node, its coverage merged over its files). A record still on its way from a
  * node that is still there is waited for, up to `wait` seconds; a node that
  * left has sent all it will (our client uploads before `leave`), and a lost
  * one sends nothing: its files come as the orchestrator's entries (kind
@@ -16,7 +17,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import debug from 'debug';
-import { checkReportHeader, LineSplitter, MAX_REPORT_HEADER_BYTES, type ReportHeader } from '../../protocol/reports';
+import { checkReportHeader, COVERAGE_ID, LineSplitter, MAX_REPORT_HEADER_BYTES, type ReportHeader } from '../../protocol/reports';
 import { buildIdProblem, runKeyProblem } from '../../protocol/topic';
 import type { KeyRing } from '../host/KeyRing';
 import type { ReportStorage } from '../store/types';
@@ -132,8 +133,8 @@ function receive(req: IncomingMessage, res: ServerResponse, ctx: ReportHttpConte
         }
         const problem = checkReportHeader(parsed);
         if (problem !== undefined) return refuse(400, problem);
-        // Only what the run handed out is kept: a holder of the key cannot fill the server with made-up ids.
-        if (isEnqueued(host.state) && !isUnit(host.state, (parsed as ReportHeader).id)) return refuse(400, `${JSON.stringify((parsed as ReportHeader).id.slice(0, 200))} is not a test of this run`);
+        // Only what the run handed out is kept (and a node's coverage): a holder of the key cannot fill the server with made-up ids.
+        if (isEnqueued(host.state) && (parsed as ReportHeader).kind !== 'coverage' && !isUnit(host.state, (parsed as ReportHeader).id)) return refuse(400, `${JSON.stringify((parsed as ReportHeader).id.slice(0, 200))} is not a test of this run`);
         // The node is the one asking, whatever the header says.
         header = { ...(parsed as ReportHeader), node };
       } else {
@@ -173,6 +174,8 @@ async function send(res: ServerResponse, ctx: ReportHttpContext, host: RunHost, 
   const deadline = Date.now() + wait * 1000;
   // Results a retry run took over from another build's run are in that run's reports (or, evicted, only its entries).
   const pending = new Map(reportedUnits(host.state).filter(([, result]) => result.from !== undefined || result.nodeIndex !== node));
+  // Then the coverage of each node those results came from: one record a node, sent as it leaves.
+  const coverage = new Map([...pending.values()].map(result => [`${result.from ?? ''}\u0000${result.nodeIndex}`, { from: result.from, nodeIndex: result.nodeIndex }]));
   const runOf = (from: string | undefined): string => (from === undefined ? id : runId({ ...host.identity, buildId: from }));
   res.writeHead(200, { 'content-type': 'application/x-ndjson', connection: 'close' });
   let closed = false;
@@ -180,17 +183,30 @@ async function send(res: ServerResponse, ctx: ReportHttpContext, host: RunHost, 
   const write = async (text: string | Buffer): Promise<void> => {
     if (!res.write(text)) await new Promise(resolve => res.once('drain', resolve));
   };
+  /** Streams the stored record, if there is one yet. */
+  const sent = async (run: string, file: string, nodeIndex: number): Promise<boolean> => {
+    const record = await ctx.store.get(run, file, nodeIndex);
+    if (record === undefined) return false;
+    await write(`${JSON.stringify(record.header)}\n`);
+    await write(record.body);
+    await write('\n');
+    return true;
+  };
   for (;;) {
     for (const [file, result] of pending) {
-      const record = await ctx.store.get(runOf(result.from), file, result.nodeIndex);
-      if (record === undefined) continue;
-      await write(`${JSON.stringify(record.header)}\n`);
-      await write(record.body);
-      await write('\n');
+      if (!(await sent(runOf(result.from), file, result.nodeIndex))) continue;
       pending.delete(file);
       if (closed) return;
     }
-    const waitingFor = [...pending.values()].some(result => result.from === undefined && host.isNodeActive(result.nodeIndex));
+    // A node's coverage is asked for once all its results came: it is sent after them.
+    for (const [key, source] of coverage) {
+      if ([...pending.values()].some(result => result.from === source.from && result.nodeIndex === source.nodeIndex)) continue;
+      if (!(await sent(runOf(source.from), COVERAGE_ID, source.nodeIndex))) continue;
+      coverage.delete(key);
+      if (closed) return;
+    }
+    // A node with no coverage to send (coverage off) has sent all it will once it left.
+    const waitingFor = [...pending.values(), ...coverage.values()].some(result => result.from === undefined && host.isNodeActive(result.nodeIndex));
     if (!waitingFor || Date.now() >= deadline || closed) break;
     await new Promise<void>(resolve => {
       const timer = setTimeout(done, Math.min(RECHECK_MS, deadline - Date.now()));
