@@ -23,7 +23,8 @@ export interface NodeRun {
   /** This run is a retry of an earlier attempt of its build (the server's word in the join reply). */
   retryRun?: RetryRunReply;
   /** Whole-run reporting: files of other nodes handed to Jest, or why the whole run could not be reported. */
-  wholeRun?: { readonly replayed: number; readonly unavailable?: string };
+  /** Whole-run reporting: files of other nodes handed to Jest, why the run could not be had, bytes sent and received. */
+  wholeRun?: { readonly replayed: number; readonly unavailable?: string; readonly bytesUp?: number; readonly bytesDown?: number };
   /** Paths of the files handed to Jest for other nodes (whole-run reporting): not this node's share. */
   readonly replayedPaths?: Set<string>;
   /**

@@ -8,6 +8,13 @@ export interface Tally {
   tests: TestCounters;
 }
 
+/** Bytes as people read them: 812 B, 40.2 KB, 3.1 MB (powers of 1024, as the server's byte limits). */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
@@ -77,7 +84,8 @@ export function formatNodeReport(run: NodeRun | undefined, here: Tally, projects
   const lines = [`${prefix} ${node} · build ${run.buildId} · ran ${here.files}${of} files here (${testsPart(here.tests)})${parts}`];
   if (run.timing !== undefined) lines.push(`${prefix} ${formatTiming(run.timing)}`);
   if (run.wholeRun !== undefined && run.wholeRun.unavailable === undefined) {
-    lines.push(`${prefix} this report is the whole run's: Jest's summary, coverage and reporters include the ${plural(run.wholeRun.replayed, 'file')} other nodes ran`);
+    const moved = run.wholeRun.bytesUp === undefined ? '' : ` (sent ${formatBytes(run.wholeRun.bytesUp)}, received ${formatBytes(run.wholeRun.bytesDown ?? 0)})`;
+    lines.push(`${prefix} this report is the whole run's: Jest's summary, coverage and reporters include the ${plural(run.wholeRun.replayed, 'file')} other nodes ran${moved}`);
   }
   if (run.retryRun !== undefined) lines.push(`${prefix} ${formatRetryRun(run.retryRun, 'done')}`);
   const s = run.summary;

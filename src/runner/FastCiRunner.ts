@@ -194,7 +194,7 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
    */
   async #reportWholeRun(wholeRun: WholeRunReport, ids: TestIds, config: FastCiConfig, run: NodeRun, parts: PartAssembler): Promise<void> {
     const result = await wholeRun.replay(ids, this.#emitter, config.reportTimeoutMs, run.replayedPaths!, parts);
-    run.wholeRun = { replayed: result.replayed, unavailable: result.unavailable };
+    run.wholeRun = { replayed: result.replayed, unavailable: result.unavailable, bytesUp: result.bytesUp, bytesDown: result.bytesDown };
     for (const why of result.skipped.slice(0, 5)) process.stderr.write(`jest-fast-ci: skipped a record (FASTCI_ERR_RECORD): ${why}.\n`);
     if (result.skipped.length > 5) process.stderr.write(`jest-fast-ci: … and ${result.skipped.length - 5} more records skipped.\n`);
     if (result.unavailable !== undefined) {

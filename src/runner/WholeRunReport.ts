@@ -119,7 +119,7 @@ export class WholeRunReport {
     const coverage: CoverageBody[] = [];
     for (const { header, body } of records) {
       if (header.kind !== 'coverage') continue;
-      bytesDown += body.length;
+      bytesDown += recordBytes(header, body);
       try {
         const received = unpackCoverage(header, body, this.#root, mapsDir);
         if (received.babel !== undefined || received.v8 !== undefined) coverage.push(received);
@@ -135,7 +135,7 @@ export class WholeRunReport {
     let replayed = 0;
     for (const { header, body } of records) {
       if (header.kind === 'coverage') continue;
-      bytesDown += body.length;
+      bytesDown += recordBytes(header, body);
       // A part of a split file joins this node's parts of it; the file goes to Jest once, whole.
       const part = parsePartId(header.id);
       if (part !== undefined && parts !== undefined) {
@@ -187,6 +187,11 @@ function unpack(header: ReportHeader, body: Buffer, root: string, test: Test, sk
     skipped.push(toError(error).message);
     return undefined;
   }
+}
+
+/** A record's bytes on the wire: its two lines. */
+function recordBytes(header: ReportHeader, body: Buffer): number {
+  return Buffer.byteLength(JSON.stringify(header)) + body.length + 2;
 }
 
 /** Why a server that did not list the `reports` extension cannot report the whole run. */

@@ -6,7 +6,7 @@
  * upgrade (403, 429...) is passed back as it came. Real sockets on both
  * sides; nothing in the client or the server is faked.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
@@ -36,17 +36,38 @@ export interface FrameProxy {
   onFrame(hook: (frame: ProxiedFrame) => Verdict): void;
   /** Cuts every live connection; new ones are refused (connection reset) for `outageMs`. */
   cut(outageMs?: number): void;
+  /** With `reports: 'forward'`: bytes of report requests (bodies up, bodies down) per node_id, as counted on the wire. */
+  readonly reportBytes: Map<string, { up: number; down: number }>;
   close(): Promise<void>;
 }
 
-export async function startFrameProxy(target: string): Promise<FrameProxy> {
+export interface FrameProxyOptions {
+  /** Plain HTTP requests (the whole-run report endpoints): answered 404, as a server without them would (default), or forwarded and counted. */
+  readonly reports?: '404' | 'forward';
+}
+
+export async function startFrameProxy(target: string, options: FrameProxyOptions = {}): Promise<FrameProxy> {
   let hook: (frame: ProxiedFrame) => Verdict = () => 'forward';
   const frames: Array<ProxiedFrame & { verdict: Verdict }> = [];
   const pairs = new Set<[WebSocket, WebSocket]>();
   let accepted = 0;
   let refuseUntil = 0;
   const wss = new WebSocketServer({ noServer: true });
-  const http: Server = createServer((_req, res) => res.writeHead(404).end());
+  const reportBytes = new Map<string, { up: number; down: number }>();
+  const http: Server = createServer((req, res) => {
+    if (options.reports !== 'forward') return res.writeHead(404).end();
+    const node = new URL(req.url ?? '/', 'http://x').searchParams.get('node_id') ?? '';
+    const count = reportBytes.get(node) ?? { up: 0, down: 0 };
+    reportBytes.set(node, count);
+    const upstream = httpRequest(`${target.replace(/^ws/, 'http')}${req.url ?? ''}`, { method: req.method, headers: req.headers, agent: false }, response => {
+      res.writeHead(response.statusCode ?? 502, response.headers);
+      response.on('data', (chunk: Buffer) => (count.down += chunk.length));
+      response.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    req.on('data', (chunk: Buffer) => (count.up += chunk.length));
+    req.pipe(upstream);
+  });
 
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (Date.now() < refuseUntil) return socket.destroy();
@@ -119,6 +140,7 @@ export async function startFrameProxy(target: string): Promise<FrameProxy> {
       hook = next;
     },
     cut,
+    reportBytes,
     async close() {
       cut();
       wss.close();
