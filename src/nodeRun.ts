@@ -23,8 +23,12 @@ export interface NodeRun {
   /** This run is a retry of an earlier attempt of its build (the server's word in the join reply). */
   retryRun?: RetryRunReply;
   /** Whole-run reporting: files of other nodes handed to Jest, or why the whole run could not be reported. */
-  /** Whole-run reporting: files of other nodes handed to Jest, why the run could not be had, bytes sent and received. */
-  wholeRun?: { readonly replayed: number; readonly unavailable?: string; readonly bytesUp?: number; readonly bytesDown?: number };
+  /**
+   * Whole-run reporting: files of other nodes handed to Jest, why the run
+   * could not be had, bytes sent and received, and how long after this
+   * node's last file the other nodes' outcomes were all handed to Jest.
+   */
+  wholeRun?: { readonly replayed: number; readonly unavailable?: string; readonly bytesUp?: number; readonly bytesDown?: number; readonly afterLastFileMs?: number };
   /** Paths of the files handed to Jest for other nodes (whole-run reporting): not this node's share. */
   readonly replayedPaths?: Set<string>;
   /**

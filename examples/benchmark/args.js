@@ -35,6 +35,9 @@ const DEFAULTS = {
   // One file of dominantTests tests holding this share of the suite's work (0: none); see --dominant.
   dominant: 0,
   dominantTests: 12,
+  // A generated project with coverage on instead of the timed suite: --files test files over --modules modules.
+  coverage: false,
+  modules: 300,
 };
 
 const HELP = `Usage: npm run bench -- [flags]
@@ -64,7 +67,11 @@ const HELP = `Usage: npm run bench -- [flags]
   --dominant F       add one file of --dominant-tests tests (default 12) holding the share F
                      (e.g. 0.4) of the suite's work: the file-level floor that splitting breaks.
                      jest-fast-ci first runs the suite once, untimed, so the server learns the
-                     file's tests (as any earlier run would teach it)`;
+                     file's tests (as any earlier run would teach it)
+  --coverage         compare on a generated project with coverage on (coverage-project.js):
+                     --files test files (default 300) each loading 50-150 of --modules
+                     modules (default 300); adds the whole-run report's bytes per node
+                     and its time after each node's last file (default --only shard,fastci,fastciNode)`;
 
 function camel(flag) {
   return flag.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
@@ -97,7 +104,8 @@ function parseArgs(argv) {
       out[key] = value;
     }
   }
-  out.files ||= out.cpu ? 40 : 200;
+  out.files ||= out.coverage ? 300 : out.cpu ? 40 : 200;
+  if (out.coverage && !out.only) out.only = 'shard,fastci,fastciNode';
   out.meanMs ||= out.cpu ? 1500 : 800;
   if (out.dominant >= 1) throw new Error(`--dominant is a share of the suite's work, below 1 (e.g. 0.4), got ${out.dominant}`);
   for (const key of ['files', 'nodes', 'workers', 'batch', 'startupRuns', 'capacityNodes', 'capacityFiles', 'repeat', 'dominantTests']) {

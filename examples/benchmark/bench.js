@@ -177,6 +177,47 @@ function cpuAccount(isolation, before, after, busyBefore, busyAfter) {
   return account;
 }
 
+/** Size of the coverage-final.json the warm-up (a plain run of the whole project) wrote. */
+function coverageFinalBytes(dir) {
+  return require('node:fs').statSync(path.join(dir, 'coverage', 'coverage-final.json')).size;
+}
+
+const UNIT = { B: 1, KB: 1024, MB: 1024 * 1024 };
+
+/**
+ * What each jest-fast-ci node said of its whole-run report: bytes sent and
+ * received (as printed, to 0.1 of a unit), and how long after its last
+ * file the other nodes' outcomes were all handed to its Jest.
+ */
+function wholeRunFigures(approaches, coverageFinal, tests) {
+  const nodes = (approaches.fastci?.nodeLines ?? []).map(line => {
+    const m = /sent ([\d.]+) (B|KB|MB), received ([\d.]+) (B|KB|MB); ready ([\d.]+) s after the last file here/.exec(line);
+    return m ? { sentBytes: +m[1] * UNIT[m[2]], receivedBytes: +m[3] * UNIT[m[4]], readyMs: +m[5] * 1000 } : undefined;
+  });
+  const makespan = name => approaches[name]?.makespanMs;
+  return {
+    coverageFinalBytes: coverageFinal,
+    tests,
+    targetSentBytes: 1.5 * coverageFinal + 2048 * tests,
+    nodes,
+    addsToMakespan: makespan('fastci') && makespan('fastciNode') ? makespan('fastci') / makespan('fastciNode') - 1 : undefined,
+  };
+}
+
+function renderWholeRun(figures) {
+  const mb = n => `${(n / 1024 / 1024).toFixed(1)} MB`;
+  const lines = [
+    '',
+    `Whole-run report (FAST_CI_REPORT=run) on the coverage project: plain Jest's coverage-final.json is ${mb(figures.coverageFinalBytes)}; ${figures.tests} tests`,
+    `  target per node: sent at most 1.5 x coverage-final.json + 2 KB a test = ${mb(figures.targetSentBytes)}; ready at most 1 s after its last file`,
+  ];
+  for (const [i, node] of figures.nodes.entries()) {
+    lines.push(node ? `  node ${i}: sent ${mb(node.sentBytes)}, received ${mb(node.receivedBytes)}, ready ${(node.readyMs / 1000).toFixed(1)} s after its last file` : `  node ${i}: no whole-run figures printed`);
+  }
+  if (figures.addsToMakespan !== undefined) lines.push(`  makespan with whole-run reporting against FAST_CI_REPORT=node: ${figures.addsToMakespan >= 0 ? '+' : ''}${(figures.addsToMakespan * 100).toFixed(1)} % (target at most +3 %)`);
+  return lines.join('\n');
+}
+
 async function main() {
   const config = parseArgs(process.argv.slice(2));
   const benchStart = performance.now();
@@ -190,7 +231,15 @@ async function main() {
   runners.useIsolation(isolation);
   log(isolation.describe);
 
+  let coverageProject;
+  if (config.coverage) {
+    const { writeCoverageProject } = require('./coverage-project');
+    coverageProject = writeCoverageProject(path.join(__dirname, 'suites', `coverage-f${config.files}-m${config.modules}`, 'project'), { modules: config.modules, files: config.files });
+    log(`coverage project: ${coverageProject.files} test files, ${coverageProject.modules} modules, ${coverageProject.meanImports.toFixed(0)} imports a file on average`);
+    config.project = coverageProject.dir;
+  }
   const suite = config.project ? await existingProject(config) : await generatedSuite(config);
+  const coverageFinal = coverageProject && coverageFinalBytes(coverageProject.dir);
 
   log(`timing one node's start-up (${suite.probe.file}${isolation.isolated ? `, ${isolation.nodeCpus} CPU` : ''})`);
   const startup = await runners.measureStartup({ probe: suite.probe, workers, nodes, runs: config.startupRuns });
@@ -294,10 +343,12 @@ async function main() {
     approaches,
     capacity,
   };
+  if (coverageProject) results.wholeRunReport = wholeRunFigures(approaches, coverageFinal, coverageProject.tests);
   results.evaluation = evaluate(results);
   results.benchWallMs = performance.now() - benchStart;
   const file = writeJson(results);
   console.log(render(results));
+  if (results.wholeRunReport) console.log(renderWholeRun(results.wholeRunReport));
   console.log(`\nRaw figures: ${path.relative(process.cwd(), file)} (bench took ${(results.benchWallMs / 1000).toFixed(0)} s)`);
 }
 

@@ -259,6 +259,8 @@ async function runFastCi({ target, server, secretKey, nodes, workers, name = 'fa
     serverWarnings: run ? run.warnings : [],
     // Parts of slow files the server handed out (test-level splitting).
     serverParts: run?.parts ? Object.keys(run.parts).length : 0,
+    // Each node's line about its whole-run report (bytes, time after its last file), in spawn order.
+    nodeLines: processes.map(p => (/this report is the whole run's.*$/m.exec(p.output) || [''])[0]),
     // "node i" labels are spawn order; the reporter prints the index the server gave.
     nodeIndexByLabel: Object.fromEntries(
       processes.map(p => [p.label, Number((/jest-fast-ci ▸ node (\d+)/.exec(p.output) || [])[1])]),

@@ -84,7 +84,12 @@ export function formatNodeReport(run: NodeRun | undefined, here: Tally, projects
   const lines = [`${prefix} ${node} · build ${run.buildId} · ran ${here.files}${of} files here (${testsPart(here.tests)})${parts}`];
   if (run.timing !== undefined) lines.push(`${prefix} ${formatTiming(run.timing)}`);
   if (run.wholeRun !== undefined && run.wholeRun.unavailable === undefined) {
-    const moved = run.wholeRun.bytesUp === undefined ? '' : ` (sent ${formatBytes(run.wholeRun.bytesUp)}, received ${formatBytes(run.wholeRun.bytesDown ?? 0)})`;
+    const w = run.wholeRun;
+    const figures = [
+      w.bytesUp === undefined ? '' : `sent ${formatBytes(w.bytesUp)}, received ${formatBytes(w.bytesDown ?? 0)}`,
+      w.afterLastFileMs === undefined ? '' : `ready ${secs(w.afterLastFileMs)} after the last file here`,
+    ].filter(Boolean);
+    const moved = figures.length === 0 ? '' : ` (${figures.join('; ')})`;
     lines.push(`${prefix} this report is the whole run's: Jest's summary, coverage and reporters include the ${plural(run.wholeRun.replayed, 'file')} other nodes ran${moved}`);
   }
   if (run.retryRun !== undefined) lines.push(`${prefix} ${formatRetryRun(run.retryRun, 'done')}`);

@@ -158,7 +158,7 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
       if (result.summary) run.runFiles = result.summary.files;
       await wholeRun?.flush();
       await client.leave();
-      if (wholeRun) await this.#reportWholeRun(wholeRun, ids, config, run, parts);
+      if (wholeRun) await this.#reportWholeRun(wholeRun, ids, config, run, parts, queue.timing.lastEndAt);
       // Split files not completed by other nodes' parts (FAST_CI_REPORT=node, or the run could not be had): the parts run here.
       await parts.emit(this.#emitter, { all: true });
       saveTimings();
@@ -192,9 +192,10 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
    * the whole run. When the run cannot be had (a server without the
    * extension, a limit), says so once, and the node reports its own files.
    */
-  async #reportWholeRun(wholeRun: WholeRunReport, ids: TestIds, config: FastCiConfig, run: NodeRun, parts: PartAssembler): Promise<void> {
+  async #reportWholeRun(wholeRun: WholeRunReport, ids: TestIds, config: FastCiConfig, run: NodeRun, parts: PartAssembler, lastFileEndAt: number | undefined): Promise<void> {
     const result = await wholeRun.replay(ids, this.#emitter, config.reportTimeoutMs, run.replayedPaths!, parts);
-    run.wholeRun = { replayed: result.replayed, unavailable: result.unavailable, bytesUp: result.bytesUp, bytesDown: result.bytesDown };
+    const afterLastFileMs = lastFileEndAt === undefined ? undefined : Date.now() - lastFileEndAt;
+    run.wholeRun = { replayed: result.replayed, unavailable: result.unavailable, bytesUp: result.bytesUp, bytesDown: result.bytesDown, afterLastFileMs };
     for (const why of result.skipped.slice(0, 5)) process.stderr.write(`jest-fast-ci: skipped a record (FASTCI_ERR_RECORD): ${why}.\n`);
     if (result.skipped.length > 5) process.stderr.write(`jest-fast-ci: … and ${result.skipped.length - 5} more records skipped.\n`);
     if (result.unavailable !== undefined) {

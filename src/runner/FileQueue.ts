@@ -109,7 +109,7 @@ export class FileQueue {
   }
 
   /** Where this node's time went: when its first file started, and worker time spent running files (summed over workers). */
-  get timing(): { readonly firstStartAt: number | undefined; readonly busyMs: number } {
+  get timing(): { readonly firstStartAt: number | undefined; readonly lastEndAt: number | undefined; readonly busyMs: number } {
     return this.#clock.timing;
   }
 
