@@ -35,6 +35,7 @@ const NUMERIC_FLAGS: ReadonlyArray<{ flag: string; option: Exclude<NumericOption
   { flag: '--max-pending-connections', option: 'maxPendingConnections', unit: 'count', max: 10_000_000, help: 'connections still in their HTTP handshake' },
   { flag: '--max-unsent-bytes', option: 'maxUnsentBytes', unit: 'count', max: 2 ** 31 - 1, help: "cut a socket with this much unsent (a client that stopped reading)" },
   { flag: '--max-report-bytes-per-run', option: 'maxReportBytesPerRun', unit: 'count', max: Number.MAX_SAFE_INTEGER, help: 'whole-run reports (results, coverage) one run may hold' },
+  { flag: '--max-report-bytes-per-node', option: 'maxReportBytesPerNode', unit: 'count', max: Number.MAX_SAFE_INTEGER, help: 'whole-run reports one node of a run may send' },
   { flag: '--max-report-memory-bytes', option: 'maxReportMemoryBytes', unit: 'count', max: Number.MAX_SAFE_INTEGER, help: 'whole-run reports held in memory, without --data-dir' },
 ];
 

@@ -43,6 +43,18 @@ export interface BlobHeader {
   readonly root: string;
 }
 
+/* The report endpoint's refusals past a byte budget (413): each names the setting to raise. */
+
+/** Why a record past the run's budget is refused: the setting to raise. */
+export function runLimit(limit: number): string {
+  return `this run's reports would pass the server's limit of ${limit} bytes a run (maxReportBytesPerRun, --max-report-bytes-per-run)`;
+}
+
+/** Why a record past the node's budget is refused. */
+export function nodeLimit(limit: number): string {
+  return `this node's reports would pass the server's limit of ${limit} bytes a node (maxReportBytesPerNode, --max-report-bytes-per-node)`;
+}
+
 /** Longest header line a reader accepts: ids are capped at 4096 characters, roots are paths. */
 export const MAX_REPORT_HEADER_BYTES = 16 * 1024;
 

@@ -36,6 +36,7 @@ export async function startServer(options: ServerOptions): Promise<OrchestratorS
           prefix: resolved.redisPrefix,
           ttlMs: resolved.finishedRunTtlMs,
           maxReportBytesPerRun: resolved.maxReportBytesPerRun,
+          maxReportBytesPerNode: resolved.maxReportBytesPerNode,
           warn: resolved.warn,
         });
   let secret: Buffer;

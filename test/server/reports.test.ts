@@ -29,7 +29,7 @@ function http(server: OrchestratorServer, method: 'GET' | 'POST', query: string,
 }
 
 const record = (id: string, size = 10): string => encodeRecord({ id, node: 0, root: '/r', kind: 'result' }, { pad: 'x'.repeat(size) });
-const coverageRecord = (hits: number): string => encodeRecord({ id: COVERAGE_ID, node: 0, root: '/r', kind: 'coverage' }, { babel: { hits } });
+const coverageRecord = (hits: number): string => encodeRecord({ id: COVERAGE_ID, node: 0, root: '/r', kind: 'coverage' }, { babel: { hits: 'x'.repeat(hits) } });
 
 /** Two nodes ran a two-file run to the end: a ran file-0, b ran file-1. */
 async function finishedRun(options: Parameters<typeof startTestServer>[0] = {}) {
@@ -78,7 +78,7 @@ it("waits for a record still on its way when the run ends, then for the node's c
     { id: fileA, node: 0, root: '/r', kind: 'result' },
     { pad: 'xxxxxxxxxx' },
     { id: COVERAGE_ID, node: 0, root: '/r', kind: 'coverage' },
-    { babel: { hits: 2 } },
+    { babel: { hits: 'xx' } },
   ]);
 });
 
@@ -102,7 +102,16 @@ it('refuses records past maxReportBytesPerRun (413), naming the limit', async ()
   expect(await http(server, 'POST', 'node_id=a', record(fileA, 600))).toEqual({ status: 200, body: '{"stored":1}' });
   const refused = await http(server, 'POST', 'node_id=b', record(fileB, 600));
   expect(refused.status).toBe(413);
-  expect(JSON.parse(refused.body)).toEqual({ error: "this run's reports would pass the server's limit of 1000 bytes (maxReportBytesPerRun)", stored: 0 });
+  expect(JSON.parse(refused.body)).toEqual({ error: "this run's reports would pass the server's limit of 1000 bytes a run (maxReportBytesPerRun, --max-report-bytes-per-run)", stored: 0 });
+});
+
+it('refuses records past maxReportBytesPerNode (413), naming the limit, while other nodes still send theirs', async () => {
+  const { server, fileA, fileB } = await finishedRun({ maxReportBytesPerNode: 1_000 });
+  expect(await http(server, 'POST', 'node_id=a', record(fileA, 600))).toEqual({ status: 200, body: '{"stored":1}' });
+  const refused = await http(server, 'POST', 'node_id=a', coverageRecord(700));
+  expect(refused.status).toBe(413);
+  expect(JSON.parse(refused.body)).toEqual({ error: "this node's reports would pass the server's limit of 1000 bytes a node (maxReportBytesPerNode, --max-report-bytes-per-node)", stored: 0 });
+  expect(await http(server, 'POST', 'node_id=b', record(fileB, 600))).toEqual({ status: 200, body: '{"stored":1}' });
 });
 
 it('keeps a record sent twice once, its bytes counted once (an upload retried after a lost answer)', async () => {

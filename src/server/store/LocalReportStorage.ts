@@ -9,13 +9,15 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, rmSync, truncateSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import type { ReportHeader } from '../../protocol/reports';
+import { nodeLimit, runLimit, type ReportHeader } from '../../protocol/reports';
 import { KeyedListeners } from './KeyedListeners';
 import type { ReportStorage } from './types';
 
 export interface ReportLimits {
   /** Bytes of reports one run may hold. */
   readonly maxReportBytesPerRun: number;
+  /** Bytes of reports one node of a run may send. */
+  readonly maxReportBytesPerNode: number;
   /** Bytes of reports held in memory across all runs (without a data dir). */
   readonly maxReportMemoryBytes: number;
 }
@@ -29,6 +31,7 @@ interface Stored {
 interface RunReports {
   readonly byFile: Map<string, Map<number, Stored>>;
   bytes: number;
+  readonly nodeBytes: Map<number, number>;
   /** The run's report file, with a data dir. */
   file?: string;
   size: number;
@@ -57,9 +60,9 @@ export class LocalReportStorage implements ReportStorage {
     // A record sent again (an upload retried after a lost answer) replaces the first: its bytes count once.
     const previous = run.byFile.get(header.id)?.get(header.node);
     const previousBytes = previous?.body.length ?? 0;
-    if (run.bytes - previousBytes + body.length > this.#limits.maxReportBytesPerRun) {
-      return `this run's reports would pass the server's limit of ${this.#limits.maxReportBytesPerRun} bytes (maxReportBytesPerRun)`;
-    }
+    if (run.bytes - previousBytes + body.length > this.#limits.maxReportBytesPerRun) return runLimit(this.#limits.maxReportBytesPerRun);
+    const nodeBytes = run.nodeBytes.get(header.node) ?? 0;
+    if (nodeBytes - previousBytes + body.length > this.#limits.maxReportBytesPerNode) return nodeLimit(this.#limits.maxReportBytesPerNode);
     let stored: Stored;
     if (this.#dir === undefined) {
       if (this.#memoryBytes - previousBytes + body.length > this.#limits.maxReportMemoryBytes) {
@@ -83,6 +86,7 @@ export class LocalReportStorage implements ReportStorage {
       }
     }
     run.bytes += body.length - previousBytes;
+    run.nodeBytes.set(header.node, nodeBytes + body.length - previousBytes);
     if (previous !== undefined && Buffer.isBuffer(previous.body)) this.#memoryBytes -= previousBytes;
     let byNode = run.byFile.get(header.id);
     if (byNode === undefined) run.byFile.set(header.id, (byNode = new Map()));
@@ -159,6 +163,7 @@ export class LocalReportStorage implements ReportStorage {
             if (byNode === undefined) run.byFile.set(header.id, (byNode = new Map()));
             byNode.set(header.node, { header, body: { offset, length: line.length } });
             run.bytes += line.length;
+            run.nodeBytes.set(header.node, (run.nodeBytes.get(header.node) ?? 0) + line.length);
             header = undefined;
             pairEnd = offset + nl + 1;
           }
@@ -178,7 +183,7 @@ export class LocalReportStorage implements ReportStorage {
 
   #run(runId: string): RunReports {
     let run = this.#runs.get(runId);
-    if (run === undefined) this.#runs.set(runId, (run = { byFile: new Map(), bytes: 0, size: 0 }));
+    if (run === undefined) this.#runs.set(runId, (run = { byFile: new Map(), bytes: 0, nodeBytes: new Map(), size: 0 }));
     return run;
   }
 }

@@ -16,6 +16,8 @@ export interface RunKeys {
   readonly lock: string;
   readonly reports: string;
   readonly reportBytes: string;
+  /** Bytes of reports each node sent: a hash, field the node index. */
+  readonly reportNodeBytes: string;
 }
 
 export interface HistoryKeys {
@@ -59,7 +61,7 @@ export class RedisKeys {
 
   run(runId: string): RunKeys {
     const base = `${this.prefix}run:{${this.runTag(runId)}}`;
-    return { events: `${base}:events`, lock: `${base}:lock`, reports: `${base}:reports`, reportBytes: `${base}:report-bytes` };
+    return { events: `${base}:events`, lock: `${base}:lock`, reports: `${base}:reports`, reportBytes: `${base}:report-bytes`, reportNodeBytes: `${base}:report-node-bytes` };
   }
 
   /** The key's unfinished runs, scored by when each expires. */

@@ -2,10 +2,10 @@
  * Whole-run reports in Redis, beside the run's events, so a node can fetch
  * from any server what other nodes sent to any other. One hash per run:
  * field `<node>:<id>`, value the header line then the body, as the node
- * sent them (never parsed here). The run's byte budget is checked and
- * spent in one Lua script; the reports expire with the run.
+ * sent them (never parsed here). The run's and the node's byte budgets are
+ * checked and spent in one Lua script; the reports expire with the run.
  */
-import type { ReportHeader } from '../../protocol/reports';
+import { nodeLimit, runLimit, type ReportHeader } from '../../protocol/reports';
 import { KeyedListeners } from './KeyedListeners';
 import type { RedisKeys } from './RedisKeys';
 import type { RedisCommands } from './redisScripts';
@@ -14,6 +14,7 @@ import type { ReportStorage } from './types';
 export interface RedisReportOptions {
   readonly ttlMs: number;
   readonly maxReportBytesPerRun: number;
+  readonly maxReportBytesPerNode: number;
 }
 
 export class RedisReportStorage implements ReportStorage {
@@ -30,10 +31,12 @@ export class RedisReportStorage implements ReportStorage {
   }
 
   async add(runId: string, header: ReportHeader, body: Buffer): Promise<string | undefined> {
-    const { reports, reportBytes: bytes } = this.#keys.run(runId);
+    const { reports, reportBytes, reportNodeBytes } = this.#keys.run(runId);
     const value = Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`), body]);
-    const stored = await this.#redis.fastciAddReport(reports, bytes, `${header.node}:${header.id}`, value, this.#options.maxReportBytesPerRun, this.#options.ttlMs);
-    if (stored === 0) return `this run's reports would pass the server's limit of ${this.#options.maxReportBytesPerRun} bytes (maxReportBytesPerRun)`;
+    const { maxReportBytesPerRun, maxReportBytesPerNode, ttlMs } = this.#options;
+    const stored = await this.#redis.fastciAddReport(reports, reportBytes, reportNodeBytes, `${header.node}:${header.id}`, value, maxReportBytesPerRun, ttlMs, header.node, maxReportBytesPerNode);
+    if (stored === 0) return runLimit(maxReportBytesPerRun);
+    if (stored === -1) return nodeLimit(maxReportBytesPerNode);
     this.#listeners.emit(runId);
     return undefined;
   }

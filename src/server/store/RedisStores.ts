@@ -26,6 +26,7 @@ export interface RedisStoresOptions {
   /** Unfinished runs with no event for this long, and finished runs this long after their last event, expire. */
   readonly ttlMs: number;
   readonly maxReportBytesPerRun: number;
+  readonly maxReportBytesPerNode: number;
   /** A server not heard from for this long is dead: its nodes' grace starts. @default 5 s */
   readonly deadAfterMs?: number;
   readonly warn?: (message: string) => void;
@@ -49,7 +50,7 @@ export class RedisStores implements Stores {
     this.liveness = new RedisLiveness(this.#redis, this.#keys, options.deadAfterMs ?? 5_000);
     this.runs = new RedisRunLog(this.#redis, subscriber, this.#keys, { ttlMs: options.ttlMs, instance: this.liveness.instance });
     this.history = new RedisHistory(this.#redis, this.#keys);
-    this.reports = new RedisReportStorage(this.#redis, this.#keys, { ttlMs: options.ttlMs, maxReportBytesPerRun: options.maxReportBytesPerRun });
+    this.reports = new RedisReportStorage(this.#redis, this.#keys, { ttlMs: options.ttlMs, maxReportBytesPerRun: options.maxReportBytesPerRun, maxReportBytesPerNode: options.maxReportBytesPerNode });
   }
 
   /** Connects, subscribes, announces this server, and resolves once Redis answered. */

@@ -115,15 +115,19 @@ return 1`;
 
 /** Stores a report record within the run's byte budget. → 1 stored, 0 over the budget. */
 const ADD_REPORT = `
-local reports_key, bytes_key = KEYS[1], KEYS[2]
-local field, value, limit, ttl_ms = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+local reports_key, bytes_key, node_bytes_key = KEYS[1], KEYS[2], KEYS[3]
+local field, value, limit, ttl_ms, node, node_limit = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5], tonumber(ARGV[6])
 local size = string.len(value) - redis.call('HSTRLEN', reports_key, field)
 local total = tonumber(redis.call('GET', bytes_key) or '0')
 if total + size > limit then return 0 end
+local node_total = tonumber(redis.call('HGET', node_bytes_key, node) or '0')
+if node_total + size > node_limit then return -1 end
 redis.call('HSET', reports_key, field, value)
 redis.call('INCRBY', bytes_key, size)
+redis.call('HINCRBY', node_bytes_key, node, size)
 redis.call('PEXPIRE', reports_key, ttl_ms)
 redis.call('PEXPIRE', bytes_key, ttl_ms)
+redis.call('PEXPIRE', node_bytes_key, ttl_ms)
 return 1`;
 
 /** The scripts as commands of a client. */
@@ -144,7 +148,7 @@ export type RedisCommands = RedisClient & {
     ...records: string[]
   ): Promise<number>;
   fastciBeat(instances: string, instance: string): Promise<string[]>;
-  fastciAddReport(reports: string, bytes: string, field: string, value: Buffer, limit: number, ttlMs: number): Promise<number>;
+  fastciAddReport(reports: string, bytes: string, nodeBytes: string, field: string, value: Buffer, limit: number, ttlMs: number, node: number, nodeLimit: number): Promise<number>;
   fastciRemember(
     history: string,
     tests: string,
@@ -167,6 +171,6 @@ export function defineScripts(redis: RedisClient): RedisCommands {
   redis.defineCommand('fastciCommit', { numberOfKeys: 3, lua: COMMIT });
   redis.defineCommand('fastciBeat', { numberOfKeys: 1, lua: BEAT });
   redis.defineCommand('fastciRemember', { numberOfKeys: 3, lua: REMEMBER });
-  redis.defineCommand('fastciAddReport', { numberOfKeys: 2, lua: ADD_REPORT });
+  redis.defineCommand('fastciAddReport', { numberOfKeys: 3, lua: ADD_REPORT });
   return redis as RedisCommands;
 }
