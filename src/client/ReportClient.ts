@@ -85,34 +85,51 @@ export class ReportClient {
    * a stream cut short is fetched again whole.
    */
   download(waitMs: number): Promise<ReceivedRecord[]> {
-    const url = new URL(this.#url);
-    url.searchParams.set('wait', String(Math.ceil(waitMs / 1000)));
     return this.#attempt(async () => {
-      const res = await this.#request('GET', url, undefined, waitMs);
-      if (res.statusCode !== 200) throw refused(res.statusCode ?? 0, await readJson(res));
       const records: ReceivedRecord[] = [];
-      const splitter = new LineSplitter();
-      let header: ReportHeader | undefined;
-      try {
-        for await (const chunk of res as AsyncIterable<Buffer>) {
-          for (const line of splitter.push(chunk)) {
-            if (header === undefined) header = JSON.parse(line.toString('utf8')) as ReportHeader;
-            else {
-              records.push({ header, body: line });
-              header = undefined;
-            }
-          }
-        }
-      } catch (error) {
-        // The stream was cut (a reset, the idle timeout, abort()): as unreachable, so it is fetched again whole.
-        if (error instanceof SyntaxError) throw error;
-        throw this.#unreachable((error as Error).message);
-      }
-      if (header !== undefined || splitter.pending > 0) {
-        throw new FastCiError(ErrorCodes.PROTOCOL, `The orchestrator at ${this.#safeUrl} ended the run's reports in the middle of a record.`);
-      }
+      await this.#stream(waitMs, false, record => records.push(record));
       return records;
     });
+  }
+
+  /**
+   * Follows the run's records from now on: each other node's result as soon
+   * as the server has it, then, once the run is over, the rest (as
+   * download()). `onRecord` sees each record once. Not tried again (records
+   * were consumed): the caller falls back to download() when it rejects.
+   */
+  follow(waitMs: number, onRecord: (record: ReceivedRecord) => void): Promise<void> {
+    return this.#stream(waitMs, true, onRecord);
+  }
+
+  async #stream(waitMs: number, follow: boolean, onRecord: (record: ReceivedRecord) => void): Promise<void> {
+    const url = new URL(this.#url);
+    url.searchParams.set('wait', String(Math.ceil(waitMs / 1000)));
+    if (follow) url.searchParams.set('follow', '1');
+    // A followed stream is never silent for long (the server sends a blank line now and then): the idle timeout holds.
+    const res = await this.#request('GET', url, undefined, follow ? 0 : waitMs);
+    if (res.statusCode !== 200) throw refused(res.statusCode ?? 0, await readJson(res));
+    const splitter = new LineSplitter();
+    let header: ReportHeader | undefined;
+    try {
+      for await (const chunk of res as AsyncIterable<Buffer>) {
+        for (const line of splitter.push(chunk)) {
+          if (line.length === 0 && header === undefined) continue;
+          if (header === undefined) header = JSON.parse(line.toString('utf8')) as ReportHeader;
+          else {
+            onRecord({ header, body: line });
+            header = undefined;
+          }
+        }
+      }
+    } catch (error) {
+      // The stream was cut (a reset, the idle timeout, abort()): as unreachable, so it is fetched again whole.
+      if (error instanceof SyntaxError) throw error;
+      throw this.#unreachable((error as Error).message);
+    }
+    if (header !== undefined || splitter.pending > 0) {
+      throw new FastCiError(ErrorCodes.PROTOCOL, `The orchestrator at ${this.#safeUrl} ended the run's reports in the middle of a record.`);
+    }
   }
 
   /** The node gave up on the server: every request under way is cut (its socket destroyed), and later ones fail at once. */

@@ -25,7 +25,7 @@ import { NodeSession } from './NodeSession';
 import { PartAssembler } from './PartAssembler';
 import { BlobWriter } from './blobs';
 import { NodeCoverage } from './NodeCoverage';
-import { NO_REPORTS, WholeRunReport } from './WholeRunReport';
+import { NO_REPORTS, WholeRunReport, type ReplayTarget } from './WholeRunReport';
 import { TestIds } from './TestIds';
 import { recordTimings, shownPath } from './timingsFile';
 
@@ -104,6 +104,9 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
     const wholeRun = config.report === 'run' ? new WholeRunReport(new ReportClient(config), rootDir, coverage!) : undefined;
     const blob = config.blobDir === undefined ? undefined : new BlobWriter(config.blobDir, config.buildId, config.nodeId, rootDir, coverage!);
     const parts = new PartAssembler();
+    const run: NodeRun = { mode: 'orchestrated', buildId: config.buildId, server: '', replayedPaths: new Set() };
+    // Other nodes' outcomes reach this node's Jest here; with Jest's bail, failures wait for the end (Jest exits from their listener).
+    const replayTarget: ReplayTarget = { ids, emitter: this.#emitter, parts, replayedPaths: run.replayedPaths!, holdFailures: this._globalConfig.bail > 0 };
     const queue = new FileQueue(executor, this.#emitter, {
       parts,
       deferFailures: config.retry > 0,
@@ -114,10 +117,11 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
         wholeRun?.add(id, outcome);
         blob?.add(id, outcome);
       },
+      isReported: id => wholeRun?.has(id) ?? false,
     });
     // A part runs as a testNamePattern: a node given one of its own (`jest -t`) must not have it replaced, so it runs files whole.
     const client = new OrchestratorClient(config, { workers: executor.concurrency, acceptsParts: !this._globalConfig.testNamePattern, bail: this._globalConfig.bail });
-    const run: NodeRun = { mode: 'orchestrated', buildId: config.buildId, server: client.server, replayedPaths: new Set() };
+    run.server = client.server;
     setNodeRun(run);
     const source = config.provider === 'local' ? '' : ` (${config.provider})`;
     process.stderr.write(`jest-fast-ci: build ${config.buildId}${source}, orchestrator ${client.server}\n`);
@@ -147,6 +151,7 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
         }
         if (wholeRun) wholeRun.node = join.node_index;
         if (wholeRun && !client.supports(Extensions.reports)) wholeRun.disable(NO_REPORTS);
+        wholeRun?.follow(replayTarget, config.reportTimeoutMs);
         if (blob) blob.node = join.node_index;
       },
     });
@@ -158,7 +163,7 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
       if (result.summary) run.runFiles = result.summary.files;
       await wholeRun?.flush();
       await client.leave();
-      if (wholeRun) await this.#reportWholeRun(wholeRun, ids, config, run, parts, queue.timing.lastEndAt);
+      if (wholeRun) await this.#reportWholeRun(wholeRun, replayTarget, config, run, queue.timing.lastEndAt);
       // Split files not completed by other nodes' parts (FAST_CI_REPORT=node, or the run could not be had): the parts run here.
       await parts.emit(this.#emitter, { all: true });
       saveTimings();
@@ -192,8 +197,9 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
    * the whole run. When the run cannot be had (a server without the
    * extension, a limit), says so once, and the node reports its own files.
    */
-  async #reportWholeRun(wholeRun: WholeRunReport, ids: TestIds, config: FastCiConfig, run: NodeRun, parts: PartAssembler, lastFileEndAt: number | undefined): Promise<void> {
-    const result = await wholeRun.replay(ids, this.#emitter, config.reportTimeoutMs, run.replayedPaths!, parts);
+  async #reportWholeRun(wholeRun: WholeRunReport, target: ReplayTarget, config: FastCiConfig, run: NodeRun, lastFileEndAt: number | undefined): Promise<void> {
+    const result = await wholeRun.replay(target, config.reportTimeoutMs);
+    if (result.followError !== undefined) process.stderr.write(`jest-fast-ci: following the other nodes' results broke off (${result.followError}); fetched them at the end.\n`);
     const afterLastFileMs = lastFileEndAt === undefined ? undefined : Date.now() - lastFileEndAt;
     run.wholeRun = { replayed: result.replayed, unavailable: result.unavailable, bytesUp: result.bytesUp, bytesDown: result.bytesDown, afterLastFileMs };
     for (const why of result.skipped.slice(0, 5)) process.stderr.write(`jest-fast-ci: skipped a record (FASTCI_ERR_RECORD): ${why}.\n`);

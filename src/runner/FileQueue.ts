@@ -48,6 +48,8 @@ export interface FileQueueOptions {
   bail?: number;
   /** Every outcome handed to Jest, as it is: whole-run reports and blob files carry them. */
   onAnnounce?: (id: string, outcome: Outcome) => void;
+  /** Jest already has this file's outcome from another node (a copy both ran): this one still goes to the server, not to Jest. */
+  isReported?: (id: string) => boolean;
   /** Where outcomes of parts of files wait, to reach Jest once per file (parts extension). */
   parts?: PartAssembler;
 }
@@ -76,6 +78,7 @@ export class FileQueue {
   #stopped = false;
   readonly #bail: BailCounter;
   readonly #onAnnounce: (id: string, outcome: Outcome) => void;
+  readonly #isReported: (id: string) => boolean;
   #onRunning: (ids: readonly string[]) => void = () => undefined;
   readonly #clock = new BusyClock();
 
@@ -87,6 +90,7 @@ export class FileQueue {
     this.#isInterrupted = options.isInterrupted ?? (() => false);
     this.#bail = new BailCounter(options.bail ?? 0);
     this.#onAnnounce = options.onAnnounce ?? (() => undefined);
+    this.#isReported = options.isReported ?? (() => false);
     this.#parts = new NodeParts(options.parts);
   }
 
@@ -304,6 +308,10 @@ export class FileQueue {
     const entry = outcome.ok ? toFileEntry(outcome.result) : failedEntry(outcome.error.message);
     this.#results[id] = entry;
     this.#ran.add(id);
+    if (this.#isReported(id)) {
+      this.#pump();
+      return;
+    }
     // Reporters are awaited; meanwhile the freed worker starts the next file.
     if (entry.file_status === 'failed' && this.#deferred.hold(id, test, outcome)) {
       this.#pump();

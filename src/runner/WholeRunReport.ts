@@ -10,7 +10,7 @@
  */
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { ReportClient } from '../client/ReportClient';
+import type { ReceivedRecord, ReportClient } from '../client/ReportClient';
 import { ReportRefused } from '../client/ReportClient';
 import { toError } from '../errors';
 import type { RunnerEmitter } from './RunnerEmitter';
@@ -23,9 +23,24 @@ import { packCoverage, packOutcome, unpackCoverage, unpackOutcome } from './remo
 import { carryCoverage, type CoverageBody, type NodeCoverage } from './NodeCoverage';
 import type { TestIds } from './TestIds';
 
+/** Where other nodes' outcomes go: this node's Jest, through the runner's emitter. */
+export interface ReplayTarget {
+  readonly ids: TestIds;
+  readonly emitter: RunnerEmitter;
+  readonly parts: PartAssembler;
+  /** Paths of files whose outcome came from another node (the reporter's count). */
+  readonly replayedPaths: Set<string>;
+  /** Hold failures for the end (Jest's `bail` exits from inside a failure's listener). */
+  readonly holdFailures: boolean;
+}
+
 export interface ReplayResult {
-  /** Files of other nodes handed to Jest. */
+  /** Files of other nodes handed to Jest, while the run went and at its end. */
   readonly replayed: number;
+  /** Whether they were followed while the run went (false: all fetched at the end). */
+  readonly followed: boolean;
+  /** Why the followed stream broke off, when it did (its records were then fetched again at the end). */
+  readonly followError?: string;
   /** Why the whole run could not be reported (this node then reports its own files). */
   readonly unavailable?: string;
   /** Bytes uploaded and downloaded. */
@@ -46,7 +61,26 @@ export class WholeRunReport {
   #uploading: Promise<void> | undefined;
   #unavailable: string | undefined;
   #bytesUp = 0;
+  #bytesDown = 0;
   #node = 0;
+  /** Where other nodes' outcomes go (set by follow() or replay()). */
+  #target: ReplayTarget | undefined;
+  /** The followed stream: true once it ended whole. */
+  #following: Promise<boolean> | undefined;
+  #followError: string | undefined;
+  #followed = false;
+  /**
+   * The latest successful outcome from the stream, kept back from Jest: the
+   * other nodes' coverage comes as they leave, and rides on it at the end.
+   */
+  #carrier: { test: Test; outcome: Outcome } | undefined;
+  /** Records of the followed stream kept for the end (parts, coverage, held failures). */
+  #held: ReceivedRecord[] = [];
+  /** Outcomes handed to Jest from the stream, one after another. */
+  #emitting: Promise<void> = Promise.resolve();
+  #replayed = 0;
+  /** Why records of other nodes could not be used. */
+  readonly #skipped: string[] = [];
 
   constructor(client: ReportClient, rootDir: string, coverage: NodeCoverage) {
     this.#client = client;
@@ -92,36 +126,88 @@ export class WholeRunReport {
     await this.#uploading;
   }
 
+  /** Whether this node's Jest was handed `id` already (by this node, or from another's record). */
+  has(id: string): boolean {
+    return this.#announced.has(id);
+  }
+
   /**
-   * Waits for the uploads, then hands Jest, through `emitter`, every other
-   * node's outcome that this node's Jest has not had. Never rejects: when
-   * the whole run cannot be had, says why in the result.
+   * Follows the other nodes' records while this node runs its own files:
+   * each file's result goes to Jest as it comes, so at the end only the
+   * last few results and the nodes' coverage are left. Held for the end:
+   * parts of split files (Jest sees a file once, whole), coverage (it comes
+   * as each node leaves) and, with Jest's `bail`, failures (Jest would exit
+   * from inside their listener while this node still runs files).
    */
-  async replay(ids: TestIds, emitter: RunnerEmitter, waitMs: number, replayedPaths: Set<string>, parts?: PartAssembler): Promise<ReplayResult> {
+  follow(target: ReplayTarget, waitMs: number): void {
+    if (this.#unavailable !== undefined || this.#following !== undefined) return;
+    this.#target = target;
+    this.#following = this.#client
+      .follow(waitMs, record => {
+        this.#bytesDown += recordBytes(record.header, record.body);
+        let now = this.#streamable(record);
+        if (now === undefined) return void this.#held.push(record);
+        let reserved = false;
+        if (now.outcome.ok) {
+          // Kept back, yet counted as handed over: this node's own copy of the file (a backup) must not reach Jest too.
+          this.#announced.add(target.ids.id(now.test));
+          [now, this.#carrier] = [this.#carrier, now];
+          reserved = true;
+        }
+        if (now !== undefined) {
+          const { test, outcome } = now;
+          this.#emitting = this.#emitting.then(() => this.#emit(test, outcome, reserved));
+        }
+      })
+      .then(
+        () => true,
+        (error: unknown) => {
+          // Fetched again whole at the end (what reached Jest is not handed twice).
+          this.#followError = describe(error);
+          return false;
+        },
+      );
+  }
+
+  /**
+   * Waits for the uploads and the followed stream (or fetches the run's
+   * records now, when it was not followed or broke off), then hands Jest
+   * every other node's outcome it has not had, and their coverage with the
+   * first. Never rejects: when the whole run cannot be had, says why in the result.
+   */
+  async replay(target: ReplayTarget, waitMs: number): Promise<ReplayResult> {
     await this.#uploading;
-    let bytesDown = 0;
-    const skipped: string[] = [];
-    const done = (replayed: number): ReplayResult => {
+    this.#target = target;
+    const { ids, parts } = target;
+    const skipped = this.#skipped;
+    const done = (): ReplayResult => {
       // A record refused leaves the report short of a file: say so, as for any run that cannot be had whole.
       if (skipped.length > 0) this.#unavailable ??= `${skipped.length} record${skipped.length === 1 ? '' : 's'} of other nodes could not be used`;
-      return { replayed, unavailable: this.#unavailable, bytesUp: this.#bytesUp, bytesDown, skipped };
+      return { replayed: this.#replayed, unavailable: this.#unavailable, bytesUp: this.#bytesUp, bytesDown: this.#bytesDown, skipped, followed: this.#followed, followError: this.#followError };
     };
-    if (this.#unavailable !== undefined) return done(0);
-    let records;
-    try {
-      records = await this.#client.download(waitMs);
-    } catch (error) {
-      this.#unavailable = describe(error);
-      return done(0);
+    if (this.#unavailable !== undefined) return done();
+    let records: ReceivedRecord[];
+    this.#followed = this.#following !== undefined && (await this.#following);
+    if (this.#followed) {
+      await this.#emitting;
+      records = this.#held;
+    } else {
+      try {
+        records = await this.#client.download(waitMs);
+      } catch (error) {
+        this.#unavailable = describe(error);
+        return done();
+      }
+      for (const record of records) this.#bytesDown += recordBytes(record.header, record.body);
+      await this.#emitting;
     }
+    this.#held = [];
     // Only whole records are handed to Jest: a partial report would make thresholds lie.
-    const mapsDir = path.join(tmpdir(), 'jest-fast-ci-source-maps');
     const coverage: CoverageBody[] = [];
     for (const { header, body } of records) {
       if (header.kind !== 'coverage') continue;
-      bytesDown += recordBytes(header, body);
       try {
-        const received = unpackCoverage(header, body, this.#root, mapsDir);
+        const received = unpackCoverage(header, body, this.#root, MAPS_DIR);
         if (received.babel !== undefined || received.v8 !== undefined) coverage.push(received);
       } catch (error) {
         skipped.push(toError(error).message);
@@ -132,13 +218,11 @@ export class WholeRunReport {
       if (!outcome.ok || coverage.length === 0) return;
       carryCoverage(outcome.result, coverage.splice(0));
     };
-    let replayed = 0;
     for (const { header, body } of records) {
       if (header.kind === 'coverage') continue;
-      bytesDown += recordBytes(header, body);
       // A part of a split file joins this node's parts of it; the file goes to Jest once, whole.
       const part = parsePartId(header.id);
-      if (part !== undefined && parts !== undefined) {
+      if (part !== undefined) {
         const test = ids.test(part.file);
         if (test === undefined || this.#announced.has(header.id) || parts.has(header.id)) continue;
         const outcome = unpack(header, body, this.#root, test, skipped);
@@ -149,18 +233,46 @@ export class WholeRunReport {
       if (test === undefined || this.#announced.has(header.id)) continue;
       const outcome = unpack(header, body, this.#root, test, skipped);
       if (outcome === undefined) continue;
-      this.#announced.add(header.id);
-      replayedPaths.add(test.path);
       carry(outcome);
-      await emitter.emit('test-file-start', [test]);
-      if (outcome.ok) await emitter.emit('test-file-success', [test, outcome.result]);
-      else await emitter.emit('test-file-failure', [test, outcome.error]);
-      replayed += 1;
+      await this.#emit(test, outcome);
     }
-    if (parts !== undefined) replayed += await parts.emit(emitter, { remotePaths: replayedPaths, before: carry });
-    // Nothing of theirs reached Jest to carry it (every file failed to run): the report would lack their coverage.
+    this.#replayed += await parts.emit(target.emitter, { remotePaths: target.replayedPaths, before: carry });
+    const carrier = this.#carrier;
+    this.#carrier = undefined;
+    if (carrier !== undefined) {
+      carry(carrier.outcome);
+      await this.#emit(carrier.test, carrier.outcome, true);
+    }
+    // No result of theirs to ride on (every one failed to run): the report would lack their coverage. Said, as any report short of the run.
     if (coverage.length > 0) skipped.push(`the coverage of ${coverage.length} other node${coverage.length === 1 ? '' : 's'} had no result to travel with`);
-    return done(replayed);
+    return done();
+  }
+
+  /** The record's test and outcome when it goes to Jest now, while the run goes; undefined to hold it for the end. */
+  #streamable(record: ReceivedRecord): { test: Test; outcome: Outcome } | undefined {
+    const { header, body } = record;
+    const target = this.#target;
+    if (target === undefined || header.kind === 'coverage' || parsePartId(header.id) !== undefined) return undefined;
+    const test = target.ids.test(header.id);
+    if (test === undefined || this.#announced.has(header.id)) return undefined;
+    const outcome = unpack(header, body, this.#root, test, this.#skipped);
+    if (outcome === undefined) return undefined;
+    const failed = !outcome.ok || outcome.result.numFailingTests > 0 || outcome.result.testExecError != null || outcome.result.failureMessage != null;
+    if (failed && target.holdFailures) return undefined;
+    return { test, outcome };
+  }
+
+  /** Hands Jest another node's outcome of `test`, as its own copy's (`reserved`: counted as handed over already, when it was kept back). */
+  async #emit(test: Test, outcome: Outcome, reserved = false): Promise<void> {
+    const target = this.#target!;
+    const id = target.ids.id(test);
+    if (!reserved && this.#announced.has(id)) return;
+    this.#announced.add(id);
+    target.replayedPaths.add(test.path);
+    this.#replayed += 1;
+    await target.emitter.emit('test-file-start', [test]);
+    if (outcome.ok) await target.emitter.emit('test-file-success', [test, outcome.result]);
+    else await target.emitter.emit('test-file-failure', [test, outcome.error]);
   }
 
   async #upload(): Promise<void> {
@@ -188,6 +300,9 @@ function unpack(header: ReportHeader, body: Buffer, root: string, test: Test, sk
     return undefined;
   }
 }
+
+/** Where source maps that came inline are written. */
+const MAPS_DIR = path.join(tmpdir(), 'jest-fast-ci-source-maps');
 
 /** A record's bytes on the wire: its two lines. */
 function recordBytes(header: ReportHeader, body: Buffer): number {

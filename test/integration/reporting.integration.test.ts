@@ -12,7 +12,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startServer, type OrchestratorServer } from '../../src/server';
 import { startFrameProxy } from '../helpers/frameProxy';
-import { fixture, REPO, runJestNode, type NodeOutcome } from '../helpers/jestNodes';
+import { filesRun, fixture, fixtureFiles, REPO, runJestNode, until, type NodeOutcome } from '../helpers/jestNodes';
+import { Gates, startGatedNodes } from '../helpers/gates';
 import { startChild } from '../helpers/processes';
 
 const KEY = 'reporting-secret-6a1f';
@@ -151,6 +152,29 @@ describe('whole-run reporting (FAST_CI_REPORT=run, the default)', () => {
       expect(outcome).toExitWith(0);
       expect(outputs(`node${i}`).coverage).toEqual(reference.coverage);
       expect(outputs(`node${i}`).junitCases).toEqual(reference.junitCases);
+    }
+  });
+
+  it("other nodes' results reach a node's reporters while its own files still run: followed, not replayed at the end", async () => {
+    const gates = new Gates();
+    try {
+      const buildId = randomUUID();
+      const [a, b] = startGatedNodes(gates, server.url, KEY, buildId, { env: { FAST_CI_REPORT: 'run' } });
+      // node-b's two workers are held: any file its reporters show now ran on node-a.
+      const held = await gates.startedBy('node-b', 2);
+      for (let i = 1; i <= 8; i += 1) if (!held.includes(`gated${i}`)) gates.open(`gated${i}`);
+      const streamed = await until(() => filesRun(b!.output()).find(id => !held.some(name => id === `test/${name}.test.js`)), "node-a's results on node-b while node-b's files run");
+      expect(held.map(name => `test/${name}.test.js`)).not.toContain(streamed);
+      gates.openAll();
+      const outcomes = await Promise.all([a!.done, b!.done]);
+      for (const outcome of outcomes) {
+        expect(outcome).toExitWith(0);
+        // Each file once, on every node.
+        expect(filesRun(outcome.output).sort()).toEqual(fixtureFiles('gated'));
+        expect(outcome.output).toContain("this report is the whole run's");
+      }
+    } finally {
+      gates.remove();
     }
   });
 

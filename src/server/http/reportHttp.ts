@@ -24,7 +24,7 @@ import type { ReportStorage } from '../store/types';
 import type { RunHost } from '../host/RunHost';
 import type { RunRegistry } from '../host/RunRegistry';
 import { runId } from '../run/runIdentity';
-import { isEnqueued, isUnit, reportedUnits } from '../run/runState';
+import { isEnqueued, isUnit, reportedUnits, type RecordedResult } from '../run/runState';
 
 const log = debug('jest-fast-ci:server:connection');
 
@@ -34,6 +34,10 @@ export const REPORTS_PATH = '/test_orchestrators/reports/';
 const MAX_WAIT_S = 600;
 /** How often a waiting GET checks whether the nodes it waits for are gone. */
 const RECHECK_MS = 250;
+/** A followed stream quiet this long gets a blank line (the client cuts one silent for 30 s). */
+const HEARTBEAT_MS = 10_000;
+/** Longest a GET follows a live run (a run is evicted long before). */
+const MAX_FOLLOW_MS = 24 * 60 * 60_000;
 
 export interface ReportHttpContext {
   readonly keys: KeyRing;
@@ -166,21 +170,27 @@ function receive(req: IncomingMessage, res: ServerResponse, ctx: ReportHttpConte
   req.resume();
 }
 
-/** Streams the run's records the asking node does not have, waiting a while for those still on their way. */
+/**
+ * Streams the run's records the asking node does not have, waiting a while
+ * for those still on their way. With `follow=1`, asked while the run is
+ * live: each other node's result goes out as soon as it is recorded (a
+ * recorded result is final: a retried attempt is never recorded), with a
+ * blank line now and then so a quiet stretch is not taken for a dead one;
+ * then, once the run is over, the rest.
+ */
 async function send(res: ServerResponse, ctx: ReportHttpContext, host: RunHost, node: number | undefined, url: URL): Promise<void> {
-  if (!host.isFinished) return answer(res, 409, { error: 'the run has not finished: fetch its reports after the last deq' });
+  const follow = url.searchParams.get('follow') === '1';
+  if (!host.isFinished && !follow) return answer(res, 409, { error: 'the run has not finished: fetch its reports after the last deq, or follow them (follow=1)' });
   const id = host.runId;
   const wait = Math.min(MAX_WAIT_S, Math.max(0, Number(url.searchParams.get('wait') ?? 0) || 0));
-  const deadline = Date.now() + wait * 1000;
-  // Results a retry run took over from another build's run are in that run's reports (or, evicted, only its entries).
-  const pending = new Map(reportedUnits(host.state).filter(([, result]) => result.from !== undefined || result.nodeIndex !== node));
-  // Then the coverage of each node those results came from: one record a node, sent as it leaves.
-  const coverage = new Map([...pending.values()].map(result => [`${result.from ?? ''}\u0000${result.nodeIndex}`, { from: result.from, nodeIndex: result.nodeIndex }]));
   const runOf = (from: string | undefined): string => (from === undefined ? id : runId({ ...host.identity, buildId: from }));
+  const othersResults = (): Array<[string, RecordedResult]> => reportedUnits(host.state).filter(([, result]) => result.from !== undefined || result.nodeIndex !== node);
   res.writeHead(200, { 'content-type': 'application/x-ndjson', connection: 'close' });
   let closed = false;
   res.on('close', () => (closed = true));
+  let lastWrite = Date.now();
   const write = async (text: string | Buffer): Promise<void> => {
+    lastWrite = Date.now();
     if (!res.write(text)) await new Promise(resolve => res.once('drain', resolve));
   };
   /** Streams the stored record, if there is one yet. */
@@ -192,6 +202,37 @@ async function send(res: ServerResponse, ctx: ReportHttpContext, host: RunHost, 
     await write('\n');
     return true;
   };
+  /** Waits for a recheck, or (`onAdded`) sooner, for a record to be stored; a blank line keeps a quiet stream alive. */
+  const pause = async (untilMs: number, onAdded: boolean): Promise<void> => {
+    if (Date.now() - lastWrite >= HEARTBEAT_MS) await write('\n');
+    await new Promise<void>(resolve => {
+      const timer = setTimeout(done, Math.max(0, Math.min(RECHECK_MS, untilMs - Date.now())));
+      const off = onAdded ? ctx.store.onAdded(id, done) : () => undefined;
+      function done(): void {
+        clearTimeout(timer);
+        off();
+        resolve();
+      }
+    });
+  };
+  const streamed = new Set<string>();
+  const followUntil = Date.now() + MAX_FOLLOW_MS;
+  while (follow && !host.isFinished && !closed && Date.now() < followUntil) {
+    for (const [file, result] of othersResults()) {
+      if (streamed.has(file)) continue;
+      if (await sent(runOf(result.from), file, result.nodeIndex)) streamed.add(file);
+      if (closed) return;
+    }
+    // Polled while the run goes: a scan per stored record would cost the run's size for each record.
+    await pause(followUntil, false);
+  }
+  if (!host.isFinished) return void res.end();
+  const deadline = Date.now() + wait * 1000;
+  // Results a retry run took over from another build's run are in that run's reports (or, evicted, only its entries).
+  const pending = new Map(othersResults().filter(([file]) => !streamed.has(file)));
+  // Then the coverage of each node those results came from: one record a node, sent as it leaves.
+  const sources = othersResults().map(([, result]) => result);
+  const coverage = new Map(sources.map(result => [`${result.from ?? ''}\u0000${result.nodeIndex}`, { from: result.from, nodeIndex: result.nodeIndex }]));
   for (;;) {
     for (const [file, result] of pending) {
       if (!(await sent(runOf(result.from), file, result.nodeIndex))) continue;
@@ -208,15 +249,7 @@ async function send(res: ServerResponse, ctx: ReportHttpContext, host: RunHost, 
     // A node with no coverage to send (coverage off) has sent all it will once it left.
     const waitingFor = [...pending.values(), ...coverage.values()].some(result => result.from === undefined && host.isNodeActive(result.nodeIndex));
     if (!waitingFor || Date.now() >= deadline || closed) break;
-    await new Promise<void>(resolve => {
-      const timer = setTimeout(done, Math.min(RECHECK_MS, deadline - Date.now()));
-      const off = ctx.store.onAdded(id, done);
-      function done(): void {
-        clearTimeout(timer);
-        off();
-        resolve();
-      }
-    });
+    await pause(deadline, true);
   }
   // Never reported (the node died, or it has no report to give): the orchestrator's own record of it.
   for (const [file, result] of pending) {
