@@ -8,6 +8,7 @@
  * This is the only module that may exit the process.
  */
 import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { ErrorCodes, FastCiError } from './errors';
 import { blobFiles, MERGE_BLOBS_ENV } from './runner/blobs';
@@ -214,6 +215,11 @@ async function main(): Promise<void> {
  * jest` would) with MergeRunner as its runner; Jest exits with its own code.
  */
 async function merge(paths: string[], jestArgs: string[]): Promise<void> {
+  const missing = paths.find(p => !existsSync(p));
+  if (missing !== undefined) {
+    process.stderr.write(`jest-fast-ci merge: ${missing} is neither a blob file nor a directory of them; usage: jest-fast-ci merge <blob dir or files>... [jest arguments].\n`);
+    process.exit(2);
+  }
   let files: string[];
   try {
     files = blobFiles(paths.map(p => path.resolve(p)));

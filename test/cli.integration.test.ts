@@ -11,6 +11,16 @@ function serve(args: string[], env: NodeJS.ProcessEnv) {
   return startChild(process.execPath, [CLI, ...args], { cwd: REPO, env: { PATH: process.env.PATH ?? '', ...env } });
 }
 
+describe('jest-fast-ci merge', () => {
+  it('exits 2 naming the usage when a blob path does not exist, whether Jest arguments follow with or without --', async () => {
+    for (const args of [['merge', 'no-such-blobs/', '--ci'], ['merge', 'no-such-blobs/', '--', '--ci']]) {
+      const outcome = await serve(args, {}).done;
+      expect(outcome).toExitWith(2);
+      expect(outcome.output.trim()).toBe('jest-fast-ci merge: no-such-blobs/ is neither a blob file nor a directory of them; usage: jest-fast-ci merge <blob dir or files>... [jest arguments].');
+    }
+  });
+});
+
 describe('jest-fast-ci serve', () => {
   it('exits 2 with a clear message when no key is given', async () => {
     const outcome = await serve(['serve', '--port', '0'], {}).done;

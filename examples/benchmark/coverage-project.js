@@ -118,7 +118,7 @@ module.exports = {
   collectCoverage: true,
   collectCoverageFrom: ['<rootDir>/src/**/*.js'],
   coverageProvider: process.env.COVERAGE_PROVIDER || 'babel',
-  coverageReporters: ['json', 'text-summary'],
+  coverageReporters: ['json', 'json-summary', 'lcovonly', 'text-summary'],
   coverageDirectory: process.env.COVERAGE_DIR || '<rootDir>/coverage',
   ...(process.env.COVERAGE_LINES ? { coverageThreshold: { global: { lines: Number(process.env.COVERAGE_LINES) } } } : {}),
 };

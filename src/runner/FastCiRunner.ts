@@ -184,7 +184,9 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
       await executor.end();
       // Parts run here reach Jest as they are; the fallback may run their files whole again (twice is safe, never none).
       await parts.emit(this.#emitter, { all: true });
-      await this.#fallback(config, error as FastCiError, tests, ids, id => queue.hasRun(id), watcher, options, run);
+      // Other nodes' results Jest already has stand (they are the run's): the fallback runs neither them nor what ran here.
+      await wholeRun?.settle();
+      await this.#fallback(config, error as FastCiError, tests, ids, id => queue.hasRun(id) || (wholeRun?.has(id) ?? false), watcher, options, run);
       return saveTimings();
     } finally {
       await executor.end();
@@ -205,7 +207,9 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
     for (const why of result.skipped.slice(0, 5)) process.stderr.write(`jest-fast-ci: skipped a record (FASTCI_ERR_RECORD): ${why}.\n`);
     if (result.skipped.length > 5) process.stderr.write(`jest-fast-ci: … and ${result.skipped.length - 5} more records skipped.\n`);
     if (result.unavailable !== undefined) {
-      process.stderr.write(`jest-fast-ci: cannot report the whole run (${result.unavailable}); reporting this node's own files (FAST_CI_REPORT=node to stop trying).\n`);
+      // Results followed before it broke off did reach Jest: the report is this node's files and those, said as such.
+      const what = result.replayed === 0 ? "this node's own files" : `this node's own files and the ${result.replayed} of other nodes that came before`;
+      process.stderr.write(`jest-fast-ci: cannot report the whole run (${result.unavailable}); reporting ${what} (FAST_CI_REPORT=node to stop trying).\n`);
     }
   }
 

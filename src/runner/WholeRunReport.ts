@@ -126,6 +126,18 @@ export class WholeRunReport {
     await this.#uploading;
   }
 
+  /**
+   * The node gave up on the server: what the followed stream brought reaches
+   * Jest (the result kept back to carry coverage too), so every file counted
+   * as handed over is.
+   */
+  async settle(): Promise<void> {
+    await this.#emitting;
+    const carrier = this.#carrier;
+    this.#carrier = undefined;
+    if (carrier !== undefined) await this.#emit(carrier.test, carrier.outcome, true);
+  }
+
   /** Whether this node's Jest was handed `id` already (by this node, or from another's record). */
   has(id: string): boolean {
     return this.#announced.has(id);

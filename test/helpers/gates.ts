@@ -69,10 +69,10 @@ export function startGatedNodes(
   serverUrl: string,
   key: string,
   buildId: string,
-  extra: { args?: string[]; env?: Record<string, string> } = {},
+  extra: { args?: string[]; env?: Record<string, string>; workers?: number } = {},
 ): RunningNode[] {
   const env = (id: string) => ({ FAST_CI_SECRET_KEY: key, FAST_CI_SERVER: serverUrl, FAST_CI_BUILD_ID: buildId, FAST_CI_NODE_ID: id, FAST_CI_REPORT: 'node', ...gates.env, ...extra.env });
-  return ['node-a', 'node-b'].map(id => startJestNode({ cwd: fixture('gated'), env: env(id), args: ['--maxWorkers=2', ...(extra.args ?? [])] }));
+  return ['node-a', 'node-b'].map(id => startJestNode({ cwd: fixture('gated'), env: env(id), args: [`--maxWorkers=${extra.workers ?? 2}`, ...(extra.args ?? [])] }));
 }
 
 /** Lets `count` gated files through, one at a time as they start, and waits until `server` has their results; returns their ids. */

@@ -1,6 +1,7 @@
 /**
  * Whole-run reporting at a user's scale: a generated project of 120 source
- * modules, each test file loading 20 to 60 of them, coverage on. Each node
+ * modules, each test file loading 20 to 60 of them, coverage on (the json,
+ * json-summary, lcovonly and text-summary reporters). Each node
  * merges its coverage and sends it once, so its bytes stay within 1.5x the
  * whole project's coverage-final.json plus 2 KB a test (counted on the wire
  * by a proxy), and the reporting node's coverage, JUnit and `--json` equal
@@ -47,6 +48,9 @@ afterAll(async () => {
 
 interface Outputs {
   readonly coverage: CoverageMapData;
+  /** What the json-summary and lcovonly coverage reporters wrote. */
+  readonly summary: unknown;
+  readonly lcov: string;
   readonly coverageBytes: number;
   readonly junitCases: string[];
   readonly json: { numTotalTests: number; numPassedTests: number; numTotalTestSuites: number; success: boolean };
@@ -58,6 +62,8 @@ function outputs(name: string): Outputs {
   const junit = fs.readFileSync(path.join(dir, 'junit', 'junit.xml'), 'utf8');
   return {
     coverage: JSON.parse(fs.readFileSync(coverageFile, 'utf8')),
+    summary: JSON.parse(fs.readFileSync(path.join(dir, 'coverage', 'coverage-summary.json'), 'utf8')),
+    lcov: fs.readFileSync(path.join(dir, 'coverage', 'lcov.info'), 'utf8'),
     coverageBytes: fs.statSync(coverageFile).size,
     junitCases: [...junit.matchAll(/<testcase classname="([^"]*)" name="([^"]*)"/g)].map(m => `${m[1]} › ${m[2]}`).sort(),
     json: JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8')),
@@ -102,6 +108,8 @@ describe('whole-run reporting on a project of 120 source modules, coverage on', 
       expect(outcome).toExitWith(0);
       const node = outputs(`babel${i}`);
       expect(node.coverage).toEqual(reference.coverage);
+      expect(node.summary).toEqual(reference.summary);
+      expect(node.lcov).toBe(reference.lcov);
       expect(node.junitCases).toEqual(reference.junitCases);
       expect(node.junitCases).toHaveLength(shape.tests);
       expect(node.json).toMatchObject({ numTotalTests: shape.tests, numPassedTests: shape.tests, numTotalTestSuites: shape.files, success: true });
@@ -144,6 +152,7 @@ describe('whole-run reporting on a project of 120 source modules, coverage on', 
       expect(outcome).toExitWith(0);
       const node = outputs(`v8node${i}`);
       expect(node.coverage).toEqual(reference.coverage);
+      expect(node.summary).toEqual(reference.summary);
       expect(node.json).toMatchObject({ numTotalTests: shape.tests, success: true });
       expect(proxy.reportBytes.get(`v8node${i}`)!.up).toBeLessThanOrEqual(1.5 * reference.coverageBytes + 2048 * shape.tests);
     }

@@ -159,9 +159,9 @@ describe('whole-run reporting (FAST_CI_REPORT=run, the default)', () => {
     const gates = new Gates();
     try {
       const buildId = randomUUID();
-      const [a, b] = startGatedNodes(gates, server.url, KEY, buildId, { env: { FAST_CI_REPORT: 'run' } });
-      // node-b's two workers are held: any file its reporters show now ran on node-a.
-      const held = await gates.startedBy('node-b', 2);
+      // One worker each: node-b's is held, so any file its reporters show meanwhile ran on node-a.
+      const [a, b] = startGatedNodes(gates, server.url, KEY, buildId, { env: { FAST_CI_REPORT: 'run' }, workers: 1 });
+      const held = await gates.startedBy('node-b', 1);
       for (let i = 1; i <= 8; i += 1) if (!held.includes(`gated${i}`)) gates.open(`gated${i}`);
       const streamed = await until(() => filesRun(b!.output()).find(id => !held.some(name => id === `test/${name}.test.js`)), "node-a's results on node-b while node-b's files run");
       expect(held.map(name => `test/${name}.test.js`)).not.toContain(streamed);
