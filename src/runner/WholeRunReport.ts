@@ -158,6 +158,7 @@ export class WholeRunReport {
       .follow(waitMs, record => {
         this.#bytesDown += recordBytes(record.header, record.body);
         let now = this.#streamable(record);
+        if (now === 'drop') return;
         if (now === undefined) return void this.#held.push(record);
         let reserved = false;
         if (now.outcome.ok) {
@@ -197,7 +198,11 @@ export class WholeRunReport {
       if (skipped.length > 0) this.#unavailable ??= `${skipped.length} record${skipped.length === 1 ? '' : 's'} of other nodes could not be used`;
       return { replayed: this.#replayed, unavailable: this.#unavailable, bytesUp: this.#bytesUp, bytesDown: this.#bytesDown, skipped, followed: this.#followed, followError: this.#followError };
     };
-    if (this.#unavailable !== undefined) return done();
+    if (this.#unavailable !== undefined) {
+      // What the stream brought before it stopped mattering still reaches Jest.
+      await this.settle();
+      return done();
+    }
     let records: ReceivedRecord[];
     this.#followed = this.#following !== undefined && (await this.#following);
     if (this.#followed) {
@@ -208,6 +213,7 @@ export class WholeRunReport {
         records = await this.#client.download(waitMs);
       } catch (error) {
         this.#unavailable = describe(error);
+        await this.settle();
         return done();
       }
       for (const record of records) this.#bytesDown += recordBytes(record.header, record.body);
@@ -260,15 +266,19 @@ export class WholeRunReport {
     return done();
   }
 
-  /** The record's test and outcome when it goes to Jest now, while the run goes; undefined to hold it for the end. */
-  #streamable(record: ReceivedRecord): { test: Test; outcome: Outcome } | undefined {
+  /**
+   * The record's test and outcome when it goes to Jest now, while the run
+   * goes; undefined to hold it for the end; 'drop' when it is of no use
+   * (refused: its reason is in the skipped list once; or a file Jest has).
+   */
+  #streamable(record: ReceivedRecord): { test: Test; outcome: Outcome } | 'drop' | undefined {
     const { header, body } = record;
     const target = this.#target;
     if (target === undefined || header.kind === 'coverage' || parsePartId(header.id) !== undefined) return undefined;
     const test = target.ids.test(header.id);
-    if (test === undefined || this.#announced.has(header.id)) return undefined;
+    if (test === undefined || this.#announced.has(header.id)) return 'drop';
     const outcome = unpack(header, body, this.#root, test, this.#skipped);
-    if (outcome === undefined) return undefined;
+    if (outcome === undefined) return 'drop';
     const failed = !outcome.ok || outcome.result.numFailingTests > 0 || outcome.result.testExecError != null || outcome.result.failureMessage != null;
     if (failed && target.holdFailures) return undefined;
     return { test, outcome };

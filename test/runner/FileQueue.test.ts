@@ -41,6 +41,22 @@ describe('FileQueue', () => {
     expect(executor.started).toEqual(['copy']);
   });
 
+  it("a file Jest already has from another node (a copy both ran) still goes to the server, but not to Jest again", async () => {
+    const executor = new ManualExecutor(2);
+    const emitter = new RunnerEmitter();
+    const reported: string[] = [];
+    emitter.on('test-file-success', ([t]) => void reported.push(t.path));
+    const announced: string[] = [];
+    const queue = new FileQueue(executor, emitter, { isReported: id => id === 'copy', onAnnounce: id => void announced.push(id) });
+    for (const p of ['copy', 'own']) queue.add(p, test(p));
+    executor.pass('copy');
+    executor.pass('own');
+    await queue.whenIdle();
+    expect(Object.keys(queue.takeResults()).sort()).toEqual(['copy', 'own']);
+    expect(reported).toEqual(['own']);
+    expect(announced).toEqual(['own']);
+  });
+
   it('runs no more files at once than the executor allows', () => {
     const executor = new ManualExecutor(2);
     const queue = new FileQueue(executor, new RunnerEmitter());
