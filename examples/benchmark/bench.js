@@ -72,7 +72,7 @@ async function generatedSuite(config) {
   log(`suite ${manifest.name}: ${manifest.files.length} files, ${(manifest.totalMs / 1000).toFixed(1)} s of ${manifest.cpu ? 'CPU time' : 'sleep'}, longest ${(manifest.longestMs / 1000).toFixed(1)} s`);
   const target = suiteTarget(project);
   log('warming the Jest cache (one plain run, unisolated)');
-  const warm = await runners.runPlain({ target, workers: config.nodes * config.workers, name: 'warm', group: undefined });
+  const warm = await runners.runPlain({ target, workers: config.nodes * config.workers, name: 'warm', group: null });
   verify({ ...warm, traced: true }, manifest.files.map(f => f.id));
   return {
     kind: 'generated',
@@ -93,7 +93,7 @@ async function existingProject(config) {
   const ids = await listTests(target);
   log(`project ${target.cwd}: ${ids.length} test files, jest ${target.jestVersion}`);
   log('warming the Jest cache (one plain run, unisolated)');
-  const warm = await runners.runPlain({ target, workers: config.nodes * config.workers, name: 'warm', group: undefined, json: true });
+  const warm = await runners.runPlain({ target, workers: config.nodes * config.workers, name: 'warm', group: null, json: true });
   verify(warm, ids, { allowFailures: true });
   if (warm.failed.length > 0) log(`  the warm-up had failing files (${warm.failed.join(', ')}); they count as run`);
   const byRuntime = [...warm.perFile].sort((a, b) => b.runtimeMs - a.runtimeMs);

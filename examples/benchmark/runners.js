@@ -43,14 +43,14 @@ function cleanEnv(extra) {
 
 /**
  * Runs one `jest` process; resolves (never rejects) with its exit, output
- * and timing. `group` is the cgroup (node-i, probe), undefined to run
- * unisolated (the cache warm-up).
+ * and timing. `group` is the cgroup (node-i, probe), null or undefined to
+ * run unisolated (the cache warm-up).
  */
 function runJest({ target, args, env, label, group, timeoutMs = 30 * 60_000 }) {
   return new Promise(resolve => {
     const startedAt = performance.now();
     const jestArgs = [target.jestBin, ...target.configArgs, ...args];
-    const [command, commandArgs] = group === undefined ? [process.execPath, jestArgs] : isolation.spawnArgs(group, process.execPath, jestArgs);
+    const [command, commandArgs] = group == null ? [process.execPath, jestArgs] : isolation.spawnArgs(group, process.execPath, jestArgs);
     const child = spawn(command, commandArgs, { cwd: target.cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     live.add(child);
     let output = '';
@@ -126,7 +126,7 @@ function readJsonResults(file) {
 
 /**
  * One plain `jest` run of the whole suite on node 0's budget; with `group:
- * undefined`, unisolated (the cache warm-up). With `json`, also keeps Jest's
+ * null`, unisolated (the cache warm-up: `undefined` would take the default). With `json`, also keeps Jest's
  * per-file runtimes (--json), which give a project its durations.
  */
 async function runPlain({ target, workers, name = 'plain', group = 'node-0', json: keepJson = false }) {
