@@ -79,6 +79,9 @@ export class WholeRunReport {
   /** Outcomes handed to Jest from the stream, one after another. */
   #emitting: Promise<void> = Promise.resolve();
   #replayed = 0;
+  /** Other nodes whose outcomes came, and those whose coverage record came (empty with coverage off): a node in the first but not the second leaves the report short. */
+  readonly #resultNodes = new Set<number>();
+  readonly #coverageNodes = new Set<number>();
   /** Why records of other nodes could not be used. */
   readonly #skipped: string[] = [];
 
@@ -156,7 +159,7 @@ export class WholeRunReport {
     this.#target = target;
     this.#following = this.#client
       .follow(waitMs, record => {
-        this.#bytesDown += recordBytes(record.header, record.body);
+        this.#count(record);
         let now = this.#streamable(record);
         if (now === 'drop') return;
         if (now === undefined) return void this.#held.push(record);
@@ -216,7 +219,7 @@ export class WholeRunReport {
         await this.settle();
         return done();
       }
-      for (const record of records) this.#bytesDown += recordBytes(record.header, record.body);
+      for (const record of records) this.#count(record);
       await this.#emitting;
     }
     this.#held = [];
@@ -263,7 +266,16 @@ export class WholeRunReport {
     }
     // No result of theirs to ride on (every one failed to run): the report would lack their coverage. Said, as any report short of the run.
     if (coverage.length > 0) skipped.push(`the coverage of ${coverage.length} other node${coverage.length === 1 ? '' : 's'} had no result to travel with`);
+    const noCoverage = [...this.#resultNodes].filter(node => !this.#coverageNodes.has(node));
+    if (noCoverage.length > 0) skipped.push(`no coverage record came from node${noCoverage.length === 1 ? '' : 's'} ${noCoverage.join(', ')}, whose results did`);
     return done();
+  }
+
+  /** Counts a record received: its bytes, and whose it is. */
+  #count(record: ReceivedRecord): void {
+    this.#bytesDown += recordBytes(record.header, record.body);
+    if (record.header.kind === 'coverage') this.#coverageNodes.add(record.header.node);
+    else if (record.header.kind !== 'entry') this.#resultNodes.add(record.header.node);
   }
 
   /**

@@ -251,6 +251,9 @@ async function send(res: ServerResponse, ctx: ReportHttpContext, host: RunHost, 
     if (!waitingFor || Date.now() >= deadline || closed) break;
     await pause(deadline, true);
   }
+  if (coverage.size > 0 || pending.size > 0) {
+    log('%s: node %s gets %d entries; no coverage came from nodes %j', host.label, node, pending.size, [...coverage.values()].map(source => source.nodeIndex));
+  }
   // Never reported (the node died, or it has no report to give): the orchestrator's own record of it.
   for (const [file, result] of pending) {
     await write(`${JSON.stringify({ id: file, node: result.nodeIndex, root: '', kind: 'entry' })}\n${JSON.stringify(result.entry)}\n`);
