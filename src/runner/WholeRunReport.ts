@@ -82,6 +82,9 @@ export class WholeRunReport {
   /** Other nodes whose outcomes came, and those whose coverage record came (empty with coverage off): a node in the first but not the second leaves the report short. */
   readonly #resultNodes = new Set<number>();
   readonly #coverageNodes = new Set<number>();
+  readonly #coverageTaken = new Set<number>();
+  /** Other nodes' coverage, read: it goes to Jest once, at the end. */
+  readonly #received: CoverageBody[] = [];
   /** Why records of other nodes could not be used. */
   readonly #skipped: string[] = [];
 
@@ -160,6 +163,8 @@ export class WholeRunReport {
     this.#following = this.#client
       .follow(waitMs, record => {
         this.#count(record);
+        // Read as it comes (nodes leave one by one): at the end only the merge is left.
+        if (record.header.kind === 'coverage') return this.#takeCoverage(record);
         let now = this.#streamable(record);
         if (now === 'drop') return;
         if (now === undefined) return void this.#held.push(record);
@@ -224,16 +229,8 @@ export class WholeRunReport {
     }
     this.#held = [];
     // Only whole records are handed to Jest: a partial report would make thresholds lie.
-    const coverage: CoverageBody[] = [];
-    for (const { header, body } of records) {
-      if (header.kind !== 'coverage') continue;
-      try {
-        const received = unpackCoverage(header, body, this.#root, MAPS_DIR);
-        if (received.babel !== undefined || received.v8 !== undefined) coverage.push(received);
-      } catch (error) {
-        skipped.push(toError(error).message);
-      }
-    }
+    for (const record of records) if (record.header.kind === 'coverage') this.#takeCoverage(record);
+    const coverage = this.#received;
     // Other nodes' coverage goes to Jest once, with the first of their results it is handed.
     const carry = (outcome: Outcome): void => {
       if (!outcome.ok || coverage.length === 0) return;
@@ -269,6 +266,18 @@ export class WholeRunReport {
     const noCoverage = [...this.#resultNodes].filter(node => !this.#coverageNodes.has(node));
     if (noCoverage.length > 0) skipped.push(`no coverage record came from node${noCoverage.length === 1 ? '' : 's'} ${noCoverage.join(', ')}, whose results did`);
     return done();
+  }
+
+  /** Reads another node's coverage record (once a node: a stream broken off is fetched again whole). */
+  #takeCoverage({ header, body }: ReceivedRecord): void {
+    if (this.#coverageTaken.has(header.node)) return;
+    this.#coverageTaken.add(header.node);
+    try {
+      const received = unpackCoverage(header, body, this.#root, MAPS_DIR);
+      if (received.babel !== undefined || received.v8 !== undefined) this.#received.push(received);
+    } catch (error) {
+      this.#skipped.push(toError(error).message);
+    }
   }
 
   /** Counts a record received: its bytes, and whose it is. */

@@ -3,10 +3,11 @@ import { createCoverageMap, type CoverageMapData } from 'istanbul-lib-coverage';
 import { mergeProcessCovs } from '@bcoe/v8-coverage';
 import { carryCoverage, NodeCoverage, withoutCoverage } from '../../src/runner/NodeCoverage';
 
-/** A file's istanbul coverage: `lines` statements, one per line, each hit as `hits` says. */
-function fileCoverage(file: string, hits: number[]) {
+/** A file's istanbul coverage: a statement per line, each hit as `hits` says; with the instrumenter's hash of its source, when given. */
+function fileCoverage(file: string, hits: number[], hash?: string) {
   const loc = (line: number) => ({ start: { line, column: 0 }, end: { line, column: 9 } });
   return {
+    ...(hash === undefined ? {} : { hash }),
     path: file,
     statementMap: Object.fromEntries(hits.map((_, i) => [i, loc(i + 1)])),
     fnMap: { 0: { name: 'f', decl: loc(1), loc: loc(1), line: 1 } },
@@ -20,11 +21,13 @@ function fileCoverage(file: string, hits: number[]) {
 const resultWith = (coverage: CoverageMapData): TestResult => ({ coverage }) as unknown as TestResult;
 
 describe('a node\'s coverage, merged as its files finish', () => {
-  it('babel: equals istanbul\'s merge of every file\'s map, hit counts summed, and leaves the results as they were', () => {
+  it('babel: equals istanbul\'s merge of every file\'s map, hit counts summed (added key by key for one source\'s maps), and leaves the results as they were', () => {
+    // a.js carries its source's hash (counts added key by key); b.js does not (istanbul's merge).
     const results = [
-      resultWith({ '/p/src/a.js': fileCoverage('/p/src/a.js', [1, 0, 2]) as never, '/p/src/b.js': fileCoverage('/p/src/b.js', [0, 0]) as never }),
-      resultWith({ '/p/src/a.js': fileCoverage('/p/src/a.js', [3, 1, 0]) as never }),
+      resultWith({ '/p/src/a.js': fileCoverage('/p/src/a.js', [1, 0, 2], 'h-a') as never, '/p/src/b.js': fileCoverage('/p/src/b.js', [0, 0]) as never }),
+      resultWith({ '/p/src/a.js': fileCoverage('/p/src/a.js', [3, 1, 0], 'h-a') as never }),
       resultWith({ '/p/src/b.js': fileCoverage('/p/src/b.js', [5, 0]) as never, '/p/src/c.js': fileCoverage('/p/src/c.js', [1]) as never }),
+      resultWith({ '/p/src/a.js': fileCoverage('/p/src/a.js', [0, 0, 7], 'h-a') as never }),
     ];
     const before = JSON.stringify(results);
     const coverage = new NodeCoverage();
@@ -36,7 +39,8 @@ describe('a node\'s coverage, merged as its files finish', () => {
     const reference = createCoverageMap({});
     for (const result of JSON.parse(before) as Array<{ coverage: CoverageMapData }>) reference.merge(result.coverage);
     expect(coverage.body()).toEqual({ babel: JSON.parse(JSON.stringify(reference)) });
-    expect(coverage.body().babel!['/p/src/a.js']!.s).toEqual({ 0: 4, 1: 1, 2: 2 });
+    expect(coverage.body().babel!['/p/src/a.js']!.s).toEqual({ 0: 4, 1: 1, 2: 9 });
+    expect(coverage.body().babel!['/p/src/a.js']!.b).toEqual({ 0: [1, 0] });
   });
 
   it('v8: equals Jest\'s merge of every file\'s scripts, with each script\'s transform once', () => {
