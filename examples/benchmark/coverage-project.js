@@ -16,18 +16,8 @@
  */
 const fs = require('node:fs');
 const path = require('node:path');
-
-/** mulberry32: the same project for the same seed. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// mulberry32, seeded: the same project for the same seed.
+const { rng } = require('./generate-suite');
 
 const pad = n => String(n).padStart(3, '0');
 

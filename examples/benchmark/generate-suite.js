@@ -174,7 +174,7 @@ function generateSuite(o) {
   return { dir, project, startup: path.join(dir, 'startup'), manifest };
 }
 
-module.exports = { generateSuite, durations, SUITES_DIR };
+module.exports = { generateSuite, durations, rng, SUITES_DIR };
 
 if (require.main === module) {
   const { parseArgs } = require('./args');

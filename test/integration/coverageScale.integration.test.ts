@@ -17,6 +17,7 @@ import { startServer, type OrchestratorServer } from '../../src/server';
 import { startFrameProxy, type FrameProxy } from '../helpers/frameProxy';
 import { REPO, runJestNode, type NodeOutcome } from '../helpers/jestNodes';
 import { startChild } from '../helpers/processes';
+import { readOutputs, writingTo, type ReportOutputs } from '../helpers/reportOutputs';
 import { readBlob, blobFiles } from '../../src/runner/blobs';
 import { COVERAGE_ID } from '../../src/protocol/reports';
 
@@ -46,37 +47,26 @@ afterAll(async () => {
   fs.rmSync(root, { recursive: true, force: true });
 });
 
-interface Outputs {
+interface Outputs extends ReportOutputs {
   readonly coverage: CoverageMapData;
+  readonly coverageBytes: number;
   /** What the json-summary and lcovonly coverage reporters wrote. */
   readonly summary: unknown;
   readonly lcov: string;
-  readonly coverageBytes: number;
-  readonly junitCases: string[];
-  readonly json: { numTotalTests: number; numPassedTests: number; numTotalTestSuites: number; success: boolean };
 }
 
 function outputs(name: string): Outputs {
   const dir = path.join(out, name);
-  const coverageFile = path.join(dir, 'coverage', 'coverage-final.json');
-  const junit = fs.readFileSync(path.join(dir, 'junit', 'junit.xml'), 'utf8');
   return {
-    coverage: JSON.parse(fs.readFileSync(coverageFile, 'utf8')),
+    ...readOutputs(dir),
+    coverage: JSON.parse(fs.readFileSync(path.join(dir, 'coverage', 'coverage-final.json'), 'utf8')),
+    coverageBytes: fs.statSync(path.join(dir, 'coverage', 'coverage-final.json')).size,
     summary: JSON.parse(fs.readFileSync(path.join(dir, 'coverage', 'coverage-summary.json'), 'utf8')),
     lcov: fs.readFileSync(path.join(dir, 'coverage', 'lcov.info'), 'utf8'),
-    coverageBytes: fs.statSync(coverageFile).size,
-    junitCases: [...junit.matchAll(/<testcase classname="([^"]*)" name="([^"]*)"/g)].map(m => `${m[1]} › ${m[2]}`).sort(),
-    json: JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8')),
   };
 }
 
-function writing(name: string, env: Record<string, string> = {}): { env: Record<string, string>; args: string[] } {
-  const dir = path.join(out, name);
-  return {
-    env: { COVERAGE_DIR: path.join(dir, 'coverage'), JUNIT_DIR: path.join(dir, 'junit'), ...env },
-    args: ['--json', `--outputFile=${path.join(dir, 'results.json')}`],
-  };
-}
+const writing = (name: string, env: Record<string, string> = {}) => writingTo(path.join(out, name), env);
 
 const linesPct = (coverage: CoverageMapData): number => createCoverageMap(coverage).getCoverageSummary().lines.pct;
 

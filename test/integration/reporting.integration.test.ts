@@ -14,6 +14,7 @@ import { startServer, type OrchestratorServer } from '../../src/server';
 import { startFrameProxy } from '../helpers/frameProxy';
 import { filesRun, fixture, fixtureFiles, REPO, runJestNode, until, type NodeOutcome } from '../helpers/jestNodes';
 import { Gates, startGatedNodes } from '../helpers/gates';
+import { readOutputs, writingTo, type ReportOutputs } from '../helpers/reportOutputs';
 import { startChild } from '../helpers/processes';
 
 const KEY = 'reporting-secret-6a1f';
@@ -37,11 +38,7 @@ beforeEach(() => {
 
 afterEach(() => fs.rmSync(out, { recursive: true, force: true }));
 
-interface Outputs {
-  readonly coverage: Record<string, unknown>;
-  readonly junitCases: string[];
-  readonly json: { numTotalTests: number; numPassedTests: number; numFailedTests: number; numTotalTestSuites: number; success: boolean };
-}
+type Outputs = ReportOutputs;
 
 /**
  * Istanbul's per-file `hash` is of the source and its path, so it differs
@@ -53,22 +50,12 @@ function withoutHashes(coverage: Record<string, unknown>): Record<string, unknow
 
 /** What a node (or a plain run) wrote under `out/<name>`. */
 function outputs(name: string): Outputs {
-  const dir = path.join(out, name);
-  const junit = fs.readFileSync(path.join(dir, 'junit', 'junit.xml'), 'utf8');
-  return {
-    coverage: JSON.parse(fs.readFileSync(path.join(dir, 'coverage', 'coverage-final.json'), 'utf8')),
-    junitCases: [...junit.matchAll(/<testcase classname="([^"]*)" name="([^"]*)"/g)].map(m => `${m[1]} › ${m[2]}`).sort(),
-    json: JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8')),
-  };
+  return readOutputs(path.join(out, name));
 }
 
 /** Env and arguments that make a jest process write its outputs under `out/<name>`. */
 function writing(name: string, env: Record<string, string> = {}): { env: Record<string, string>; args: string[] } {
-  const dir = path.join(out, name);
-  return {
-    env: { COVERAGE_DIR: path.join(dir, 'coverage'), JUNIT_DIR: path.join(dir, 'junit'), ...env },
-    args: ['--coverage', '--json', `--outputFile=${path.join(dir, 'results.json')}`],
-  };
+  return writingTo(path.join(out, name), env);
 }
 
 /** A plain single run, the reference. */
