@@ -82,7 +82,6 @@ export class WholeRunReport {
   /** Other nodes whose outcomes came, and those whose coverage record came (empty with coverage off): a node in the first but not the second leaves the report short. */
   readonly #resultNodes = new Set<number>();
   readonly #coverageNodes = new Set<number>();
-  readonly #coverageTaken = new Set<number>();
   /** Other nodes' coverage, read: it goes to Jest once, at the end. */
   readonly #received: CoverageBody[] = [];
   /** Why records of other nodes could not be used. */
@@ -270,8 +269,8 @@ export class WholeRunReport {
 
   /** Reads another node's coverage record (once a node: a stream broken off is fetched again whole). */
   #takeCoverage({ header, body }: ReceivedRecord): void {
-    if (this.#coverageTaken.has(header.node)) return;
-    this.#coverageTaken.add(header.node);
+    if (this.#coverageNodes.has(header.node)) return;
+    this.#coverageNodes.add(header.node);
     try {
       const received = unpackCoverage(header, body, this.#root, MAPS_DIR);
       if (received.babel !== undefined || received.v8 !== undefined) this.#received.push(received);
@@ -280,11 +279,10 @@ export class WholeRunReport {
     }
   }
 
-  /** Counts a record received: its bytes, and whose it is. */
+  /** Counts a record received: its bytes, and whose outcome it is. */
   #count(record: ReceivedRecord): void {
     this.#bytesDown += recordBytes(record.header, record.body);
-    if (record.header.kind === 'coverage') this.#coverageNodes.add(record.header.node);
-    else if (record.header.kind !== 'entry') this.#resultNodes.add(record.header.node);
+    if (record.header.kind !== 'coverage' && record.header.kind !== 'entry') this.#resultNodes.add(record.header.node);
   }
 
   /**
