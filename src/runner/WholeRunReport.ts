@@ -18,7 +18,7 @@ import type { Outcome } from './types';
 import type { PartAssembler } from './PartAssembler';
 import { parsePartId } from '../protocol/parts';
 import type { ReportHeader } from '../protocol/reports';
-import type { Test } from '@jest/test-result';
+import type { Test, TestResult } from '@jest/test-result';
 import { packCoverage, packOutcome, unpackCoverage, unpackOutcome } from './remoteOutcome';
 import { carryCoverage, type CoverageBody, type NodeCoverage } from './NodeCoverage';
 import type { TestIds } from './TestIds';
@@ -37,8 +37,6 @@ export interface ReplayTarget {
 export interface ReplayResult {
   /** Files of other nodes handed to Jest, while the run went and at its end. */
   readonly replayed: number;
-  /** Whether they were followed while the run went (false: all fetched at the end). */
-  readonly followed: boolean;
   /** Why the followed stream broke off, when it did (its records were then fetched again at the end). */
   readonly followError?: string;
   /** Why the whole run could not be reported (this node then reports its own files). */
@@ -68,14 +66,15 @@ export class WholeRunReport {
   /** The followed stream: true once it ended whole. */
   #following: Promise<boolean> | undefined;
   #followError: string | undefined;
-  #followed = false;
   /**
    * The latest successful outcome from the stream, kept back from Jest: the
    * other nodes' coverage comes as they leave, and rides on it at the end.
    */
   #carrier: { test: Test; outcome: Outcome } | undefined;
-  /** Records of the followed stream kept for the end (parts, coverage, held failures). */
+  /** Records of the followed stream kept for the end (parts of split files). */
   #held: ReceivedRecord[] = [];
+  /** Failures from the stream kept for the end (Jest's `bail`), read once. */
+  #heldFailures: Array<{ test: Test; outcome: Outcome }> = [];
   /** Outcomes handed to Jest from the stream, one after another. */
   #emitting: Promise<void> = Promise.resolve();
   #replayed = 0;
@@ -164,9 +163,10 @@ export class WholeRunReport {
         this.#count(record);
         // Read as it comes (nodes leave one by one): at the end only the merge is left.
         if (record.header.kind === 'coverage') return this.#takeCoverage(record);
-        let now = this.#streamable(record);
-        if (now === 'drop') return;
-        if (now === undefined) return void this.#held.push(record);
+        if (parsePartId(record.header.id) !== undefined) return void this.#held.push(record);
+        let now = this.#outcomeOf(record);
+        if (now === undefined) return;
+        if (target.holdFailures && (!now.outcome.ok || hasFailed(now.outcome.result))) return void this.#heldFailures.push(now);
         let reserved = false;
         if (now.outcome.ok) {
           // Kept back, yet counted as handed over: this node's own copy of the file (a backup) must not reach Jest too.
@@ -203,7 +203,7 @@ export class WholeRunReport {
     const done = (): ReplayResult => {
       // A record refused leaves the report short of a file: say so, as for any run that cannot be had whole.
       if (skipped.length > 0) this.#unavailable ??= `${skipped.length} record${skipped.length === 1 ? '' : 's'} of other nodes could not be used`;
-      return { replayed: this.#replayed, unavailable: this.#unavailable, bytesUp: this.#bytesUp, bytesDown: this.#bytesDown, skipped, followed: this.#followed, followError: this.#followError };
+      return { replayed: this.#replayed, unavailable: this.#unavailable, bytesUp: this.#bytesUp, bytesDown: this.#bytesDown, skipped, followError: this.#followError };
     };
     if (this.#unavailable !== undefined) {
       // What the stream brought before it stopped mattering still reaches Jest.
@@ -211,8 +211,8 @@ export class WholeRunReport {
       return done();
     }
     let records: ReceivedRecord[];
-    this.#followed = this.#following !== undefined && (await this.#following);
-    if (this.#followed) {
+    const followed = this.#following !== undefined && (await this.#following);
+    if (followed) {
       await this.#emitting;
       records = this.#held;
     } else {
@@ -246,13 +246,12 @@ export class WholeRunReport {
         if (outcome !== undefined) parts.add(header.id, test, outcome, true);
         continue;
       }
-      const test = ids.test(header.id);
-      if (test === undefined || this.#announced.has(header.id)) continue;
-      const outcome = unpack(header, body, this.#root, test, skipped);
-      if (outcome === undefined) continue;
-      carry(outcome);
-      await this.#emit(test, outcome);
+      const now = this.#outcomeOf({ header, body });
+      if (now === undefined) continue;
+      carry(now.outcome);
+      await this.#emit(now.test, now.outcome);
     }
+    for (const { test, outcome } of this.#heldFailures.splice(0)) await this.#emit(test, outcome);
     this.#replayed += await parts.emit(target.emitter, { remotePaths: target.replayedPaths, before: carry });
     const carrier = this.#carrier;
     this.#carrier = undefined;
@@ -285,22 +284,12 @@ export class WholeRunReport {
     if (record.header.kind !== 'coverage' && record.header.kind !== 'entry') this.#resultNodes.add(record.header.node);
   }
 
-  /**
-   * The record's test and outcome when it goes to Jest now, while the run
-   * goes; undefined to hold it for the end; 'drop' when it is of no use
-   * (refused: its reason is in the skipped list once; or a file Jest has).
-   */
-  #streamable(record: ReceivedRecord): { test: Test; outcome: Outcome } | 'drop' | undefined {
-    const { header, body } = record;
-    const target = this.#target;
-    if (target === undefined || header.kind === 'coverage' || parsePartId(header.id) !== undefined) return undefined;
-    const test = target.ids.test(header.id);
-    if (test === undefined || this.#announced.has(header.id)) return 'drop';
+  /** The test and outcome of another node's record of a whole file; undefined when Jest has the file already, or the record cannot be used (its reason in the skipped list). */
+  #outcomeOf({ header, body }: ReceivedRecord): { test: Test; outcome: Outcome } | undefined {
+    const test = this.#target?.ids.test(header.id);
+    if (test === undefined || this.#announced.has(header.id)) return undefined;
     const outcome = unpack(header, body, this.#root, test, this.#skipped);
-    if (outcome === undefined) return 'drop';
-    const failed = !outcome.ok || outcome.result.numFailingTests > 0 || outcome.result.testExecError != null || outcome.result.failureMessage != null;
-    if (failed && target.holdFailures) return undefined;
-    return { test, outcome };
+    return outcome === undefined ? undefined : { test, outcome };
   }
 
   /** Hands Jest another node's outcome of `test`, as its own copy's (`reserved`: counted as handed over already, when it was kept back). */
@@ -340,6 +329,11 @@ function unpack(header: ReportHeader, body: Buffer, root: string, test: Test, sk
     skipped.push(toError(error).message);
     return undefined;
   }
+}
+
+/** A result with a failure in it (Jest's bail counts it). */
+function hasFailed(result: TestResult): boolean {
+  return result.numFailingTests > 0 || result.testExecError != null || result.failureMessage != null;
 }
 
 /** Where source maps that came inline are written. */
