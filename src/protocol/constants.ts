@@ -117,6 +117,8 @@ export const Extensions = {
   cancel: 'cancel',
   /** `bail: n` in `enq`: the run stops once n files failed in it (Jest's `--bail`), and the run can be cancelled (the API); every node is told. */
   bail: 'bail',
+  /** `warm` in the join payload: the files this node's Jest cache is warm for; the scheduler hands it those first (scheduling.ts). */
+  warm: 'warm',
 } as const;
 
 export type Extension = (typeof Extensions)[keyof typeof Extensions];

@@ -29,7 +29,7 @@ export function quoteId(id: string): string {
   return JSON.stringify(id.length > 80 ? `${id.slice(0, 77)}...` : id);
 }
 
-export function parseJoinPayload(payload: unknown): Parsed<JoinPayload> {
+export function parseJoinPayload(payload: unknown, maxFiles = Number.POSITIVE_INFINITY): Parsed<JoinPayload> {
   if (!isPlainObject(payload)) return fail('join payload must be an object');
   const value: JoinPayload = {};
   const { node_id: nodeId, workers, accepts } = payload;
@@ -55,6 +55,13 @@ export function parseJoinPayload(payload: unknown): Parsed<JoinPayload> {
     const retryRun = parseRetryRunRequest(payload.retry_run);
     if (!retryRun.ok) return fail(retryRun.reason);
     value.retry_run = retryRun.value;
+  }
+  if (payload.warm !== undefined && payload.warm !== null) {
+    const { warm } = payload;
+    if (!Array.isArray(warm) || warm.length > maxFiles || !warm.every(id => typeof id === 'string' && id !== '' && id.length <= MAX_TEST_ID_LENGTH)) {
+      return fail(`warm must be a list of at most ${maxFiles} test ids (non-empty strings of at most ${MAX_TEST_ID_LENGTH} characters)`);
+    }
+    value.warm = warm as string[];
   }
   return { ok: true, value };
 }

@@ -87,6 +87,12 @@ export interface JoinPayload {
   accepts?: string[];
   /** Extension (`retry_run`): how this node's CI job relates to earlier attempts of its build. */
   retry_run?: RetryRunRequest;
+  /**
+   * Extension (`warm`): the test ids this node's Jest cache is warm for (it
+   * ran them before; the record travels with the cache). The server hands
+   * the node those first. A server without the extension ignores the key.
+   */
+  warm?: string[];
 }
 
 /** `failed`: a retry re-runs the earlier attempt's failed files (and those with no result); `all`: everything, as a new run. */

@@ -53,6 +53,11 @@ export class RunRegistry {
   readonly #timers: NodeJS.Timeout[];
   #lastEviction = 0;
 
+  /** Most files a run may have (and a join's `warm` list may name). */
+  get maxFilesPerRun(): number {
+    return this.#settings.run.maxFilesPerRun;
+  }
+
   constructor(settings: RegistrySettings, keys: KeyRing, stores: Stores) {
     this.#settings = settings;
     this.#keys = keys;

@@ -171,7 +171,7 @@ export class Connection {
     if (identity === undefined) return this.#reply(message, UNMATCHED);
     const badName = runKeyProblem(identity.runKey) ?? buildIdProblem(identity.buildId);
     if (badName !== undefined) return this.#reply(message, refused(Refusals.cannotJoin(badName)));
-    const payload = parseJoinPayload(message.payload);
+    const payload = parseJoinPayload(message.payload, this.#ctx.registry.maxFilesPerRun);
     if (!payload.ok) return this.#reply(message, refused(payload.reason));
 
     // Phoenix semantics: a second join of a joined topic closes the old channel first.

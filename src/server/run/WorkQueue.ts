@@ -63,6 +63,11 @@ export class WorkQueue {
     }
   }
 
+  /** The queued ids, front first, without copying. */
+  *[Symbol.iterator](): IterableIterator<string> {
+    for (let i = this.#reversed.length - 1; i >= 0; i -= 1) yield this.#reversed[i]!;
+  }
+
   toArray(): string[] {
     return [...this.#reversed].reverse();
   }

@@ -8,7 +8,7 @@ import type { PartSpec } from '../../protocol/types';
 import { backupsFor } from './backups';
 import { available, current } from './liveness';
 import { isFinished, summaryOf, type NodeState, type RunState } from './runState';
-import { batchSize, decideDeq } from './scheduling';
+import { batchSize, decideDeq, pickBatch } from './scheduling';
 import { recordResults } from './steps';
 import type { MachineContext, Member, Transition } from './Transition';
 
@@ -65,6 +65,23 @@ export function serveHeld(tr: Transition, member: Member): Answer | undefined {
   return serve(tr, node);
 }
 
+/** A batch for `node` when some node said which files its Jest cache is warm for (scheduling.ts, pickBatch). */
+function warmBatch(state: RunState, node: NodeState, nodes: readonly NodeState[], size: number, ctx: MachineContext): string[] {
+  const fileOf = (id: string): string => state.parts.get(id)?.file ?? id;
+  const others = nodes.filter(n => n !== node && n.warm !== undefined);
+  return pickBatch(
+    {
+      queue: state.queue,
+      accept: mayRun(state, node, ctx),
+      seconds: id => state.durations.get(id) ?? 0,
+      warmHere: id => node.warm?.has(fileOf(id)) ?? false,
+      warmOn: id => others.filter(n => n.warm!.has(fileOf(id))).map(n => n.index),
+      slots: nodes.reduce((sum, n) => sum + Math.max(1, n.workers ?? 1), 0),
+    },
+    size,
+  );
+}
+
 function serve(tr: Transition, node: NodeState): Answer | undefined {
   const { state, ctx } = tr;
   const queued = hasWorkFor(state, node, ctx) ? state.queue.length : 0;
@@ -72,8 +89,9 @@ function serve(tr: Transition, node: NodeState): Answer | undefined {
     case 'done':
       return work([], summaryOf(state));
     case 'batch': {
-      const size = batchSize(state.queue.length, available(state, ctx).length, node.workers);
-      const ids = state.queue.peekFront(size, mayRun(state, node, ctx));
+      const nodes = available(state, ctx);
+      const size = batchSize(state.queue.length, nodes.length, node.workers);
+      const ids = nodes.some(n => n.warm !== undefined) ? warmBatch(state, node, nodes, size, ctx) : state.queue.peekFront(size, mayRun(state, node, ctx));
       tr.emit({ t: 'lease', node: node.index, ids, at: ctx.now });
       return work(ids, undefined, partsAmong(state, ids));
     }

@@ -36,7 +36,8 @@ export function join(tr: Transition, payload: JoinPayload, earlier?: EarlierAtte
   }
   const parts = payload.accepts?.includes(Extensions.parts) === true;
   const cancel = payload.accepts?.includes(Extensions.cancel) === true;
-  tr.emit({ t: 'attach', node: node.index, instance: ctx.instance, workers: payload.workers, ...(parts ? { parts } : {}), ...(cancel ? { cancel } : {}), at: ctx.now });
+  const warm = payload.warm !== undefined && payload.warm.length > 0 ? { warm: payload.warm } : {};
+  tr.emit({ t: 'attach', node: node.index, instance: ctx.instance, workers: payload.workers, ...(parts ? { parts } : {}), ...(cancel ? { cancel } : {}), ...warm, at: ctx.now });
   if (retryRun !== undefined) continueEarlier(tr, retryRun, earlier);
   // A rejoining node learns what it holds: the reply to a deq sent just
   // before the connection dropped may never have reached it.

@@ -29,8 +29,8 @@ export type RunEvent =
   | { t: 'open'; keyHash: string; runKey: string; buildId: string; meta: RunMeta; at: number }
   /** A node joined for the first time; it gets the next index. */
   | { t: 'join'; index: number; nodeId?: string; workers?: number; at?: number }
-  /** A node's channel joined on `instance` (a first join or a rejoin by node_id): the node is connected. */
-  | { t: 'attach'; node: number; instance: string; workers?: number; parts?: true; cancel?: true; at: number }
+  /** A node's channel joined on `instance` (a first join or a rejoin by node_id): the node is connected. `warm`: the files its Jest cache is warm for (the `warm` extension). */
+  | { t: 'attach'; node: number; instance: string; workers?: number; parts?: true; cancel?: true; warm?: string[]; at: number }
   /** The node's channel is gone (its socket closed): its files wait for it for the reconnect grace. */
   | { t: 'detach'; node: number; at: number }
   /** `durations`: expected seconds per file (the client's, else the duration history's), longest first in the queue. */
@@ -87,7 +87,7 @@ export function checkEvent(value: unknown): string | undefined {
     case 'join':
       return need(isIndex(r.index) && (r.nodeId === undefined || typeof r.nodeId === 'string') && (r.workers === undefined || isIndex(r.workers)), 'a node index');
     case 'attach':
-      return need(isIndex(r.node) && typeof r.instance === 'string' && isTime(r.at), 'a node, an instance and a time');
+      return need(isIndex(r.node) && typeof r.instance === 'string' && isTime(r.at) && (r.warm === undefined || isIds(r.warm)), 'a node, an instance and a time');
     case 'detach':
       return need(isIndex(r.node) && isTime(r.at), 'a node and a time');
     case 'enq':

@@ -39,6 +39,8 @@ export interface NodeState {
   acceptsParts: boolean;
   /** Its client drops files it is told to (`cancel` pushes; its join `accepts` them). */
   acceptsCancel: boolean;
+  /** The files its Jest cache is warm for (its join's `warm`); undefined when it said nothing. */
+  warm: ReadonlySet<string> | undefined;
 }
 
 export interface RecordedResult {
@@ -180,6 +182,7 @@ export function apply(state: RunState, event: RunEvent): void {
         running: undefined,
         acceptsParts: false,
         acceptsCancel: false,
+        warm: undefined,
       };
       state.nodes[event.index] = node;
       if (event.nodeId !== undefined) state.byNodeId.set(event.nodeId, node);
@@ -197,6 +200,8 @@ export function apply(state: RunState, event: RunEvent): void {
       node.acceptsParts = event.parts === true;
       node.acceptsCancel = event.cancel === true;
       if (event.workers !== undefined) node.workers = event.workers;
+      // A rejoin that says nothing keeps what the node said before.
+      if (event.warm !== undefined) node.warm = new Set(event.warm);
       state.lastEventAt = event.at;
       return;
     }

@@ -115,3 +115,65 @@ export function planParts(
   }
   return plan;
 }
+
+/** What `pickBatch` needs to know of the run, as functions of a queued unit. */
+export interface WarmQueue {
+  /** Queued units, longest expected first. */
+  readonly queue: Iterable<string>;
+  /** The unit may go to this node (retries avoid the nodes it failed on, parts need a client that runs them). */
+  readonly accept: (id: string) => boolean;
+  readonly seconds: (id: string) => number;
+  /** This node's Jest cache is warm for the unit. */
+  readonly warmHere: (id: string) => boolean;
+  /** The other nodes whose caches are warm for it. */
+  readonly warmOn: (id: string) => readonly number[];
+  /** Run slots (workers) of the nodes still in the run: a unit longer than the queue's work over them must start now. */
+  readonly slots: number;
+}
+
+/**
+ * A batch for a node when nodes said which files their Jest caches are
+ * warm for (the `warm` extension). A file compiled on another machine is
+ * compiled again here, so each node takes:
+ *   1. files it must start now: a unit longer than the queued work per slot
+ *      would end the run late wherever it waits (longest first still rules the tail);
+ *   2. its own warm files, longest first;
+ *   3. files warm nowhere (new or changed ones), longest first;
+ *   4. files warm on other nodes, stolen from the node with the most queued
+ *      warm work, its longest first, so a slow or late node's set is shared out.
+ * With no warm information this is the queue's front, as before.
+ */
+export function pickBatch(run: WarmQueue, count: number): string[] {
+  let queued = 0;
+  for (const id of run.queue) queued += run.seconds(id);
+  const urgent = queued / Math.max(1, run.slots);
+  const now: string[] = [];
+  const own: string[] = [];
+  const pool: string[] = [];
+  const others = new Map<number, { seconds: number; ids: string[] }>();
+  for (const id of run.queue) {
+    if (!run.accept(id)) continue;
+    const seconds = run.seconds(id);
+    if (seconds > 0 && seconds >= urgent && now.length < count) now.push(id);
+    else if (run.warmHere(id)) own.push(id);
+    else {
+      const owners = run.warmOn(id);
+      if (owners.length === 0) pool.push(id);
+      for (const owner of owners) {
+        const load = others.get(owner) ?? { seconds: 0, ids: [] };
+        load.seconds += seconds;
+        load.ids.push(id);
+        others.set(owner, load);
+      }
+    }
+  }
+  const batch = new Set([...now, ...own, ...pool].slice(0, count));
+  const busiest = [...others].sort(([a, x], [b, y]) => y.seconds - x.seconds || a - b);
+  for (const [, { ids }] of busiest) {
+    for (const id of ids) {
+      if (batch.size >= count) return [...batch];
+      batch.add(id);
+    }
+  }
+  return [...batch];
+}

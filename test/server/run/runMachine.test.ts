@@ -569,3 +569,25 @@ describe('a run that stops before every file ran', () => {
     expect(summaryOf(run.state)).toMatchObject({ stopped: 'cancelled', not_run: 2 });
   });
 });
+
+describe('warm caches (the warm extension)', () => {
+  it('hands each node the files its Jest cache is warm for first, and replays to the same state', () => {
+    const run = new Run();
+    const ids = Object.keys(pendingTests(8));
+    const a = run.join({ node_id: 'a', workers: 2, warm: [ids[6]!, ids[7]!, 'not-in-the-run.test.ts'] });
+    const b = run.join({ node_id: 'b', workers: 2, warm: [ids[0]!, ids[1]!] });
+    run.step(tr => machine.enq(tr, a, { tests: pendingTests(8, i => 8 - i) }, { durations: entries => expectedDurations(entries), tests: new Map() }));
+    expect(tests(run.deq(a).reply)).toEqual([ids[6], ids[7]]);
+    expect(tests(run.deq(b).reply)).toEqual([ids[0]]);
+    expect(view(replay(run.log))).toEqual(view(run.state));
+  });
+
+  it('keeps what a node said when it rejoins without saying it again', () => {
+    const run = new Run();
+    const ids = Object.keys(pendingTests(4));
+    const a = run.join({ node_id: 'a', workers: 1, warm: [ids[3]!] });
+    run.step(tr => machine.enq(tr, a, { tests: pendingTests(4) }, NO_HISTORY));
+    const again = run.join({ node_id: 'a', workers: 1 });
+    expect(tests(run.deq(again).reply)).toEqual([ids[3]]);
+  });
+});

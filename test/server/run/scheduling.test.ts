@@ -1,4 +1,4 @@
-import { batchSize, decideDeq, expectedDurations, longestFirst, planParts } from '../../../src/server/run/scheduling';
+import { pickBatch, batchSize, decideDeq, expectedDurations, longestFirst, planParts } from '../../../src/server/run/scheduling';
 import { summarize } from '../../../src/server/run/summary';
 import { pendingTests, passed } from '../helpers';
 
@@ -115,5 +115,51 @@ describe('planParts', () => {
     expect(planParts(durations, new Map(), { slots: 4, minSeconds: 1, noSplit: new Set() }).parts).toEqual({});
     expect(planParts(durations, known, { slots: 4, minSeconds: 1, noSplit: new Set(['heavy']) }).parts).toEqual({});
     expect(planParts(new Map([['heavy', 8], ['a', 30]]), known, { slots: 4, minSeconds: 1, noSplit: new Set() }).parts).toEqual({});
+  });
+});
+
+describe('pickBatch (nodes said which files their Jest caches are warm for)', () => {
+  /** Files f0..f9 of 10..1 s, longest first; `warm` per node index; this node is node 0. */
+  function run(warm: Record<number, string[]>, options: { slots?: number; accept?: (id: string) => boolean } = {}) {
+    const queue = Array.from({ length: 10 }, (_, i) => `f${i}`);
+    const seconds = new Map(queue.map((id, i) => [id, 10 - i]));
+    const sets = new Map(Object.entries(warm).map(([n, ids]) => [Number(n), new Set(ids)]));
+    return {
+      queue,
+      accept: options.accept ?? (() => true),
+      seconds: (id: string) => seconds.get(id) ?? 0,
+      warmHere: (id: string) => sets.get(0)?.has(id) ?? false,
+      warmOn: (id: string) => [...sets].filter(([n, set]) => n !== 0 && set.has(id)).map(([n]) => n),
+      slots: options.slots ?? 4,
+    };
+  }
+
+  it('takes its own warm files first, longest first, before the longer files warm elsewhere or nowhere', () => {
+    expect(pickBatch(run({ 0: ['f5', 'f3', 'f8'], 1: ['f1', 'f2'] }), 2)).toEqual(['f3', 'f5']);
+  });
+
+  it('then files warm nowhere, longest first, before stealing another node\'s', () => {
+    expect(pickBatch(run({ 0: ['f9'], 1: ['f1', 'f2', 'f3'] }), 3)).toEqual(['f9', 'f0', 'f4']);
+  });
+
+  it('steals from the node with the most queued warm work, its longest file first', () => {
+    const warm = { 0: [], 1: ['f1'], 2: ['f2', 'f3', 'f4'] };
+    const all = Object.values(warm).flat();
+    const onlyWarm = run(warm, { accept: id => all.includes(id) });
+    // Node 2 holds 8+7+6 s of queued warm work, node 1 holds 9 s.
+    expect(pickBatch(onlyWarm, 2)).toEqual(['f2', 'f3']);
+  });
+
+  it('starts at once a file longer than the queued work per slot, wherever it is warm', () => {
+    // 55 s queued over 7 slots: 7.9 s a slot, so f0 (10 s), f1 (9 s) and f2 (8 s) cannot wait; f3 (7 s) can.
+    expect(pickBatch(run({ 0: ['f9'], 1: ['f0', 'f1', 'f2', 'f3'] }, { slots: 7 }), 4)).toEqual(['f0', 'f1', 'f2', 'f9']);
+  });
+
+  it('leaves out what the node may not run', () => {
+    expect(pickBatch(run({ 0: ['f5', 'f6'] }, { accept: id => id !== 'f5' }), 2)).toEqual(['f6', 'f0']);
+  });
+
+  it('is the queue\'s front for a node no cache information is known for, when nobody else said any', () => {
+    expect(pickBatch(run({}), 3)).toEqual(['f0', 'f1', 'f2']);
   });
 });
