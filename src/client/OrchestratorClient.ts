@@ -44,6 +44,8 @@ export interface ClientOptions {
   acceptsParts?: boolean;
   /** Jest's `--bail[=n]`: sent in `enq` (extension `bail`), so the run stops once n files failed in it. 0: off. */
   bail?: number;
+  /** Test ids this node's Jest cache is warm for (runner/cacheRecord.ts): sent in the join payload (extension `warm`). */
+  warm?: readonly string[];
   /** Reconnect backoff, injectable for tests. Default: phoenix's own. */
   reconnectAfterMs?: (tries: number) => number;
   /** How long a `deq` may wait for its reply. Default DEQ_TIMEOUT_MS (2 h). */

@@ -40,9 +40,13 @@ export function retryRunRequest(config: FastCiConfig): RetryRunRequest | undefin
  * the extension ignore the key. Only the first join may make the run a
  * retry: a node that rejoins after the run finished is no retried job.
  */
-export function joinPayload(config: FastCiConfig, node: { workers: number; acceptsParts?: boolean }, isFirstJoin: boolean): JoinPayload {
+export function joinPayload(config: FastCiConfig, node: { workers: number; acceptsParts?: boolean; warm?: readonly string[] }, isFirstJoin: boolean): JoinPayload {
   // `cancel`: this client drops files the server no longer wants; servers without the extension ignore the key.
-  const accepts = { accepts: node.acceptsParts === false ? [Extensions.cancel] : [Extensions.parts, Extensions.cancel] };
+  // `warm`: the files this node's Jest cache holds; servers without the extension ignore it too.
+  const accepts = {
+    accepts: node.acceptsParts === false ? [Extensions.cancel] : [Extensions.parts, Extensions.cancel],
+    ...(node.warm === undefined || node.warm.length === 0 ? {} : { warm: [...node.warm] }),
+  };
   const retryRun = isFirstJoin ? retryRunRequest(config) : undefined;
   return retryRun === undefined
     ? { node_id: config.nodeId, workers: node.workers, ...accepts }

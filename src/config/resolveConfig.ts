@@ -56,12 +56,14 @@ export interface FastCiOptions {
   timingsFile?: string;
   /** What a retried CI job runs: `failed` (the earlier attempt's failed files, and those with no result) or `all`. Default `failed`. */
   retryRun?: 'failed' | 'all';
+  /** `on`: keep a record of the files run here in Jest's cacheDirectory and ask for them first next time (their transforms are cached). Default `on`. */
+  cacheRecord?: 'on' | 'off';
 }
 
 const OPTION_NAMES: ReadonlySet<string> = new Set([
   'server', 'buildId', 'commit', 'branch', 'connectTimeout', 'reconnectTimeout', 'heartbeatInterval', 'fallback', 'nodeIndex', 'nodeTotal', 'retry',
   'backups', 'split', 'noSplit', 'report', 'reportTimeout', 'blobDir',
-  'timingsFile', 'retryRun',
+  'timingsFile', 'retryRun', 'cacheRecord',
 ]);
 
 /** Most retries: more would hide a broken file behind reruns (the server enforces the same cap). */
@@ -114,6 +116,8 @@ export interface FastCiConfig {
   readonly timingsFileSource: 'setting' | 'default';
   /** What a retried CI job runs (FAST_CI_RETRY_RUN): the earlier attempt's failed files, or everything. */
   readonly retryRun: 'failed' | 'all';
+  /** Keep a record of the files run here in Jest's cacheDirectory, and send it in the join (FAST_CI_CACHE_RECORD). */
+  readonly cacheRecord: boolean;
   /** What the CI says about this job being a retry (ciEnv); earlier build ids only when the build id is the CI's. */
   readonly ciRetry: { readonly attempt?: number; readonly again?: boolean; readonly earlierBuildIds: readonly string[] };
 }
@@ -260,6 +264,12 @@ export function resolveConfig(input: ResolveInput = {}): FastCiConfig {
       `FAST_CI_RETRY_RUN must be "failed" (a retried CI job re-runs what failed in the earlier attempt) or "all" (it runs every file again), got "${retryRun}".`,
     );
   }
+  const cacheRecord = nonEmpty(env.FAST_CI_CACHE_RECORD) ?? options.cacheRecord ?? 'on';
+  if (cacheRecord !== 'on' && cacheRecord !== 'off') {
+    throw configError(
+      `FAST_CI_CACHE_RECORD must be "on" (record the files run here in Jest's cacheDirectory and get them first next time) or "off", got "${cacheRecord}".`,
+    );
+  }
   const backups = nonEmpty(env.FAST_CI_BACKUPS) ?? options.backups ?? 'on';
   if (backups !== 'on' && backups !== 'off') {
     throw configError(`FAST_CI_BACKUPS must be "on" (idle nodes may run copies of a gone or slow node's files) or "off" (no file ever runs on two nodes at once), got "${backups}".`);
@@ -295,6 +305,7 @@ export function resolveConfig(input: ResolveInput = {}): FastCiConfig {
     blobDir: nonEmpty(env.FAST_CI_BLOB_DIR) ?? nonEmpty(options.blobDir),
     provider: ci.provider,
     retryRun,
+    cacheRecord: cacheRecord === 'on',
     ciRetry: Object.freeze({
       ...(ci.retry?.attempt === undefined ? {} : { attempt: ci.retry.attempt }),
       ...(ci.retry?.again === undefined ? {} : { again: ci.retry.again }),

@@ -28,6 +28,7 @@ import { NodeCoverage } from './NodeCoverage';
 import { NO_REPORTS, WholeRunReport, type ReplayTarget } from './WholeRunReport';
 import { TestIds } from './TestIds';
 import { recordTimings, shownPath } from './timingsFile';
+import { NodeCacheRecords } from './cacheRecord';
 
 function loadPeers(): JestPeers {
   try {
@@ -98,6 +99,7 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
       return saveTimings();
     }
 
+    const cacheRecords = this.#cacheRecords(config, tests, ids);
     const executor = this.#executor(tests, options);
     // This node's coverage, merged once for the whole-run report and the blob file alike.
     const coverage = config.report === 'run' || config.blobDir !== undefined ? new NodeCoverage() : undefined;
@@ -120,7 +122,12 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
       isReported: id => wholeRun?.has(id) ?? false,
     });
     // A part runs as a testNamePattern: a node given one of its own (`jest -t`) must not have it replaced, so it runs files whole.
-    const client = new OrchestratorClient(config, { workers: executor.concurrency, acceptsParts: !this._globalConfig.testNamePattern, bail: this._globalConfig.bail });
+    const client = new OrchestratorClient(config, {
+      workers: executor.concurrency,
+      acceptsParts: !this._globalConfig.testNamePattern,
+      bail: this._globalConfig.bail,
+      warm: cacheRecords?.warm(),
+    });
     run.server = client.server;
     setNodeRun(run);
     const source = config.provider === 'local' ? '' : ` (${config.provider})`;
@@ -167,6 +174,7 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
       // Split files not completed by other nodes' parts (FAST_CI_REPORT=node, or the run could not be had): the parts run here.
       await parts.emit(this.#emitter, { all: true });
       saveTimings();
+      this.#saveCacheRecords(cacheRecords, queue.ranFiles());
     } catch (error) {
       // Nothing more goes to this server: a report upload or download under way must not hold the process.
       wholeRun?.abort(toError(error).message);
@@ -187,6 +195,7 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
       // Other nodes' results Jest already has stand (they are the run's): the fallback runs neither them nor what ran here.
       await wholeRun?.settle();
       await this.#fallback(config, error as FastCiError, tests, ids, id => queue.hasRun(id) || (wholeRun?.has(id) ?? false), watcher, options, run);
+      this.#saveCacheRecords(cacheRecords, queue.ranFiles());
       return saveTimings();
     } finally {
       await executor.end();
@@ -281,6 +290,35 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
           : `jest-fast-ci: could not record durations in ${shown}: ${outcome.reason}.\n`,
       );
     };
+  }
+
+  /**
+   * What this machine's Jest cache is warm for (cacheRecord.ts), read once
+   * at start and said in one line, so a CI whose cache is not restored
+   * shows it. Undefined with FAST_CI_CACHE_RECORD=off or Jest's cache off.
+   */
+  #cacheRecords(config: FastCiConfig, tests: readonly Test[], ids: TestIds): NodeCacheRecords | undefined {
+    if (!config.cacheRecord) return undefined;
+    const records = new NodeCacheRecords(tests.map(test => [ids.id(test), test.context.config.cache === false ? undefined : test.context.config.cacheDirectory] as const));
+    if (records.files.length === 0) return undefined;
+    for (const problem of records.problems) process.stderr.write(`jest-fast-ci: cache record: ${problem}.
+`);
+    const warm = records.warm().length;
+    const where = records.files.join(', ');
+    process.stderr.write(
+      warm > 0
+        ? `jest-fast-ci: this machine's Jest cache has run ${warm} of the ${tests.length} test files before (${where}); the orchestrator hands it those first.
+`
+        : `jest-fast-ci: no record of earlier runs in this machine's Jest cache (${where}): a first run, or the CI did not restore the cache.
+`,
+    );
+    return records;
+  }
+
+  /** Adds this node's files to its cache records, for the next run on this cache. */
+  #saveCacheRecords(records: NodeCacheRecords | undefined, ran: ReadonlySet<string>): void {
+    for (const problem of records?.save(ran, Date.now()) ?? []) process.stderr.write(`jest-fast-ci: cache record: ${problem}.
+`);
   }
 
   /**

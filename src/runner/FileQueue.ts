@@ -142,6 +142,11 @@ export class FileQueue {
     return this.#parts.count(id => this.#ran.has(id));
   }
 
+  /** The files this node ran, whole or in part (test ids: a part counts as its file). */
+  ranFiles(): Set<string> {
+    return new Set([...this.#ran].map(id => this.#parts.spec(id)?.file ?? id));
+  }
+
   hasRun(id: string): boolean {
     return this.#ran.has(id);
   }
