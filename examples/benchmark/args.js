@@ -38,6 +38,10 @@ const DEFAULTS = {
   // A generated project with coverage on instead of the timed suite: --files test files over --modules modules.
   coverage: false,
   modules: 300,
+  // Jest caches as CI machines have them (caches.js): per-node, shared or cold; '' for Jest's default directory.
+  caches: '',
+  // Give every jest-fast-ci node FAST_CI_NODE_TOTAL, as most CIs say it (--no-node-total: as GitHub Actions, which does not).
+  nodeTotal: true,
 };
 
 const HELP = `Usage: npm run bench -- [flags]
@@ -68,6 +72,12 @@ const HELP = `Usage: npm run bench -- [flags]
                      (e.g. 0.4) of the suite's work: the file-level floor that splitting breaks.
                      jest-fast-ci first runs the suite once, untimed, so the server learns the
                      file's tests (as any earlier run would teach it)
+  --caches MODE      Jest caches as CI machines have them (caches.js): per-node (each node
+                     its own, filled by an untimed run of the same approach the day before),
+                     shared (a copy of one warm cache on every node) or cold (empty);
+                     default: Jest's default directory, warm and shared live by all nodes
+  --no-node-total    do not give jest-fast-ci nodes FAST_CI_NODE_TOTAL (GitHub Actions sets
+                     no such variable): splitting must size parts without it
   --coverage         compare on a generated project with coverage on (coverage-project.js):
                      --files test files (default 300) each loading 50-150 of --modules
                      modules (default 300); adds the whole-run report's bytes per node

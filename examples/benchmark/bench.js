@@ -30,6 +30,7 @@ const { lowerBound, cpuBound, verify } = require('./bounds');
 const { analyze } = require('./timeline');
 const { measureCapacity } = require('./capacity');
 const { evaluate, render, writeJson } = require('./report');
+const { createCaches } = require('./caches');
 
 const SECRET = 'bench-secret-key';
 const median = xs => [...xs].sort((a, b) => a - b)[xs.length >> 1];
@@ -67,12 +68,12 @@ function measuredWork(approaches) {
 }
 
 /** The generated suite: durations known from its manifest. */
-async function generatedSuite(config) {
+async function generatedSuite(config, caches) {
   const { project, startup, manifest } = generateSuite(config);
   log(`suite ${manifest.name}: ${manifest.files.length} files, ${(manifest.totalMs / 1000).toFixed(1)} s of ${manifest.cpu ? 'CPU time' : 'sleep'}, longest ${(manifest.longestMs / 1000).toFixed(1)} s`);
   const target = suiteTarget(project);
   log('warming the Jest cache (one plain run, unisolated)');
-  const warm = await runners.runPlain({ target, workers: config.nodes * config.workers, name: 'warm', group: null });
+  const warm = await runners.runPlain({ target, workers: config.nodes * config.workers, name: 'warm', group: null, extraArgs: caches.warmArgs() });
   verify({ ...warm, traced: true }, manifest.files.map(f => f.id));
   return {
     kind: 'generated',
@@ -88,12 +89,12 @@ async function generatedSuite(config) {
 }
 
 /** An existing project: its files from `jest --listTests`, durations from Jest's own per-file runtimes. */
-async function existingProject(config) {
+async function existingProject(config, caches) {
   const target = projectTarget(config.project);
   const ids = await listTests(target);
   log(`project ${target.cwd}: ${ids.length} test files, jest ${target.jestVersion}`);
   log('warming the Jest cache (one plain run, unisolated)');
-  const warm = await runners.runPlain({ target, workers: config.nodes * config.workers, name: 'warm', group: null, json: true });
+  const warm = await runners.runPlain({ target, workers: config.nodes * config.workers, name: 'warm', group: null, json: true, extraArgs: caches.warmArgs() });
   verify(warm, ids, { allowFailures: true });
   if (warm.failed.length > 0) log(`  the warm-up had failing files (${warm.failed.join(', ')}); they count as run`);
   const byRuntime = [...warm.perFile].sort((a, b) => b.runtimeMs - a.runtimeMs);
@@ -113,10 +114,11 @@ async function existingProject(config) {
 }
 
 /** Stops every jest process and removes the cgroups on Ctrl-C, a kill, or any exit. */
-function cleanUpOnExit(isolation) {
+function cleanUpOnExit(isolation, caches) {
   const cleanup = () => {
     runners.killAll();
     isolation.close();
+    caches.close();
   };
   for (const signal of ['SIGINT', 'SIGTERM']) {
     process.once(signal, () => {
@@ -227,7 +229,8 @@ async function main() {
   const { nodes, workers } = config;
   const cores = os.availableParallelism();
   const isolation = createIsolation({ nodes, nodeCpus: config.nodeCpus || +(cores / nodes).toFixed(3), enabled: config.isolate });
-  cleanUpOnExit(isolation);
+  const caches = createCaches(config.caches);
+  cleanUpOnExit(isolation, caches);
   runners.useIsolation(isolation);
   log(isolation.describe);
 
@@ -238,7 +241,8 @@ async function main() {
     log(`coverage project: ${coverageProject.files} test files, ${coverageProject.modules} modules, ${coverageProject.meanImports.toFixed(0)} imports a file on average`);
     config.project = coverageProject.dir;
   }
-  const suite = config.project ? await existingProject(config) : await generatedSuite(config);
+  if (caches.mode) log(`Jest caches: ${caches.mode} (caches.js)`);
+  const suite = config.project ? await existingProject(config, caches) : await generatedSuite(config, caches);
   const coverageFinal = coverageProject && coverageFinalBytes(coverageProject.dir);
 
   log(`timing one node's start-up (${suite.probe.file}${isolation.isolated ? `, ${isolation.nodeCpus} CPU` : ''})`);
@@ -248,22 +252,23 @@ async function main() {
   const want = name => !only || only.has(name);
   const server = await startServer({ host: '127.0.0.1', port: 0, secretKeys: [SECRET] });
   const { target } = suite;
+  const nodeTotal = config.nodeTotal;
   const plan = [
-    ['plain', 1, () => runners.runPlain({ target, workers, json: true })],
-    ['shard', nodes, () => runners.runShards({ target, nodes, workers })],
-    ['fastci', nodes, () => runners.runFastCi({ target, server, secretKey: SECRET, nodes, workers })],
+    ['plain', 1, cache => runners.runPlain({ target, workers, json: true, cache })],
+    ['shard', nodes, cache => runners.runShards({ target, nodes, workers, cache })],
+    ['fastci', nodes, cache => runners.runFastCi({ target, server, secretKey: SECRET, nodes, workers, cache, nodeTotal })],
     // The same without whole-run reporting: what reporting the whole run on every node costs.
-    ['fastciNode', nodes, () => runners.runFastCi({ target, server, secretKey: SECRET, nodes, workers, name: 'fastciNode', report: 'node' })],
-    ['single', 1, () => runners.runFastCi({ target, server, secretKey: SECRET, nodes: 1, workers, name: 'single' })],
+    ['fastciNode', nodes, cache => runners.runFastCi({ target, server, secretKey: SECRET, nodes, workers, name: 'fastciNode', report: 'node', cache, nodeTotal })],
+    ['single', 1, cache => runners.runFastCi({ target, server, secretKey: SECRET, nodes: 1, workers, name: 'single', cache, nodeTotal })],
     // Last: in repeated trials the approach run right after it was slower (first files 3-5 s late; the cause was not found).
-    ['batch', nodes, () => runners.runPerBatch({ target, longestFirst: suite.longestFirst, nodes, workers, batch: config.batch })],
+    ['batch', nodes, cache => runners.runPerBatch({ target, longestFirst: suite.longestFirst, nodes, workers, batch: config.batch, cache })],
   ].filter(([name]) => want(name));
   const runs = Object.fromEntries(plan.map(([name]) => [name, []]));
   try {
     if (suite.manifest?.dominant && plan.some(([name]) => name.startsWith('fastci'))) {
       // A server learns a file's tests from a run that recorded them: one untimed run first, as any earlier CI run would be.
       log('teaching the server the dominant file\'s tests (one jest-fast-ci run, untimed)');
-      const learned = await runners.runFastCi({ target, server, secretKey: SECRET, nodes: 1, workers, name: 'learn' });
+      const learned = await runners.runFastCi({ target, server, secretKey: SECRET, nodes: 1, workers, name: 'learn', cache: caches.forRun('learn') });
       verify({ ...learned, traced: true }, suite.ids);
     }
     for (let round = 1; round <= config.repeat; round++) {
@@ -273,6 +278,14 @@ async function main() {
           const waitedMs = await waitForQuiet();
           if (waitedMs > 3500) log(`  waited ${(waitedMs / 1000).toFixed(0)} s for the machine to be quiet`);
         }
+        if (caches.needsYesterday(name)) {
+          // Per-node caches: yesterday's run of the same approach, from empty caches, fills each node's (as CI saves it).
+          log(`  yesterday's run of ${name} (untimed), filling each node's cache`);
+          if (isolation.isolated) isolation.sweep();
+          const yesterday = await run(caches.forRun(name));
+          verify({ ...yesterday, traced: suite.kind === 'generated' }, suite.ids, { allowFailures: suite.kind === 'project' });
+          caches.markYesterday(name);
+        }
         // A process left in a node's group by the approach before would spend this one's budget.
         const leftovers = isolation.isolated ? isolation.sweep() : 0;
         if (leftovers > 0) log(`  killed ${leftovers} process(es) left in the node groups by the approach before`);
@@ -281,7 +294,8 @@ async function main() {
         const builtBefore = distStamp();
         const countersBefore = isolation.counters();
         const busyBefore = machineBusyMs();
-        const result = await run();
+        const result = await run(caches.forRun(name));
+        caches.dropRun();
         if (distStamp() !== builtBefore) {
           result.distRebuiltDuringRun = true;
           log(`  WARNING: dist/ was rebuilt while ${name} ran; its figures mix two builds`);
@@ -299,6 +313,7 @@ async function main() {
     }
   } finally {
     await server.close();
+    caches.close();
   }
 
   // With --repeat, each approach is shown by its median run; every makespan is kept.

@@ -114,6 +114,12 @@ function traceFile(target, name) {
   return file;
 }
 
+/** Node i's `--cacheDirectory` flag when the bench gives it one (caches.js), else none. */
+function cacheArgs(cache, i) {
+  const dir = cache?.(i);
+  return dir ? [`--cacheDirectory=${dir}`] : [];
+}
+
 function traceEnv(trace, node) {
   return trace ? { BENCH_TRACE: trace, BENCH_NODE: String(node) } : {};
 }
@@ -129,12 +135,12 @@ function readJsonResults(file) {
  * null`, unisolated (the cache warm-up: `undefined` would take the default). With `json`, also keeps Jest's
  * per-file runtimes (--json), which give a project its durations.
  */
-async function runPlain({ target, workers, name = 'plain', group = 'node-0', json: keepJson = false }) {
+async function runPlain({ target, workers, name = 'plain', group = 'node-0', json: keepJson = false, cache, extraArgs = [] }) {
   const trace = traceFile(target, name);
   const json = path.join(os.tmpdir(), `jest-fast-ci-bench-${process.pid}-${name}-${randomUUID()}.json`);
   const p = await runJest({
     target,
-    args: [...target.plainArgs, `--maxWorkers=${workers}`, ...(keepJson ? ['--json', `--outputFile=${json}`] : [])],
+    args: [...target.plainArgs, `--maxWorkers=${workers}`, ...cacheArgs(cache, 0), ...extraArgs, ...(keepJson ? ['--json', `--outputFile=${json}`] : [])],
     env: traceEnv(trace, 0),
     label: name,
     group,
@@ -170,13 +176,13 @@ async function measureStartup({ probe, workers, nodes, runs }) {
 }
 
 /** `jest --shard=i/N`: N concurrent processes, Jest's count-based split. */
-async function runShards({ target, nodes, workers }) {
+async function runShards({ target, nodes, workers, cache }) {
   const trace = traceFile(target, 'shard');
   const processes = await Promise.all(
     Array.from({ length: nodes }, (_, i) =>
       runJest({
         target,
-        args: [...target.plainArgs, `--maxWorkers=${workers}`, `--shard=${i + 1}/${nodes}`],
+        args: [...target.plainArgs, `--maxWorkers=${workers}`, `--shard=${i + 1}/${nodes}`, ...cacheArgs(cache, i)],
         env: traceEnv(trace, i),
         label: `shard ${i + 1}/${nodes}`,
         group: `node-${i}`,
@@ -194,7 +200,7 @@ async function runShards({ target, nodes, workers }) {
  * Jest's cache (`longestFirst`: ids, longest expected first), so the
  * difference is the start-ups.
  */
-async function runPerBatch({ target, longestFirst, nodes, workers, batch }) {
+async function runPerBatch({ target, longestFirst, nodes, workers, batch, cache }) {
   const trace = traceFile(target, 'batch');
   const queue = [...longestFirst];
   const processes = [];
@@ -204,7 +210,7 @@ async function runPerBatch({ target, longestFirst, nodes, workers, batch }) {
       processes.push(
         await runJest({
           target,
-          args: [...target.plainArgs, `--maxWorkers=${workers}`, '--runTestsByPath', ...files],
+          args: [...target.plainArgs, `--maxWorkers=${workers}`, ...cacheArgs(cache, i), '--runTestsByPath', ...files],
           env: traceEnv(trace, i),
           label: `node ${i} batch ${n}`,
           group: `node-${i}`,
@@ -220,21 +226,21 @@ async function runPerBatch({ target, longestFirst, nodes, workers, batch }) {
  * jest-fast-ci: N concurrent nodes, one build id, on the embedded server.
  * `report`: FAST_CI_REPORT (`run`, the default, makes every node print every file).
  */
-async function runFastCi({ target, server, secretKey, nodes, workers, name = 'fastci', report = 'run' }) {
+async function runFastCi({ target, server, secretKey, nodes, workers, name = 'fastci', report = 'run', cache, nodeTotal = true }) {
   const trace = traceFile(target, name);
   const buildId = `bench-${name}-${randomUUID()}`;
   const processes = await Promise.all(
     Array.from({ length: nodes }, (_, i) =>
       runJest({
         target,
-        args: [...target.fastciArgs, `--maxWorkers=${workers}`],
+        args: [...target.fastciArgs, `--maxWorkers=${workers}`, ...cacheArgs(cache, i)],
         env: {
           FAST_CI_SECRET_KEY: secretKey,
           FAST_CI_SERVER: server.url,
           FAST_CI_BUILD_ID: buildId,
           FAST_CI_REPORT: report,
-          // As a CI with parallel jobs says it (CI_NODE_TOTAL, CIRCLE_NODE_TOTAL, …): parts of a slow file are sized by it.
-          FAST_CI_NODE_TOTAL: String(nodes),
+          // As a CI with parallel jobs says it (CI_NODE_TOTAL, CIRCLE_NODE_TOTAL, …); GitHub Actions says nothing (nodeTotal: false).
+          ...(nodeTotal ? { FAST_CI_NODE_TOTAL: String(nodes) } : {}),
           ...traceEnv(trace, i),
         },
         label: `node ${i}`,

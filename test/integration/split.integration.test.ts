@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startServer, type OrchestratorServer } from '../../src/server';
-import { fixture, REPO, runJestNode, type NodeOutcome } from '../helpers/jestNodes';
+import { fixture, REPO, runJestNode, startJestNode, until, type NodeOutcome } from '../helpers/jestNodes';
 import { startChild } from '../helpers/processes';
 
 const KEY = 'split-secret-5c1e';
@@ -159,4 +159,34 @@ it('runs every file whole with FAST_CI_SPLIT=off; with FAST_CI_REPORT=node a nod
   expect(merged.output.match(/PASS test\/heavy\.test\.js/g)).toHaveLength(1);
   expect(merged.output).toMatch(/Tests: +18 passed, 18 total/);
   expect(merged.output).toContain('jest-fast-ci ▸ merged 2 blob files: 7 files, 18 tests: 18 passed');
+});
+
+it('splits a slow file with no FAST_CI_NODE_TOTAL on the second run of a key: the server remembers how many nodes the last run had', async () => {
+  // A server of its own: its history has seen no run of this key before.
+  const own = await startServer({ host: '127.0.0.1', port: 0, secretKeys: [KEY], splitMinSeconds: 1 });
+  try {
+    // GitHub Actions gives no node total; one worker a node, so slots are nodes.
+    const node = (buildId: string, i: number) =>
+      startJestNode({
+        cwd: fixture('split'),
+        args: ['--ci', '--maxWorkers=1', `--cacheDirectory=${path.join(tmp, 'remembered-cache')}`],
+        env: { FAST_CI_SECRET_KEY: KEY, FAST_CI_SERVER: own.url, FAST_CI_BUILD_ID: buildId, FAST_CI_NODE_INDEX: String(i), FAST_CI_NODE_TOTAL: undefined, SLOW_MS: '250', LIGHT_MS: '750' },
+      });
+    const first = `remembered-1-${randomUUID()}`;
+    // Three nodes: the heavy file (3 s of 7.5) is over a third of the work.
+    for (const outcome of await Promise.all([0, 1, 2].map(i => node(first, i).done))) expect(outcome).toExitWith(0);
+    expect(own.run(first)!.parts).toBeUndefined();
+    // The second run's node 0 enqueues alone (one slot here): only the remembered node count can make it split.
+    const second = `remembered-2-${randomUUID()}`;
+    const a = node(second, 0);
+    await until(() => (own.run(second)?.state === 'running' ? true : undefined), 'node 0 to enqueue');
+    expect(own.run(second)!.nodes).toHaveLength(1);
+    const others = [1, 2].map(i => node(second, i));
+    for (const outcome of await Promise.all([a.done, ...others.map(n => n.done)])) expect(outcome).toExitWith(0);
+    const parts = Object.values(own.run(second)!.parts ?? {});
+    expect(parts.map(p => p.file)).toEqual([HEAVY, HEAVY]);
+    expect(own.run(second)!.warnings).toContain('split 1 slow file into 2 parts (3 slots)');
+  } finally {
+    await own.close();
+  }
 });

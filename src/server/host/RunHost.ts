@@ -184,16 +184,21 @@ export class RunHost {
   enq(member: Member, payload: unknown, reply: Respond): Promise<void> {
     let history = new Map<string, number>();
     let known = new Map<string, KnownTest[]>();
+    let nodes: number | undefined;
     return this.#enqueue({
       // The history is read before the lock: the enq event carries what it decided from it.
       prepare: async () => {
         const tests = (payload as { tests?: unknown } | null)?.tests;
         if (tests === null || typeof tests !== 'object' || isEnqueued(this.#state)) return;
         const ids = Object.keys(tests);
-        [history, known] = await Promise.all([this.#stores.history.durations(this.identity, ids), this.#stores.history.knownTests(this.identity, ids)]);
+        [history, known, nodes] = await Promise.all([
+          this.#stores.history.durations(this.identity, ids),
+          this.#stores.history.knownTests(this.identity, ids),
+          this.#stores.history.nodes(this.identity),
+        ]);
       },
       decide: tr => {
-        const answer = machine.enq(tr, member, payload, { durations: (entries: EntryMap) => expectedDurations(entries, id => history.get(id)), tests: known });
+        const answer = machine.enq(tr, member, payload, { durations: (entries: EntryMap) => expectedDurations(entries, id => history.get(id)), tests: known, nodes });
         machine.afterEnq(tr);
         if (tr.events.some(e => e.t === 'enq')) log('%s: %d files enqueued by node %d', this.label, Object.keys(tr.state.enqueued ?? {}).length, member.index);
         return () => reply(answer);

@@ -29,6 +29,8 @@ export interface EnqHistory {
   durations(tests: EntryMap): Map<string, number>;
   /** The tests of files from an earlier run, with their seconds (the `parts` extension splits by them). */
   readonly tests: ReadonlyMap<string, readonly KnownTest[]>;
+  /** How many nodes the last run of this key and run key had: parts are sized for them when no node total is sent. */
+  readonly nodes?: number;
 }
 
 /** Who and when a transition is decided for. */

@@ -34,7 +34,8 @@ export function enq(tr: Transition, member: Member, payload: unknown, history: E
   }
   const durations = history.durations(tests);
   // Split only for a client that runs parts; the slots are the workers of the nodes the run will have.
-  const slots = Math.max(split.value.nodes ?? 0, available(state, ctx).length) * Math.max(1, node.workers ?? 1);
+  // The node total a node sent (FAST_CI_NODE_TOTAL, the CI's), else the last run's node count, else the nodes here now.
+  const slots = Math.max(split.value.nodes ?? history.nodes ?? 0, available(state, ctx).length) * Math.max(1, node.workers ?? 1);
   const plan =
     node.acceptsParts && split.value.split
       ? planParts(durations, history.tests, { slots, minSeconds: ctx.settings.splitMinSeconds, noSplit: new Set(split.value.noSplit) })

@@ -12,7 +12,7 @@ import type { EntryMap, FileEntry, RetryRunMode, RunSummary } from '../../protoc
 import { LeaseTable } from './LeaseTable';
 import type { AttemptSeed, RunEvent } from './runEvents';
 import type { RunIdentity } from './runIdentity';
-import { expectedDurations, longestFirst } from './scheduling';
+import { expectedDurations, longestFirst, nodeSpeeds } from './scheduling';
 import { summarize } from './summary';
 import type { RunMeta } from '../types';
 import { MAX_EXTRA_SPANS, Timeline, type Span } from './Timeline';
@@ -452,6 +452,27 @@ export function resultsOfThisAttempt(state: RunState): Map<string, RecordedResul
   const ran = new Map<string, RecordedResult>();
   for (const [id, result] of state.results) if (!isKept(state, result)) ran.set(id, result);
   return ran;
+}
+
+/**
+ * What the duration history learns from this attempt: each result with its
+ * run time divided by its node's speed in the run (scheduling.nodeSpeeds).
+ */
+export function historyResults(state: RunState): Map<string, { entry: FileEntry }> {
+  const ran = resultsOfThisAttempt(state);
+  const speeds = nodeSpeeds([...ran].map(([id, r]) => ({ node: r.nodeIndex, expected: state.durations.get(id) ?? 0, actual: r.entry.run_time ?? 0 })));
+  const out = new Map<string, { entry: FileEntry }>();
+  for (const [id, r] of ran) {
+    const speed = speeds.get(r.nodeIndex);
+    const seconds = r.entry.run_time;
+    out.set(id, { entry: speed === undefined || seconds === undefined ? r.entry : { ...r.entry, run_time: Math.round((seconds / speed) * 1000) / 1000 } });
+  }
+  return out;
+}
+
+/** How many nodes joined this attempt of the run. */
+export function nodesOfAttempt(state: RunState): number {
+  return state.nodes.length - state.attemptFirstNode;
 }
 
 /** The result stands from an earlier attempt (this retry run did not run it). */

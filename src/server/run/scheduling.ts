@@ -20,9 +20,11 @@ function median(values: number[]): number {
 }
 
 /**
- * Expected seconds per test id: the `run_time` the client put on the pending
- * entry (its last known duration), else the server's history for the file,
- * else the median of the files that have one of those (0 when none does).
+ * Expected seconds per test id: the server's history for the file (every
+ * node's last run of it, normalised by node speed), else the `run_time` the
+ * client put on the pending entry (its own Jest cache's last duration, from
+ * whichever machine ran it there), else the median of the files that have
+ * one of those (0 when none does).
  */
 export function expectedDurations(
   entries: Readonly<Record<string, FileEntry>>,
@@ -31,7 +33,8 @@ export function expectedDurations(
   const known = new Map<string, number>();
   const unknown: string[] = [];
   for (const [id, entry] of Object.entries(entries)) {
-    const seconds = isKnown(entry.run_time) ? entry.run_time : history(id);
+    const remembered = history(id);
+    const seconds = isKnown(remembered) ? remembered : entry.run_time;
     if (isKnown(seconds)) known.set(id, seconds);
     else unknown.push(id);
   }
@@ -176,4 +179,36 @@ export function pickBatch(run: WarmQueue, count: number): string[] {
     }
   }
   return [...batch];
+}
+
+/** A node's speed is measured from this many files with an expected and a measured duration, at least. */
+export const MIN_FILES_FOR_SPEED = 3;
+/** A node is taken as at most this many times slower or faster than the run's median node. */
+export const MAX_SPEED_FACTOR = 4;
+
+/**
+ * How slow each node of a finished run was against the run's median node:
+ * its measured seconds over the seconds expected of the same files (1: as
+ * the median node; 2: twice as slow). A file timed on an overloaded
+ * machine, or on one whose Jest cache was cold, is divided by its node's
+ * factor before the history keeps it, so next run's longest-first order and
+ * splits are the file's, not the machine's. Nodes with too few timed files
+ * (and every node of a one-node run) are taken as the median.
+ */
+export function nodeSpeeds(samples: Iterable<{ node: number; expected: number; actual: number }>): Map<number, number> {
+  const sums = new Map<number, { expected: number; actual: number; files: number }>();
+  for (const { node, expected, actual } of samples) {
+    if (!(expected > 0) || !(actual > 0)) continue;
+    const sum = sums.get(node) ?? { expected: 0, actual: 0, files: 0 };
+    sum.expected += expected;
+    sum.actual += actual;
+    sum.files += 1;
+    sums.set(node, sum);
+  }
+  const ratios = new Map([...sums].filter(([, s]) => s.files >= MIN_FILES_FOR_SPEED).map(([node, s]) => [node, s.actual / s.expected]));
+  const speeds = new Map<number, number>();
+  if (ratios.size < 2) return speeds;
+  const middle = median([...ratios.values()]);
+  for (const [node, ratio] of ratios) speeds.set(node, Math.min(MAX_SPEED_FACTOR, Math.max(1 / MAX_SPEED_FACTOR, ratio / middle)));
+  return speeds;
 }

@@ -10,7 +10,7 @@ import type { KnownTest } from '../../protocol/types';
 import type { RunIdentity } from '../run/runIdentity';
 import { DurationHistory } from './DurationHistory';
 import { hashOf } from './hashOf';
-import { lessonOf, MAX_HISTORIES_PER_KEY, MAX_HISTORY_FILES } from './history';
+import { lessonOf, MAX_HISTORIES_PER_KEY, MAX_HISTORY_FILES, NODES_ID } from './history';
 import type { HistoryStore } from './types';
 
 /** Histories kept in memory by a server without a data dir. */
@@ -34,15 +34,9 @@ export class LocalHistory implements HistoryStore {
     if (this.#dir !== undefined) mkdirSync(this.#dir, { recursive: true });
   }
 
-  /**
-   * Without a data dir a server's history lives only as long as it does,
-   * and its queue order is the client's durations or the median: what a
-   * test or a demo of one process can predict. The tests of slow files
-   * are still used (to split them).
-   */
+  /** Without a data dir the history lives as long as the server does, and is used as long. */
   async durations(identity: RunIdentity, ids: readonly string[]): Promise<Map<string, number>> {
     const known = new Map<string, number>();
-    if (this.#dir === undefined) return known;
     const history = this.#historyFor(identity);
     for (const id of ids) {
       const seconds = history.get(id);
@@ -65,8 +59,13 @@ export class LocalHistory implements HistoryStore {
     return this.#historyFor(identity).recent(id);
   }
 
-  async record(identity: RunIdentity, results: Parameters<HistoryStore['record']>[1]): Promise<void> {
-    this.#historyFor(identity).learn(lessonOf(results));
+  /** Known with or without a data dir: the node count decides splits, which a demo of one process may show. */
+  async nodes(identity: RunIdentity): Promise<number | undefined> {
+    return this.#historyFor(identity).get(NODES_ID);
+  }
+
+  async record(identity: RunIdentity, results: Parameters<HistoryStore['record']>[1], nodes?: number): Promise<void> {
+    this.#historyFor(identity).learn(lessonOf(results, nodes));
   }
 
   #historyFor(identity: RunIdentity): DurationHistory {

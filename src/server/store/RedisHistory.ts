@@ -8,7 +8,7 @@
  */
 import type { KnownTest } from '../../protocol/types';
 import type { RunIdentity } from '../run/runIdentity';
-import { HISTORY_TTL_MS, lessonOf, MAX_HISTORIES_PER_KEY, MAX_HISTORY_FILES, parseDurations, parseKnownTests, withDuration } from './history';
+import { HISTORY_TTL_MS, lessonOf, NODES_ID, MAX_HISTORIES_PER_KEY, MAX_HISTORY_FILES, parseDurations, parseKnownTests, withDuration } from './history';
 import type { RedisKeys } from './RedisKeys';
 import type { RedisCommands } from './redisScripts';
 import type { HistoryStore } from './types';
@@ -62,8 +62,12 @@ export class RedisHistory implements HistoryStore {
    * run key finishing at the same moment may each miss the other's newest
    * duration, which the next run puts right.
    */
-  async record(identity: RunIdentity, results: Parameters<HistoryStore['record']>[1]): Promise<void> {
-    const lesson = lessonOf(results);
+  async nodes(identity: RunIdentity): Promise<number | undefined> {
+    return (await this.#recentOf(identity, [NODES_ID])).get(NODES_ID)?.at(-1);
+  }
+
+  async record(identity: RunIdentity, results: Parameters<HistoryStore['record']>[1], nodes?: number): Promise<void> {
+    const lesson = lessonOf(results, nodes);
     const keys = this.#keys.history(identity);
     const before = await this.#recentOf(identity, lesson.durations.map(([id]) => id));
     const drop = lesson.tests.filter(([, tests]) => tests === undefined).map(([id]) => id);

@@ -52,6 +52,13 @@ export function keptTests(entry: FileEntry): KnownTest[] | undefined {
   return tests.length >= 2 ? tests : undefined;
 }
 
+/**
+ * How many nodes the last runs had, kept as a duration list under an id no
+ * test file can have (a path holds no NUL): the next run of the key splits
+ * slow files for that many nodes when no FAST_CI_NODE_TOTAL says otherwise.
+ */
+export const NODES_ID = '\u0000nodes';
+
 /** What one finished run changes in a history. */
 export interface Lesson {
   /** Each file's new list of durations, given the ones it had. */
@@ -60,13 +67,14 @@ export interface Lesson {
   readonly tests: ReadonlyArray<readonly [id: string, tests: KnownTest[] | undefined]>;
 }
 
-/** What these results teach. */
-export function lessonOf(results: ReadonlyMap<string, { readonly entry: FileEntry }>): Lesson {
+/** What these results teach; `nodes`: how many nodes the run had. */
+export function lessonOf(results: ReadonlyMap<string, { readonly entry: FileEntry }>, nodes?: number): Lesson {
   const durations: Array<[string, number]> = [];
   const tests: Array<[string, KnownTest[] | undefined]> = [];
   for (const [id, { entry }] of results) {
     tests.push([id, keptTests(entry)]);
     if (isDuration(entry.run_time)) durations.push([id, entry.run_time]);
   }
+  if (nodes !== undefined && nodes > 0) durations.push([NODES_ID, nodes]);
   return { durations, tests };
 }

@@ -99,8 +99,10 @@ export interface HistoryStore {
   knownTests(identity: RunIdentity, ids: readonly string[]): Promise<Map<string, KnownTest[]>>;
   /** The file's last durations, oldest first (empty when none). */
   recent(identity: RunIdentity, id: string): Promise<number[]>;
-  /** Learns a finished run's results. */
-  record(identity: RunIdentity, results: ReadonlyMap<string, Pick<RecordedResult, 'entry'>>): Promise<void>;
+  /** How many nodes the last run had (undefined before any run was recorded). */
+  nodes(identity: RunIdentity): Promise<number | undefined>;
+  /** Learns a finished run's results (durations as normalised by the run: runState.historyResults) and how many nodes it had. */
+  record(identity: RunIdentity, results: ReadonlyMap<string, Pick<RecordedResult, 'entry'>>, nodes?: number): Promise<void>;
 }
 
 /** Whole-run reports as bytes the server never parses. */

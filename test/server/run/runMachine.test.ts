@@ -13,9 +13,9 @@ import type { RunEvent } from '../../../src/server/run/runEvents';
 import * as machine from '../../../src/server/run/runMachine';
 import type { MachineContext, Member } from '../../../src/server/run/runMachine';
 import { joinResponseOf, LEFT, replyOf, STALE, type Reply } from '../../../src/protocol/replies';
-import { apply, attemptSeed, createRunState, summaryOf, timelineOf, type RunState } from '../../../src/server/run/runState';
+import { apply, attemptSeed, createRunState, historyResults, nodesOfAttempt, summaryOf, timelineOf, type RunState } from '../../../src/server/run/runState';
 import { expectedDurations } from '../../../src/server/run/scheduling';
-import { passed, pendingTests } from '../helpers';
+import { passed, pendingTests, resultsFor } from '../helpers';
 
 const settings: machine.MachineSettings = { leaseTimeoutMs: 1_000, reconnectGraceMs: 500, handoffAfterMs: 200, stragglerSlackMs: 300, maxFilesPerRun: 100, maxNodesPerRun: 10, maxCrashesPerFile: 2, splitMinSeconds: 5 };
 const NO_HISTORY: machine.EnqHistory = { durations: () => new Map(), tests: new Map() };
@@ -590,4 +590,26 @@ describe('warm caches (the warm extension)', () => {
     const again = run.join({ node_id: 'a', workers: 1 });
     expect(tests(run.deq(again).reply)).toEqual([ids[3]]);
   });
+});
+
+it('teaches the history durations divided by each node\'s speed in the run, and how many nodes it had', () => {
+  const run = new Run();
+  const a = run.join({ node_id: 'a', workers: 1 });
+  const b = run.join({ node_id: 'b', workers: 1 });
+  // Twelve files expected at 1 s each; node b is twice as slow as node a.
+  run.step(tr => machine.enq(tr, a, { tests: pendingTests(12, () => 1) }, { durations: entries => expectedDurations(entries), tests: new Map() }));
+  const next = (member: Member, results: FileEntry, ids: string[] = []): string[] => {
+    const { reply } = run.deq(member, resultsFor(ids, results));
+    return reply === undefined ? [] : tests(reply);
+  };
+  const held = { a: next(a, passed(1)), b: next(b, passed(2)) };
+  for (let i = 0; i < 20 && run.state.finishedAt === undefined; i += 1) {
+    held.a = next(a, passed(1), held.a);
+    held.b = next(b, passed(2), held.b);
+  }
+  const byNode = new Map([...run.state.results].map(([id, r]) => [id, r.nodeIndex]));
+  expect(new Set(byNode.values())).toEqual(new Set([0, 1]));
+  // Against the median node (1.5 s a file): a's files 1 / (2/3), b's 2 / (4/3): both 1.5 s.
+  for (const [, { entry }] of historyResults(run.state)) expect(entry.run_time).toBeCloseTo(1.5);
+  expect(nodesOfAttempt(run.state)).toBe(2);
 });

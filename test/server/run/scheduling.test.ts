@@ -1,16 +1,18 @@
-import { pickBatch, batchSize, decideDeq, expectedDurations, longestFirst, planParts } from '../../../src/server/run/scheduling';
+import { pickBatch, batchSize, decideDeq, expectedDurations, longestFirst, nodeSpeeds, planParts } from '../../../src/server/run/scheduling';
 import { summarize } from '../../../src/server/run/summary';
 import { pendingTests, passed } from '../helpers';
 
 describe('expectedDurations', () => {
-  it('uses the enq run_time, then history, then the median of the known ones', () => {
-    const tests = pendingTests(4, i => [2, undefined, 6, undefined][i]);
-    const history = (id: string) => (id === 'file-1.test.ts' ? 10 : undefined);
+  it('uses the history, then the enq run_time, then the median of the known ones', () => {
+    const tests = pendingTests(5, i => [2, undefined, 6, undefined, 3][i]);
+    // The history (every node's last run, normalised) wins over the enqueuing node's own cache.
+    const history = (id: string) => ({ 'file-1.test.ts': 10, 'file-4.test.ts': 8 })[id];
     expect(Object.fromEntries(expectedDurations(tests, history))).toEqual({
       'file-0.test.ts': 2,
       'file-1.test.ts': 10,
       'file-2.test.ts': 6,
-      'file-3.test.ts': 6,
+      'file-3.test.ts': 7,
+      'file-4.test.ts': 8,
     });
   });
 
@@ -161,5 +163,27 @@ describe('pickBatch (nodes said which files their Jest caches are warm for)', ()
 
   it('is the queue\'s front for a node no cache information is known for, when nobody else said any', () => {
     expect(pickBatch(run({}), 3)).toEqual(['f0', 'f1', 'f2']);
+  });
+});
+
+describe('nodeSpeeds (durations that mean the file, not the machine)', () => {
+  const files = (node: number, expected: number[], slowdown: number) => expected.map(e => ({ node, expected: e, actual: e * slowdown }));
+
+  it('is each node\'s measured over expected time, against the run\'s median node', () => {
+    const speeds = nodeSpeeds([...files(0, [1, 2, 3], 1), ...files(1, [2, 2, 2], 1.1), ...files(2, [4, 1, 1], 3)]);
+    expect(speeds.get(0)).toBeCloseTo(1 / 1.1);
+    expect(speeds.get(1)).toBeCloseTo(1);
+    expect(speeds.get(2)).toBeCloseTo(3 / 1.1);
+  });
+
+  it('takes a node with too few timed files, or a one-node run, as the median', () => {
+    expect(nodeSpeeds([...files(0, [1, 2, 3], 1), ...files(1, [1, 1], 5)])).toEqual(new Map());
+    expect(nodeSpeeds(files(0, [1, 2, 3, 4], 2))).toEqual(new Map());
+  });
+
+  it('ignores files without an expected or a measured time, and bounds the factor', () => {
+    const speeds = nodeSpeeds([...files(0, [1, 1, 1], 1), ...files(1, [1, 1, 1], 1), ...files(2, [1, 1, 1], 100), { node: 0, expected: 0, actual: 50 }]);
+    expect(speeds.get(0)).toBe(1);
+    expect(speeds.get(2)).toBe(4);
   });
 });
