@@ -22,6 +22,7 @@ const DEFAULTS = {
   isolate: true,
   nodeCpus: 0, // 0: cores / nodes
   project: '', // an existing Jest project instead of the generated suite
+  projectConfig: '', // its Jest config file, when not the one Jest finds there
   repeat: 1, // run every approach this many times (interleaved); ratios from the medians
   waitIdle: false, // before each approach, wait (up to 90 s) for the machine to be quiet
   batch: 5, // per-batch baseline: files per `jest` start
@@ -51,6 +52,7 @@ const HELP = `Usage: npm run bench -- [flags]
   --node-cpus X      CPUs per isolated node (default cores / nodes)
   --project PATH     compare on an existing Jest project instead of the generated suite
                      (the runner and reporter are added by CLI flags; nothing is edited)
+  --project-config F the --project's Jest config file (--config), when not the one Jest finds
   --repeat N         run every approach N times, interleaved; ratios from the medians
   --wait-idle        before each approach, wait up to 90 s for the machine to be
                      under 25% busy for 3 s (a machine shared with other work)
@@ -74,7 +76,8 @@ const HELP = `Usage: npm run bench -- [flags]
                      file's tests (as any earlier run would teach it)
   --caches MODE      Jest caches as CI machines have them (caches.js): per-node (each node
                      its own, filled by an untimed run of the same approach the day before),
-                     shared (a copy of one warm cache on every node) or cold (empty);
+                     shared (a copy on every node of one cache an untimed run of the same
+                     approach filled) or cold (empty); each at one path, as on CI machines;
                      default: Jest's default directory, warm and shared live by all nodes
   --no-node-total    do not give jest-fast-ci nodes FAST_CI_NODE_TOTAL (GitHub Actions sets
                      no such variable): splitting must size parts without it

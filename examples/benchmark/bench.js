@@ -73,7 +73,7 @@ async function generatedSuite(config, caches) {
   log(`suite ${manifest.name}: ${manifest.files.length} files, ${(manifest.totalMs / 1000).toFixed(1)} s of ${manifest.cpu ? 'CPU time' : 'sleep'}, longest ${(manifest.longestMs / 1000).toFixed(1)} s`);
   const target = suiteTarget(project);
   log('warming the Jest cache (one plain run, unisolated)');
-  const warm = await runners.runPlain({ target, workers: config.nodes * config.workers, name: 'warm', group: null, extraArgs: caches.warmArgs() });
+  const warm = await runners.runPlain({ target, workers: config.nodes * config.workers, name: 'warm', group: null });
   verify({ ...warm, traced: true }, manifest.files.map(f => f.id));
   return {
     kind: 'generated',
@@ -90,11 +90,11 @@ async function generatedSuite(config, caches) {
 
 /** An existing project: its files from `jest --listTests`, durations from Jest's own per-file runtimes. */
 async function existingProject(config, caches) {
-  const target = projectTarget(config.project);
+  const target = projectTarget(config.project, config.projectConfig);
   const ids = await listTests(target);
   log(`project ${target.cwd}: ${ids.length} test files, jest ${target.jestVersion}`);
   log('warming the Jest cache (one plain run, unisolated)');
-  const warm = await runners.runPlain({ target, workers: config.nodes * config.workers, name: 'warm', group: null, json: true, extraArgs: caches.warmArgs() });
+  const warm = await runners.runPlain({ target, workers: config.nodes * config.workers, name: 'warm', group: null, json: true });
   verify(warm, ids, { allowFailures: true });
   if (warm.failed.length > 0) log(`  the warm-up had failing files (${warm.failed.join(', ')}); they count as run`);
   const byRuntime = [...warm.perFile].sort((a, b) => b.runtimeMs - a.runtimeMs);
@@ -241,7 +241,7 @@ async function main() {
     log(`coverage project: ${coverageProject.files} test files, ${coverageProject.modules} modules, ${coverageProject.meanImports.toFixed(0)} imports a file on average`);
     config.project = coverageProject.dir;
   }
-  if (caches.mode) log(`Jest caches: ${caches.mode} (caches.js)`);
+  if (caches.mode) log(`Jest caches: ${caches.mode} (caches.js): ${caches.note}`);
   const suite = config.project ? await existingProject(config, caches) : await generatedSuite(config, caches);
   const coverageFinal = coverageProject && coverageFinalBytes(coverageProject.dir);
 
@@ -279,10 +279,10 @@ async function main() {
           if (waitedMs > 3500) log(`  waited ${(waitedMs / 1000).toFixed(0)} s for the machine to be quiet`);
         }
         if (caches.needsYesterday(name)) {
-          // Per-node caches: yesterday's run of the same approach, from empty caches, fills each node's (as CI saves it).
-          log(`  yesterday's run of ${name} (untimed), filling each node's cache`);
+          // Yesterday's run of the same approach, from empty caches, fills each node's (per-node) or the one shared cache.
+          log(`  yesterday's run of ${name} (untimed), filling ${caches.mode === 'shared' ? 'the shared cache' : "each node's cache"}`);
           if (isolation.isolated) isolation.sweep();
-          const yesterday = await run(caches.forRun(name));
+          const yesterday = await run(caches.forRun(name, true));
           verify({ ...yesterday, traced: suite.kind === 'generated' }, suite.ids, { allowFailures: suite.kind === 'project' });
           caches.markYesterday(name);
         }

@@ -1,15 +1,20 @@
 'use strict';
 /**
- * Jest caches as CI machines have them (--caches). Each simulated node i of
- * an approach gets `--cacheDirectory=<dir>`:
+ * Jest caches as CI machines have them (--caches). Every process of node i
+ * of an approach sees its cache at one path, `<root>/cache`, as CI restores
+ * a cache to the same workspace path on every machine: Jest's transform
+ * cache keys hold the whole project config, cacheDirectory included, so a
+ * cache moved to another path is cold. Each process gets its own mount
+ * namespace with node i's directory bound there (root only; elsewhere each
+ * node is given its directory's own path, which the note says).
  *
- *   per-node  its own directory, kept across the approach's runs, as CI
- *             restores a cache saved under a key per shard index. Before
- *             the approach's first timed run, one untimed "yesterday" run
- *             of the same approach, from empty directories, fills them.
- *   shared    a fresh copy, for every run, of one directory the warm-up
- *             filled (a plain run of every file), as CI restores one key
- *             on every machine.
+ *   per-node  node i's own directory, kept across the approach's runs, as
+ *             CI restores a cache saved under a key per shard index. Before
+ *             the approach's first timed run, one untimed "yesterday" run of
+ *             the same approach, from empty directories, fills them.
+ *   shared    a fresh copy for every run of one directory that the
+ *             approach's untimed yesterday run filled, every node writing to
+ *             it, as CI restores one key on every machine.
  *   cold      a fresh empty directory for every run (no cache restored).
  *
  * Without --caches every process uses Jest's default cacheDirectory, warm
@@ -21,44 +26,64 @@ const path = require('node:path');
 
 const MODES = ['per-node', 'shared', 'cold'];
 
+function canMount() {
+  return process.platform === 'linux' && typeof process.getuid === 'function' && process.getuid() === 0 && fs.existsSync('/usr/bin/unshare');
+}
+
 function createCaches(mode) {
   if (mode && !MODES.includes(mode)) throw new Error(`--caches must be one of ${MODES.join(', ')}, got ${mode}`);
   const root = mode ? fs.mkdtempSync(path.join(os.tmpdir(), 'jest-fast-ci-bench-caches-')) : undefined;
-  const warmDir = root && path.join(root, 'warm');
+  const mount = Boolean(root) && canMount();
+  const canonical = root && path.join(root, 'cache');
+  if (canonical) fs.mkdirSync(canonical);
   let runs = 0;
   const yesterday = new Set();
+  const fresh = dir => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    return dir;
+  };
   return {
     mode,
-    /** The warm-up's cache: what `shared` copies. */
-    warmArgs: () => (root ? [`--cacheDirectory=${warmDir}`] : []),
-    /** Whether the approach still needs its untimed "yesterday" run (per-node only, once). */
+    note: !root ? undefined : mount ? `each node's cache bound at ${canonical} in its own mount namespace` : `each node's cache at its own path (no mount namespaces here: not root), so a copied cache is cold for Jest`,
+    /** Whether the approach still needs its untimed "yesterday" run (once). */
     needsYesterday(name) {
-      return mode === 'per-node' && !yesterday.has(name);
+      return (mode === 'per-node' || mode === 'shared') && !yesterday.has(name);
     },
     markYesterday(name) {
       yesterday.add(name);
     },
-    /** For one run of `name`: node i's cache directory (prepared as the mode says), or undefined. */
-    forRun(name) {
+    /**
+     * For one run of `name`: node i's cache as { dir, mount? } (its directory,
+     * and the path to bind it at), prepared as the mode says; undefined
+     * without --caches. `isYesterday`: the untimed run that fills the caches.
+     */
+    forRun(name, isYesterday = false) {
       if (!root) return () => undefined;
       runs += 1;
       const run = runs;
+      const at = dir => (mount ? { dir, mount: canonical } : { dir });
+      if (mode === 'shared' && isYesterday) {
+        const dir = fresh(path.join(root, 'shared', name));
+        return () => at(dir);
+      }
       return i => {
         if (mode === 'per-node') {
           const dir = path.join(root, 'per-node', name, `node-${i}`);
           fs.mkdirSync(dir, { recursive: true });
-          return dir;
+          return at(dir);
         }
         const dir = path.join(root, `run-${run}`, `node-${i}`);
-        fs.rmSync(dir, { recursive: true, force: true });
-        if (mode === 'shared') fs.cpSync(warmDir, dir, { recursive: true });
-        else fs.mkdirSync(dir, { recursive: true });
-        return dir;
+        if (mode === 'shared') {
+          fs.rmSync(dir, { recursive: true, force: true });
+          fs.cpSync(path.join(root, 'shared', name), dir, { recursive: true });
+        } else fresh(dir);
+        return at(dir);
       };
     },
-    /** Directories of finished runs that no later run reads (shared, cold) go at once: a project's caches are large. */
+    /** Directories of finished runs that no later run reads (copies, empty ones) go at once: a project's caches are large. */
     dropRun() {
-      if (!root || mode === 'per-node') return;
+      if (!root) return;
       for (const entry of fs.readdirSync(root)) if (entry.startsWith('run-')) fs.rmSync(path.join(root, entry), { recursive: true, force: true });
     },
     close() {

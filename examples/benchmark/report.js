@@ -17,7 +17,7 @@ const TITLES = {
 
 const CACHES = {
   'per-node': "each node its own cacheDirectory, filled by an untimed run of the same approach before its first timed one, as CI restores a cache keyed by shard index",
-  shared: 'each node a fresh copy of one cache a plain run of every file filled, as CI restores one key on every machine',
+  shared: "each node a fresh copy of one cache that an untimed run of the same approach filled, every node writing to it, as CI restores one key on every machine",
   cold: 'each node an empty cacheDirectory',
 };
 

@@ -46,11 +46,13 @@ function cleanEnv(extra) {
  * and timing. `group` is the cgroup (node-i, probe), null or undefined to
  * run unisolated (the cache warm-up).
  */
-function runJest({ target, args, env, label, group, timeoutMs = 30 * 60_000 }) {
+function runJest({ target, args, env, label, group, mount, timeoutMs = 30 * 60_000 }) {
   return new Promise(resolve => {
     const startedAt = performance.now();
-    const jestArgs = [target.jestBin, ...target.configArgs, ...args];
-    const [command, commandArgs] = group == null ? [process.execPath, jestArgs] : isolation.spawnArgs(group, process.execPath, jestArgs);
+    let [command, commandArgs] = [process.execPath, [target.jestBin, ...target.configArgs, ...args]];
+    // `mount`: a directory bound at another path for this process tree only (its own mount namespace).
+    if (mount) [command, commandArgs] = ['/usr/bin/unshare', ['-m', '--propagation', 'private', '/bin/sh', '-c', 'mount --bind "$1" "$2" || exit 96; shift 2; exec "$@"', 'sh', mount.source, mount.target, command, ...commandArgs]];
+    if (group != null) [command, commandArgs] = isolation.spawnArgs(group, command, commandArgs);
     const child = spawn(command, commandArgs, { cwd: target.cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     live.add(child);
     let output = '';
@@ -114,10 +116,17 @@ function traceFile(target, name) {
   return file;
 }
 
-/** Node i's `--cacheDirectory` flag when the bench gives it one (caches.js), else none. */
-function cacheArgs(cache, i) {
-  const dir = cache?.(i);
-  return dir ? [`--cacheDirectory=${dir}`] : [];
+/** Node i's cache (caches.js): its `--cacheDirectory` flag, and the directory to bind there, if any. */
+function cacheOf(cache, i) {
+  const c = cache?.(i);
+  if (!c) return { args: [], mount: undefined };
+  return { args: [`--cacheDirectory=${c.mount ?? c.dir}`], mount: c.mount ? { source: c.dir, target: c.mount } : undefined };
+}
+
+/** `args` with node i's cache flag before `tail`, and its mount. */
+function withCache(cache, i, args, tail = []) {
+  const c = cacheOf(cache, i);
+  return { args: [...args, ...c.args, ...tail], mount: c.mount };
 }
 
 function traceEnv(trace, node) {
@@ -135,12 +144,14 @@ function readJsonResults(file) {
  * null`, unisolated (the cache warm-up: `undefined` would take the default). With `json`, also keeps Jest's
  * per-file runtimes (--json), which give a project its durations.
  */
-async function runPlain({ target, workers, name = 'plain', group = 'node-0', json: keepJson = false, cache, extraArgs = [] }) {
+async function runPlain({ target, workers, name = 'plain', group = 'node-0', json: keepJson = false, cache }) {
   const trace = traceFile(target, name);
   const json = path.join(os.tmpdir(), `jest-fast-ci-bench-${process.pid}-${name}-${randomUUID()}.json`);
+  const c = cacheOf(cache, 0);
   const p = await runJest({
     target,
-    args: [...target.plainArgs, `--maxWorkers=${workers}`, ...cacheArgs(cache, 0), ...extraArgs, ...(keepJson ? ['--json', `--outputFile=${json}`] : [])],
+    mount: c.mount,
+    args: [...target.plainArgs, `--maxWorkers=${workers}`, ...c.args, ...(keepJson ? ['--json', `--outputFile=${json}`] : [])],
     env: traceEnv(trace, 0),
     label: name,
     group,
@@ -182,7 +193,7 @@ async function runShards({ target, nodes, workers, cache }) {
     Array.from({ length: nodes }, (_, i) =>
       runJest({
         target,
-        args: [...target.plainArgs, `--maxWorkers=${workers}`, `--shard=${i + 1}/${nodes}`, ...cacheArgs(cache, i)],
+        ...withCache(cache, i, [...target.plainArgs, `--maxWorkers=${workers}`, `--shard=${i + 1}/${nodes}`]),
         env: traceEnv(trace, i),
         label: `shard ${i + 1}/${nodes}`,
         group: `node-${i}`,
@@ -210,7 +221,7 @@ async function runPerBatch({ target, longestFirst, nodes, workers, batch, cache 
       processes.push(
         await runJest({
           target,
-          args: [...target.plainArgs, `--maxWorkers=${workers}`, ...cacheArgs(cache, i), '--runTestsByPath', ...files],
+          ...withCache(cache, i, [...target.plainArgs, `--maxWorkers=${workers}`], ['--runTestsByPath', ...files]),
           env: traceEnv(trace, i),
           label: `node ${i} batch ${n}`,
           group: `node-${i}`,
@@ -233,7 +244,7 @@ async function runFastCi({ target, server, secretKey, nodes, workers, name = 'fa
     Array.from({ length: nodes }, (_, i) =>
       runJest({
         target,
-        args: [...target.fastciArgs, `--maxWorkers=${workers}`, ...cacheArgs(cache, i)],
+        ...withCache(cache, i, [...target.fastciArgs, `--maxWorkers=${workers}`]),
         env: {
           FAST_CI_SECRET_KEY: secretKey,
           FAST_CI_SERVER: server.url,

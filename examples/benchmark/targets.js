@@ -8,11 +8,12 @@
  *   { cwd, jestBin, configArgs, plainArgs, fastciArgs, traceDir? }
  *
  * For a project the runner and reporter come as CLI flags, by absolute path
- * to this repository's dist/ (`--runner` and `--reporters` are Jest CLI
- * options in 29 and 30), and plain Jest is the project's own `jest-runner`,
+ * to a copy of this repository's dist/ installed in a node_modules directory
+ * (`--runner` and `--reporters` are Jest CLI options in 29 and 30), and plain Jest is the project's own `jest-runner`,
  * so a project whose config already names jest-fast-ci is compared fairly.
  */
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const { REPO, runJest } = require('./runners');
 
@@ -44,7 +45,28 @@ function projectJest(dir) {
   };
 }
 
-function projectTarget(dir) {
+/**
+ * This package as a user has it: dist/ and package.json in a node_modules
+ * directory (its dependencies linked from this repository's). Named by a
+ * path outside node_modules, Jest would compile the runner with the
+ * project's own transform (babel-jest down to generators, ts-jest where the
+ * pattern matches .js), which no installed package goes through.
+ */
+let installed;
+function installedPackage() {
+  if (installed) return installed;
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'jest-fast-ci-bench-install-'));
+  const dir = path.join(root, 'node_modules', 'jest-fast-ci');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.cpSync(path.join(REPO, 'dist'), path.join(dir, 'dist'), { recursive: true });
+  fs.copyFileSync(path.join(REPO, 'package.json'), path.join(dir, 'package.json'));
+  fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  process.once('exit', () => fs.rmSync(root, { recursive: true, force: true }));
+  installed = dir;
+  return dir;
+}
+
+function projectTarget(dir, config) {
   // `npm run bench` runs in this repository; a relative path is meant from where the user typed it.
   const cwd = path.resolve(process.env.INIT_CWD || process.cwd(), dir);
   if (!fs.statSync(cwd, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`--project ${dir}: not a directory`);
@@ -52,13 +74,14 @@ function projectTarget(dir) {
     if (!fs.existsSync(path.join(REPO, built))) throw new Error(`${built} is missing: run npm run build (npm run bench does)`);
   }
   const jest = projectJest(cwd);
+  const pkg = installedPackage();
   return {
     cwd,
     jestBin: jest.jestBin,
     jestVersion: jest.version,
-    configArgs: [],
+    configArgs: config ? ['--config', path.resolve(process.env.INIT_CWD || process.cwd(), config)] : [],
     plainArgs: [`--runner=${jest.jestRunner}`, '--reporters=default'],
-    fastciArgs: [`--runner=${path.join(REPO, 'dist/index.js')}`, '--reporters=default', `--reporters=${path.join(REPO, 'dist/reporter/index.js')}`],
+    fastciArgs: [`--runner=${path.join(pkg, 'dist/index.js')}`, '--reporters=default', `--reporters=${path.join(pkg, 'dist/reporter/index.js')}`],
   };
 }
 

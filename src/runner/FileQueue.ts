@@ -230,6 +230,11 @@ export class FileQueue {
     return this.#when(() => this.#isReadyForMore());
   }
 
+  /** Resolves once a result waits to be sent, or nothing is waiting or running. */
+  whenResultOrIdle(): Promise<void> {
+    return this.#when(() => !this.isBusy || Object.keys(this.#results).length > 0);
+  }
+
   /** Resolves once nothing is waiting or running. */
   whenIdle(): Promise<void> {
     return this.#when(() => !this.isBusy);

@@ -148,7 +148,8 @@ export class NodeSession {
         await this.#take(reply.tests, reply.parts);
         await Promise.race([this.#queue.whenReadyForMore(), fatal]);
       } else if (this.#queue.isBusy) {
-        await Promise.race([this.#queue.whenIdle(), fatal]);
+        // Nothing queued for now: send each result as it comes, and a worker freed by it may be handed a gone node's files.
+        await Promise.race([this.#queue.whenResultOrIdle(), fatal]);
       }
       results = this.#queue.takeResults();
       if (reply.tests.length === 0 && !this.#queue.isBusy && Object.keys(results).length === 0) return summary;

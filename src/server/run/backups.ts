@@ -37,13 +37,23 @@ function backupCandidates(state: RunState, ctx: MachineContext): Array<{ id: str
   return found.sort((a, b) => Number(b.gone) - Number(a.gone) || a.since - b.since);
 }
 
-/** Copies `node` should take now: candidates it does not hold and did not fail, at most one batch. */
-export function backupsFor(state: RunState, node: NodeState, ctx: MachineContext): string[] {
+/**
+ * Copies `node` should take now: candidates it does not hold and did not
+ * fail, at most `max` (default one batch). `goneOnly`: only files of gone
+ * nodes, which go before queued files and into a busy node's free slots:
+ * nobody else is running them.
+ */
+export function backupsFor(state: RunState, node: NodeState, ctx: MachineContext, options: { max?: number; goneOnly?: boolean } = {}): string[] {
   const others = available(state, ctx).some(n => n.index !== node.index);
   return backupCandidates(state, ctx)
-    .filter(c => c.holder !== node.index && (node.acceptsParts || !state.parts.has(c.id)) && !(others && (state.failedOn.get(c.id)?.includes(node.index) ?? false)))
-    .slice(0, batchSize(Infinity, 1, node.workers))
+    .filter(c => (!options.goneOnly || c.gone) && c.holder !== node.index && (node.acceptsParts || !state.parts.has(c.id)) && !(others && (state.failedOn.get(c.id)?.includes(node.index) ?? false)))
+    .slice(0, options.max ?? batchSize(Infinity, 1, node.workers))
     .map(c => c.id);
+}
+
+/** Run slots `node` has free: its workers less the files it holds. */
+export function freeSlots(state: RunState, node: NodeState): number {
+  return Math.max(0, Math.max(1, node.workers ?? 1) - state.leases.heldBy(node.index).length);
 }
 
 /** Some file could be copied to an idle node now (the host then offers held deqs the copies). */

@@ -5,7 +5,7 @@
 import { LEFT, STALE, refused, withRetry, work, type Answer } from '../../protocol/replies';
 import { parseDeqPayload } from '../../protocol/requests';
 import type { PartSpec } from '../../protocol/types';
-import { backupsFor } from './backups';
+import { backupsFor, freeSlots } from './backups';
 import { available, current } from './liveness';
 import { isFinished, summaryOf, type NodeState, type RunState } from './runState';
 import { batchSize, decideDeq, pickBatch } from './scheduling';
@@ -65,6 +65,14 @@ export function serveHeld(tr: Transition, member: Member): Answer | undefined {
   return serve(tr, node);
 }
 
+/** Copies of a gone node's files for `node`, at most `max`, handed out (a `copy` event). */
+function goneCopies(tr: Transition, node: NodeState, max: number): string[] {
+  if (max <= 0) return [];
+  const copies = backupsFor(tr.state, node, tr.ctx, { max, goneOnly: true });
+  if (copies.length > 0) tr.emit({ t: 'copy', node: node.index, ids: copies, at: tr.ctx.now });
+  return copies;
+}
+
 /** A batch for `node` when some node said which files its Jest cache is warm for (scheduling.ts, pickBatch). */
 function warmBatch(state: RunState, node: NodeState, nodes: readonly NodeState[], size: number, ctx: MachineContext): string[] {
   const fileOf = (id: string): string => state.parts.get(id)?.file ?? id;
@@ -91,12 +99,17 @@ function serve(tr: Transition, node: NodeState): Answer | undefined {
     case 'batch': {
       const nodes = available(state, ctx);
       const size = batchSize(state.queue.length, nodes.length, node.workers);
-      const ids = nodes.some(n => n.warm !== undefined) ? warmBatch(state, node, nodes, size, ctx) : state.queue.peekFront(size, mayRun(state, node, ctx));
-      tr.emit({ t: 'lease', node: node.index, ids, at: ctx.now });
-      return work(ids, undefined, partsAmong(state, ids));
+      // A gone node's files first: nobody runs them, and they were handed out before anything queued.
+      const copies = goneCopies(tr, node, size);
+      const ids = nodes.some(n => n.warm !== undefined) ? warmBatch(state, node, nodes, size - copies.length, ctx) : state.queue.peekFront(size - copies.length, mayRun(state, node, ctx));
+      if (ids.length > 0) tr.emit({ t: 'lease', node: node.index, ids, at: ctx.now });
+      return work([...copies, ...ids], undefined, partsAmong(state, [...copies, ...ids]));
     }
-    case 'drain':
-      return work([]);
+    case 'drain': {
+      // The node still runs files, but a worker of it is free: a gone node's files fill it.
+      const copies = goneCopies(tr, node, freeSlots(state, node));
+      return copies.length === 0 ? work([]) : work(copies, undefined, partsAmong(state, copies));
+    }
     case 'hold': {
       // Nothing queued: an idle node takes backup copies of the files of gone or slow nodes.
       const copies = backupsFor(state, node, ctx);

@@ -243,6 +243,35 @@ describe('backup copies', () => {
     expect(run.state.results.get(file)?.nodeIndex).toBe(b.index);
   });
 
+  it("puts a gone node's files before queued ones, and into a busy node's free worker, once handoffAfterMs has passed", () => {
+    const run = new Run();
+    const a = run.join({ node_id: 'a', workers: 2 });
+    const b = run.join({ node_id: 'b', workers: 2 });
+    run.step(tr => machine.enq(tr, a, { tests: pendingTests(8) }, NO_HISTORY));
+    const onA = tests(run.deq(a).reply);
+    expect(onA).toHaveLength(2);
+    run.step(tr => machine.detach(tr, a));
+    run.now = settings.handoffAfterMs;
+    // b asks with files still queued: a's come first.
+    const first = tests(run.deq(b).reply);
+    expect(first).toEqual(onA);
+  });
+
+  it("hands a gone node's file to a free worker of a node still running its own, not only to an idle node", () => {
+    const run = new Run();
+    const a = run.join({ node_id: 'a', workers: 2 });
+    const b = run.join({ node_id: 'b', workers: 2 });
+    run.step(tr => machine.enq(tr, a, { tests: pendingTests(2) }, NO_HISTORY));
+    const [onA] = tests(run.deq(a).reply);
+    expect(tests(run.deq(b).reply)).toHaveLength(1);
+    run.step(tr => machine.detach(tr, a));
+    run.now = settings.handoffAfterMs - 1;
+    expect(tests(run.deq(b).reply)).toEqual([]);
+    run.now = settings.handoffAfterMs;
+    expect(tests(run.deq(b).reply)).toEqual([onA]);
+    expect(run.events('copy')).toEqual([{ t: 'copy', node: b.index, ids: [onA], at: run.now }]);
+  });
+
   it('records the holder\'s result when it comes back first, tells the copy\'s holder to drop it, and ignores the copy\'s', () => {
     const { run, a, b, file } = oneFileOnA();
     run.step(tr => machine.detach(tr, a));
