@@ -59,6 +59,35 @@ it('finishes the run on the other node when one is SIGKILLed mid-file, without w
   expect(filesRun((await b!.done).output)).toEqual(expect.arrayContaining(inFlight.map(name => `test/${name}.test.js`)));
 });
 
+it("hands a killed node's files, before queued ones, to the first worker freed on another node, while that node still runs its own", async () => {
+  const server = await serve({ reconnectGraceMs: 60_000, handoffAfterMs: 1_000 });
+  const buildId = randomUUID();
+  const [a, b] = startGatedNodes(gates, server.url, KEY, buildId, { args: [`--cacheDirectory=${cacheDir}`] });
+  const inFlight = await gates.startedBy('node-a', 2);
+  const own = await gates.startedBy('node-b', 2);
+  a!.signal('SIGKILL');
+  await a!.done;
+  // Past the handoff: node-a's files are free to copy. Four files are still queued.
+  await until(() => (server.run(buildId)?.nodes.find(n => n.nodeId === 'node-a')?.connected === false ? true : undefined), 'node-a to be gone');
+  await new Promise(resolve => setTimeout(resolve, 1_500));
+  expect(server.run(buildId)!.queued.length).toBe(4);
+  // One of node-b's files ends; the other still runs. The worker it frees gets node-a's files first.
+  gates.open(own[0]!);
+  const next = await until(() => {
+    const started = gates.started().filter(g => g.node === 'node-b' && !own.includes(g.name)).map(g => g.name);
+    return started.length > 0 ? started : undefined;
+  }, 'node-b to start another file');
+  expect(inFlight).toContain(next[0]);
+  // node-b was still running its other file: the copy did not wait for it to be idle.
+  expect(server.run(buildId)!.results[`test/${own[1]}.test.js`]).toBeUndefined();
+  gates.openAll();
+  expect(await b!.done).toExitWith(0);
+  const run = await server.waitForRun(buildId);
+  expect(Object.keys(run.results).sort()).toEqual(GATED);
+  const nodeB = run.nodes.find(n => n.nodeId === 'node-b')!;
+  for (const name of inFlight) expect(run.results[`test/${name}.test.js`]!.nodeIndex).toBe(nodeB.index);
+});
+
 it("runs a copy of a straggler on an idle node; the copy's result counts when it comes first, and the straggler drops its own at once", async () => {
   const server = await serve({ stragglerSlackMs: 1_000 });
   const buildId = randomUUID();
