@@ -69,7 +69,9 @@ function runJest({ target, args, env, label, group, mount, timeoutMs = 30 * 60_0
 
 /** File ids Jest printed as PASS, or FAIL (relative to the directory Jest ran in). */
 function passLines(output, status = 'PASS') {
-  return [...output.matchAll(new RegExp(`^\\s*${status}\\s+(\\S+)`, 'gm'))].map(m => m[1]);
+  // Jest lists failing files again under "Summary of all failing tests": counted once.
+  const ran = output.split(/^Summary of all failing tests$/m)[0];
+  return [...ran.matchAll(new RegExp(`^\\s*${status}\\s+(\\S+)`, 'gm'))].map(m => m[1]);
 }
 
 function readTrace(file) {
@@ -268,7 +270,7 @@ async function runFastCi({ target, server, secretKey, nodes, workers, name = 'fa
   const isSplit = id => [...split].some(file => file === id || file.endsWith(`/${id}`) || id.endsWith(`/${file}`));
   const ownPassed = processes.flatMap(p => passLines(p.output)).filter((id, i, all) => !isSplit(id) || all.indexOf(id) === i);
   return finish(name, processes, trace, {
-    ...(wholeRun ? { passed: passLines(processes[0].output), passedByProcess: processes.map(p => ({ label: p.label, passed: passLines(p.output) })) } : { passed: ownPassed }),
+    ...(wholeRun ? { passed: passLines(processes[0].output), failed: passLines(processes[0].output, 'FAIL'), passedByProcess: processes.map(p => ({ label: p.label, passed: passLines(p.output), failed: passLines(p.output, 'FAIL') })) } : { passed: ownPassed }),
     buildId,
     serverState: run ? run.state : 'missing',
     serverResults: results,
