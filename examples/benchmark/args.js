@@ -43,6 +43,8 @@ const DEFAULTS = {
   caches: '',
   // Give every jest-fast-ci node FAST_CI_NODE_TOTAL, as most CIs say it (--no-node-total: as GitHub Actions, which does not).
   nodeTotal: true,
+  // Seconds into a run at which the last node's machine dies (approach fastciKill; 0: not run).
+  killAt: 0,
 };
 
 const HELP = `Usage: npm run bench -- [flags]
@@ -79,6 +81,8 @@ const HELP = `Usage: npm run bench -- [flags]
                      shared (a copy on every node of one cache an untimed run of the same
                      approach filled) or cold (empty); each at one path, as on CI machines;
                      default: Jest's default directory, warm and shared live by all nodes
+  --kill-at S        also run jest-fast-ci with the last node's machine killed S s in (fastciKill):
+                     when the files it held ran again elsewhere (generated suite, traced)
   --no-node-total    do not give jest-fast-ci nodes FAST_CI_NODE_TOTAL (GitHub Actions sets
                      no such variable): splitting must size parts without it
   --coverage         compare on a generated project with coverage on (coverage-project.js):
@@ -119,6 +123,7 @@ function parseArgs(argv) {
   }
   out.files ||= out.coverage ? 300 : out.cpu ? 40 : 200;
   if (out.coverage && !out.only) out.only = 'shard,fastci,fastciNode';
+  if (out.killAt > 0 && out.only && !out.only.split(',').includes('fastciKill')) out.only += ',fastciKill';
   out.meanMs ||= out.cpu ? 1500 : 800;
   if (out.dominant >= 1) throw new Error(`--dominant is a share of the suite's work, below 1 (e.g. 0.4), got ${out.dominant}`);
   for (const key of ['files', 'nodes', 'workers', 'batch', 'startupRuns', 'capacityNodes', 'capacityFiles', 'repeat', 'dominantTests']) {

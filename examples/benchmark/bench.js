@@ -119,6 +119,51 @@ async function existingProject(config, caches) {
   };
 }
 
+/** Leaves the killed node's process out of the checks: it printed what it had when it died. */
+function dropKilled(result) {
+  const label = `node ${result.killed.node}`;
+  result.processes = result.processes.filter(p => p.label !== label);
+  // A file it finished as it died (its trace line written, its result never sent) ran again: the other run counts.
+  const elsewhere = new Set(result.trace.filter(t => t.node !== String(result.killed.node)).map(t => `${t.id}#${t.test ?? ''}`));
+  result.trace = result.trace.filter(t => t.node !== String(result.killed.node) || !elsewhere.has(`${t.id}#${t.test ?? ''}`));
+  if (result.passedByProcess) {
+    result.passedByProcess = result.passedByProcess.filter(p => p.label !== label);
+    result.passed = result.passedByProcess[0]?.passed ?? [];
+  }
+}
+
+/**
+ * When the files the killed node held ran again elsewhere (the trace), in
+ * ms after the kill: their copies' starts (target: within handoffAfterMs,
+ * 5 s, and a moment) and ends (target: their own length plus 5 s).
+ */
+function killRecovery(result, manifest) {
+  const { killed, trace, t0Epoch } = result;
+  const msOf = new Map((manifest?.files ?? []).map(f => [f.id, f.ms]));
+  const files = killed.held.map(id => {
+    const line = trace.find(t => t.id === id || t.id.endsWith(`/${id}`) || id.endsWith(`/${t.id}`));
+    return { id, ms: msOf.get(id) ?? msOf.get(line?.id), startAfterKillMs: line ? line.start - killed.atEpoch : undefined, endAfterKillMs: line ? line.end - killed.atEpoch : undefined };
+  });
+  return { killedAtMs: killed.atEpoch - t0Epoch, files };
+}
+
+function renderKill(recovery, makespanMs, fastciMs) {
+  const s = ms => (ms / 1000).toFixed(1);
+  const lines = [
+    '',
+    `Killed node (fastciKill): the last node's machine died ${s(recovery.killedAtMs)} s in, holding ${recovery.files.length} file(s); makespan ${s(makespanMs)} s${fastciMs ? ` (${s(fastciMs)} s with no kill)` : ''}.`,
+  ];
+  for (const f of recovery.files) {
+    const bound = (f.ms ?? 0) + 5000;
+    lines.push(
+      f.endAfterKillMs === undefined
+        ? `  ${f.id}: no trace of it running again`
+        : `  ${f.id} (${s(f.ms ?? 0)} s): ran again from +${s(f.startAfterKillMs)} s to +${s(f.endAfterKillMs)} s after the kill; target at most its length + 5 s = ${s(bound)} s: ${f.endAfterKillMs <= bound + 500 ? 'MET' : 'NOT MET'}`,
+    );
+  }
+  return lines.join('\n');
+}
+
 /** Stops every jest process and removes the cgroups on Ctrl-C, a kill, or any exit. */
 function cleanUpOnExit(isolation, caches) {
   const cleanup = () => {
@@ -235,7 +280,7 @@ async function main() {
   const { nodes, workers } = config;
   const cores = os.availableParallelism();
   const isolation = createIsolation({ nodes, nodeCpus: config.nodeCpus || +(cores / nodes).toFixed(3), enabled: config.isolate });
-  const caches = createCaches(config.caches);
+  const caches = createCaches(config.caches, nodes);
   cleanUpOnExit(isolation, caches);
   runners.useIsolation(isolation);
   log(isolation.describe);
@@ -265,10 +310,11 @@ async function main() {
     ['fastci', nodes, cache => runners.runFastCi({ target, server, secretKey: SECRET, nodes, workers, cache, nodeTotal })],
     // The same without whole-run reporting: what reporting the whole run on every node costs.
     ['fastciNode', nodes, cache => runners.runFastCi({ target, server, secretKey: SECRET, nodes, workers, name: 'fastciNode', report: 'node', cache, nodeTotal })],
+    ['fastciKill', nodes, cache => runners.runFastCi({ target, server, secretKey: SECRET, nodes, workers, name: 'fastciKill', cache, nodeTotal, killAtMs: config.killAt * 1000 })],
     ['single', 1, cache => runners.runFastCi({ target, server, secretKey: SECRET, nodes: 1, workers, name: 'single', cache, nodeTotal })],
     // Last: in repeated trials the approach run right after it was slower (first files 3-5 s late; the cause was not found).
     ['batch', nodes, cache => runners.runPerBatch({ target, longestFirst: suite.longestFirst, nodes, workers, batch: config.batch, cache })],
-  ].filter(([name]) => want(name));
+  ].filter(([name]) => want(name) && (name !== 'fastciKill' || config.killAt > 0));
   const runs = Object.fromEntries(plan.map(([name]) => [name, []]));
   try {
     if (suite.manifest?.dominant && plan.some(([name]) => name.startsWith('fastci'))) {
@@ -302,6 +348,8 @@ async function main() {
         const busyBefore = machineBusyMs();
         const result = await run(caches.forRun(name));
         caches.dropRun();
+        // The killed node's process is not checked: what it held is, on the others (killRecovery).
+        if (result.killed) dropKilled(result);
         if (distStamp() !== builtBefore) {
           result.distRebuiltDuringRun = true;
           log(`  WARNING: dist/ was rebuilt while ${name} ran; its figures mix two builds`);
@@ -365,11 +413,13 @@ async function main() {
     capacity,
   };
   if (coverageProject) results.wholeRunReport = wholeRunFigures(approaches, coverageFinal, coverageProject.tests);
+  if (approaches.fastciKill?.killed && approaches.fastciKill.trace?.length) results.killRecovery = killRecovery(approaches.fastciKill, suite.manifest);
   results.evaluation = evaluate(results);
   results.benchWallMs = performance.now() - benchStart;
   const file = writeJson(results);
   console.log(render(results));
   if (results.wholeRunReport) console.log(renderWholeRun(results.wholeRunReport));
+  if (results.killRecovery) console.log(renderKill(results.killRecovery, approaches.fastciKill.makespanMs, approaches.fastci?.makespanMs));
   console.log(`\nRaw figures: ${path.relative(process.cwd(), file)} (bench took ${(results.benchWallMs / 1000).toFixed(0)} s)`);
 }
 

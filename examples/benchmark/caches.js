@@ -30,7 +30,7 @@ function canMount() {
   return process.platform === 'linux' && typeof process.getuid === 'function' && process.getuid() === 0 && fs.existsSync('/usr/bin/unshare');
 }
 
-function createCaches(mode) {
+function createCaches(mode, nodes) {
   if (mode && !MODES.includes(mode)) throw new Error(`--caches must be one of ${MODES.join(', ')}, got ${mode}`);
   const root = mode ? fs.mkdtempSync(path.join(os.tmpdir(), 'jest-fast-ci-bench-caches-')) : undefined;
   const mount = Boolean(root) && canMount();
@@ -67,7 +67,7 @@ function createCaches(mode) {
         const dir = fresh(path.join(root, 'shared', name));
         return () => at(dir);
       }
-      return i => {
+      const prepare = i => {
         if (mode === 'per-node') {
           const dir = path.join(root, 'per-node', name, `node-${i}`);
           fs.mkdirSync(dir, { recursive: true });
@@ -80,6 +80,9 @@ function createCaches(mode) {
         } else fresh(dir);
         return at(dir);
       };
+      // Copied before the run starts: the copies are CI's restore, not the run's time.
+      const dirs = Array.from({ length: nodes }, (_, i) => prepare(i));
+      return i => dirs[i];
     },
     /** Directories of finished runs that no later run reads (copies, empty ones) go at once: a project's caches are large. */
     dropRun() {

@@ -225,9 +225,11 @@ function createIsolation({ nodes, nodeCpus, enabled }) {
      * Processes still in the node groups (a worker that outlived its Jest):
      * they would spend the next approach's budget. Kills them; returns how many.
      */
-    sweep() {
+    /** SIGKILLs every process in `names`' groups (all of them by default): a machine that dies, or leftovers. */
+    sweep(names) {
       let killed = 0;
-      for (const { dir } of groups.values()) {
+      for (const [name, { dir }] of groups) {
+        if (names !== undefined && !names.includes(name)) continue;
         for (const pid of pidsIn(dir)) {
           try {
             process.kill(pid, 'SIGKILL');

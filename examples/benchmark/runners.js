@@ -46,7 +46,7 @@ function cleanEnv(extra) {
  * and timing. `group` is the cgroup (node-i, probe), null or undefined to
  * run unisolated (the cache warm-up).
  */
-function runJest({ target, args, env, label, group, mount, timeoutMs = 30 * 60_000 }) {
+function runJest({ target, args, env, label, group, mount, onSpawn, timeoutMs = 30 * 60_000 }) {
   return new Promise(resolve => {
     const startedAt = performance.now();
     let [command, commandArgs] = [process.execPath, [target.jestBin, ...target.configArgs, ...args]];
@@ -55,6 +55,7 @@ function runJest({ target, args, env, label, group, mount, timeoutMs = 30 * 60_0
     if (group != null) [command, commandArgs] = isolation.spawnArgs(group, command, commandArgs);
     const child = spawn(command, commandArgs, { cwd: target.cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     live.add(child);
+    onSpawn?.(child);
     let output = '';
     child.stdout.on('data', chunk => (output += chunk));
     child.stderr.on('data', chunk => (output += chunk));
@@ -239,15 +240,29 @@ async function runPerBatch({ target, longestFirst, nodes, workers, batch, cache 
  * jest-fast-ci: N concurrent nodes, one build id, on the embedded server.
  * `report`: FAST_CI_REPORT (`run`, the default, makes every node print every file).
  */
-async function runFastCi({ target, server, secretKey, nodes, workers, name = 'fastci', report = 'run', cache, nodeTotal = true }) {
+async function runFastCi({ target, server, secretKey, nodes, workers, name = 'fastci', report = 'run', cache, nodeTotal = true, killAtMs }) {
   const trace = traceFile(target, name);
   const buildId = `bench-${name}-${randomUUID()}`;
+  // `killAtMs`: the last node's machine dies then (its whole group SIGKILLed); what it held is noted first.
+  let killed;
+  const onSpawn = killAtMs === undefined ? undefined : (i, child) => {
+    if (i !== nodes - 1) return;
+    setTimeout(() => {
+      const run = server.run(buildId);
+      const index = run?.nodes.find(n => n.nodeId === `bench-node-${i}`)?.index;
+      killed = { node: i, atEpoch: Date.now(), held: Object.entries(run?.leased ?? {}).filter(([, holder]) => holder === index).map(([id]) => id) };
+      if (isolation.sweep) isolation.sweep([`node-${i}`]);
+      child.kill('SIGKILL');
+    }, killAtMs);
+  };
   const processes = await Promise.all(
     Array.from({ length: nodes }, (_, i) =>
       runJest({
         target,
         ...withCache(cache, i, [...target.fastciArgs, `--maxWorkers=${workers}`]),
+        onSpawn: onSpawn && (child => onSpawn(i, child)),
         env: {
+          FAST_CI_NODE_ID: `bench-node-${i}`,
           FAST_CI_SECRET_KEY: secretKey,
           FAST_CI_SERVER: server.url,
           FAST_CI_BUILD_ID: buildId,
@@ -270,6 +285,7 @@ async function runFastCi({ target, server, secretKey, nodes, workers, name = 'fa
   const isSplit = id => [...split].some(file => file === id || file.endsWith(`/${id}`) || id.endsWith(`/${file}`));
   const ownPassed = processes.flatMap(p => passLines(p.output)).filter((id, i, all) => !isSplit(id) || all.indexOf(id) === i);
   return finish(name, processes, trace, {
+    ...(killed ? { killed } : {}),
     ...(wholeRun ? { passed: passLines(processes[0].output), failed: passLines(processes[0].output, 'FAIL'), passedByProcess: processes.map(p => ({ label: p.label, passed: passLines(p.output), failed: passLines(p.output, 'FAIL') })) } : { passed: ownPassed }),
     buildId,
     serverState: run ? run.state : 'missing',
