@@ -100,3 +100,21 @@ it('does not split for clients that do not accept parts', async () => {
   await startRun('whole');
   expect(current.run('whole')!.parts).toBeUndefined();
 });
+
+it('sizes parts for as many nodes as the last run of the key had when no node total is sent, on every store', async () => {
+  current = await startTestServer({ splitMinSeconds: 5 });
+  // The learning run: two nodes of one worker; 'a' runs everything.
+  const learning = [];
+  for (const nodeId of ['a', 'b']) learning.push((await Node.join(current, { buildId: 'learn-nodes', nodeId, workers: 1 })).node);
+  expect((await learning[0]!.push('enq', { tests: enqueued() })).status).toBe('ok');
+  const results: EntryMap = {};
+  for (let reply = await learning[0]!.deq(); reply.response.tests.length > 0; reply = await learning[0]!.deq(results)) {
+    for (const id of reply.response.tests as string[]) results[id] = id === 'heavy.test.ts' ? heavy() : passed(1);
+  }
+  await learning[1]!.deq();
+  expect(current.run('learn-nodes')!.state).toBe('finished');
+  // Alone, one worker, no `nodes` in its enq: one slot here, but the last run had two nodes.
+  const { node } = await Node.join(current, { buildId: 'remembered', nodeId: 'c', workers: 1, accepts: ['parts'] });
+  expect((await node.push('enq', { tests: enqueued() })).status).toBe('ok');
+  expect(Object.keys(current.run('remembered')!.parts ?? {})).toEqual([1, 2].map(i => `heavy.test.ts#part-${i}-of-2`));
+});
