@@ -113,10 +113,10 @@ export class RunHost {
     return this.#state.lastEventAt;
   }
 
-  /** The node may still send something: it has neither left nor been lost past its grace. */
+  /** The node may still send something: it has neither left nor been lost, and is connected or went less than handoffAfterMs ago. */
   isNodeActive(index: number): boolean {
     const node = this.#state.nodes[index];
-    return node !== undefined && !node.left && !node.lost;
+    return node !== undefined && machine.mayStillReport(node, this.#ctx());
   }
 
   /** What a retry run of another build would take over from this run (undefined before it is enqueued). */

@@ -26,6 +26,19 @@ export function goneSince(node: NodeState, ctx: MachineContext): number | undefi
   return ctx.isAlive(node.attachedTo) ? undefined : ctx.deadSince(node.attachedTo);
 }
 
+/**
+ * The node may still send what it has not (its last results, its coverage
+ * record): it has not left and is not lost, and it is connected or went
+ * less than handoffAfterMs ago. A machine that died is not waited for
+ * longer than its files are (they go to others then), though it keeps its
+ * reconnect grace for anything else.
+ */
+export function mayStillReport(node: NodeState, ctx: MachineContext): boolean {
+  if (node.left || node.lost) return false;
+  const gone = goneSince(node, ctx);
+  return gone === undefined || ctx.now - gone < ctx.settings.handoffAfterMs;
+}
+
 /** The node, if `member` is its current channel and that channel is on this server. */
 export function current(state: RunState, member: Member, ctx: MachineContext): NodeState | undefined {
   const node = state.nodes[member.index];

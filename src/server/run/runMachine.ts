@@ -12,7 +12,7 @@
  * them into wire shape.
  */
 export { Transition, type EnqHistory, type MachineContext, type MachineSettings, type Member } from './Transition';
-export { current, isAvailable, isConnected } from './liveness';
+export { current, isAvailable, isConnected, mayStillReport } from './liveness';
 export { join, refuseJoin } from './join';
 export { retryReply, type EarlierAttempt } from './retryAttempt';
 export { afterEnq, enq } from './enq';

@@ -642,3 +642,21 @@ it('teaches the history durations divided by each node\'s speed in the run, and 
   for (const [, { entry }] of historyResults(run.state)) expect(entry.run_time).toBeCloseTo(1.5);
   expect(nodesOfAttempt(run.state)).toBe(2);
 });
+
+it('waits for what a gone node may still report only until handoffAfterMs after it went, not for its whole grace', () => {
+  const run = new Run();
+  const a = run.join({ node_id: 'a', workers: 1 });
+  const node = run.state.nodes[a.index]!;
+  expect(machine.mayStillReport(node, run.ctx())).toBe(true);
+  run.now = 100;
+  run.step(tr => machine.detach(tr, a));
+  run.now = 100 + settings.handoffAfterMs - 1;
+  expect(machine.mayStillReport(node, run.ctx())).toBe(true);
+  run.now = 100 + settings.handoffAfterMs;
+  expect(machine.mayStillReport(node, run.ctx())).toBe(false);
+  // Back within its grace: it may report again.
+  run.join({ node_id: 'a', workers: 1 });
+  expect(machine.mayStillReport(node, run.ctx())).toBe(true);
+  run.step(tr => machine.leave(tr, { index: node.index, generation: node.generation }, {}));
+  expect(machine.mayStillReport(node, run.ctx())).toBe(false);
+});
