@@ -99,8 +99,9 @@ function serve(tr: Transition, node: NodeState): Answer | undefined {
     case 'batch': {
       const nodes = available(state, ctx);
       const size = batchSize(state.queue.length, nodes.length, node.workers);
-      // A gone node's files first: nobody runs them, and they were handed out before anything queued.
-      const copies = goneCopies(tr, node, size);
+      // A gone node's files first: nobody runs them, and they were handed out before anything queued. One
+      // a free worker: a copy behind another file here would wait, while a worker elsewhere may free first.
+      const copies = goneCopies(tr, node, Math.min(size, Math.max(1, freeSlots(state, node))));
       const ids = nodes.some(n => n.warm !== undefined) ? warmBatch(state, node, nodes, size - copies.length, ctx) : state.queue.peekFront(size - copies.length, mayRun(state, node, ctx));
       if (ids.length > 0) tr.emit({ t: 'lease', node: node.index, ids, at: ctx.now });
       return work([...copies, ...ids], undefined, partsAmong(state, [...copies, ...ids]));
