@@ -88,6 +88,24 @@ it("hands a killed node's files, before queued ones, to the first worker freed o
   for (const name of inFlight) expect(run.results[`test/${name}.test.js`]!.nodeIndex).toBe(nodeB.index);
 });
 
+it("does not keep the other node's whole-run report waiting for a killed node's last record", async () => {
+  // The killed node would be waited for until its grace (60 s) or the report timeout (300 s) ran out: past the harness's 70 s.
+  const server = await serve({ reconnectGraceMs: 60_000, handoffAfterMs: 1_000 });
+  const buildId = randomUUID();
+  const [a, b] = startGatedNodes(gates, server.url, KEY, buildId, { args: [`--cacheDirectory=${cacheDir}`], env: { FAST_CI_REPORT: 'run', FAST_CI_REPORT_TIMEOUT: '300' } });
+  const inFlight = await gates.startedBy('node-a');
+  await gates.startedBy('node-b');
+  // node-a reports one file of its own first, so the run has a result of it and waits for its coverage record.
+  gates.open(inFlight[0]!);
+  await until(() => (Object.values(server.run(buildId)?.results ?? {}).some(r => r.nodeIndex === server.run(buildId)!.nodes.find(n => n.nodeId === 'node-a')!.index) ? true : undefined), "a result of node-a's");
+  a!.signal('SIGKILL');
+  await a!.done;
+  gates.openAll();
+  const outcome = await b!.done;
+  expect(outcome).toExitWith(0);
+  expect(filesRun(outcome.output).sort()).toEqual(GATED);
+});
+
 it("runs a copy of a straggler on an idle node; the copy's result counts when it comes first, and the straggler drops its own at once", async () => {
   const server = await serve({ stragglerSlackMs: 1_000 });
   const buildId = randomUUID();
