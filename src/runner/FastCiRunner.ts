@@ -301,24 +301,20 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
     if (!config.cacheRecord) return undefined;
     const records = new NodeCacheRecords(tests.map(test => [ids.id(test), test.context.config.cache === false ? undefined : test.context.config.cacheDirectory] as const));
     if (records.files.length === 0) return undefined;
-    for (const problem of records.problems) process.stderr.write(`jest-fast-ci: cache record: ${problem}.
-`);
+    for (const problem of records.problems) process.stderr.write(`jest-fast-ci: cache record: ${problem}.\n`);
     const warm = records.warm().length;
     const where = records.files.join(', ');
     process.stderr.write(
       warm > 0
-        ? `jest-fast-ci: this machine's Jest cache has run ${warm} of the ${tests.length} test files before (${where}); the orchestrator hands it those first.
-`
-        : `jest-fast-ci: no record of earlier runs in this machine's Jest cache (${where}): a first run, or the CI did not restore the cache.
-`,
+        ? `jest-fast-ci: this machine's Jest cache has run ${warm} of the ${tests.length} test files before (${where}); the orchestrator hands it those first.\n`
+        : `jest-fast-ci: no record of earlier runs in this machine's Jest cache (${where}): a first run, or the CI did not restore the cache.\n`,
     );
     return records;
   }
 
   /** Adds this node's files to its cache records, for the next run on this cache. */
   #saveCacheRecords(records: NodeCacheRecords | undefined, ran: ReadonlySet<string>): void {
-    for (const problem of records?.save(ran, Date.now()) ?? []) process.stderr.write(`jest-fast-ci: cache record: ${problem}.
-`);
+    for (const problem of records?.save(ran, Date.now()) ?? []) process.stderr.write(`jest-fast-ci: cache record: ${problem}.\n`);
   }
 
   /**

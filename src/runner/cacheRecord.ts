@@ -8,6 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeWhole } from './writeWhole';
 
 /** The record's file name inside Jest's cacheDirectory. */
 export const CACHE_RECORD_FILE = 'jest-fast-ci-warm.json';
@@ -66,18 +67,9 @@ export function serializeCacheRecord(record: CacheRecord): string {
   return JSON.stringify({ version: VERSION, files: Object.fromEntries(record) });
 }
 
-/** Writes the record whole (a temporary file renamed over it): a cache saved mid-write never holds half a record. */
+/** Writes the record whole: a cache saved mid-write never holds half a record. */
 export function writeCacheRecord(file: string, record: CacheRecord): string | undefined {
-  const temporary = `${file}.${process.pid}.tmp`;
-  try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(temporary, serializeCacheRecord(record));
-    fs.renameSync(temporary, file);
-    return undefined;
-  } catch (error) {
-    fs.rmSync(temporary, { force: true });
-    return (error as Error).message;
-  }
+  return writeWhole(file, serializeCacheRecord(record));
 }
 
 /** The records of one node: one per cacheDirectory its projects use with Jest's cache on. */

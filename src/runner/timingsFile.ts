@@ -12,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { mergeTimings, parseTimings, serializeTimings, timingsDigest, type Durations } from './timingsFormat';
+import { writeWhole } from './writeWhole';
 
 export type CommittedTimings =
   | { readonly state: 'absent' | 'uncommitted'; readonly file: string }
@@ -72,8 +73,7 @@ export type RecordOutcome = { readonly ok: true; readonly files: number } | { re
 
 /**
  * Lays this node's measured durations over the work tree's copy and writes
- * it whole (a temporary file renamed over it, so no reader sees half a
- * file). A copy that does not parse is left alone: it may be a merge
+ * it whole. A copy that does not parse is left alone: it may be a merge
  * conflict the user is resolving.
  */
 export function recordTimings(file: string, measured: Durations): RecordOutcome {
@@ -85,14 +85,6 @@ export function recordTimings(file: string, measured: Durations): RecordOutcome 
     previous = parsed.durations;
   }
   const merged = mergeTimings(previous, measured);
-  const temporary = `${file}.${process.pid}.tmp`;
-  try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(temporary, serializeTimings(merged));
-    fs.renameSync(temporary, file);
-  } catch (error) {
-    fs.rmSync(temporary, { force: true });
-    return { ok: false, reason: (error as Error).message };
-  }
-  return { ok: true, files: merged.size };
+  const problem = writeWhole(file, serializeTimings(merged));
+  return problem === undefined ? { ok: true, files: merged.size } : { ok: false, reason: problem };
 }
