@@ -3,7 +3,10 @@
  * projects against the real embedded server on loopback.
  */
 import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { pendingEntry } from '../../src/protocol/entries';
 import { fileSetDigest } from '../../src/protocol/fileSet';
 import { startServer, type OrchestratorServer } from '../../src/server';
@@ -219,7 +222,10 @@ describe('the command line', () => {
   it('--maxWorkers sent as the join\'s workers: the server sizes the node\'s batches by it', async () => {
     const buildId = randomUUID();
     // A memory limit keeps Jest from running 12 fast files in band (it then ignores --maxWorkers).
-    const node = await runJestNode({ cwd: fixture('basic'), env: nodeEnv(buildId), args: ['--maxWorkers=3', '--workerIdleMemoryLimit=1GB'] });
+    // A cache of its own: no record of earlier runs, so the join names no warm files.
+    const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jest-fast-ci-join-cache-'));
+    const node = await runJestNode({ cwd: fixture('basic'), env: nodeEnv(buildId), args: ['--maxWorkers=3', '--workerIdleMemoryLimit=1GB', `--cacheDirectory=${cacheDir}`] });
+    fs.rmSync(cacheDir, { recursive: true, force: true });
     expect(node).toExitWith(0);
     const run = server.run(buildId)!;
     const join = run.frames!.find(f => f.message.event === 'phx_join')!;
