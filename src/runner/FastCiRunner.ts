@@ -126,7 +126,7 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
       workers: executor.concurrency,
       acceptsParts: !this._globalConfig.testNamePattern,
       bail: this._globalConfig.bail,
-      warm: cacheRecords?.warm(),
+      warm: cacheRecords?.warm,
     });
     run.server = client.server;
     setNodeRun(run);
@@ -302,7 +302,7 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
     const records = new NodeCacheRecords(tests.map(test => [ids.id(test), test.context.config.cache === false ? undefined : test.context.config.cacheDirectory] as const));
     if (records.files.length === 0) return undefined;
     for (const problem of records.problems) process.stderr.write(`jest-fast-ci: cache record: ${problem}.\n`);
-    const warm = records.warm().length;
+    const warm = records.warm.length;
     const where = records.files.join(', ');
     process.stderr.write(
       warm > 0

@@ -79,6 +79,8 @@ export class NodeCacheRecords {
   readonly #records = new Map<string, CacheRecord>();
   /** Records that could not be read, with why (they are rewritten at the end). */
   readonly problems: string[] = [];
+  /** This run's files the records name: their transforms are in this machine's cache. */
+  readonly warm: readonly string[];
 
   /** `files`: each test id with its project's cacheDirectory, or undefined when that project runs with the cache off. */
   constructor(files: Iterable<readonly [id: string, cacheDirectory: string | undefined]>) {
@@ -93,16 +95,12 @@ export class NodeCacheRecords {
         this.problems.push(`ignored ${file}: ${read.reason}`);
       }
     }
+    this.warm = [...this.#fileOf].filter(([id, file]) => this.#records.get(file)!.has(id)).map(([id]) => id);
   }
 
   /** The record files, one per cacheDirectory. */
   get files(): string[] {
     return [...this.#records.keys()];
-  }
-
-  /** This run's files the records name: their transforms are in this machine's cache. */
-  warm(): string[] {
-    return [...this.#fileOf].filter(([id, file]) => this.#records.get(file)!.has(id)).map(([id]) => id);
   }
 
   /** Adds the files run here to each record and writes it; returns what could not be written. */

@@ -29,10 +29,10 @@ describe('the cache record', () => {
     const two = path.join(dir, 'two');
     const files = [['a.test.js', one], ['b.test.js', one], ['c.test.js', two], ['d.test.js', undefined]] as const;
     const first = new NodeCacheRecords(files);
-    expect(first.warm()).toEqual([]);
+    expect(first.warm).toEqual([]);
     expect(first.files.sort()).toEqual([path.join(one, CACHE_RECORD_FILE), path.join(two, CACHE_RECORD_FILE)]);
     expect(first.save(new Set(['a.test.js', 'c.test.js', 'd.test.js']), 1)).toEqual([]);
-    expect(new NodeCacheRecords(files).warm().sort()).toEqual(['a.test.js', 'c.test.js']);
+    expect([...new NodeCacheRecords(files).warm].sort()).toEqual(['a.test.js', 'c.test.js']);
   });
 
   it('says it ignored a broken record, and replaces it at the end', () => {
@@ -42,6 +42,6 @@ describe('the cache record', () => {
     const records = new NodeCacheRecords([['a.test.js', cache]]);
     expect(records.problems).toEqual([expect.stringMatching(/^ignored .*jest-fast-ci-warm\.json: it is not JSON/)]);
     records.save(new Set(['a.test.js']), 1);
-    expect(new NodeCacheRecords([['a.test.js', cache]]).warm()).toEqual(['a.test.js']);
+    expect(new NodeCacheRecords([['a.test.js', cache]]).warm).toEqual(['a.test.js']);
   });
 });
