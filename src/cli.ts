@@ -15,7 +15,7 @@ import { blobFiles, MERGE_BLOBS_ENV } from './runner/blobs';
 import { startServer, SERVER_DEFAULTS, type ServerOptions } from './server';
 import { MIN_VIEW_TOKEN_LENGTH } from './server/options';
 
-type NumericOption = { [K in keyof ServerOptions]-?: NonNullable<ServerOptions[K]> extends number ? K : never }[keyof ServerOptions];
+type NumericOption = Exclude<{ [K in keyof ServerOptions]-?: NonNullable<ServerOptions[K]> extends number ? K : never }[keyof ServerOptions], 'metricsPort'>;
 
 /** Numeric server options as flags: seconds (converted to ms) or plain counts. */
 const NUMERIC_FLAGS: ReadonlyArray<{ flag: string; option: Exclude<NumericOption, 'port'>; unit: 's' | 'count'; max: number; help: string }> = [
@@ -62,6 +62,10 @@ Options:
   --redis-prefix PREFIX          prefix of the Redis keys (default fastci:)
   --view-token TOKEN             a read-only dashboard credential that sees every key's runs
   --no-dashboard                 do not serve the dashboard (the page at /, its API under /api/)
+  --public-url URL               the address people reach this server at: nodes print their run's page there
+  --metrics-port PORT            serve /metrics (Prometheus) with no credential on a listener of its own
+  --metrics-host HOST            interface of that listener (default 127.0.0.1)
+  --log-format json              one JSON object per line on stderr for what happens to runs (never the key)
 ${NUMERIC_FLAGS.map(e => `  ${`${e.flag} ${e.unit === 's' ? 'SECONDS' : 'N'}`.padEnd(31)}${e.help} (default ${defaultOf(e)})`).join('\n')}
   -h, --help                     show this help
 
@@ -69,6 +73,7 @@ Environment:
   FAST_CI_SECRET_KEY             accepted keys, comma-separated (preferred: argv is visible to other users)
   FAST_CI_REDIS_URL              as --redis (preferred when the URL has a password)
   FAST_CI_VIEW_TOKEN             the dashboard's view token (preferred to --view-token, for the same reason)
+  FAST_CI_METRICS_TOKEN          a Bearer credential for /metrics on the main port (the view token works too)
   DEBUG=jest-fast-ci:server:*    log connections, runs and frames (the secret is never logged)
 `;
 
@@ -146,6 +151,21 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliCo
       case '--view-token':
         options.viewToken = value();
         break;
+      case '--public-url':
+        options.publicUrl = value();
+        break;
+      case '--metrics-port':
+        options.metricsPort = integer('--metrics-port', value(), 0, 65_535);
+        break;
+      case '--metrics-host':
+        options.metricsHost = value();
+        break;
+      case '--log-format': {
+        const format = value();
+        if (format !== 'json') throw configError(`--log-format must be json, got ${JSON.stringify(format)}.`);
+        options.logFormat = format;
+        break;
+      }
       case '--no-dashboard':
         if (inline !== undefined) throw configError('--no-dashboard takes no value.');
         options.dashboard = false;
@@ -168,6 +188,13 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliCo
     throw configError(`The view token (--view-token or FAST_CI_VIEW_TOKEN) must be at least ${MIN_VIEW_TOKEN_LENGTH} characters without spaces.`);
   }
   if (options.viewToken !== undefined && keys.includes(options.viewToken)) throw configError('The view token must differ from every secret key: it sees every key\'s runs.');
+  const metricsToken = env.FAST_CI_METRICS_TOKEN?.trim();
+  if (metricsToken !== undefined && metricsToken !== '') {
+    if (metricsToken.length < MIN_VIEW_TOKEN_LENGTH || /\s/.test(metricsToken) || keys.includes(metricsToken)) {
+      throw configError(`FAST_CI_METRICS_TOKEN must be at least ${MIN_VIEW_TOKEN_LENGTH} characters without spaces, and not a secret key.`);
+    }
+    options.metricsToken = metricsToken;
+  }
   return { kind: 'serve', options };
 }
 
@@ -192,8 +219,9 @@ async function main(): Promise<void> {
   process.stdout.write(`FAST_CI_SERVER=${server.url}\n`);
   if (server.dashboardUrl !== undefined) {
     const who = command.options.viewToken === undefined ? 'a secret key' : 'a secret key or the view token';
-    process.stderr.write(`jest-fast-ci: dashboard at ${server.dashboardUrl} (sign in with ${who})\n`);
+    process.stderr.write(`jest-fast-ci: dashboard at ${command.options.publicUrl ?? server.dashboardUrl} (sign in with ${who})\n`);
   }
+  if (server.metricsUrl !== undefined) process.stderr.write(`jest-fast-ci: metrics at ${server.metricsUrl}\n`);
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {

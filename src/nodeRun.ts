@@ -14,6 +14,10 @@ export interface NodeRun {
   /** Why the node ran locally, in fallback, failed, or the runner did not load, for the reporter's line. */
   reason?: string;
   nodeIndex?: number;
+  /** How this node is named (nodeLabel: its CI shard index when known, else nodeIndex). */
+  label?: string;
+  /** The run's page, when the server gave one (`serve --public-url`). */
+  runUrl?: string;
   buildId?: string;
   /** Redacted. */
   server?: string;

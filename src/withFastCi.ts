@@ -2,7 +2,8 @@
  * `runner` is a per-project option: with `projects`, Jest ignores it at the
  * root, so every shard would run every file. withFastCi puts the runner in
  * every project (or at the root when there are none) and the reporter in
- * the root's reporters.
+ * the root's reporters; Jest's 'github-actions' reporter becomes
+ * 'jest-fast-ci/github-actions', which annotates each failure once per run.
  *
  * @example
  * // jest.config.js
@@ -19,14 +20,19 @@ export interface JestConfigLike {
 
 const RUNNER = 'jest-fast-ci';
 const REPORTER = 'jest-fast-ci/reporter';
+/** Jest's github-actions reporter, each failure annotated once per run (reporter/GitHubActionsReporter.ts). */
+const GITHUB_ACTIONS = 'jest-fast-ci/github-actions';
 
 function reporterName(reporter: string | readonly [string, unknown]): string {
   return typeof reporter === 'string' ? reporter : reporter[0];
 }
 
-/** The config with the runner in every project and the reporter after Jest's own. Throws TypeError for a project given as a path, which it cannot change. */
+/** The config with the runner in every project, the reporter after Jest's own, and 'github-actions' as jest-fast-ci/github-actions. Throws TypeError for a project given as a path, which it cannot change. */
 export function withFastCi<T extends JestConfigLike>(config: T): T {
-  const reporters = config.reporters ?? ['default'];
+  // Jest's own 'github-actions' would annotate every node's failures on every node: ours hands it this node's only.
+  const reporters = (config.reporters ?? ['default']).map(r =>
+    reporterName(r) !== 'github-actions' ? r : typeof r === 'string' ? GITHUB_ACTIONS : ([GITHUB_ACTIONS, r[1]] as const),
+  );
   const out: JestConfigLike = {
     ...config,
     reporters: reporters.some(r => reporterName(r) === REPORTER) ? reporters : [...reporters, REPORTER],

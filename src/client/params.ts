@@ -46,6 +46,8 @@ export function joinPayload(config: FastCiConfig, node: { workers: number; accep
   const accepts = {
     accepts: node.acceptsParts === false ? [Extensions.cancel] : [Extensions.parts, Extensions.cancel],
     ...(node.warm === undefined || node.warm.length === 0 ? {} : { warm: [...node.warm] }),
+    // `shard`: the CI's name for this node, so logs and the page use it; servers without the extension ignore it.
+    ...(config.nodeIndex === undefined ? {} : { shard: config.nodeIndex }),
   };
   const retryRun = isFirstJoin ? retryRunRequest(config) : undefined;
   return retryRun === undefined

@@ -119,6 +119,10 @@ export const Extensions = {
   bail: 'bail',
   /** `warm` in the join payload: the files this node's Jest cache is warm for; the scheduler hands it those first (scheduling.ts). */
   warm: 'warm',
+  /** `shard` in the join payload: the node's CI shard index (FAST_CI_NODE_INDEX or the CI's own), its name in logs and on the page (nodeLabel.ts). */
+  shard: 'shard',
+  /** `run_url` in the join reply: the run's page, when the server knows its public address (`serve --public-url`). */
+  runUrl: 'run_url',
 } as const;
 
 export type Extension = (typeof Extensions)[keyof typeof Extensions];

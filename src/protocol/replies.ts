@@ -40,6 +40,8 @@ export interface Joined {
   readonly parts?: Readonly<Record<string, PartSpec>>;
   readonly finished?: boolean;
   readonly retryRun?: RetryRunReply;
+  /** The run's page (the server's public address and the run's route). */
+  readonly runUrl?: string;
 }
 
 /** Reasons the server refuses with, in one place. */
@@ -101,6 +103,7 @@ export function joinResponseOf(joined: Joined): JoinResponse {
   if (joined.finished === true) response.finished = true;
   response.extensions = Object.values(Extensions);
   if (joined.retryRun !== undefined) response.retry_run = joined.retryRun;
+  if (joined.runUrl !== undefined) response.run_url = joined.runUrl;
   return response;
 }
 
@@ -147,6 +150,8 @@ export function parseJoinResponse(value: unknown): JoinResponse {
   // Read only from a server that offers the extension (another server's field of that name means something else).
   const retryRun = response.extensions?.includes(Extensions.retryRun) ? parseRetryRunReply((value as { retry_run?: unknown }).retry_run) : undefined;
   if (retryRun !== undefined) response.retry_run = retryRun;
+  const runUrl = (value as { run_url?: unknown }).run_url;
+  if (response.extensions?.includes(Extensions.runUrl) && typeof runUrl === 'string' && /^https?:\/\//.test(runUrl) && runUrl.length <= 2048) response.run_url = runUrl;
   return response;
 }
 

@@ -30,6 +30,8 @@ export interface ReportHeader {
   readonly id: string;
   /** The node that ran the file. */
   readonly node: number;
+  /** Its CI shard index, when the CI gave one: how logs name the node (nodeLabel). */
+  readonly shard?: number;
   /** That node's Jest rootDir: paths in the outcome are rewritten from it to the reader's. */
   readonly root: string;
   readonly kind: ReportKind;
@@ -68,6 +70,7 @@ export function checkReportHeader(value: unknown): string | undefined {
   const h = value as Record<string, unknown>;
   if (typeof h.id !== 'string' || h.id === '' || h.id.length > 4096) return 'a record header needs an id of 1 to 4096 characters';
   if (typeof h.node !== 'number' || !Number.isInteger(h.node) || h.node < 0) return 'a record header needs a node index';
+  if (h.shard !== undefined && (typeof h.shard !== 'number' || !Number.isInteger(h.shard) || h.shard < 0)) return 'a record header\'s shard must be a shard index';
   if (typeof h.root !== 'string' || h.root === '') return 'a record header needs the root it was written from';
   if (h.kind !== 'result' && h.kind !== 'error' && h.kind !== 'coverage') return 'a record header needs kind "result", "error" or "coverage"';
   if ((h.kind === 'coverage') !== (h.id === COVERAGE_ID)) return `a record header has id ${JSON.stringify(COVERAGE_ID)} exactly when its kind is "coverage"`;

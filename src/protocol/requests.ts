@@ -29,6 +29,9 @@ export function quoteId(id: string): string {
   return JSON.stringify(id.length > 80 ? `${id.slice(0, 77)}...` : id);
 }
 
+/** Highest CI shard index a join may name. */
+export const MAX_SHARD_INDEX = 9999;
+
 export function parseJoinPayload(payload: unknown, maxFiles = Number.POSITIVE_INFINITY): Parsed<JoinPayload> {
   if (!isPlainObject(payload)) return fail('join payload must be an object');
   const value: JoinPayload = {};
@@ -62,6 +65,13 @@ export function parseJoinPayload(payload: unknown, maxFiles = Number.POSITIVE_IN
       return fail(`warm must be a list of at most ${maxFiles} test ids (non-empty strings of at most ${MAX_TEST_ID_LENGTH} characters)`);
     }
     value.warm = warm as string[];
+  }
+  if (payload.shard !== undefined && payload.shard !== null) {
+    const { shard } = payload;
+    if (typeof shard !== 'number' || !Number.isInteger(shard) || shard < 0 || shard > MAX_SHARD_INDEX) {
+      return fail(`shard must be an integer from 0 to ${MAX_SHARD_INDEX} (the node's 0-based CI shard index)`);
+    }
+    value.shard = shard;
   }
   return { ok: true, value };
 }

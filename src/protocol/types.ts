@@ -93,6 +93,8 @@ export interface JoinPayload {
    * the node those first. A server without the extension ignores the key.
    */
   warm?: string[];
+  /** Extension (`shard`): this node's 0-based CI shard index (FAST_CI_NODE_INDEX or the CI's own), so logs and the page name it as the CI does. */
+  shard?: number;
 }
 
 /** `failed`: a retry re-runs the earlier attempt's failed files (and those with no result); `all`: everything, as a new run. */
@@ -150,6 +152,8 @@ export interface JoinResponse {
   extensions?: string[];
   /** Extension (`retry_run`): this run is a retry of an earlier attempt of its build. */
   retry_run?: RetryRunReply;
+  /** Extension (`run_url`): the run's page, from the server's public address (`serve --public-url`). */
+  run_url?: string;
 }
 
 /** Whole-run figures, sent with the final (empty) `deq` reply. Extension. */

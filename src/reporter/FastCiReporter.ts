@@ -8,6 +8,10 @@ import type { JestFileResult, JestRunResult } from '../jestShapes';
 import { getNodeRun } from '../nodeRun';
 import { toFileEntry } from '../protocol/entries';
 import { formatNodeReport, type Tally } from './format';
+import { appendFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { originOf } from '../origin';
+import { jobSummary, type SummaryFile } from './jobSummary';
 import { projectUse, usesOurRunner, type ProjectLike } from './projects';
 
 export interface ReporterOptions {
@@ -19,6 +23,8 @@ export default class FastCiReporter {
   readonly #write: (text: string) => void;
   readonly #tally: Tally = { files: 0, tests: { passed: 0, failed: 0, pending: 0 } };
   #error: Error | undefined;
+  /** Every file Jest was handed here (this node's and, with whole-run reporting, the others'), for the job summary. */
+  readonly #files: SummaryFile[] = [];
 
   constructor(_globalConfig?: unknown, options?: ReporterOptions) {
     this.#write = options?.write ?? (text => process.stderr.write(text));
@@ -28,7 +34,8 @@ export default class FastCiReporter {
     // Files of projects that do not use the runner ran on every node, and
     // other nodes' files (whole-run reporting) ran elsewhere: neither is this node's share.
     if (test.context !== undefined && !usesOurRunner(test.context)) return;
-    if (test.path !== undefined && getNodeRun()?.replayedPaths?.has(test.path)) return;
+    if (process.env.GITHUB_STEP_SUMMARY) this.#files.push(summaryFile(test, result));
+    if (originOf(test) !== undefined || (test.path !== undefined && getNodeRun()?.replayedPaths?.has(test.path))) return;
     const entry = toFileEntry(result);
     this.#tally.files += 1;
     this.#tally.tests.passed += entry.test_counters.passed;
@@ -46,6 +53,7 @@ export default class FastCiReporter {
     // The runner takes the key out of the environment; still there, the runner never ran.
     const keySet = process.env.FAST_CI_SECRET_KEY !== undefined;
     this.#write(`\n${formatNodeReport(run, this.#tally, projectUse(contexts ?? []), keySet).join('\n')}\n`);
+    this.#writeJobSummary();
     // Whole-run reporting was wanted but could not be had: this node's Jest
     // saw only its own files. When the server's summary says the run failed,
     // the node must not exit 0 on its own files' word.
@@ -66,8 +74,54 @@ export default class FastCiReporter {
     }
   }
 
+  /**
+   * GitHub's job summary (GITHUB_STEP_SUMMARY): the whole run from the
+   * run's node 0, a line from every other node, so the run's page on GitHub
+   * shows the whole run once however many nodes it had.
+   */
+  #writeJobSummary(): void {
+    const file = process.env.GITHUB_STEP_SUMMARY;
+    const run = getNodeRun();
+    if (!file || run?.mode !== 'orchestrated') return;
+    try {
+      appendFileSync(file, jobSummary(run, this.#files, this.#tally.files, run.nodeIndex === 0));
+    } catch (error) {
+      this.#write(`jest-fast-ci: could not write the job summary to GITHUB_STEP_SUMMARY (${file}): ${(error as Error).message}\n`);
+    }
+  }
+
   /** Jest exits non-zero when a reporter has an error (it does not print it: onRunComplete did). */
   getLastError(): Error | undefined {
     return this.#error;
   }
+}
+
+/** A file as the job summary shows it: where it ran, whether it failed and why, how long it took. */
+function summaryFile(test: { readonly path?: string }, result: JestFileResult): SummaryFile {
+  const run = getNodeRun();
+  const absolute = test.path ?? '';
+  const failures = result.testResults
+    .filter(t => t.status === 'failed')
+    .map(t => ({ test: t.fullName ?? t.title ?? '', message: firstLine(t.failureMessages?.[0] ?? '') }));
+  if (result.testExecError != null) failures.push({ test: '(the file failed to run)', message: firstLine(result.testExecError.message) });
+  const { runtime, start, end } = result.perfStats;
+  const ms = runtime ?? (end > start ? end - start : undefined);
+  return {
+    file: path.relative(process.cwd(), absolute).split(path.sep).join('/'),
+    node: originOf(test)?.node ?? run?.label ?? 'this node',
+    failed: failures.length > 0 || result.failureMessage != null,
+    seconds: ms === undefined ? undefined : ms / 1000,
+    failures,
+  };
+}
+
+/** The first line of a failure that says something (Jest's start with a blank line or the test's name). */
+function firstLine(text: string): string {
+  return (
+    text
+      .replace(/\u001b\[[0-9;]*m/g, '')
+      .split('\n')
+      .map(line => line.trim())
+      .find(line => line !== '' && !line.startsWith('●')) ?? ''
+  );
 }

@@ -55,7 +55,8 @@ export function formatNodeReport(run: NodeRun | undefined, here: Tally, projects
   }
   if (run.mode === 'failed') {
     // Jest prints the error itself; this line only says where this node got to.
-    const where = run.nodeIndex === undefined ? '' : ` (node ${run.nodeIndex})`;
+    const label = run.label ?? (run.nodeIndex === undefined ? undefined : `node ${run.nodeIndex}`);
+    const where = label === undefined ? '' : ` (${label})`;
     return [`${prefix} this node did not complete its part of the run${where}: ${run.reason?.split('\n')[0] ?? 'see the error above'}`];
   }
   if (run.mode === 'merged') {
@@ -70,7 +71,7 @@ export function formatNodeReport(run: NodeRun | undefined, here: Tally, projects
   if (run.mode === 'fallback') {
     return [`${prefix} FALLBACK, not orchestrated: ${plural(here.files, 'file')} here, ${testsPart(here.tests)}`];
   }
-  const node = run.nodeIndex === undefined ? 'node ?' : `node ${run.nodeIndex}`;
+  const node = run.label ?? (run.nodeIndex === undefined ? 'node ?' : `node ${run.nodeIndex}`);
   const partial =
     projects.without.length === 0
       ? []
@@ -90,7 +91,10 @@ export function formatNodeReport(run: NodeRun | undefined, here: Tally, projects
       w.afterLastFileMs === undefined ? '' : `ready ${secs(w.afterLastFileMs)} after the last file here`,
     ].filter(Boolean);
     const moved = figures.length === 0 ? '' : ` (${figures.join('; ')})`;
-    lines.push(`${prefix} this report is the whole run's: Jest's summary, coverage and reporters include the ${plural(run.wholeRun.replayed, 'file')} other nodes ran${moved}`);
+    lines.push(
+      `${prefix} this report is the whole run's: Jest's summary, coverage and reporters include the ${plural(run.wholeRun.replayed, 'file')} other nodes ran${moved}; ` +
+        'their lines above carry the name of the node that ran them',
+    );
   }
   if (run.retryRun !== undefined) lines.push(`${prefix} ${formatRetryRun(run.retryRun, 'done')}`);
   const s = run.summary;
@@ -111,6 +115,7 @@ export function formatNodeReport(run: NodeRun | undefined, here: Tally, projects
   } else {
     lines.push(`${prefix} whole run: the orchestrator sent no run summary (other nodes may still be running).`);
   }
+  if (run.runUrl !== undefined) lines.push(`${prefix} the run's page: ${run.runUrl}`);
   return [...lines, ...partial];
 }
 

@@ -12,6 +12,7 @@ import { ReportClient } from '../client/ReportClient';
 import { redact, resolveConfig, type FastCiConfig } from '../config';
 import { ErrorCodes, FastCiError, isFastCiError, toError } from '../errors';
 import { Extensions } from '../protocol/constants';
+import { nodeLabel } from '../protocol/nodeLabel';
 import { getNodeRun, setNodeRun, type NodeRun } from '../nodeRun';
 import { formatRetryRun } from '../reporter/format';
 import { timingOf } from './nodeTiming';
@@ -104,6 +105,12 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
     // This node's coverage, merged once for the whole-run report and the blob file alike.
     const coverage = config.report === 'run' || config.blobDir !== undefined ? new NodeCoverage() : undefined;
     const wholeRun = config.report === 'run' ? new WholeRunReport(new ReportClient(config), rootDir, coverage!) : undefined;
+    if (wholeRun && process.env.GITHUB_ACTIONS === 'true' && hasJestGitHubActionsReporter(this._globalConfig.reporters)) {
+      process.stderr.write(
+        "jest-fast-ci: WARNING: Jest's 'github-actions' reporter annotates every failure of the run on every node (each node's Jest reports the whole run). " +
+          "Use reporters: [..., 'jest-fast-ci/github-actions'] instead (withFastCi does it), which annotates each failure once.\n",
+      );
+    }
     const blob = config.blobDir === undefined ? undefined : new BlobWriter(config.blobDir, config.buildId, config.nodeId, rootDir, coverage!);
     const parts = new PartAssembler();
     const run: NodeRun = { mode: 'orchestrated', buildId: config.buildId, server: '', replayedPaths: new Set() };
@@ -145,6 +152,11 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
     const session = new NodeSession(client, queue, ids, rootDir, {
       onJoined(join, enqueued) {
         run.nodeIndex = join.node_index;
+        run.label = nodeLabel(join.node_index, config.nodeIndex);
+        if (join.run_url !== undefined && run.runUrl === undefined) {
+          run.runUrl = join.run_url;
+          process.stderr.write(`jest-fast-ci: ${run.label} of the run at ${join.run_url}\n`);
+        }
         run.runFiles = enqueued ?? (join.retry_run?.status === 'retry' ? join.retry_run.files : undefined);
         if (join.retry_run !== undefined) {
           run.retryRun = join.retry_run;
@@ -156,7 +168,10 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
               `but the orchestrator knows no earlier attempt of build ${config.buildId} (evicted, or restarted without a data dir), so every file runs.\n`,
           );
         }
-        if (wholeRun) wholeRun.node = join.node_index;
+        if (wholeRun) {
+          wholeRun.node = join.node_index;
+          wholeRun.shard = config.nodeIndex;
+        }
         if (wholeRun && !client.supports(Extensions.reports)) wholeRun.disable(NO_REPORTS);
         wholeRun?.follow(replayTarget, config.reportTimeoutMs);
         if (blob) blob.node = join.node_index;
@@ -327,4 +342,9 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
   #executor(tests: Test[], options: TestRunnerOptions): FileExecutor {
     return new PoolExecutor(peers, this._globalConfig, this._context, this.#emitter, tests, options.serial ? 1 : undefined);
   }
+}
+
+/** Jest's own 'github-actions' among the configured reporters. */
+function hasJestGitHubActionsReporter(reporters: Config.GlobalConfig['reporters']): boolean {
+  return (reporters ?? []).some(r => (typeof r === 'string' ? r : r[0]) === 'github-actions');
 }

@@ -18,6 +18,8 @@ import type { Outcome } from './types';
 import type { PartAssembler } from './PartAssembler';
 import { parsePartId } from '../protocol/parts';
 import type { ReportHeader } from '../protocol/reports';
+import { nodeLabel } from '../protocol/nodeLabel';
+import { markOrigin, replayedTest } from '../origin';
 import type { Test, TestResult } from '@jest/test-result';
 import { packCoverage, packOutcome, unpackCoverage, unpackOutcome } from './remoteOutcome';
 import { carryCoverage, type CoverageBody, type NodeCoverage } from './NodeCoverage';
@@ -48,6 +50,13 @@ export interface ReplayResult {
   readonly skipped: string[];
 }
 
+/** Another node's outcome of one of this node's tests, and how that node is named. */
+interface Replay {
+  readonly test: Test;
+  readonly outcome: Outcome;
+  readonly from: string;
+}
+
 export class WholeRunReport {
   readonly #client: ReportClient;
   readonly #root: string;
@@ -61,6 +70,7 @@ export class WholeRunReport {
   #bytesUp = 0;
   #bytesDown = 0;
   #node = 0;
+  #shard: number | undefined;
   /** Where other nodes' outcomes go (set by follow() or replay()). */
   #target: ReplayTarget | undefined;
   /** The followed stream: true once it ended whole. */
@@ -70,11 +80,11 @@ export class WholeRunReport {
    * The latest successful outcome from the stream, kept back from Jest: the
    * other nodes' coverage comes as they leave, and rides on it at the end.
    */
-  #carrier: { test: Test; outcome: Outcome } | undefined;
+  #carrier: Replay | undefined;
   /** Records of the followed stream kept for the end (parts of split files). */
   #held: ReceivedRecord[] = [];
   /** Failures from the stream kept for the end (Jest's `bail`), read once. */
-  #heldFailures: Array<{ test: Test; outcome: Outcome }> = [];
+  #heldFailures: Replay[] = [];
   /** Outcomes handed to Jest from the stream, one after another. */
   #emitting: Promise<void> = Promise.resolve();
   #replayed = 0;
@@ -97,6 +107,11 @@ export class WholeRunReport {
     this.#node = index;
   }
 
+  /** This node's CI shard index, when the CI gave one: records carry it, so other nodes name this one as the CI does. */
+  set shard(index: number | undefined) {
+    this.#shard = index;
+  }
+
   /** The whole run cannot be had (the server does not offer reports): this node reports its own files. */
   disable(reason: string): void {
     this.#unavailable ??= reason;
@@ -113,7 +128,7 @@ export class WholeRunReport {
   add(id: string, outcome: Outcome): void {
     this.#announced.add(id);
     if (this.#unavailable !== undefined) return;
-    this.#pending.push(packOutcome(id, this.#node, this.#root, outcome));
+    this.#pending.push(packOutcome(id, this.#node, this.#root, outcome, this.#shard));
     this.#uploading ??= this.#upload();
   }
 
@@ -124,7 +139,7 @@ export class WholeRunReport {
    */
   async flush(): Promise<void> {
     if (this.#unavailable === undefined) {
-      this.#pending.push(packCoverage(this.#node, this.#root, this.#coverage));
+      this.#pending.push(packCoverage(this.#node, this.#root, this.#coverage, this.#shard));
       this.#uploading ??= this.#upload();
     }
     await this.#uploading;
@@ -139,7 +154,7 @@ export class WholeRunReport {
     await this.#emitting;
     const carrier = this.#carrier;
     this.#carrier = undefined;
-    if (carrier !== undefined) await this.#emit(carrier.test, carrier.outcome, true);
+    if (carrier !== undefined) await this.#emit(carrier, true);
   }
 
   /** Whether this node's Jest was handed `id` already (by this node, or from another's record). */
@@ -175,8 +190,8 @@ export class WholeRunReport {
           reserved = true;
         }
         if (now !== undefined) {
-          const { test, outcome } = now;
-          this.#emitting = this.#emitting.then(() => this.#emit(test, outcome, reserved));
+          const replay = now;
+          this.#emitting = this.#emitting.then(() => this.#emit(replay, reserved));
         }
       })
       .then(
@@ -249,15 +264,15 @@ export class WholeRunReport {
       const now = this.#outcomeOf({ header, body });
       if (now === undefined) continue;
       carry(now.outcome);
-      await this.#emit(now.test, now.outcome);
+      await this.#emit(now);
     }
-    for (const { test, outcome } of this.#heldFailures.splice(0)) await this.#emit(test, outcome);
+    for (const held of this.#heldFailures.splice(0)) await this.#emit(held);
     this.#replayed += await parts.emit(target.emitter, { remotePaths: target.replayedPaths, before: carry });
     const carrier = this.#carrier;
     this.#carrier = undefined;
     if (carrier !== undefined) {
       carry(carrier.outcome);
-      await this.#emit(carrier.test, carrier.outcome, true);
+      await this.#emit(carrier, true);
     }
     // No result of theirs to ride on (every one failed to run): the report would lack their coverage. Said, as any report short of the run.
     if (coverage.length > 0) skipped.push(`the coverage of ${coverage.length} other node${coverage.length === 1 ? '' : 's'} had no result to travel with`);
@@ -285,21 +300,27 @@ export class WholeRunReport {
   }
 
   /** The test and outcome of another node's record of a whole file; undefined when Jest has the file already, or the record cannot be used (its reason in the skipped list). */
-  #outcomeOf({ header, body }: ReceivedRecord): { test: Test; outcome: Outcome } | undefined {
+  #outcomeOf({ header, body }: ReceivedRecord): Replay | undefined {
     const test = this.#target?.ids.test(header.id);
     if (test === undefined || this.#announced.has(header.id)) return undefined;
     const outcome = unpack(header, body, this.#root, test, this.#skipped);
-    return outcome === undefined ? undefined : { test, outcome };
+    return outcome === undefined ? undefined : { test, outcome, from: nodeLabel(header.node, header.shard) };
   }
 
-  /** Hands Jest another node's outcome of `test`, as its own copy's (`reserved`: counted as handed over already, when it was kept back). */
-  async #emit(test: Test, outcome: Outcome, reserved = false): Promise<void> {
+  /**
+   * Hands Jest another node's outcome of a test, as its own copy's, marked
+   * with the node that ran it (`reserved`: counted as handed over already,
+   * when it was kept back).
+   */
+  async #emit({ test: own, outcome, from }: Replay, reserved = false): Promise<void> {
     const target = this.#target!;
-    const id = target.ids.id(test);
+    const id = target.ids.id(own);
     if (!reserved && this.#announced.has(id)) return;
     this.#announced.add(id);
-    target.replayedPaths.add(test.path);
+    target.replayedPaths.add(own.path);
     this.#replayed += 1;
+    const test = replayedTest(own, from);
+    if (outcome.ok) markOrigin(outcome.result, from);
     await target.emitter.emit('test-file-start', [test]);
     if (outcome.ok) await target.emitter.emit('test-file-success', [test, outcome.result]);
     else await target.emitter.emit('test-file-failure', [test, outcome.error]);

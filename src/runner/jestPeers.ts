@@ -110,3 +110,41 @@ export function loadJestPeers(starts: readonly SearchStart[] = jestSearchStarts(
     ].join('\n'),
   );
 }
+
+/** The part of Jest's GitHubActionsReporter that jest-fast-ci's drives (the same in 29.7 and 30). */
+export interface JestReporterLike {
+  onRunStart?(...args: unknown[]): unknown;
+  onTestResult?(test: unknown, result: unknown, aggregated: unknown): unknown;
+  onTestFileResult?(test: unknown, result: unknown, aggregated: unknown): unknown;
+  onRunComplete?(...args: unknown[]): unknown;
+  getLastError?(): Error | undefined;
+}
+
+export type JestReporterClass = new (globalConfig: unknown, options?: unknown) => JestReporterLike;
+
+/**
+ * Jest's own GitHubActionsReporter, from the @jest/reporters of the Jest
+ * that is running (@jest/core depends on it), found as loadJestPeers finds
+ * jest-runner. Throws FastCiError(FASTCI_ERR_JEST_NOT_FOUND) naming each place tried.
+ */
+export function loadGitHubActionsReporter(starts: readonly SearchStart[] = jestSearchStarts()): JestReporterClass {
+  const failures: string[] = [];
+  for (const start of starts) {
+    if ('absent' in start) {
+      failures.push(`${start.place}: ${start.absent}`);
+      continue;
+    }
+    try {
+      const core = start.first === 'jest' ? createRequire(createRequire(start.from).resolve('jest')).resolve('@jest/core') : start.from;
+      const reporters = require(createRequire(core).resolve('@jest/reporters')) as { GitHubActionsReporter?: JestReporterClass };
+      if (typeof reporters.GitHubActionsReporter === 'function') return reporters.GitHubActionsReporter;
+      failures.push(`${start.place}: its @jest/reporters has no GitHubActionsReporter`);
+    } catch (error) {
+      failures.push(`${start.place}: ${firstLine(error)}`);
+    }
+  }
+  throw new FastCiError(
+    ErrorCodes.JEST_NOT_FOUND,
+    [`jest-fast-ci/github-actions could not find Jest's GitHubActionsReporter (@jest/reporters, from @jest/core) in any of these places:`, ...failures.map(f => `  - ${f}`), 'Install jest (29.7 or 30) in the project that runs the tests.'].join('\n'),
+  );
+}

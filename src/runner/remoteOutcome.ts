@@ -14,14 +14,15 @@ import type { CaseEntry, FileEntry } from '../protocol/types';
 import type { Outcome } from './types';
 
 /** The record a node sends for a file: its outcome without coverage (the node's coverage travels once, in its coverage record). */
-export function packOutcome(id: string, node: number, root: string, outcome: Outcome): string {
-  if (!outcome.ok) return encodeRecord({ id, node, root, kind: 'error' }, outcome.error);
-  return encodeRecord({ id, node, root, kind: 'result' }, withoutCoverage(outcome.result));
+export function packOutcome(id: string, node: number, root: string, outcome: Outcome, shard?: number): string {
+  const who = shard === undefined ? { node } : { node, shard };
+  if (!outcome.ok) return encodeRecord({ id, ...who, root, kind: 'error' }, outcome.error);
+  return encodeRecord({ id, ...who, root, kind: 'result' }, withoutCoverage(outcome.result));
 }
 
 /** The record of a node's coverage, merged over every file it ran. */
-export function packCoverage(node: number, root: string, coverage: NodeCoverage): string {
-  return encodeRecord({ id: COVERAGE_ID, node, root, kind: 'coverage' }, coverage.body());
+export function packCoverage(node: number, root: string, coverage: NodeCoverage, shard?: number): string {
+  return encodeRecord({ id: COVERAGE_ID, node, ...(shard === undefined ? {} : { shard }), root, kind: 'coverage' }, coverage.body());
 }
 
 /**

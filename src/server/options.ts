@@ -96,6 +96,32 @@ export interface ServerOptions {
    * secret key sees its own only). At least 16 characters; none by default.
    */
   viewToken?: string;
+  /**
+   * The address people reach this server at (behind a proxy, say
+   * `https://ci-queue.example.com/`): nodes print their run's page there, at
+   * start and at the end. None by default (nodes then print no link).
+   */
+  publicUrl?: string;
+  /**
+   * Serve `/metrics` (Prometheus text format) on a listener of its own at
+   * this port (0 picks one), on `metricsHost`, with no credential: keep it on
+   * a private interface. `/metrics` on the main port always needs a
+   * credential (`metricsToken` or the view token, as a Bearer header).
+   */
+  metricsPort?: number;
+  /** Interface of the metrics listener. @default '127.0.0.1' */
+  metricsHost?: string;
+  /** Bearer credential for `/metrics` on the main port (at least 16 characters). */
+  metricsToken?: string;
+  /**
+   * `json`: one JSON object per line for each thing that happens to a run
+   * (opened, node joined or gone, finished, refusals, store errors), to
+   * `logLine` (default stderr); the secret key is never in it. Default: none
+   * (the `debug` log, DEBUG=jest-fast-ci:*, is always there).
+   */
+  logFormat?: 'json';
+  /** Where JSON log lines go. Default: process.stderr. */
+  logLine?: (line: string) => void;
 }
 
 export interface ResolvedServerOptions {
@@ -129,6 +155,12 @@ export interface ResolvedServerOptions {
   readonly recordFrames: boolean;
   readonly dashboard: boolean;
   readonly viewToken: string | undefined;
+  /** Without a trailing slash. */
+  readonly publicUrl: string | undefined;
+  readonly metricsPort: number | undefined;
+  readonly metricsHost: string;
+  readonly metricsToken: string | undefined;
+  readonly logLine: ((line: string) => void) | undefined;
 }
 
 export const DEFAULTS = {
@@ -211,6 +243,18 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     throw new TypeError(`options.viewToken must be a string of at least ${MIN_VIEW_TOKEN_LENGTH} characters without spaces`);
   }
   if (viewToken !== undefined && keys.includes(viewToken)) throw new TypeError('options.viewToken must differ from every secret key: it sees every key\'s runs');
+  const publicUrl = options.publicUrl === undefined ? undefined : checkPublicUrl(options.publicUrl);
+  const { metricsPort, metricsToken } = options;
+  if (metricsPort !== undefined && (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65_535)) {
+    throw new TypeError(`options.metricsPort must be an integer from 0 to 65535, got ${String(metricsPort)}`);
+  }
+  if (options.metricsHost !== undefined && (typeof options.metricsHost !== 'string' || options.metricsHost === '')) throw new TypeError('options.metricsHost must be a non-empty string');
+  if (metricsToken !== undefined && (typeof metricsToken !== 'string' || metricsToken.length < MIN_VIEW_TOKEN_LENGTH || /\s/.test(metricsToken) || keys.includes(metricsToken))) {
+    throw new TypeError(`options.metricsToken must be a string of at least ${MIN_VIEW_TOKEN_LENGTH} characters without spaces, and not a secret key`);
+  }
+  if (options.logFormat !== undefined && options.logFormat !== 'json') throw new TypeError(`options.logFormat must be "json" (or left out), got ${JSON.stringify(options.logFormat)}`);
+  if (options.logLine !== undefined && typeof options.logLine !== 'function') throw new TypeError('options.logLine must be a function (line: string) => void');
+  const logLine = options.logFormat === 'json' ? (options.logLine ?? ((line: string) => void process.stderr.write(`${line}\n`))) : undefined;
 
   return Object.freeze({
     host,
@@ -243,5 +287,24 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     recordFrames: options.recordFrames === true,
     dashboard: options.dashboard ?? true,
     viewToken,
+    publicUrl,
+    metricsPort,
+    metricsHost: options.metricsHost ?? '127.0.0.1',
+    metricsToken,
+    logLine,
   });
+}
+
+/** The public address, checked: http(s), no credentials, query or fragment (nodes print it); no trailing slash. */
+function checkPublicUrl(value: unknown): string {
+  let url: URL | undefined;
+  try {
+    url = typeof value === 'string' ? new URL(value) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || !/^https?:$/.test(url.protocol) || url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
+    throw new TypeError(`options.publicUrl must be an http(s) address without credentials, query or fragment (for example https://ci-queue.example.com/), got ${JSON.stringify(value)}`);
+  }
+  return url.href.replace(/\/+$/, '');
 }

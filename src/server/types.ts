@@ -13,6 +13,10 @@ export interface RunMeta {
 
 export interface NodeSnapshot {
   index: number;
+  /** Its CI shard index, when its join said (FAST_CI_NODE_INDEX or the CI's own). */
+  shard?: number;
+  /** How people know it: "node <shard>", else "node <index>" (nodeLabel). */
+  label: string;
   nodeId?: string;
   workers?: number;
   connected: boolean;
@@ -75,6 +79,8 @@ export interface OrchestratorServer {
   readonly url: string;
   /** The dashboard's address, e.g. 'http://127.0.0.1:54321/'; undefined with `dashboard: false`. */
   readonly dashboardUrl: string | undefined;
+  /** `http://host:port/metrics` on the metrics listener (`metricsPort`); undefined without one. */
+  readonly metricsUrl: string | undefined;
   readonly port: number;
   /** All runs (all keys) currently held. */
   runs(): RunSnapshot[];

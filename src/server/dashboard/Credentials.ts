@@ -80,3 +80,11 @@ export function isBehindHttps(req: IncomingMessage): boolean {
   const proto = req.headers['x-forwarded-proto'];
   return (Array.isArray(proto) ? proto[0] : proto)?.split(',')[0]?.trim().toLowerCase() === 'https';
 }
+
+/** Whether the request's Bearer credential is `expected` (constant time in the credential's length; never with no expected value). */
+export function bearerMatches(req: IncomingMessage, expected: string | undefined): boolean {
+  const given = bearerOf(req);
+  if (expected === undefined || given === null || given === '') return false;
+  const [a, b] = [createHmac('sha256', 'bearer').update(given).digest(), createHmac('sha256', 'bearer').update(expected).digest()];
+  return timingSafeEqual(a, b);
+}

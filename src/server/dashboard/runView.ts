@@ -81,3 +81,9 @@ export function runView({ run, keyIndex, attempts, now }: RunViewParts): RunView
     attempts,
   };
 }
+
+/** The run's page at the server's public address (the page's own route, runHref in assets/dom.js). */
+export function runPageUrl(publicUrl: string, runKey: string, buildId: string, keyIndex: number): string {
+  const key = keyIndex === 0 ? '' : `?key=${keyIndex}`;
+  return `${publicUrl}/#/runs/${encodeURIComponent(runKey)}/${encodeURIComponent(buildId)}${key}`;
+}

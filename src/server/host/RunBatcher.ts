@@ -37,6 +37,15 @@ export interface BatchHooks<V> {
   keep(view: V): void;
   /** After the effects: the events of other servers seen, and this batch's. */
   react(remote: readonly RunEvent[], committed: readonly RunEvent[]): void;
+  /** How long the store's lock and commit took, and when the store failed a batch (/metrics). */
+  readonly timings?: StoreTimings;
+}
+
+/** The store's side of a batch, timed (seconds). */
+export interface StoreTimings {
+  lock(seconds: number): void;
+  commit(seconds: number): void;
+  failed(): void;
 }
 
 /** The run's log is not in the store any more (it expired, or the store lost its data). */
@@ -110,6 +119,7 @@ export class RunBatcher<V> {
       } catch (error) {
         // The store failed (Redis unreachable): nothing of the batch was committed, so the state is reloaded and each request is told.
         log('%s: %s', this.#label, (error as Error).stack ?? error);
+        this.#hooks.timings?.failed();
         this.#stale = true;
         const reason = error instanceof RunGoneError ? error.message : undefined;
         for (const command of batch) command.fail?.(reason);
@@ -126,7 +136,10 @@ export class RunBatcher<V> {
     for (;;) {
       // Events of a batch that failed to commit were applied: start again from the store's.
       if (this.#stale) remote.push(...(await this.#reload()));
+      const timings = this.#hooks.timings;
+      let started = performance.now();
       const lock = await this.#log.lock(this.#runId);
+      timings?.lock((performance.now() - started) / 1000);
       remote.push(...(await this.#catchUp(lock)));
       const view = this.#hooks.begin();
       const events: RunEvent[] = [];
@@ -146,7 +159,10 @@ export class RunBatcher<V> {
       const dispatch: Command<V>['decide'] = (tr, v) => this.#hooks.dispatch(tr, v);
       if (remote.some(e => WORK_MAY_MOVE.has(e.t))) step(dispatch);
       for (const command of batch) if (step(command.decide, command.fail)) step(dispatch);
-      if (!(await this.#log.commit(this.#runId, lock, events))) {
+      started = performance.now();
+      const committed = await this.#log.commit(this.#runId, lock, events);
+      timings?.commit((performance.now() - started) / 1000);
+      if (!committed) {
         log('%s: lost the lock; deciding the batch again', this.#label);
         this.#stale = true;
         continue;

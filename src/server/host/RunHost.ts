@@ -22,7 +22,7 @@ import type { RunIdentity } from '../run/runIdentity';
 import type { SharedRunLog, Stores } from '../store/types';
 import { HeldView, type Held, type Respond } from './HeldView';
 import { snapshotOf } from './snapshotOf';
-import { RunBatcher, type Command } from './RunBatcher';
+import { RunBatcher, type StoreTimings, type Command } from './RunBatcher';
 import { expectedDurations } from '../run/scheduling';
 import type { FrameRecord, RunSnapshot } from '../types';
 
@@ -46,6 +46,8 @@ export type HostStores = Pick<Stores, 'runs' | 'liveness' | 'history'>;
 
 export interface HostSettings extends machine.MachineSettings {
   readonly recordFrames: boolean;
+  /** The store's lock and commit times (/metrics). */
+  readonly timings?: StoreTimings;
 }
 
 export interface HostHooks {
@@ -82,6 +84,7 @@ export class RunHost {
       dispatch: (tr, held) => this.#dispatch(tr, held),
       keep: held => (this.#held = held.applyTo(this.#held, h => this.#links.get(h.member.index)?.generation === h.member.generation)),
       react: (remote, committed) => this.#react(remote, committed),
+      ...(settings.timings === undefined ? {} : { timings: settings.timings }),
     });
     this.identity = this.#batcher.state.identity;
     this.#settings = settings;

@@ -3,6 +3,7 @@
  * read at one moment, with what only the host knows (held deqs, frames).
  * Pure.
  */
+import { nodeLabel } from '../../protocol/nodeLabel';
 import * as machine from '../run/runMachine';
 import { phaseOf, summaryOf, type RunState } from '../run/runState';
 import type { FrameRecord, RunSnapshot } from '../types';
@@ -24,6 +25,8 @@ export function snapshotOf(state: RunState, ctx: machine.MachineContext, { keyIn
     meta: state.meta,
     nodes: state.nodes.map(n => ({
       index: n.index,
+      ...(n.shard === undefined ? {} : { shard: n.shard }),
+      label: nodeLabel(n.index, n.shard),
       ...(n.nodeId === undefined ? {} : { nodeId: n.nodeId }),
       ...(n.workers === undefined ? {} : { workers: n.workers }),
       connected: machine.isConnected(n, ctx),

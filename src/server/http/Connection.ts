@@ -7,6 +7,8 @@
 import debug from 'debug';
 import type { RawData, WebSocket } from 'ws';
 import { CloseCodes, Events, PHOENIX_TOPIC, PhxEvents, TOPIC_PREFIX } from '../../protocol/constants';
+import { runPageUrl } from '../dashboard/runView';
+import type { ServerMetrics } from '../metrics';
 import { buildIdFromTopic, buildIdProblem, runKeyProblem } from '../../protocol/topic';
 import type { Message, Ref } from '../../protocol/types';
 import { closeReason } from '../../protocol/serializer';
@@ -36,6 +38,10 @@ export interface ConnectionContext {
   readonly registry: RunRegistry;
   readonly params: SocketParams;
   readonly idleTimeoutMs: number;
+  /** The server's public address (`publicUrl`): join replies carry the run's page. */
+  readonly publicUrl: string | undefined;
+  /** Counts and latencies for /metrics. */
+  readonly metrics: ServerMetrics;
   /** Where every outgoing frame goes: after the journal records it depends on are on disk. */
   readonly outbox: Outbox;
   /** Called once, when the socket has closed. */
@@ -43,6 +49,9 @@ export interface ConnectionContext {
 }
 
 let nextId = 0;
+
+/** Events counted by name in /metrics (anything else is "other": a client must not grow the label set). */
+const KNOWN_EVENTS: ReadonlySet<string> = new Set([PhxEvents.leave, ...Object.values(Events)]);
 
 export class Connection {
   readonly id = ++nextId;
@@ -144,6 +153,8 @@ export class Connection {
     }
     const { host, member } = channel;
     host.record(member.index, this.#ctx.params.query, message);
+    const { metrics } = this.#ctx;
+    metrics.request(KNOWN_EVENTS.has(event) ? event : 'other');
     const respond = (answer: Answer): void => this.#reply(message, answer);
     switch (event) {
       case PhxEvents.leave:
@@ -152,8 +163,16 @@ export class Connection {
         return host.detach(member);
       case Events.enq:
         return host.enq(member, message.payload, respond);
-      case Events.deq:
-        return host.deq(member, message.payload, respond);
+      case Events.deq: {
+        // Answered after its batch settled: the deq was held (for work, or for the end), by design.
+        const started = performance.now();
+        let settled = false;
+        const done = host.deq(member, message.payload, answer => {
+          metrics.deq((performance.now() - started) / 1000, settled);
+          respond(answer);
+        });
+        return done.then(() => void (settled = true));
+      }
       case Events.files:
         return host.checkFiles(member, message.payload, respond);
       case Events.running:
@@ -200,7 +219,9 @@ export class Connection {
       channel = { joinRef: message.join_ref, host, member: result.member };
       this.#channels.set(topic, channel);
       host.record(result.member.index, this.#ctx.params.query, message);
-      this.#send(replyMessage(message, joinReplyOf(result.joined)));
+      const { publicUrl } = this.#ctx;
+      const runUrl = publicUrl === undefined ? undefined : runPageUrl(publicUrl, identity.runKey, identity.buildId, this.#ctx.params.key.index);
+      this.#send(replyMessage(message, joinReplyOf(runUrl === undefined ? result.joined : { ...result.joined, runUrl })));
     }, buildIds => this.#ctx.registry.earlierAttempt(identity, buildIds));
   }
 
@@ -227,6 +248,7 @@ export class Connection {
   }
 
   #reply(to: Pick<Message, 'join_ref' | 'ref' | 'topic'>, answer: Answer): void {
+    if (answer.kind === 'refused') this.#ctx.metrics.refused('request');
     this.#send(replyMessage(to, replyOf(answer)));
   }
 

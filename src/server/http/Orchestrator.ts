@@ -20,6 +20,9 @@ import { RunRegistry } from '../host/RunRegistry';
 import type { Stores } from '../store/types';
 import type { OrchestratorServer, RunSnapshot, ServerStats } from '../types';
 import { checkUpgrade, redactUrl } from './upgrade';
+import { ServerMetrics, type HeldCounts } from '../metrics';
+import { JsonLog } from './JsonLog';
+import { bearerMatches } from '../dashboard/Credentials';
 
 const log = debug('jest-fast-ci:server:connection');
 
@@ -60,6 +63,11 @@ export class Orchestrator implements OrchestratorServer {
   #state = RUNNING;
   #closing: Promise<void> | undefined;
   #port = 0;
+  readonly #metrics = new ServerMetrics();
+  readonly #log: JsonLog | undefined;
+  /** `/metrics` alone, with no credential (metricsPort). */
+  #metricsHttp: Server | undefined;
+  #metricsPort = 0;
 
   /** `keySecret`: the store's (the same for every server on it, across restarts). */
   constructor(options: ResolvedServerOptions, stores: Stores, keySecret: Buffer) {
@@ -70,17 +78,33 @@ export class Orchestrator implements OrchestratorServer {
     const { runs } = stores;
     this.#outbox = new Outbox({ ...(runs.shared ? {} : { durable: runs }), maxUnsentBytes: options.maxUnsentBytes, warn: options.warn });
     if (!runs.shared) runs.onPending(() => this.#outbox.schedule());
+    this.#log = options.logLine === undefined ? undefined : new JsonLog(options.logLine);
+    const store = runs.shared ? 'redis' : 'local';
+    const metrics = this.#metrics;
+    const timings = {
+      lock: (seconds: number) => metrics.store('lock', store, seconds),
+      commit: (seconds: number) => metrics.store('commit', store, seconds),
+      failed: () => {
+        metrics.storeError(store);
+        this.#log?.write('store.error', { store });
+      },
+    };
     this.#registry = new RunRegistry(
       {
         maxRunsPerKey: options.maxRunsPerKey,
         finishedRunTtlMs: options.finishedRunTtlMs,
         maxFinishedRuns: options.maxFinishedRuns,
-        run: options,
+        run: { ...options, timings },
         warn: options.warn,
       },
       this.#keys,
       stores,
     );
+    metrics.held = () => heldCounts(this.#registry);
+    this.#registry.onEvents((host, events) => {
+      metrics.events(events.map(e => e.t));
+      this.#log?.runEvents(host.state, events);
+    });
     this.#dashboard = options.dashboard
       ? new Dashboard({
           source: registrySource(this.#registry, this.#keys),
@@ -109,6 +133,12 @@ export class Orchestrator implements OrchestratorServer {
     return `ws://${host}:${this.#port}`;
   }
 
+  get metricsUrl(): string | undefined {
+    if (this.#metricsHttp === undefined) return undefined;
+    const host = this.#options.metricsHost.includes(':') ? `[${this.#options.metricsHost}]` : this.#options.metricsHost;
+    return `http://${host}:${this.#metricsPort}/metrics`;
+  }
+
   get dashboardUrl(): string | undefined {
     return this.#dashboard === undefined ? undefined : `${this.url.replace(/^ws:/, 'http:')}/`;
   }
@@ -116,7 +146,7 @@ export class Orchestrator implements OrchestratorServer {
   /** Restores the store's runs, then listens. */
   async listen(): Promise<void> {
     await this.#registry.restore();
-    return new Promise((resolve, reject) => {
+    await new Promise<void>((resolve, reject) => {
       const onError = (error: Error): void => reject(error);
       this.#http.once('error', onError);
       this.#http.listen(this.#options.port, this.#options.host, () => {
@@ -125,9 +155,41 @@ export class Orchestrator implements OrchestratorServer {
         const address = this.#http.address();
         this.#port = typeof address === 'object' && address !== null ? address.port : this.#options.port;
         log('listening on %s', this.url);
+        this.#log?.write('server.listening', { port: this.#port });
         resolve();
       });
     });
+    await this.#listenForMetrics();
+  }
+
+  /** The metrics listener (metricsPort): `/metrics` only, with no credential. */
+  async #listenForMetrics(): Promise<void> {
+    const { metricsPort, metricsHost } = this.#options;
+    if (metricsPort === undefined) return;
+    const server = createServer({ headersTimeout: HANDSHAKE_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS }, (req, res) => {
+      if ((req.url ?? '/').split('?')[0] === '/metrics' && req.method === 'GET') return void this.#scrape(res);
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found: this listener serves GET /metrics only\n');
+    });
+    this.#metricsHttp = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(metricsPort, metricsHost, () => {
+        server.off('error', reject);
+        const address = server.address();
+        this.#metricsPort = typeof address === 'object' && address !== null ? address.port : metricsPort;
+        resolve();
+      });
+    });
+  }
+
+  async #scrape(res: ServerResponse): Promise<void> {
+    try {
+      const { body, contentType } = await this.#metrics.scrape();
+      res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' }).end(body);
+    } catch (error) {
+      log('metrics failed: %s', (error as Error).message);
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('the metrics could not be collected\n');
+    }
   }
 
   runs(): RunSnapshot[] {
@@ -174,6 +236,13 @@ export class Orchestrator implements OrchestratorServer {
     this.#registry.close();
     await this.#stores.close();
     this.#wss.close();
+    const metricsHttp = this.#metricsHttp;
+    if (metricsHttp !== undefined) {
+      const closed = new Promise<void>(resolve => metricsHttp.close(() => resolve()));
+      metricsHttp.closeAllConnections();
+      await closed;
+    }
+    this.#log?.write('server.closed');
     const httpClosed = new Promise<void>(resolve => this.#http.close(() => resolve()));
     this.#http.closeAllConnections();
     await httpClosed;
@@ -188,7 +257,21 @@ export class Orchestrator implements OrchestratorServer {
     const path = (req.url ?? '/').split('?')[0]!;
     if (this.#dashboard?.handles(path) && this.#state === RUNNING) return this.#dashboard.handle(req, res);
     if (path.startsWith(REPORTS_PATH) && this.#state === RUNNING) {
-      return handleReports(req, res, { keys: this.#keys, registry: this.#registry, store: this.#stores.reports, maxLineBytes: this.#options.maxReportBytesPerRun });
+      return handleReports(req, res, {
+        keys: this.#keys,
+        registry: this.#registry,
+        store: this.#stores.reports,
+        maxLineBytes: this.#options.maxReportBytesPerRun,
+        bytes: (direction, n) => this.#metrics.reportBytes(direction, n),
+      });
+    }
+    if (path === '/metrics' && req.method === 'GET') {
+      // On the main port, a credential: the numbers tell how busy every key's CI is.
+      const { metricsToken, viewToken } = this.#options;
+      if (bearerMatches(req, metricsToken) || bearerMatches(req, viewToken)) return void this.#scrape(res);
+      const how = metricsToken === undefined && viewToken === undefined ? 'set a view token or FAST_CI_METRICS_TOKEN, or serve them on --metrics-port' : 'send Authorization: Bearer <metrics token or view token>';
+      res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8', 'www-authenticate': 'Bearer' }).end(`/metrics needs a credential: ${how}\n`);
+      return;
     }
     const healthy = path === '/health' && (req.method === 'GET' || req.method === 'HEAD');
     const body = healthy ? JSON.stringify({ status: this.#state === RUNNING ? 'ok' : 'closing' }) : JSON.stringify({ error: 'not found' });
@@ -225,12 +308,16 @@ export class Orchestrator implements OrchestratorServer {
     const decision = checkUpgrade(req.url, this.#keys);
     if (!decision.ok) {
       log('refused %s: %d %s', redactUrl(req.url), decision.status, decision.reason);
+      this.#metrics.refused('upgrade');
+      this.#log?.write('socket.refused', { status: decision.status, reason: decision.reason });
       return refuse(socket, decision.status, decision.reason);
     }
     const { params } = decision;
     const open = this.#perKey.get(params.key.hash) ?? 0;
     if (open >= this.#options.maxConnectionsPerKey) {
       log('refused %s: connection limit', redactUrl(req.url));
+      this.#metrics.refused('upgrade');
+      this.#log?.write('socket.refused', { status: 429, reason: 'connection limit' });
       return refuse(socket, 429, `too many connections for this key (limit ${this.#options.maxConnectionsPerKey})`);
     }
     this.#wss.handleUpgrade(req, socket, head, ws => {
@@ -239,6 +326,8 @@ export class Orchestrator implements OrchestratorServer {
         registry: this.#registry,
         params,
         idleTimeoutMs: this.#options.idleTimeoutMs,
+        publicUrl: this.#options.publicUrl,
+        metrics: this.#metrics,
         outbox: this.#outbox,
         onClosed: () => {
           const left = (this.#perKey.get(params.key.hash) ?? 1) - 1;
@@ -253,4 +342,21 @@ export class Orchestrator implements OrchestratorServer {
       log('#%d: accepted %s (key #%d)', connection.id, redactUrl(req.url), params.key.index);
     });
   }
+}
+
+/** What the gauges show: the unfinished runs held here, their connected nodes, queued and leased files. */
+function heldCounts(registry: RunRegistry): HeldCounts {
+  let runs = 0;
+  let nodes = 0;
+  let queued = 0;
+  let leased = 0;
+  for (const host of registry.hosts()) {
+    if (host.isFinished) continue;
+    const { state } = host;
+    runs += 1;
+    for (const node of state.nodes) if (node.attachedTo !== undefined) nodes += 1;
+    queued += state.queue.length;
+    leased += state.leases.size;
+  }
+  return { runs, nodes, queued, leased };
 }

@@ -45,6 +45,8 @@ export interface ReportHttpContext {
   readonly store: ReportStorage;
   /** Bytes one body line may have before it is stored (a run's whole budget). */
   readonly maxLineBytes: number;
+  /** Counts report bytes received and sent (/metrics). */
+  readonly bytes?: (direction: 'in' | 'out', n: number) => void;
 }
 
 function answer(res: ServerResponse, status: number, body: Record<string, unknown>): void {
@@ -126,6 +128,7 @@ function receive(req: IncomingMessage, res: ServerResponse, ctx: ReportHttpConte
     else answer(res, 200, { stored });
   };
   req.on('data', (chunk: Buffer) => {
+    ctx.bytes?.('in', chunk.length);
     const lines: Array<{ header: ReportHeader; body: Buffer }> = [];
     for (const line of splitter.push(chunk)) {
       if (header === undefined) {
@@ -139,8 +142,10 @@ function receive(req: IncomingMessage, res: ServerResponse, ctx: ReportHttpConte
         if (problem !== undefined) return refuse(400, problem);
         // Only what the run handed out is kept (and a node's coverage): a holder of the key cannot fill the server with made-up ids.
         if (isEnqueued(host.state) && (parsed as ReportHeader).kind !== 'coverage' && !isUnit(host.state, (parsed as ReportHeader).id)) return refuse(400, `${JSON.stringify((parsed as ReportHeader).id.slice(0, 200))} is not a test of this run`);
-        // The node is the one asking, whatever the header says.
-        header = { ...(parsed as ReportHeader), node };
+        // The node is the one asking, whatever the header says; its shard is the one it joined with.
+        const { shard: _claimed, ...rest } = parsed as ReportHeader;
+        const shard = host.state.nodes[node]?.shard;
+        header = { ...rest, node, ...(shard === undefined ? {} : { shard }) };
       } else {
         lines.push({ header, body: Buffer.from(line) });
         header = undefined;
@@ -191,6 +196,7 @@ async function send(res: ServerResponse, ctx: ReportHttpContext, host: RunHost, 
   let lastWrite = Date.now();
   const write = async (text: string | Buffer): Promise<void> => {
     lastWrite = Date.now();
+    ctx.bytes?.('out', typeof text === 'string' ? Buffer.byteLength(text) : text.length);
     if (!res.write(text)) await new Promise(resolve => res.once('drain', resolve));
   };
   /** Streams the stored record, if there is one yet. */
@@ -256,7 +262,8 @@ async function send(res: ServerResponse, ctx: ReportHttpContext, host: RunHost, 
   }
   // Never reported (the node died, or it has no report to give): the orchestrator's own record of it.
   for (const [file, result] of pending) {
-    await write(`${JSON.stringify({ id: file, node: result.nodeIndex, root: '', kind: 'entry' })}\n${JSON.stringify(result.entry)}\n`);
+    const shard = result.from === undefined ? host.state.nodes[result.nodeIndex]?.shard : undefined;
+    await write(`${JSON.stringify({ id: file, node: result.nodeIndex, ...(shard === undefined ? {} : { shard }), root: '', kind: 'entry' })}\n${JSON.stringify(result.entry)}\n`);
   }
   res.end();
 }

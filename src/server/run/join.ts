@@ -31,7 +31,7 @@ export function join(tr: Transition, payload: JoinPayload, earlier?: EarlierAtte
   let node = payload.node_id === undefined ? undefined : state.byNodeId.get(payload.node_id);
   const rejoin = node !== undefined;
   if (node === undefined) {
-    tr.emit({ t: 'join', index: state.nodes.length, nodeId: payload.node_id, workers: payload.workers, at: ctx.now });
+    tr.emit({ t: 'join', index: state.nodes.length, nodeId: payload.node_id, workers: payload.workers, ...(payload.shard === undefined ? {} : { shard: payload.shard }), at: ctx.now });
     node = state.nodes[state.nodes.length - 1]!;
   }
   const parts = payload.accepts?.includes(Extensions.parts) === true;

@@ -28,7 +28,7 @@ export interface AttemptSeed {
 export type RunEvent =
   | { t: 'open'; keyHash: string; runKey: string; buildId: string; meta: RunMeta; at: number }
   /** A node joined for the first time; it gets the next index. */
-  | { t: 'join'; index: number; nodeId?: string; workers?: number; at?: number }
+  | { t: 'join'; index: number; nodeId?: string; workers?: number; shard?: number; at?: number }
   /** A node's channel joined on `instance` (a first join or a rejoin by node_id): the node is connected. `warm`: the files its Jest cache is warm for (the `warm` extension). */
   | { t: 'attach'; node: number; instance: string; workers?: number; parts?: true; cancel?: true; warm?: string[]; at: number }
   /** The node's channel is gone (its socket closed): its files wait for it for the reconnect grace. */
@@ -51,7 +51,7 @@ export type RunEvent =
   /** Leases taken back (leave, lost node, expiry): the files are queued again, at the front. */
   | { t: 'requeue'; ids: string[]; at?: number }
   /** A failure that is not final: the file goes back to the queue for another node. */
-  | { t: 'retry'; node: number; id: string; at?: number }
+  | { t: 'retry'; node: number; id: string; entry?: FileEntry; at?: number }
   | { t: 'leave'; node: number }
   /** Gone past the reconnect grace: `suspects`, the files it was running, are noted against it; its leases go back. */
   | { t: 'lost'; node: number; suspects?: string[] }
@@ -85,7 +85,7 @@ export function checkEvent(value: unknown): string | undefined {
     case 'open':
       return need(typeof r.keyHash === 'string' && typeof r.runKey === 'string' && typeof r.buildId === 'string' && isObject(r.meta), 'keyHash, runKey, buildId and meta');
     case 'join':
-      return need(isIndex(r.index) && (r.nodeId === undefined || typeof r.nodeId === 'string') && (r.workers === undefined || isIndex(r.workers)), 'a node index');
+      return need(isIndex(r.index) && (r.nodeId === undefined || typeof r.nodeId === 'string') && (r.workers === undefined || isIndex(r.workers)) && (r.shard === undefined || isIndex(r.shard)), 'a node index');
     case 'attach':
       return need(isIndex(r.node) && typeof r.instance === 'string' && isTime(r.at) && (r.warm === undefined || isIds(r.warm)), 'a node, an instance and a time');
     case 'detach':
@@ -108,7 +108,7 @@ export function checkEvent(value: unknown): string | undefined {
     case 'requeue':
       return need(isIds(r.ids) && isOptionalTime(r.at), 'ids');
     case 'retry':
-      return need(isIndex(r.node) && typeof r.id === 'string' && isOptionalTime(r.at), 'a node and an id');
+      return need(isIndex(r.node) && typeof r.id === 'string' && (r.entry === undefined || checkEntry(r.entry) === null) && isOptionalTime(r.at), 'a node and an id');
     case 'leave':
       return need(isIndex(r.node), 'a node');
     case 'lost':

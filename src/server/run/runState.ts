@@ -21,6 +21,8 @@ import { WorkQueue } from './WorkQueue';
 export interface NodeState {
   readonly index: number;
   readonly nodeId: string | undefined;
+  /** Its CI shard index (the join's `shard`), by which people know it (nodeLabel). */
+  readonly shard: number | undefined;
   workers: number | undefined;
   /** Bumped on every attach: a channel of an older generation is stale. */
   generation: number;
@@ -99,6 +101,8 @@ export interface RunState {
   readonly partResults: Map<string, RecordedResult>;
   /** Nodes on which a file failed before; it goes to them again only when nobody else can take it. */
   readonly failedOn: Map<string, number[]>;
+  /** With retries on: each failed attempt's entry of a file run again (the page shows a flaky file's failure). */
+  readonly failedAttempts: Map<string, Array<{ readonly node: number; readonly entry: FileEntry }>>;
   /** Nodes that died while running the file. */
   readonly crashedOn: Map<string, number[]>;
   /** Files recorded as failed because they crashed the nodes that ran them. */
@@ -147,6 +151,7 @@ export function createRunState(open: Extract<RunEvent, { t: 'open' }>): RunState
     partsOf: new Map(),
     partResults: new Map(),
     failedOn: new Map(),
+    failedAttempts: new Map(),
     crashedOn: new Map(),
     crashed: new Set(),
     enqueuer: 0,
@@ -172,6 +177,7 @@ export function apply(state: RunState, event: RunEvent): void {
       const node: NodeState = {
         index: event.index,
         nodeId: event.nodeId,
+        shard: event.shard,
         workers: event.workers,
         generation: 0,
         attachedTo: undefined,
@@ -264,6 +270,7 @@ export function apply(state: RunState, event: RunEvent): void {
     case 'retry': {
       state.timeline.end(event.id, 'retried', event.at, state.lastEventAt, event.node);
       state.failedOn.set(event.id, [...(state.failedOn.get(event.id) ?? []), event.node]);
+      if (event.entry !== undefined) state.failedAttempts.set(event.id, [...(state.failedAttempts.get(event.id) ?? []), { node: event.node, entry: event.entry }]);
       state.leases.release(event.id);
       state.queue.putFront([event.id]);
       return;
@@ -386,6 +393,7 @@ function startAttempt(state: RunState, event: Extract<RunEvent, { t: 'attempt' }
   state.stopped = undefined;
   state.leases.clear();
   state.failedOn.clear();
+  state.failedAttempts.clear();
   state.crashedOn.clear();
   state.crashed.clear();
   state.queue.fill(longestFirst(unitsOf(state, Object.keys(state.enqueued!).filter(id => !state.results.has(id))), state.durations));

@@ -51,7 +51,7 @@ function record(tr: Transition, node: NodeState, id: string, entry: FileEntry): 
     // The same failure sent again after a lost reply that said "retry": still not final.
     if (failedOn.includes(node.index) && !holds && resultOf(state, id)?.nodeIndex !== node.index) return true;
     if (holds && failedOn.length < state.retry) {
-      tr.emit({ t: 'retry', node: node.index, id, at: tr.ctx.now });
+      tr.emit({ t: 'retry', node: node.index, id, entry, at: tr.ctx.now });
       tr.warn(`retrying ${quoteId(id)}: it failed on node ${node.index} (failure ${failedOn.length + 1} of at most ${state.retry + 1} runs)`);
       return true;
     }
