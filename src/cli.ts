@@ -212,22 +212,28 @@ async function main(): Promise<void> {
   }
   if (command.kind === 'merge') return merge(command.paths, command.jestArgs);
 
+  // With --log-format json every line on stderr is a JSON object (FAST_CI_SERVER= stays on stdout, for scripts).
+  const json = command.options.logFormat === 'json';
+  const say = (event: string, text: string, fields: Record<string, unknown> = {}): void => {
+    process.stderr.write(json ? `${JSON.stringify({ time: new Date().toISOString(), event, ...fields })}\n` : `jest-fast-ci: ${text}\n`);
+  };
   const server = await startServer(command.options).catch((error: Error) => {
-    process.stderr.write(`jest-fast-ci: could not start the server: ${error.message}\n`);
+    say('server.failed', `could not start the server: ${error.message}`, { message: error.message });
     process.exit(1);
   });
   process.stdout.write(`FAST_CI_SERVER=${server.url}\n`);
-  if (server.dashboardUrl !== undefined) {
-    const who = command.options.viewToken === undefined ? 'a secret key' : 'a secret key or the view token';
-    process.stderr.write(`jest-fast-ci: dashboard at ${command.options.publicUrl ?? server.dashboardUrl} (sign in with ${who})\n`);
+  const dashboard = server.dashboardUrl === undefined ? undefined : (command.options.publicUrl ?? server.dashboardUrl);
+  if (json) say('server.started', '', { url: server.url, dashboard, metrics: server.metricsUrl });
+  else {
+    if (dashboard !== undefined) say('', `dashboard at ${dashboard} (sign in with ${command.options.viewToken === undefined ? 'a secret key' : 'a secret key or the view token'})`);
+    if (server.metricsUrl !== undefined) say('', `metrics at ${server.metricsUrl}`);
   }
-  if (server.metricsUrl !== undefined) process.stderr.write(`jest-fast-ci: metrics at ${server.metricsUrl}\n`);
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return;
     stopping = true;
-    process.stderr.write(`jest-fast-ci: ${signal}, closing connections (1012, service restart)\n`);
+    say('server.stopping', `${signal}, closing connections (1012, service restart)`, { signal });
     // 1012 tells clients the service is restarting: they reconnect instead of giving up.
     server.close(1012).then(
       () => process.exit(0),

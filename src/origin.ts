@@ -8,6 +8,8 @@
  * `--json` and JUnit output are unchanged.
  */
 const ORIGIN = Symbol.for('jest-fast-ci.origin');
+/** The Test a replayed copy was made from (the runner's own maps are keyed by it). */
+const SOURCE = Symbol('jest-fast-ci.source');
 
 export interface Origin {
   /** How the node that ran it is named (nodeLabel: "node 2"). */
@@ -43,5 +45,12 @@ export function replayedTest<T extends TestLike>(test: T, node: string): T {
   const own = test.context.config.displayName?.name;
   const displayName = { name: own === undefined ? node : `${own} · ${node}`, color: 'gray' };
   const config = { ...test.context.config, displayName };
-  return markOrigin({ ...test, context: { ...test.context, config } }, node);
+  const copy = markOrigin({ ...test, context: { ...test.context, config } }, node);
+  Object.defineProperty(copy, SOURCE, { value: test, enumerable: false });
+  return copy;
+}
+
+/** The runner's own Test behind a replayed copy (the Test itself otherwise). */
+export function sourceTest<T extends object>(test: T): T {
+  return (test as { [SOURCE]?: T })[SOURCE] ?? test;
 }

@@ -47,7 +47,17 @@ describe('parseCli', () => {
     });
   });
 
+  it('reads the public address, the metrics listener, the JSON log and FAST_CI_METRICS_TOKEN', () => {
+    const argv = ['serve', '--public-url', 'https://q.example.com', '--metrics-port', '9464', '--metrics-host', '0.0.0.0', '--log-format', 'json'];
+    expect(parseCli(argv, { FAST_CI_SECRET_KEY: 'k', FAST_CI_METRICS_TOKEN: 'metrics-token-0123456' })).toEqual({
+      kind: 'serve',
+      options: { secretKeys: ['k'], publicUrl: 'https://q.example.com', metricsPort: 9464, metricsHost: '0.0.0.0', logFormat: 'json', metricsToken: 'metrics-token-0123456' },
+    });
+  });
+
   it.each([
+    [['serve', '--secret-key', 'k', '--log-format', 'text'], /--log-format must be json, got "text"/],
+    [['serve', '--secret-key', 'k', '--metrics-port', '70000'], /--metrics-port must be a whole number from 0 to 65535/],
     [['serve', '--secret-key', 'k', '--view-token', 'short'], /The view token \(--view-token or FAST_CI_VIEW_TOKEN\) must be at least 16 characters/],
     [['serve', '--secret-key', 'same-as-the-key-123', '--view-token', 'same-as-the-key-123'], /The view token must differ from every secret key/],
     [['serve', '--secret-key', 'k', '--no-dashboard=yes'], /--no-dashboard takes no value/],

@@ -18,6 +18,11 @@ describe('withFastCi', () => {
     expect(withFastCi({})).toEqual({ reporters: ['default', 'jest-fast-ci/reporter'], runner: 'jest-fast-ci' });
   });
 
+  it("puts jest-fast-ci/github-actions in place of Jest's github-actions reporter, with its options", () => {
+    expect(withFastCi({ reporters: ['default', 'github-actions'] }).reporters).toEqual(['default', 'jest-fast-ci/github-actions', 'jest-fast-ci/reporter']);
+    expect(withFastCi({ reporters: [['github-actions', { silent: false }]] }).reporters).toEqual([['jest-fast-ci/github-actions', { silent: false }], 'jest-fast-ci/reporter']);
+  });
+
   it('refuses a project given as a path, saying what to do instead', () => {
     expect(() => withFastCi({ projects: ['<rootDir>/packages/a'] })).toThrow(
       new TypeError('withFastCi cannot change projects[0] ("<rootDir>/packages/a"), a path to a config of its own: set runner: "jest-fast-ci" in that config, or inline the project here.'),

@@ -122,6 +122,7 @@ function firstLine(text: string): string {
       .replace(/\u001b\[[0-9;]*m/g, '')
       .split('\n')
       .map(line => line.trim())
-      .find(line => line !== '' && !line.startsWith('●')) ?? ''
+      .find(line => line !== '' && !line.startsWith('●'))
+      ?.replace(/^Error: /, '') ?? ''
   );
 }

@@ -57,16 +57,34 @@ export class DeferredFailures {
   }
 }
 
-/** What a node prints for a failure that will be retried elsewhere: not hidden, but not this node's failure either. */
+/**
+ * What a node prints for a failure that will be retried elsewhere: not
+ * hidden, but short (each failing test and its message's first line). The
+ * whole text is printed where it counts: by the node whose attempt is the
+ * file's result, if it fails there too; the run's page keeps this attempt.
+ */
 function retriedNotice(id: string, outcome: Outcome): string {
   // The worker's raw result: Jest formats `failureMessage` only later, so build it from the cases.
-  const message = outcome.ok
-    ? outcome.result.testExecError?.message ??
-      outcome.result.testResults
-        .filter(t => t.status === 'failed')
-        .map(t => `● ${t.fullName}\n${t.failureMessages.join('\n')}`)
-        .join('\n')
-    : outcome.error.message;
-  const excerpt = message.split('\n').slice(0, 30).join('\n');
-  return `\njest-fast-ci: ${id} failed on this node and will run again on another node (FAST_CI_RETRY); it is not counted here. The failure:\n${excerpt}\n\n`;
+  const failures = outcome.ok
+    ? outcome.result.testExecError != null
+      ? [`the file failed to run: ${headOf(outcome.result.testExecError.message)}`]
+      : outcome.result.testResults.filter(t => t.status === 'failed').map(t => `${t.fullName}: ${headOf(t.failureMessages[0] ?? '')}`)
+    : [`the file failed to run: ${headOf(outcome.error.message)}`];
+  const shown = failures.slice(0, MAX_NOTICE_TESTS).map(line => `  ● ${line}`);
+  if (failures.length > shown.length) shown.push(`  … and ${failures.length - shown.length} more`);
+  return `\njest-fast-ci: ${id} failed on this node and will run again on another node (FAST_CI_RETRY); it is not counted here:\n${shown.join('\n')}\n\n`;
+}
+
+/** Failing tests a retry notice names. */
+const MAX_NOTICE_TESTS = 5;
+
+/** A message's first line that says something, without Jest's "Error: " and colour codes. */
+function headOf(message: string): string {
+  const line = message
+    .replace(/\u001b\[[0-9;]*m/g, '')
+    .split('\n')
+    .map(l => l.trim())
+    .find(l => l !== '');
+  const head = (line ?? '').replace(/^Error: /, '');
+  return head.length > 200 ? `${head.slice(0, 199)}…` : head;
 }

@@ -3,6 +3,7 @@
  * rootDir, qualified by the project's name when the run has several
  * projects (two projects may hold the same file). Pure.
  */
+import { sourceTest } from '../origin';
 import * as path from 'node:path';
 import type { Test } from '@jest/test-result';
 
@@ -47,7 +48,8 @@ export class TestIds {
   }
 
   id(test: Test): string {
-    const id = this.#idByTest.get(test);
+    // Other nodes' files reach Jest as marked copies of this node's Tests (origin.ts).
+    const id = this.#idByTest.get(test) ?? this.#idByTest.get(sourceTest(test));
     if (id === undefined) throw new Error(`No test id for ${test.path}`);
     return id;
   }

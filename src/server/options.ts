@@ -280,7 +280,8 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     maxReportBytesPerRun: positiveInt('maxReportBytesPerRun', options.maxReportBytesPerRun ?? DEFAULTS.maxReportBytesPerRun),
     maxReportBytesPerNode: positiveInt('maxReportBytesPerNode', options.maxReportBytesPerNode ?? DEFAULTS.maxReportBytesPerNode),
     maxReportMemoryBytes: positiveInt('maxReportMemoryBytes', options.maxReportMemoryBytes ?? DEFAULTS.maxReportMemoryBytes),
-    warn: options.warn ?? (message => process.stderr.write(`jest-fast-ci server: ${message}\n`)),
+    // In JSON mode a warning is a line of the log, like everything else on stderr.
+    warn: options.warn ?? (logLine === undefined ? message => process.stderr.write(`jest-fast-ci server: ${message}\n`) : message => logLine(JSON.stringify({ time: new Date().toISOString(), event: 'server.warning', message }))),
     dataDir: options.dataDir,
     redis: options.redis,
     redisPrefix: options.redisPrefix ?? 'fastci:',

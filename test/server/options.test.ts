@@ -31,9 +31,18 @@ describe('resolveServerOptions', () => {
     [{ secretKeys: ['a-test-key-1'], viewToken: 'short' }, /options.viewToken must be a string of at least 16 characters without spaces/],
     [{ secretKeys: ['a-test-key-1'], viewToken: 'a long token with spaces' }, /options.viewToken must be a string of at least 16 characters without spaces/],
     [{ secretKeys: ['a-test-key-1', 'the-same-as-a-key-1'], viewToken: 'the-same-as-a-key-1' }, /options.viewToken must differ from every secret key/],
+    [{ secretKeys: ['a-test-key-1'], publicUrl: 'ftp://q.example.com' }, /options.publicUrl must be an http\(s\) address without credentials, query or fragment/],
+    [{ secretKeys: ['a-test-key-1'], publicUrl: 'https://user:pass@q.example.com/' }, /options.publicUrl must be an http\(s\) address without credentials/],
+    [{ secretKeys: ['a-test-key-1'], metricsPort: -1 }, /options.metricsPort must be an integer from 0 to 65535/],
+    [{ secretKeys: ['a-test-key-1'], metricsToken: 'a-test-key-1' }, /options.metricsToken must be a string of at least 16 characters without spaces, and not a secret key/],
+    [{ secretKeys: ['a-test-key-1'], logFormat: 'text' }, /options.logFormat must be "json" \(or left out\), got "text"/],
   ])('rejects %j with a TypeError', (options, message) => {
     expect(() => resolveServerOptions(options as never)).toThrow(TypeError);
     expect(() => resolveServerOptions(options as never)).toThrow(message);
+  });
+
+  it('keeps the public address without its trailing slash, for the run links nodes print', () => {
+    expect(resolveServerOptions({ secretKeys: ['a-test-key-1'], publicUrl: 'https://q.example.com/ci/' }).publicUrl).toBe('https://q.example.com/ci');
   });
 
   it('makes startServer reject before listening', async () => {

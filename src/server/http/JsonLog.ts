@@ -31,10 +31,9 @@ export class JsonLog {
     const node = (index: number): Fields => ({ node: nodeLabel(index, state.nodes[index]?.shard), node_index: index });
     for (const e of events) {
       switch (e.t) {
-        case 'open':
-          this.write('run.opened', { ...run, branch: e.meta.branch, commit: e.meta.commit });
-          break;
         case 'join':
+          // The run's `open` is applied as its host is made, before anyone listens: its first join opens it here.
+          if (e.index === 0) this.write('run.opened', { ...run, branch: state.meta.branch, commit: state.meta.commit });
           this.write('node.joined', { ...run, ...node(e.index), workers: e.workers });
           break;
         case 'enq':
