@@ -52,10 +52,42 @@ function caseStatus(status: string): TestStatus {
   return 'pending';
 }
 
+/**
+ * Jest's formatted failures of a file (its `failureMessage`: each failing
+ * test as "  ● a › b", then its message, the code frame of the line that
+ * failed and the stack without Jest's own frames), by test title, colour
+ * codes removed and the block dedented. What the page shows comes from here,
+ * as the runner prints it; the raw `failureMessages` have no code frame.
+ */
+export function formattedFailures(failureMessage: string | null | undefined): Map<string, string> {
+  const blocks = new Map<string, string>();
+  if (!failureMessage) return blocks;
+  let title: string | undefined;
+  let lines: string[] = [];
+  const close = (): void => {
+    if (title === undefined) return;
+    const indent = Math.min(...lines.filter(l => l.trim() !== '').map(l => /^ */.exec(l)![0].length));
+    blocks.set(title, lines.map(l => l.slice(Number.isFinite(indent) ? indent : 0)).join('\n').trim());
+  };
+  for (const line of failureMessage.replace(ANSI, '').split('\n')) {
+    const header = /^ {2}● (.*)$/.exec(line);
+    if (header === null) {
+      lines.push(line);
+      continue;
+    }
+    close();
+    title = header[1]!;
+    lines = [];
+  }
+  close();
+  return blocks;
+}
+
 /** Builds the result entry for one file from Jest's result for it. */
 export function toFileEntry(result: JestFileResult): FileEntry {
   const counters = zeroCounters();
   let budget = MAX_ENTRY_FAILURE_TEXT;
+  const formatted = result.testExecError == null ? formattedFailures(result.failureMessage) : new Map<string, string>();
   const cases: CaseEntry[] = result.testResults.map(assertion => {
     const status = caseStatus(assertion.status);
     counters[status === 'pending' ? 'pending' : status] += 1;
@@ -65,7 +97,8 @@ export function toFileEntry(result: JestFileResult): FileEntry {
       description: assertion.fullName || [...assertion.ancestorTitles, assertion.title].join(' '),
     };
     if (status === 'failed' && assertion.failureMessages.length > 0) {
-      entry.failure_message = budget > 0 ? clip(assertion.failureMessages.join('\n'), Math.min(MAX_FAILURE_MESSAGE, budget)) : '… (not sent: this file\'s failure text is over its limit)';
+      const text = formatted.get([...assertion.ancestorTitles, assertion.title].join(' › ')) ?? assertion.failureMessages.join('\n');
+      entry.failure_message = budget > 0 ? clip(text, Math.min(MAX_FAILURE_MESSAGE, budget)) : '… (not sent: this file\'s failure text is over its limit)';
       budget -= entry.failure_message.length;
     }
     return entry;

@@ -55,6 +55,8 @@ export interface RunSnapshot {
   leased: Record<string, number>;
   /** With retries on: test id -> the nodes on which it failed before its recorded result (or before now). */
   retries: Record<string, number[]>;
+  /** With retries on: each retried file's failed attempts (the node and the entry it sent). */
+  failedAttempts: Record<string, Array<{ node: number; entry: FileEntry }>>;
   summary: RunSummary;
   /** Present when the server was started with `recordFrames`. */
   frames?: FrameRecord[];

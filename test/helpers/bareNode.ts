@@ -13,13 +13,13 @@ export interface BareNode {
   disconnect(code?: number): Promise<void>;
 }
 
-export async function joinBareNode(serverUrl: string, key: string, buildId: string): Promise<BareNode> {
+export async function joinBareNode(serverUrl: string, key: string, buildId: string, payload: object = {}): Promise<BareNode> {
   const socket = new Socket(`${serverUrl}/test_orchestrators/socket`, {
     transport: WebSocket as unknown as new (endpoint: string) => object,
     params: { secret_key: key, build_id: buildId, run_key: 'jest' },
   });
   socket.connect();
-  const channel = socket.channel(`test_orchestrator:jest-${buildId}`, {});
+  const channel = socket.channel(`test_orchestrator:jest-${buildId}`, { ...payload });
   const join = await new Promise<{ node_index: number }>((resolve, reject) => {
     channel.join().receive('ok', resolve).receive('error', reject);
   });

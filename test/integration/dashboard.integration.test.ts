@@ -68,7 +68,7 @@ async function signIn(credential: string): Promise<Page> {
   const page = await openDashboard();
   await page.fill('#credential', credential);
   await page.click('button[type=submit]');
-  await page.waitForSelector('h2:text-is("Recent runs")');
+  await page.waitForSelector('h1:text-is("Recent runs")');
   return page;
 }
 

@@ -1,5 +1,5 @@
 import type { TestResult } from '@jest/test-result';
-import { checkEntry, failedEntry, pendingEntry, toFileEntry } from '../../src/protocol/entries';
+import { checkEntry, failedEntry, formattedFailures, pendingEntry, toFileEntry } from '../../src/protocol/entries';
 
 function result(overrides: Partial<TestResult>): TestResult {
   return {
@@ -128,5 +128,47 @@ describe('checkEntry', () => {
   it('refuses an entry nested deeper than any shape needs, without overflowing the stack', () => {
     const deep = JSON.parse('['.repeat(10_000) + ']'.repeat(10_000));
     expect(checkEntry({ ...pendingEntry(), extra: deep })).toBe('entry is nested more than 12 levels deep');
+  });
+});
+
+describe("a failing test's text: Jest's formatted block, with its code frame", () => {
+  const formatted = [
+    '\u001b[1m\u001b[31m  \u001b[1m● \u001b[22m\u001b[1mcart › totals\u001b[39m\u001b[22m',
+    '',
+    '    expect(received).toBe(expected) // Object.is equality',
+    '',
+    '    Expected: 7',
+    '    Received: 6',
+    '',
+    '    \u001b[0m \u001b[90m 7 |\u001b[39m   \u001b[36mconst\u001b[39m total',
+    '    \u001b[31m\u001b[1m>\u001b[22m\u001b[39m\u001b[90m 8 |\u001b[39m   expect(total)\u001b[33m.\u001b[39mtoBe(\u001b[35m7\u001b[39m)\u001b[33m;\u001b[39m',
+    '',
+    '      at Object.toBe (test/cart.test.js:8:17)',
+    '',
+    '  ● cart › adds',
+    '',
+    '    boom',
+  ].join('\n');
+
+  it('splits it by test, colour codes removed and dedented', () => {
+    const blocks = formattedFailures(formatted);
+    expect([...blocks.keys()]).toEqual(['cart › totals', 'cart › adds']);
+    expect(blocks.get('cart › totals')).toBe(
+      'expect(received).toBe(expected) // Object.is equality\n\nExpected: 7\nReceived: 6\n\n  7 |   const total\n> 8 |   expect(total).toBe(7);\n\n  at Object.toBe (test/cart.test.js:8:17)',
+    );
+  });
+
+  it("puts each failing test's block in its case, the raw message when Jest formatted none", () => {
+    const result = {
+      testResults: [
+        { status: 'failed', title: 'totals', fullName: 'cart totals', ancestorTitles: ['cart'], duration: 1, failureMessages: ['Error: raw\n    at x'] },
+        { status: 'failed', title: 'other', fullName: 'cart other', ancestorTitles: ['cart'], duration: 1, failureMessages: ['Error: raw other'] },
+      ],
+      perfStats: { start: 0, end: 10, runtime: 10 },
+      failureMessage: formatted,
+    } as unknown as TestResult;
+    const entry = toFileEntry(result);
+    expect((entry['1'] as { failure_message: string }).failure_message).toContain('> 8 |   expect(total).toBe(7);');
+    expect((entry['2'] as { failure_message: string }).failure_message).toBe('Error: raw other');
   });
 });

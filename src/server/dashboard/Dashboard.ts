@@ -172,7 +172,7 @@ export class Dashboard {
   #listEvents(res: ServerResponse, scope: Scope): void {
     const stream = this.#openStream(res);
     if (stream === undefined) return;
-    stream.send('snapshot', JSON.stringify({ now: Date.now(), runs: this.#runs.list(scope) }));
+    stream.sendSnapshot('snapshot', JSON.stringify({ now: Date.now(), runs: this.#runs.list(scope) }));
     this.#runs.hub.watchList(scope, stream);
   }
 
@@ -180,7 +180,7 @@ export class Dashboard {
     const stream = this.#openStream(res);
     if (stream === undefined) return;
     const since = this.#runs.hub.seq;
-    stream.send('snapshot', JSON.stringify(this.#runs.view(held, scope)));
+    stream.sendSnapshot('snapshot', JSON.stringify(this.#runs.view(held, scope)));
     this.#runs.hub.watchRun(runId(held.identity), stream, since);
   }
 

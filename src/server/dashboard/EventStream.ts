@@ -14,11 +14,14 @@ const RECONNECT_MS = 2_000;
 export class EventStream {
   readonly #res: ServerResponse;
   readonly #maxBufferedBytes: number;
+  /** Unread bytes allowed now: the limit, plus the last snapshot (a run of 10,000 files has a snapshot of several MiB). */
+  #allowance: number;
   #closed = false;
 
   constructor(res: ServerResponse, headers: Record<string, string>, maxBufferedBytes = MAX_BUFFERED_BYTES) {
     this.#res = res;
     this.#maxBufferedBytes = maxBufferedBytes;
+    this.#allowance = maxBufferedBytes;
     res.writeHead(200, {
       ...headers,
       'content-type': 'text/event-stream; charset=utf-8',
@@ -47,6 +50,17 @@ export class EventStream {
     return this.#write(`event: ${event}\ndata: ${data}\n\n`);
   }
 
+  /**
+   * Sends the event a page starts from (the snapshot), whatever its size:
+   * the reader may then fall behind by the limit beyond it. A page that
+   * cannot read even that is cut, and starts again from a fresh snapshot.
+   */
+  sendSnapshot(event: string, data: string): boolean {
+    const chunk = `event: ${event}\ndata: ${data}\n\n`;
+    this.#allowance = Math.max(this.#allowance, this.#res.writableLength + Buffer.byteLength(chunk) + this.#maxBufferedBytes);
+    return this.#write(chunk);
+  }
+
   /** A comment line: keeps proxies from closing an idle stream. */
   ping(): boolean {
     return this.#write(': ping\n\n');
@@ -60,7 +74,7 @@ export class EventStream {
 
   #write(chunk: string): boolean {
     if (this.#closed) return false;
-    if (this.#res.writableLength + Buffer.byteLength(chunk) > this.#maxBufferedBytes) {
+    if (this.#res.writableLength + Buffer.byteLength(chunk) > this.#allowance) {
       this.#closed = true;
       this.#res.destroy();
       return false;

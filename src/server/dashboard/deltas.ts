@@ -5,7 +5,8 @@
  */
 import { crashedEntry } from '../../protocol/entries';
 import type { RunEvent as RunRecord } from '../run/runEvents';
-import { resultView } from './resultView';
+import { failuresOf, resultView } from './resultView';
+import { nodeLabel } from '../../protocol/nodeLabel';
 import type { RunDelta } from './types';
 
 /**
@@ -16,7 +17,7 @@ import type { RunDelta } from './types';
 export function runDelta(record: RunRecord, at: number): RunDelta | undefined {
   switch (record.t) {
     case 'join':
-      return { t: 'join', at, node: record.index, workers: record.workers ?? null };
+      return { t: 'join', at, node: record.index, label: nodeLabel(record.index, record.shard), workers: record.workers ?? null };
     case 'enq':
       return { t: 'enq', at, total: Object.keys(record.tests).length };
     case 'lease':
@@ -26,7 +27,9 @@ export function runDelta(record: RunRecord, at: number): RunDelta | undefined {
     case 'crashed':
       return { t: 'result', at, id: record.id, result: resultView(crashedEntry(record.nodes), record.nodes[record.nodes.length - 1]!), crashed: true };
     case 'retry':
-      return { t: 'retry', at, node: record.node, id: record.id };
+      return { t: 'retry', at, node: record.node, id: record.id, ...(record.entry === undefined ? {} : { failures: failuresOf(record.entry) }) };
+    case 'warn':
+      return { t: 'warn', at, message: record.message };
     case 'requeue':
       return { t: 'requeue', at, ids: [...record.ids] };
     case 'leave':

@@ -3,7 +3,7 @@
  * the first lines of its first failure (pure).
  */
 import type { CaseEntry, FileEntry } from '../../protocol/types';
-import type { ResultView } from './types';
+import type { FailureView, ResultView } from './types';
 
 /** Lines and characters of a failure the page shows: enough to recognise it, small enough to stream. */
 export const FAILURE_LINES = 12;
@@ -45,6 +45,30 @@ export function firstFailure(entry: FileEntry): string | undefined {
   return undefined;
 }
 
+/** Failing tests a view lists in full for one file (the count says how many failed in all). */
+export const MAX_FAILURES_SHOWN = 20;
+
+/** A stack's frames in node_modules (the test framework, libraries) say nothing about the failure: left out, and counted. */
+export function withoutLibraryFrames(text: string): string {
+  const lines = text.replace(ANSI, '').split('\n');
+  const kept = lines.filter(line => !/^\s*at .*node_modules[\\/]/.test(line) && !/^\s*at .*\(node:internal/.test(line));
+  const dropped = lines.length - kept.length;
+  return `${kept.join('\n').trimEnd()}${dropped > 0 ? `\n(${dropped} frame${dropped === 1 ? '' : 's'} in node_modules or Node's internals left out)` : ''}`;
+}
+
+/** Every failing test of the entry (at most MAX_FAILURES_SHOWN): its full name and its whole text (message, code frame, stack without library frames). */
+export function failuresOf(entry: FileEntry): FailureView[] {
+  if (typeof entry.failure_message === 'string' && entry.failure_message !== '') return [{ test: 'Test suite failed to run', text: withoutLibraryFrames(entry.failure_message) }];
+  const failures: FailureView[] = [];
+  for (const test of casesOf(entry)) {
+    if (test.status !== 'failed') continue;
+    if (failures.length === MAX_FAILURES_SHOWN) break;
+    const text = typeof test.failure_message === 'string' ? withoutLibraryFrames(test.failure_message) : '';
+    failures.push({ test: typeof test.description === 'string' && test.description !== '' ? test.description : '(unnamed test)', text });
+  }
+  return failures;
+}
+
 export function resultView(entry: FileEntry, node: number): ResultView {
   const view: ResultView = {
     node,
@@ -56,6 +80,7 @@ export function resultView(entry: FileEntry, node: number): ResultView {
   if (entry.file_status === 'failed') {
     const failure = firstFailure(entry);
     if (failure !== undefined) view.failure = failure;
+    view.failures = failuresOf(entry);
   }
   return view;
 }

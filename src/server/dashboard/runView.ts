@@ -3,7 +3,7 @@
  * full, a snapshot of its books with its timeline (pure: what the run's
  * state answers, put into the API's shape).
  */
-import { resultView } from './resultView';
+import { failuresOf, resultView } from './resultView';
 import type { HeldRun } from './runSource';
 import type { NodeView, ResultView, RunListItem, RunView } from './types';
 
@@ -58,6 +58,7 @@ export function runView({ run, keyIndex, attempts, now }: RunViewParts): RunView
   for (const [id, { entry, nodeIndex }] of Object.entries(snapshot.results)) results[id] = resultView(entry, nodeIndex);
   const nodes: NodeView[] = snapshot.nodes.map(node => ({
     index: node.index,
+    label: node.label,
     connected: node.connected,
     left: node.left,
     lost: node.lost,
@@ -75,6 +76,7 @@ export function runView({ run, keyIndex, attempts, now }: RunViewParts): RunView
     leased: { ...snapshot.leased },
     queued: snapshot.queued.length,
     retries: { ...snapshot.retries },
+    failedAttempts: Object.fromEntries(Object.entries(snapshot.failedAttempts).map(([id, attempts]) => [id, attempts.map(a => ({ node: a.node, failures: failuresOf(a.entry) }))])),
     spans,
     summary: snapshot.state === 'finished' ? snapshot.summary : null,
     warnings: snapshot.warnings.slice(-VIEW_WARNINGS),

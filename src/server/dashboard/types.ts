@@ -42,6 +42,20 @@ export interface ResultView {
   failedTests: number;
   /** The first lines of the first failure (colour codes removed). */
   failure?: string;
+  /** Every failing test (at most 20), in full. */
+  failures?: FailureView[];
+}
+
+/** One failing test: its full name and its whole text (Jest's message, the code frame, the stack without node_modules frames). */
+export interface FailureView {
+  test: string;
+  text: string;
+}
+
+/** A failed attempt of a file that ran again on another node (retries on): where, and how it failed. */
+export interface AttemptView {
+  node: number;
+  failures: FailureView[];
 }
 
 /** One file on one node, from its lease to its result (or to when it was taken back); `to` null while in hand. */
@@ -50,6 +64,8 @@ export type { SpanOutcome };
 
 export interface NodeView {
   index: number;
+  /** How people know it: "node <CI shard>", else "node <index>". */
+  label: string;
   connected: boolean;
   left: boolean;
   lost: boolean;
@@ -74,6 +90,8 @@ export interface RunView extends RunListItem {
   queued: number;
   /** With retries on: test id → nodes it failed on before its recorded result (or before now). */
   retries: Record<string, number[]>;
+  /** With retries on: each retried file's failed attempts, with their failures (a flaky file's failure is here). */
+  failedAttempts: Record<string, AttemptView[]>;
   /** Each file's time on each node, oldest first (empty when not `timed` and nothing ran since). */
   spans: SpanView[];
   /** The run's summary once finished. */
@@ -86,12 +104,14 @@ export interface RunView extends RunListItem {
 
 /** A change to one run, derived from one of its records; `at` is when the run decided it (server ms). */
 export type RunDelta =
-  | { t: 'join'; at: number; node: number; workers: number | null }
+  | { t: 'join'; at: number; node: number; label: string; workers: number | null }
   | { t: 'enq'; at: number; total: number }
   | { t: 'lease'; at: number; node: number; ids: string[] }
   /** `crashed`: recorded as failed because the nodes running it died (not reported by a node). */
   | { t: 'result'; at: number; id: string; result: ResultView; crashed?: true }
-  | { t: 'retry'; at: number; node: number; id: string }
+  | { t: 'retry'; at: number; node: number; id: string; failures?: FailureView[] }
+  /** A note of the server's (a requeue, a retry, an ignored result), as it is made. */
+  | { t: 'warn'; at: number; message: string }
   | { t: 'requeue'; at: number; ids: string[] }
   | { t: 'leave'; at: number; node: number }
   | { t: 'lost'; at: number; node: number }

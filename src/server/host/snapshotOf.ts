@@ -40,6 +40,7 @@ export function snapshotOf(state: RunState, ctx: machine.MachineContext, { keyIn
     queued: state.queue.toArray(),
     leased: state.leases.toRecord(),
     retries: Object.fromEntries(state.failedOn),
+    failedAttempts: Object.fromEntries([...state.failedAttempts].map(([id, attempts]) => [id, attempts.map(a => ({ node: a.node, entry: a.entry }))])),
     summary: summaryOf(state),
     warnings: state.droppedWarnings > 0 ? [...state.warnings, `… ${state.droppedWarnings} more`] : [...state.warnings],
   };

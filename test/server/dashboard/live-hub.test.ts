@@ -115,3 +115,16 @@ it('cuts a page that has stopped reading once its unread output passes the bound
   expect(slow.stream.isClosed).toBe(true);
   expect(hub.watchers).toBe(0);
 });
+
+it('sends a snapshot past the bound whole (a 10,000-file run), then cuts a page that falls the bound behind it', async () => {
+  const page = stream(1_000);
+  const big = JSON.stringify({ ids: 'x'.repeat(5_000) });
+  expect(page.stream.sendSnapshot('snapshot', big)).toBe(true);
+  // Nothing of the snapshot read yet: a delta still fits, within the bound beyond it.
+  page.res.writableLength = 5_100;
+  expect(page.stream.send('deltas', '[]')).toBe(true);
+  expect(page.res.events().map(([event]) => event)).toEqual(['snapshot', 'deltas']);
+  page.res.writableLength = 6_100;
+  expect(page.stream.send('deltas', '[]')).toBe(false);
+  expect(page.res.destroyed).toBe(true);
+});

@@ -1,5 +1,5 @@
 // The dashboard page: who is signed in, then the runs list (#/) or one run
-// (#/runs/<run key>/<build id>[?key=<n>]). Each view follows its event
+// (#/runs/<run key>/<build id>[?key=<n>][&file=<test id>]). Each view follows its event
 // stream and is stopped when the address changes.
 import { getJson, SignedOut } from './api.js';
 import { fill, h } from './dom.js';
@@ -17,9 +17,9 @@ function route() {
   if (run) {
     const runKey = decodeURIComponent(run[1]);
     const buildId = decodeURIComponent(run[2]);
-    const key = new URLSearchParams(run[3] ?? '').get('key');
+    const params = new URLSearchParams(run[3] ?? '');
     fill(crumbs, h('span', null, h('a', { href: '#/' }, 'Runs')), h('span', null, `${buildId}`));
-    stop = showRun(main, { runKey, buildId, key });
+    stop = showRun(main, { runKey, buildId, key: params.get('key'), file: params.get('file') });
   } else {
     fill(crumbs, h('span', null, 'Runs'));
     stop = showRuns(main);

@@ -15,6 +15,7 @@ export class RunModel {
     this.results = new Map(Object.entries(view.results));
     this.leased = new Map(Object.entries(view.leased));
     this.retries = new Map(Object.entries(view.retries));
+    this.failedAttempts = new Map(Object.entries(view.failedAttempts ?? {}));
     this.open = new Map();
     for (const span of this.spans) if (span.to === null) this.open.set(span.id, span);
     this.failed = [...this.results.values()].filter(r => r.status === 'failed').length;
@@ -40,8 +41,8 @@ export class RunModel {
   apply(delta) {
     switch (delta.t) {
       case 'join': {
-        const node = this.nodes.get(delta.node) ?? { index: delta.node, waiting: false, filesReported: 0, workers: null };
-        Object.assign(node, { connected: true, left: false, lost: false, workers: delta.workers ?? node.workers });
+        const node = this.nodes.get(delta.node) ?? { index: delta.node, label: `node ${delta.node}`, waiting: false, filesReported: 0, workers: null };
+        Object.assign(node, { connected: true, left: false, lost: false, workers: delta.workers ?? node.workers, label: delta.label ?? node.label });
         this.nodes.set(delta.node, node);
         this.nodeCount = Math.max(this.nodeCount, delta.node + 1);
         return true;
@@ -71,6 +72,7 @@ export class RunModel {
       }
       case 'retry':
         this.retries.set(delta.id, [...(this.retries.get(delta.id) ?? []), delta.node]);
+        if (delta.failures) this.failedAttempts.set(delta.id, [...(this.failedAttempts.get(delta.id) ?? []), { node: delta.node, failures: delta.failures }]);
         this.leased.delete(delta.id);
         this.#close(delta.id, 'retried', delta.at);
         return true;
@@ -79,6 +81,9 @@ export class RunModel {
           this.leased.delete(id);
           this.#close(id, 'requeued', delta.at);
         }
+        return true;
+      case 'warn':
+        this.warnings.push(delta.message);
         return true;
       case 'leave':
         this.#node(delta.node, { left: true });
@@ -118,6 +123,25 @@ export class RunModel {
       const verdict = result === undefined ? 'waiting' : result.status === 'failed' ? 'failed' : 'flaky';
       return { id, nodes, result, verdict };
     });
+  }
+
+  /** How people know node `index` ("node <CI shard>"). */
+  nodeName(index) {
+    return this.nodes.get(index)?.label ?? `node ${index}`;
+  }
+
+  /** The files a node holds now, oldest lease first. */
+  runningOn(index) {
+    const ids = [];
+    for (const [id, node] of this.leased) if (node === index) ids.push(id);
+    return ids;
+  }
+
+  /** Time left at the pace so far (ms), while running with some results; null otherwise. */
+  estimateLeft() {
+    if (this.state !== 'running' || this.startedAt === null || this.done === 0 || this.total === 0) return null;
+    const elapsed = this.now() - this.startedAt;
+    return (elapsed * (this.total - this.done)) / this.done;
   }
 
   /** Files a node holds now. */

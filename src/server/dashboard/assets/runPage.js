@@ -1,7 +1,10 @@
 // One run: progress, nodes, timeline, failures, slowest and retried files,
 // the summary, other attempts of the build, and a file's recent durations.
-// Follows the run's stream: a snapshot, then deltas applied to the model;
-// the page redraws at most once per frame, and every second while running.
+// A failed run leads with its failures. Follows the run's stream: a
+// snapshot, then deltas applied to the model; the page redraws at most once
+// per frame (once a second for runs past LARGE_RUN files), and every second
+// while running. The selected file is in the address (`file=`), so a reload
+// or a shared link shows it.
 import { follow } from './api.js';
 import { ago, authorName, clock, duration, fill, firstLine, h, runBadge, runHref, secs, shortCommit } from './dom.js';
 import { showFile } from './filePanel.js';
@@ -10,8 +13,10 @@ import { COLOURS, draw, hit } from './timeline.js';
 
 const SLOWEST = 10;
 const MAX_FAILURES = 50;
+/** Past this many results, the page redraws at most once a second: a frame costs more than the deltas of a frame. */
+const LARGE_RUN = 2000;
 
-export function showRun(main, { runKey, buildId, key }) {
+export function showRun(main, { runKey, buildId, key, file }) {
   const query = key === null ? '' : `?key=${encodeURIComponent(key)}`;
   const base = `api/runs/${encodeURIComponent(runKey)}/${encodeURIComponent(buildId)}`;
   const el = {
@@ -27,43 +32,47 @@ export function showRun(main, { runKey, buildId, key }) {
     attempts: h('section', { class: 'card', id: 'attempts', hidden: true }),
     warnings: h('section', { class: 'card', id: 'warnings', hidden: true }),
   };
-  const canvas = h('canvas', { id: 'timeline-canvas', role: 'img', 'aria-label': 'files per node over time' });
-  fill(
-    main,
-    el.head,
-    el.progress,
-    el.summary,
-    h('div', { class: 'grid' }, el.nodes, el.file),
-    el.timeline,
-    el.failures,
-    h('div', { class: 'grid' }, el.slowest, el.retried),
-    el.attempts,
-    el.warnings,
-  );
-  fill(el.head, h('p', { class: 'muted' }, 'Loading…'));
-  fill(el.file, h('h2', null, 'File'), h('p', { class: 'muted' }, 'Pick a file (in the timeline or a list) to see its duration over recent runs.'));
+  const canvas = h('canvas', { id: 'timeline-canvas', role: 'img', 'aria-label': 'files per node over time (the list below the chart has the same, for the keyboard)' });
+  const timelineList = h('details', { id: 'timeline-list' }, h('summary', null, 'Timeline as a list'));
+  const middle = h('div', { class: 'grid' }, el.nodes, el.file);
+  fill(main, el.head, el.progress, el.summary, middle, el.timeline, el.failures, h('div', { class: 'grid' }, el.slowest, el.retried), el.attempts, el.warnings);
+  fill(el.head, h('p', { class: 'muted', role: 'status' }, 'Loading…'));
+  fill(el.file, h('h2', null, 'File'), h('p', { class: 'muted' }, 'Pick a file (in the timeline or a list) to see its result and its duration over recent runs.'));
   const live = h('span', { class: 'live off' }, 'connecting');
 
   let model;
-  let selected;
+  let selected = file ?? undefined;
   let boxes = [];
   let frame = 0;
+  let timer = 0;
+  let lastRender = 0;
+  const showSelected = () => showFile(el.file, model, selected, `${base}/files/${encodeURIComponent(selected)}${query}`);
   const select = id => {
     selected = id;
-    showFile(el.file, model, id, `${base}/files/${encodeURIComponent(id)}${query}`);
+    // In the address without a hashchange (which would load the page again): a reload or a shared link shows it.
+    const params = new URLSearchParams(key === null ? '' : `key=${key}`);
+    params.set('file', id);
+    history.replaceState(null, '', `#/runs/${encodeURIComponent(runKey)}/${encodeURIComponent(buildId)}?${params}`);
+    showSelected();
+    el.file.scrollIntoView({ block: 'nearest' });
     later();
   };
   const fileLink = id => h('a', { href: '#', onclick: event => (event.preventDefault(), select(id)) }, id);
 
   const render = () => {
     frame = 0;
+    timer = 0;
+    lastRender = performance.now();
     if (!model) return;
+    // A failed run leads with what failed.
+    if (model.failed > 0 && el.progress.previousElementSibling !== el.failures) main.insertBefore(el.failures, el.progress);
     renderHead(el.head, model, live);
     renderProgress(el.progress, model);
     renderSummary(el.summary, model);
     renderNodes(el.nodes, model);
-    renderTimeline(el.timeline, canvas, model);
+    renderTimeline(el.timeline, canvas, timelineList, model);
     boxes = draw(canvas, model, selected);
+    if (timelineList.open) renderTimelineList(timelineList, model);
     renderFailures(el.failures, model, fileLink);
     renderSlowest(el.slowest, model, fileLink);
     renderRetried(el.retried, model, fileLink);
@@ -71,8 +80,12 @@ export function showRun(main, { runKey, buildId, key }) {
     renderWarnings(el.warnings, model);
   };
   const later = () => {
-    if (frame === 0) frame = requestAnimationFrame(render);
+    if (frame !== 0 || timer !== 0) return;
+    const wait = model && model.results.size > LARGE_RUN ? 1000 - (performance.now() - lastRender) : 0;
+    if (wait > 0) timer = setTimeout(() => ((timer = 0), later()), wait);
+    else frame = requestAnimationFrame(render);
   };
+  timelineList.addEventListener('toggle', () => later());
 
   canvas.addEventListener('mousemove', event => {
     const bar = hit(boxes, event.offsetX, event.offsetY);
@@ -88,8 +101,10 @@ export function showRun(main, { runKey, buildId, key }) {
     `${base}/events${query}`,
     {
       snapshot: view => {
+        const first = model === undefined;
         model = new RunModel(view);
-        if (selected) showFile(el.file, model, selected, `${base}/files/${encodeURIComponent(selected)}${query}`);
+        if (selected) showSelected();
+        if (selected && first) el.file.scrollIntoView({ block: 'nearest' });
         later();
       },
       deltas: deltas => {
@@ -98,13 +113,23 @@ export function showRun(main, { runKey, buildId, key }) {
         later();
       },
       gone: () => {
-        fill(main, h('p', { class: 'banner' }, `Run ${buildId} is no longer held by the server (finished runs are kept for an hour).`), h('a', { href: '#/' }, 'All runs'));
+        fill(main, h('p', { class: 'banner', role: 'alert' }, `Run ${buildId} is no longer held by the server (finished runs are kept for an hour).`), h('a', { href: '#/' }, 'All runs'));
         stopStream();
       },
     },
     isLive => {
       live.className = `live ${isLive ? 'on' : 'off'}`;
       live.textContent = isLive ? 'live' : 'reconnecting';
+    },
+    {
+      // The stream was refused: a run that does not exist (or expired) is said once, not retried for ever.
+      resource: `${base}${query}`,
+      missing: () => {
+        fill(
+          main,
+          h('section', { class: 'card', id: 'not-found' }, h('h1', null, 'Run not found'), h('p', { role: 'alert' }, `This server holds no run ${buildId} of run key ${runKey} that you may see. It may have expired (finished runs are kept for an hour), or the address is wrong.`), h('a', { href: '#/' }, 'All runs')),
+        );
+      },
     },
   );
   const tick = setInterval(() => model?.state !== 'finished' && later(), 1000);
@@ -115,6 +140,7 @@ export function showRun(main, { runKey, buildId, key }) {
     clearInterval(tick);
     removeEventListener('resize', resize);
     cancelAnimationFrame(frame);
+    clearTimeout(timer);
   };
 }
 
@@ -140,7 +166,8 @@ function renderHead(section, model, live) {
           meta.commit ? h('span', { class: 'mono' }, shortCommit(meta.commit)) : null,
           meta.commit_msg ? h('span', { class: 'ellipsis' }, firstLine(meta.commit_msg)) : null,
           author ? h('span', null, author) : null,
-          live,
+          // A finished run does not change: no live badge.
+          model.state === 'finished' ? null : live,
         ),
       ),
       h(
@@ -161,6 +188,7 @@ function renderProgress(section, model) {
   bar.children[1].style.width = share(model.failed);
   bar.children[2].style.width = share(model.inHand);
   const text = model.total === 0 ? 'waiting for node 0 to enqueue the files' : `${model.done} of ${model.total} files`;
+  const left = model.estimateLeft();
   fill(
     section,
     h('h2', null, 'Progress'),
@@ -168,12 +196,13 @@ function renderProgress(section, model) {
     h(
       'div',
       { class: 'progress-line' },
-      h('span', { id: 'progress-text' }, h('b', null, text)),
+      h('span', { id: 'progress-text', 'aria-live': 'polite' }, h('b', null, text)),
       h('span', null, h('i', { class: 'dot passed' }), h('b', null, String(passed)), ' passed'),
       h('span', { id: 'failed-count' }, h('i', { class: 'dot failed' }), h('b', null, String(model.failed)), ' failed'),
       h('span', null, h('i', { class: 'dot running' }), h('b', null, String(model.inHand)), ' in hand'),
       h('span', null, h('i', { class: 'dot queued' }), h('b', null, String(model.queued)), ' queued'),
       h('span', null, h('b', null, String(model.nodes.size)), ` node${model.nodes.size === 1 ? '' : 's'}`),
+      left === null ? null : h('span', { id: 'time-left', title: 'at the pace so far' }, 'about ', h('b', null, duration(left)), ' left'),
     ),
   );
 }
@@ -221,11 +250,11 @@ function renderNodes(section, model) {
       return h(
         'tr',
         { dataset: { node: node.index } },
-        h('td', null, `node ${node.index}`),
+        h('th', { scope: 'row' }, model.nodeName(node.index)),
         h('td', null, h('span', { class: `state ${state}` }, state)),
         h('td', { class: 'num' }, String(node.filesReported)),
-        h('td', { class: 'num' }, String(model.inHandOf(node.index))),
         h('td', { class: 'num' }, node.workers === null ? '—' : String(node.workers)),
+        h('td', { class: 'file ellipsis' }, running(model, node.index)),
       );
     });
   fill(
@@ -236,13 +265,21 @@ function renderNodes(section, model) {
       : h(
           'table',
           null,
-          h('thead', null, h('tr', null, h('th', null, 'Node'), h('th', null, 'State'), h('th', { class: 'num' }, 'Files done'), h('th', { class: 'num' }, 'In hand'), h('th', { class: 'num' }, 'Workers'))),
+          h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Node'), h('th', { scope: 'col' }, 'State'), h('th', { scope: 'col', class: 'num' }, 'Files done'), h('th', { scope: 'col', class: 'num' }, 'Workers'), h('th', { scope: 'col' }, 'Running now'))),
           h('tbody', null, rows),
         ),
   );
 }
 
-function renderTimeline(section, canvas, model) {
+/** What a node runs now: its first file in hand, and how many more. */
+function running(model, index) {
+  if (model.state === 'finished') return '—';
+  const ids = model.runningOn(index);
+  if (ids.length === 0) return h('span', { class: 'muted' }, 'nothing');
+  return [h('span', { class: 'mono', title: ids.join('\n') }, ids[0]), ids.length > 1 ? h('span', { class: 'muted' }, ` +${ids.length - 1}`) : null];
+}
+
+function renderTimeline(section, canvas, list, model) {
   if (section.contains(canvas)) return;
   const legend = ['passed', 'failed', 'pending', 'running', 'retried', 'requeued'].map(kind => {
     const dot = h('i', { class: 'dot' });
@@ -254,6 +291,7 @@ function renderTimeline(section, canvas, model) {
     h('h2', null, 'Timeline'),
     h('div', { class: 'legend' }, legend),
     h('div', { class: 'timeline-wrap' }, canvas),
+    list,
     h('p', { class: 'hint' }, model.timed ? 'Files per node over time; a node runs as many side by side as it has workers. Hover for the file, click for its history.' : 'This run was restored from the journal, where times are not kept: files per node in the order their results were recorded, each as long as it ran.'),
   );
 }
@@ -262,10 +300,11 @@ function renderFailures(section, model, fileLink) {
   const failures = model.failures();
   const items = failures.slice(0, MAX_FAILURES).map(([id, result]) =>
     h(
-      'div',
+      'article',
       { class: 'failure', dataset: { file: id } },
-      h('header', null, fileLink(id), h('span', { class: 'muted small' }, `node ${result.node} · ${result.failedTests || 1} failed · ${secs(result.runTime)}`)),
-      h('pre', null, result.failure ?? 'No message was sent.'),
+      h('header', null, h('h3', null, fileLink(id)), h('span', { class: 'muted small' }, `${model.nodeName(result.node)} · ${result.failedTests || 1} failed · ${secs(result.runTime)}`)),
+      result.failures?.length ? result.failures.map(failureBlock) : h('pre', null, result.failure ?? 'No message was sent.'),
+      result.failedTests > (result.failures?.length ?? 0) && result.failures?.length ? h('p', { class: 'muted small' }, `… and ${result.failedTests - result.failures.length} more failing tests (the API has the entry).`) : null,
     ),
   );
   fill(
@@ -276,32 +315,56 @@ function renderFailures(section, model, fileLink) {
   );
 }
 
+/** One failing test: its name, its message and code frame, the stack and whole text a click away. */
+function failureBlock({ test, text }) {
+  const lines = text.split('\n');
+  const stackAt = lines.findIndex(line => /^\s*at /.test(line));
+  const head = (stackAt === -1 ? lines : lines.slice(0, stackAt)).join('\n').trimEnd();
+  return h(
+    'div',
+    { class: 'failed-test' },
+    h('h4', { class: 'test-name' }, test),
+    h('pre', { class: 'frame' }, head || '(no message)'),
+    stackAt === -1 ? null : h('details', null, h('summary', null, 'Stack and whole text'), h('pre', null, text)),
+  );
+}
+
 function renderSlowest(section, model, fileLink) {
   const slowest = model.slowest(SLOWEST);
   const longest = slowest[0]?.[1].runTime || 1;
   const rows = slowest.map(([id, result]) => {
     const bar = h('div', { class: 'hbar' });
     bar.style.width = `${(100 * result.runTime) / longest}%`;
-    return h('tr', null, h('td', { class: 'file' }, fileLink(id), bar), h('td', { class: 'num' }, secs(result.runTime)), h('td', { class: 'num muted' }, `node ${result.node}`));
+    return h('tr', null, h('td', { class: 'file' }, fileLink(id), bar), h('td', { class: 'num' }, secs(result.runTime)), h('td', { class: 'num muted' }, model.nodeName(result.node)));
   });
-  fill(section, h('h2', null, 'Slowest files'), rows.length === 0 ? h('p', { class: 'muted' }, 'No results yet.') : h('table', { class: 'files' }, h('tbody', null, rows)));
+  const head = h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'File'), h('th', { scope: 'col', class: 'num' }, 'Time'), h('th', { scope: 'col', class: 'num' }, 'Node')));
+  fill(section, h('h2', null, 'Slowest files'), rows.length === 0 ? h('p', { class: 'muted' }, 'No results yet.') : h('table', { class: 'files' }, head, h('tbody', null, rows)));
 }
 
 function renderRetried(section, model, fileLink) {
   const retried = model.retried();
-  const rows = retried.map(({ id, nodes, result, verdict }) =>
-    h(
+  const rows = retried.map(({ id, nodes, result, verdict }) => {
+    const attempts = model.failedAttempts.get(id) ?? [];
+    return h(
       'tr',
-      null,
-      h('td', { class: 'file' }, fileLink(id)),
-      h('td', { class: 'muted small' }, `failed on node${nodes.length === 1 ? '' : 's'} ${nodes.join(', ')}${result ? `, then ${result.status} on node ${result.node}` : ''}`),
+      { dataset: { file: id } },
+      h(
+        'td',
+        { class: 'file' },
+        fileLink(id),
+        attempts.map(attempt =>
+          h('details', { class: 'attempt' }, h('summary', null, `the failed attempt on ${model.nodeName(attempt.node)}`), attempt.failures.map(failureBlock)),
+        ),
+      ),
+      h('td', { class: 'muted small' }, `failed on ${nodes.map(n => model.nodeName(n)).join(', ')}${result ? `, then ${result.status} on ${model.nodeName(result.node)}` : ''}`),
       h('td', null, h('span', { class: `tag ${verdict}` }, verdict)),
-    ),
-  );
+    );
+  });
+  const head = h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'File'), h('th', { scope: 'col' }, 'Where'), h('th', { scope: 'col' }, 'Verdict')));
   fill(
     section,
     h('h2', null, 'Retried and flaky files'),
-    rows.length === 0 ? h('p', { class: 'muted' }, 'None. With FAST_CI_RETRY on the nodes, a failed file runs again on another node; a pass there makes it flaky.') : h('table', { class: 'files' }, h('tbody', null, rows)),
+    rows.length === 0 ? h('p', { class: 'muted' }, 'None. With FAST_CI_RETRY on the nodes, a failed file runs again on another node; a pass there makes it flaky.') : h('table', { class: 'files' }, head, h('tbody', null, rows)),
   );
 }
 
@@ -320,11 +383,28 @@ function renderAttempts(section, model) {
       h('td', { class: 'muted' }, clock(run.startedAt)),
     );
   });
-  fill(section, h('h2', null, 'Other attempts of this build'), h('table', null, h('tbody', null, rows)));
+  const head = h('thead', null, h('tr', null, ['Build', 'State', 'Files', 'Failed', 'Started'].map(label => h('th', { scope: 'col' }, label))));
+  fill(section, h('h2', null, 'Other attempts of this build'), h('div', { class: 'table-wrap' }, h('table', null, head, h('tbody', null, rows))));
 }
 
 function renderWarnings(section, model) {
   section.hidden = model.warnings.length === 0;
   if (model.warnings.length === 0) return;
   fill(section, h('details', { class: 'warnings' }, h('summary', null, `Server notes (${model.warnings.length}): requeues, retries, ignored results`), h('ul', null, model.warnings.map(w => h('li', null, w)))));
+}
+
+/** The timeline as a table, for the keyboard and screen readers: each file's time on each node (drawn only while open). */
+function renderTimelineList(details, model) {
+  const start = model.startedAt ?? 0;
+  const at = ms => (ms === null ? 'now' : `+${duration(ms - start)}`);
+  const spans = model.spans.slice(-500);
+  const rows = spans.map(span =>
+    h('tr', null, h('td', null, model.nodeName(span.node)), h('td', { class: 'file' }, span.id), h('td', { class: 'num' }, at(model.startOf(span))), h('td', { class: 'num' }, at(span.to)), h('td', null, span.outcome ?? 'in hand')),
+  );
+  fill(
+    details,
+    h('summary', null, 'Timeline as a list'),
+    model.spans.length > spans.length ? h('p', { class: 'muted small' }, `The last ${spans.length} of ${model.spans.length} spans.`) : null,
+    h('div', { class: 'table-wrap' }, h('table', { class: 'files' }, h('thead', null, h('tr', null, ['Node', 'File', 'From', 'To', 'Outcome'].map(label => h('th', { scope: 'col' }, label)))), h('tbody', null, rows))),
+  );
 }

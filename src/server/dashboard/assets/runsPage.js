@@ -15,13 +15,13 @@ export function showRuns(main) {
     h(
       'thead',
       null,
-      h('tr', null, h('th', null, 'State'), h('th', null, 'Build'), h('th', null, 'Branch · commit'), h('th', null, 'Files'),
-        h('th', { class: 'num' }, 'Failures'), h('th', { class: 'num' }, 'Nodes'), h('th', { class: 'num' }, 'Duration'), h('th', null, 'Started')),
+      h('tr', null, h('th', { scope: 'col' }, 'State'), h('th', { scope: 'col' }, 'Build'), h('th', { scope: 'col' }, 'Branch · commit'), h('th', { scope: 'col' }, 'Files'),
+        h('th', { scope: 'col', class: 'num' }, 'Failures'), h('th', { scope: 'col', class: 'num' }, 'Nodes'), h('th', { scope: 'col', class: 'num' }, 'Duration'), h('th', { scope: 'col' }, 'Started')),
     ),
     body,
   );
   const empty = h('p', { class: 'empty' });
-  fill(main, h('section', { class: 'card' }, h('div', { class: 'run-head' }, h('h2', null, 'Recent runs'), live), table, empty));
+  fill(main, h('section', { class: 'card' }, h('div', { class: 'run-head' }, h('h1', null, 'Recent runs'), live), h('div', { class: 'table-wrap' }, table), empty));
 
   let frame = 0;
   const render = () => {
