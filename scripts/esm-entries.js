@@ -12,7 +12,7 @@ const path = require('node:path');
 
 const dist = path.resolve(__dirname, '../dist');
 // Entry (without extension) → the named export that is its default.
-const ENTRIES = { index: 'FastCiRunner', 'reporter/index': 'FastCiReporter' };
+const ENTRIES = { index: 'FastCiRunner', 'reporter/index': 'FastCiReporter', 'reporter/GitHubActionsReporter': 'GitHubActionsReporter' };
 
 for (const [entry, name] of Object.entries(ENTRIES)) {
   const cjs = `./${path.basename(entry)}.js`;

@@ -71,3 +71,6 @@ export default class GitHubActionsReporter {
     return this.#jest?.getLastError?.();
   }
 }
+
+// Also named, for the ES module entry (dist/reporter/GitHubActionsReporter.mjs) to re-export as its default.
+export { GitHubActionsReporter };

@@ -71,7 +71,9 @@ export function formatNodeReport(run: NodeRun | undefined, here: Tally, projects
   if (run.mode === 'fallback') {
     return [`${prefix} FALLBACK, not orchestrated: ${plural(here.files, 'file')} here, ${testsPart(here.tests)}`];
   }
-  const node = run.label ?? (run.nodeIndex === undefined ? 'node ?' : `node ${run.nodeIndex}`);
+  // Named by its CI shard; the run's own index (the API's and the server log's `node_index`) is added when it differs.
+  const index = run.nodeIndex === undefined ? 'node ?' : `node ${run.nodeIndex}`;
+  const node = run.label === undefined || run.label === index ? index : `${run.label} (index ${run.nodeIndex} in the run)`;
   const partial =
     projects.without.length === 0
       ? []

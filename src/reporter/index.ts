@@ -5,3 +5,6 @@ export default FastCiReporter;
 export { FastCiReporter };
 export { formatNodeReport } from './format';
 export type { ReporterOptions } from './FastCiReporter';
+// Which node ran a file this node's Jest was handed (whole-run reporting): for reporters of your own.
+export { originOf } from '../origin';
+export type { Origin } from '../origin';

@@ -59,8 +59,9 @@ export function startJestNode(options: JestNodeOptions): RunningNode {
     timeoutMs: options.timeoutMs,
   });
   const done = tracked.done.then(outcome => {
-    const match = /jest-fast-ci ▸ node (\d+)/.exec(outcome.output);
-    return { ...outcome, nodeIndex: match ? Number(match[1]) : undefined };
+    // "node 2" by its CI shard, "(index 0 in the run)" when the run's own index differs.
+    const match = /jest-fast-ci ▸ node (\d+)(?: \(index (\d+) in the run\))?/.exec(outcome.output);
+    return { ...outcome, nodeIndex: match ? Number(match[2] ?? match[1]) : undefined };
   });
   return { child: tracked.child, done, output: tracked.output, signal: tracked.signal };
 }
@@ -93,7 +94,7 @@ export function fixtureFiles(name: string, dir = 'test'): string[] {
     .sort();
 }
 
-/** The files a node printed as PASS or FAIL, in order. */
+/** The files a node printed as PASS or FAIL, in order: its own, and other nodes' (marked "node N"). */
 export function filesRun(output: string): string[] {
-  return [...output.matchAll(/(?:PASS|FAIL) (test\/\S+)/g)].map(m => m[1]!);
+  return [...output.matchAll(/(?:PASS|FAIL) (?:(?:\S+ · )?node \d+ )?(test\/\S+)/g)].map(m => m[1]!);
 }

@@ -73,7 +73,9 @@ describe('three nodes on GitHub Actions', () => {
     expect(run.nodes.map(n => [n.index, n.shard, n.label])).toEqual(shards.map((shard, index) => [index, shard, `node ${shard}`]));
     for (const node of nodes) {
       expect(node).toExitWith(1);
-      expect(node.output).toContain(`jest-fast-ci ▸ node ${node.shard} · build ${buildId}`);
+      const index = run.nodes.find(n => n.shard === node.shard)!.index;
+      const also = index === node.shard ? '' : ` (index ${index} in the run)`;
+      expect(node.output).toContain(`jest-fast-ci ▸ node ${node.shard}${also} · build ${buildId}`);
       // The run's page, from the server's public address, at start and at the end.
       const page = `https://ci-queue.example.com/#/runs/jest/${buildId}`;
       expect(node.output).toContain(`jest-fast-ci: node ${node.shard} of the run at ${page}`);

@@ -15,6 +15,14 @@ describe('formatNodeReport', () => {
     ]);
   });
 
+  it("names the node by its CI shard, with the run's index when they differ, and gives the run's page", () => {
+    const run = { mode: 'orchestrated' as const, nodeIndex: 0, label: 'node 2', buildId: 'b', runUrl: 'https://q.example.com/#/runs/jest/b' };
+    const lines = formatNodeReport(run, here);
+    expect(lines[0]).toBe('jest-fast-ci ▸ node 2 (index 0 in the run) · build b · ran 3 files here (13 tests: 10 passed, 1 failed, 2 skipped)');
+    expect(lines).toContain("jest-fast-ci ▸ the run's page: https://q.example.com/#/runs/jest/b");
+    expect(formatNodeReport({ ...run, label: 'node 0' }, here)[0]).toMatch(/^jest-fast-ci ▸ node 0 · build b/);
+  });
+
   it('names the flaky files, so a pass on retry is not hidden', () => {
     const lines = formatNodeReport(
       { mode: 'orchestrated', nodeIndex: 0, buildId: 'b', summary: { files: 2, passed: 2, failed: 0, pending: 0, tests: 2, nodes: 2, files_by_node: {}, flaky: ['test/a.test.js'] } },
