@@ -32,7 +32,7 @@ const config: Config = {
     {
       ...common,
       displayName: 'redis',
-      testMatch: ['<rootDir>/test/server/{round-trip,leases,retry,channel,reports,reference-clients,bad-input,health,parts}.test.ts'],
+      testMatch: ['<rootDir>/test/server/{round-trip,leases,retry,channel,reports,reference-clients,bad-input,health,parts,history}.test.ts'],
       globals: { FAST_CI_TEST_STORE: 'redis' },
       globalSetup: '<rootDir>/test/setup/redisGlobal.ts',
       globalTeardown: '<rootDir>/test/setup/redisTeardown.ts',

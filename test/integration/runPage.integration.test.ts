@@ -95,7 +95,7 @@ it("leads a failed run with its failure: the test's name and the code frame on t
   expect(await page.locator('.run-head .live').count()).toBe(0);
 });
 
-it('keeps the selected file in the address: a reload shows it again', async () => {
+it('keeps the selected file in the address: a reload shows it again, with its history', async () => {
   const page = await open(`#/runs/jest/${FAILED}`);
   await page.click('#failures a:text-is("test/broken.test.js")');
   await page.waitForSelector('#file .mono:text-is("test/broken.test.js")');
@@ -103,6 +103,9 @@ it('keeps the selected file in the address: a reload shows it again', async () =
   await page.reload();
   await page.waitForSelector('#file .mono:text-is("test/broken.test.js")');
   expect(await page.textContent('#file')).toMatch(/this run: failed on node \d/);
+  // Its history: how it ended in each finished run of the run key, and since when it fails.
+  await page.waitForSelector(`#file-runs tr:has(.tag.failed):has(b:text-is("${FAILED}"))`);
+  expect(await page.textContent('#file .since.failing')).toContain(`Failing since ${FAILED}`);
 });
 
 it('says a run that does not exist is not found, instead of loading for ever', async () => {

@@ -12,7 +12,7 @@ import type { HistoryStore } from '../store/types';
 import { changesListItem, runDelta } from './deltas';
 import { LiveHub } from './LiveHub';
 import type { HeldRun, RunSource } from './runSource';
-import { isAttemptOf, listItem, runView } from './runView';
+import { fileHistoryView, isAttemptOf, listItem, runView } from './runView';
 import type { FileHistoryView, RunListItem, RunView, Scope } from './types';
 
 const log = debug('jest-fast-ci:server:dashboard');
@@ -86,9 +86,9 @@ export class LiveRuns {
   }
 
   async fileHistory(held: HeldRun, id: string): Promise<FileHistoryView> {
-    const durations = await this.#history.recent(held.identity, id);
+    const record = await this.#history.recent(held.identity, id);
     const runTime = held.resultOf(id)?.run_time;
-    return { id, durations, thisRun: typeof runTime === 'number' ? runTime : null };
+    return fileHistoryView(id, record, typeof runTime === 'number' ? runTime : null);
   }
 
   close(): void {

@@ -5,7 +5,8 @@
  */
 import { failuresOf, resultView } from './resultView';
 import type { HeldRun } from './runSource';
-import type { NodeView, ResultView, RunListItem, RunView } from './types';
+import type { FileRecord } from '../store/history';
+import type { FileHistoryView, NodeView, ResultView, RunListItem, RunView } from './types';
 
 /** Warnings a view carries, most recent: the full list stays in the server's snapshot. */
 const VIEW_WARNINGS = 50;
@@ -88,4 +89,13 @@ export function runView({ run, keyIndex, attempts, now }: RunViewParts): RunView
 export function runPageUrl(publicUrl: string, runKey: string, buildId: string, keyIndex: number): string {
   const key = keyIndex === 0 ? '' : `?key=${keyIndex}`;
   return `${publicUrl}/#/runs/${encodeURIComponent(runKey)}/${encodeURIComponent(buildId)}${key}`;
+}
+
+/** A file's history as the page shows it: its runs, since when it fails, since when it is flaky (pure). */
+export function fileHistoryView(id: string, record: FileRecord, thisRun: number | null): FileHistoryView {
+  const runs = record.outcomes.map(r => ({ status: r.outcome, buildId: r.buildId, at: r.at, commit: r.commit ?? null }));
+  let streak: { buildId: string; at: number } | null = null;
+  for (let i = runs.length - 1; i >= 0 && runs[i]!.status === 'failed'; i -= 1) streak = { buildId: runs[i]!.buildId, at: runs[i]!.at };
+  const flaky = runs.find(r => r.status === 'flaky');
+  return { id, durations: record.durations, thisRun, runs, failingSince: streak, flakySince: flaky === undefined ? null : { buildId: flaky.buildId, at: flaky.at } };
 }

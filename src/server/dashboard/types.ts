@@ -117,11 +117,17 @@ export type RunDelta =
   | { t: 'lost'; at: number; node: number }
   | { t: 'finish'; at: number; summary: RunSummary | null };
 
-/** A file's durations over recent runs of its run key. */
+/** A file's durations and outcomes over recent runs of its run key. */
 export interface FileHistoryView {
   id: string;
   /** Seconds, oldest first: the last durations recorded when runs of this key and run key finished. */
   durations: number[];
   /** This run's duration of the file, when it has a result. */
   thisRun: number | null;
+  /** The file's last runs (at most 20), oldest first: how it ended (`flaky`: failed, then passed on another node), the run's build id, when it finished (server ms), its commit. */
+  runs: Array<{ status: 'passed' | 'failed' | 'pending' | 'flaky'; buildId: string; at: number; commit: string | null }>;
+  /** The run that began the file's current streak of failures (its newest runs all failed); null when its newest run did not fail. */
+  failingSince: { buildId: string; at: number } | null;
+  /** The oldest run in which it was flaky, among those kept; null when it was not. */
+  flakySince: { buildId: string; at: number } | null;
 }

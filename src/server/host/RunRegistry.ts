@@ -11,7 +11,7 @@ import { RunHost, type HostHooks, type HostSettings } from './RunHost';
 import type { EarlierAttempt } from '../run/runMachine';
 import type { RunEvent } from '../run/runEvents';
 import { openEvent, runId, type RunIdentity } from '../run/runIdentity';
-import { historyResults, nodesOfAttempt } from '../run/runState';
+import { historyResults, nodesOfAttempt, summaryOf } from '../run/runState';
 import type { Stores } from '../store/types';
 import type { RunMeta, RunSnapshot } from '../types';
 
@@ -242,8 +242,10 @@ export class RunRegistry {
     const snapshot = this.#snapshot(host);
     // Once per run, by the server that finished it: the history learns its durations (those of this attempt: a result kept from an earlier one was learnt then).
     if (committedHere) {
+      const { state } = host;
+      const run = { buildId: host.identity.buildId, at: state.finishedAt ?? Date.now(), commit: state.meta.commit, flaky: summaryOf(state).flaky };
       void this.#stores.history
-        .record(host.identity, historyResults(host.state), nodesOfAttempt(host.state))
+        .record(host.identity, historyResults(state), nodesOfAttempt(state), run)
         .catch((error: Error) => this.#settings.warn(`could not save the duration history of ${host.label}: ${error.message}`));
     }
     const { buildId, runKey } = host.identity;

@@ -4,20 +4,21 @@
  * restarts. Written atomically (temp file, then rename) so a crash leaves
  * the old or the new history, never half of one.
  *
- * File format, version 2: `{"version":2,"recent":{"<id>":[s, …, newest]},"tests":{…}}`.
- * Version 1 (`{"version":1,"seconds":{"<id>":s}}`) is still read: each file
- * starts with its one duration.
+ * File format, version 3: `{"version":3,"files":{"<id>":{"d":[s, …],"o":[[outcome, build id, at, commit?], …]}},"tests":{…}}`
+ * (history.ts: parseFileRecord). Version 2 (`"recent":{"<id>":[s, …]}`) and
+ * version 1 (`"seconds":{"<id>":s}`) are still read: each file starts with
+ * their durations and no outcomes.
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { FileEntry, KnownTest } from '../../protocol/types';
-import { isDuration, lessonOf, MAX_HISTORY_FILES, parseDurations, parseKnownTests, withDuration, type Lesson } from './history';
+import { isDuration, lessonOf, MAX_HISTORY_FILES, parseDurations, parseFileRecord, parseKnownTests, storedFileRecord, withRun, type FileRecord, type Lesson } from './history';
 
 export class DurationHistory {
   /** Where it is saved; undefined: kept in memory only (a server without a data dir). */
   readonly path: string | undefined;
   readonly #maxFiles: number;
   /** Insertion order is update order: the first entry is the least recently seen. */
-  #recent: Map<string, number[]> | undefined;
+  #recent: Map<string, FileRecord> | undefined;
   /** The tests of slow files, from their last run (see keptTests). */
   #tests = new Map<string, KnownTest[]>();
 
@@ -34,12 +35,13 @@ export class DurationHistory {
 
   /** The newest known duration. */
   get(id: string): number | undefined {
-    return this.#load().get(id)?.at(-1);
+    return this.#load().get(id)?.durations.at(-1);
   }
 
-  /** The last known durations, oldest first (empty when none). */
-  recent(id: string): number[] {
-    return [...(this.#load().get(id) ?? [])];
+  /** The last known durations and outcomes, oldest first (empty when none). */
+  recent(id: string): FileRecord {
+    const record = this.#load().get(id);
+    return { durations: [...(record?.durations ?? [])], outcomes: [...(record?.outcomes ?? [])] };
   }
 
   /** Remembers the run times of a finished run's results and saves. */
@@ -54,8 +56,8 @@ export class DurationHistory {
       if (tests === undefined) this.#tests.delete(id);
       else this.#tests.set(id, tests);
     }
-    for (const [id, seconds] of lesson.durations) {
-      const updated = withDuration(recent.get(id), seconds);
+    for (const [id, seconds, outcome] of lesson.files) {
+      const updated = withRun(recent.get(id), seconds, outcome);
       // Re-insert so the map's order is "least recently seen first".
       recent.delete(id);
       recent.set(id, updated);
@@ -68,28 +70,33 @@ export class DurationHistory {
     if (this.path === undefined) return;
     const temp = `${this.path}.${process.pid}.tmp`;
     const tests = this.#tests.size > 0 ? { tests: Object.fromEntries(this.#tests) } : {};
-    writeFileSync(temp, JSON.stringify({ version: 2, recent: Object.fromEntries(recent), ...tests }));
+    const files = Object.fromEntries([...recent].map(([id, record]) => [id, storedFileRecord(record)]));
+    writeFileSync(temp, JSON.stringify({ version: 3, files, ...tests }));
     renameSync(temp, this.path);
   }
 
-  #load(): Map<string, number[]> {
+  #load(): Map<string, FileRecord> {
     if (this.#recent !== undefined) return this.#recent;
     this.#recent = new Map();
     if (this.path === undefined) return this.#recent;
     try {
-      const saved = JSON.parse(readFileSync(this.path, 'utf8')) as { seconds?: Record<string, unknown>; recent?: Record<string, unknown>; tests?: Record<string, unknown> };
+      const saved = JSON.parse(readFileSync(this.path, 'utf8')) as { seconds?: Record<string, unknown>; recent?: Record<string, unknown>; files?: Record<string, unknown>; tests?: Record<string, unknown> };
       for (const [id, value] of Object.entries(saved.tests ?? {})) {
         const tests = parseKnownTests(value);
         if (tests !== undefined) this.#tests.set(id, tests);
       }
+      for (const [id, value] of Object.entries(saved.files ?? {})) {
+        const record = parseFileRecord(value);
+        if (record.durations.length > 0 || record.outcomes.length > 0) this.#recent.set(id, record);
+      }
+      // Version 2 keeps lists; a bare number there is not one.
       for (const [id, value] of Object.entries(saved.recent ?? {})) {
-        // Version 2 keeps lists; a bare number there is not one.
         const durations = Array.isArray(value) ? parseDurations(value) : [];
-        if (durations.length > 0) this.#recent.set(id, durations);
+        if (durations.length > 0 && !this.#recent.has(id)) this.#recent.set(id, { durations, outcomes: [] });
       }
       // Version 1: one duration per file.
       for (const [id, value] of Object.entries(saved.seconds ?? {})) {
-        if (isDuration(value) && !this.#recent.has(id)) this.#recent.set(id, [value]);
+        if (isDuration(value) && !this.#recent.has(id)) this.#recent.set(id, { durations: [value], outcomes: [] });
       }
     } catch {
       // No history yet (or unreadable): every file falls back to the median.

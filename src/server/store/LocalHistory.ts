@@ -10,7 +10,7 @@ import type { KnownTest } from '../../protocol/types';
 import type { RunIdentity } from '../run/runIdentity';
 import { DurationHistory } from './DurationHistory';
 import { hashOf } from './hashOf';
-import { lessonOf, MAX_HISTORIES_PER_KEY, MAX_HISTORY_FILES, NODES_ID } from './history';
+import { lessonOf, MAX_HISTORIES_PER_KEY, MAX_HISTORY_FILES, NODES_ID, type FileRecord, type FinishedRun } from './history';
 import type { HistoryStore } from './types';
 
 /** Histories kept in memory by a server without a data dir. */
@@ -55,7 +55,7 @@ export class LocalHistory implements HistoryStore {
     return known;
   }
 
-  async recent(identity: RunIdentity, id: string): Promise<number[]> {
+  async recent(identity: RunIdentity, id: string): Promise<FileRecord> {
     return this.#historyFor(identity).recent(id);
   }
 
@@ -64,8 +64,8 @@ export class LocalHistory implements HistoryStore {
     return this.#historyFor(identity).get(NODES_ID);
   }
 
-  async record(identity: RunIdentity, results: Parameters<HistoryStore['record']>[1], nodes?: number): Promise<void> {
-    this.#historyFor(identity).learn(lessonOf(results, nodes));
+  async record(identity: RunIdentity, results: Parameters<HistoryStore['record']>[1], nodes?: number, run?: FinishedRun): Promise<void> {
+    this.#historyFor(identity).learn(lessonOf(results, nodes, run));
   }
 
   #historyFor(identity: RunIdentity): DurationHistory {

@@ -1,14 +1,15 @@
 /**
  * Duration histories in Redis, shared by every server on it: per key and
- * run key, a hash of each file's last durations (a JSON list; a bare
- * number, the older format, is read as one) and a hash of slow files'
- * tests. The same lesson as a local history (history.ts), written by one
+ * run key, a hash of each file's record (its last durations and outcomes,
+ * as JSON: history.ts parseFileRecord; an older server's list of
+ * durations, or a bare number, is read as durations) and a hash of slow
+ * files' tests. The same lesson as a local history (history.ts), written by one
  * script; kept HISTORY_TTL_MS after its last use, at most
  * MAX_HISTORIES_PER_KEY per key.
  */
 import type { KnownTest } from '../../protocol/types';
 import type { RunIdentity } from '../run/runIdentity';
-import { HISTORY_TTL_MS, lessonOf, NODES_ID, MAX_HISTORIES_PER_KEY, MAX_HISTORY_FILES, parseDurations, parseKnownTests, withDuration } from './history';
+import { HISTORY_TTL_MS, lessonOf, NODES_ID, MAX_HISTORIES_PER_KEY, MAX_HISTORY_FILES, parseFileRecord, parseKnownTests, storedFileRecord, withRun, type FileRecord, type FinishedRun } from './history';
 import type { RedisKeys } from './RedisKeys';
 import type { RedisCommands } from './redisScripts';
 import type { HistoryStore } from './types';
@@ -34,7 +35,7 @@ export class RedisHistory implements HistoryStore {
 
   async durations(identity: RunIdentity, ids: readonly string[]): Promise<Map<string, number>> {
     const known = new Map<string, number>();
-    for (const [id, durations] of await this.#recentOf(identity, ids)) {
+    for (const [id, { durations }] of await this.#recentOf(identity, ids)) {
       const newest = durations.at(-1);
       if (newest !== undefined) known.set(id, newest);
     }
@@ -52,8 +53,8 @@ export class RedisHistory implements HistoryStore {
     return known;
   }
 
-  async recent(identity: RunIdentity, id: string): Promise<number[]> {
-    return (await this.#recentOf(identity, [id])).get(id) ?? [];
+  async recent(identity: RunIdentity, id: string): Promise<FileRecord> {
+    return (await this.#recentOf(identity, [id])).get(id) ?? { durations: [], outcomes: [] };
   }
 
   /**
@@ -63,16 +64,16 @@ export class RedisHistory implements HistoryStore {
    * duration, which the next run puts right.
    */
   async nodes(identity: RunIdentity): Promise<number | undefined> {
-    return (await this.#recentOf(identity, [NODES_ID])).get(NODES_ID)?.at(-1);
+    return (await this.#recentOf(identity, [NODES_ID])).get(NODES_ID)?.durations.at(-1);
   }
 
-  async record(identity: RunIdentity, results: Parameters<HistoryStore['record']>[1], nodes?: number): Promise<void> {
-    const lesson = lessonOf(results, nodes);
+  async record(identity: RunIdentity, results: Parameters<HistoryStore['record']>[1], nodes?: number, run?: FinishedRun): Promise<void> {
+    const lesson = lessonOf(results, nodes, run);
     const keys = this.#keys.history(identity);
-    const before = await this.#recentOf(identity, lesson.durations.map(([id]) => id));
+    const before = await this.#recentOf(identity, lesson.files.map(([id]) => id));
     const drop = lesson.tests.filter(([, tests]) => tests === undefined).map(([id]) => id);
     const keep = lesson.tests.flatMap(([id, tests]) => (tests === undefined ? [] : [id, JSON.stringify(tests)]));
-    const durations = lesson.durations.flatMap(([id, seconds]) => [id, JSON.stringify(withDuration(before.get(id), seconds))]);
+    const durations = lesson.files.flatMap(([id, seconds, outcome]) => [id, JSON.stringify(storedFileRecord(withRun(before.get(id), seconds, outcome)))]);
     await this.#redis.fastciRemember(
       keys.history,
       keys.tests,
@@ -90,13 +91,13 @@ export class RedisHistory implements HistoryStore {
     );
   }
 
-  async #recentOf(identity: RunIdentity, ids: readonly string[]): Promise<Map<string, number[]>> {
-    const recent = new Map<string, number[]>();
+  async #recentOf(identity: RunIdentity, ids: readonly string[]): Promise<Map<string, FileRecord>> {
+    const recent = new Map<string, FileRecord>();
     if (ids.length === 0) return recent;
     const values = await this.#redis.hmget(this.#keys.history(identity).history, ...ids);
     values.forEach((value, i) => {
-      const durations = parseDurations(parse(value));
-      if (durations.length > 0) recent.set(ids[i]!, durations);
+      const record = parseFileRecord(parse(value));
+      if (record.durations.length > 0 || record.outcomes.length > 0) recent.set(ids[i]!, record);
     });
     return recent;
   }

@@ -18,6 +18,7 @@ import type { KnownTest } from '../../protocol/types';
 import type { RunEvent } from '../run/runEvents';
 import type { RunIdentity } from '../run/runIdentity';
 import type { RecordedResult } from '../run/runState';
+import type { FileRecord, FinishedRun } from './history';
 
 export interface RunLock {
   /** Events in the run's log now: the caller brings its state up to this first. */
@@ -97,12 +98,12 @@ export interface HistoryStore {
   durations(identity: RunIdentity, ids: readonly string[]): Promise<Map<string, number>>;
   /** The tests of these files at their last run, where kept (slow files; see keptTests): parts of a file are made from them. */
   knownTests(identity: RunIdentity, ids: readonly string[]): Promise<Map<string, KnownTest[]>>;
-  /** The file's last durations, oldest first (empty when none). */
-  recent(identity: RunIdentity, id: string): Promise<number[]>;
+  /** The file's last durations and its last runs' outcomes, oldest first (empty when none). */
+  recent(identity: RunIdentity, id: string): Promise<FileRecord>;
   /** How many nodes the last run had (undefined before any run was recorded). */
   nodes(identity: RunIdentity): Promise<number | undefined>;
-  /** Learns a finished run's results (durations as normalised by the run: runState.historyResults) and how many nodes it had. */
-  record(identity: RunIdentity, results: ReadonlyMap<string, Pick<RecordedResult, 'entry'>>, nodes?: number): Promise<void>;
+  /** Learns a finished run's results (durations as normalised by the run: runState.historyResults), how many nodes it had, and (`run`) each file's outcome in it. */
+  record(identity: RunIdentity, results: ReadonlyMap<string, Pick<RecordedResult, 'entry'>>, nodes?: number, run?: FinishedRun): Promise<void>;
 }
 
 /** Whole-run reports as bytes the server never parses. */

@@ -1,15 +1,17 @@
-// One file: its result in this run and its duration over recent runs of the
-// same run key (the server's duration history), as a small bar chart.
+// One file: its result in this run, how it ended in recent runs of the same
+// run key (status, build, date, a link; since when it fails or is flaky),
+// and its durations there as a small bar chart (the server's history).
 import { getJson } from './api.js';
-import { fill, h, secs, svg } from './dom.js';
+import { clock, fill, h, secs, shortCommit, svg } from './dom.js';
 
-export async function showFile(section, model, id, path) {
+/** `runHref(buildId)`: the page of another run of this run key. */
+export async function showFile(section, model, id, path, runHref) {
   const result = model.results.get(id);
   fill(
     section,
     h('h2', null, 'File'),
     h('div', { class: 'mono' }, id),
-    h('p', { class: 'muted small' }, result ? `this run: ${result.status} on node ${result.node}, ${secs(result.runTime)}, ${result.tests} tests` : 'no result yet in this run'),
+    h('p', { class: 'muted small' }, result ? `this run: ${result.status} on ${model.nodeName(result.node)}, ${secs(result.runTime)}, ${result.tests} tests` : 'no result yet in this run'),
     h('p', { class: 'muted small' }, 'Loading its history…'),
   );
   let history;
@@ -29,6 +31,29 @@ export async function showFile(section, model, id, path) {
   );
   section.lastChild.replaceWith(caption);
   if (durations.length > 0) section.append(chart(durations));
+  section.append(...runsOf(history, model.buildId, runHref));
+}
+
+/** Since when it fails or is flaky, then its last runs, newest first. */
+function runsOf(history, thisBuild, runHref) {
+  const runs = history.runs ?? [];
+  if (runs.length === 0) return [h('p', { class: 'muted small', id: 'file-runs' }, 'No finished run of this run key has recorded how it ended yet.')];
+  const since = [
+    history.failingSince ? h('p', { class: 'since failing' }, 'Failing since ', h('a', { href: runHref(history.failingSince.buildId) }, history.failingSince.buildId), ` (${clock(history.failingSince.at)})`) : null,
+    history.flakySince ? h('p', { class: 'since flaky' }, 'Flaky since ', h('a', { href: runHref(history.flakySince.buildId) }, history.flakySince.buildId), ` (${clock(history.flakySince.at)})`) : null,
+  ];
+  const rows = [...runs].reverse().map(run =>
+    h(
+      'tr',
+      null,
+      h('td', null, h('span', { class: `tag ${run.status}` }, run.status)),
+      h('td', { class: 'mono' }, run.buildId === thisBuild ? h('b', null, run.buildId) : h('a', { href: runHref(run.buildId) }, run.buildId)),
+      h('td', { class: 'mono muted' }, shortCommit(run.commit)),
+      h('td', { class: 'muted small' }, clock(run.at)),
+    ),
+  );
+  const head = h('thead', null, h('tr', null, ['Outcome', 'Run', 'Commit', 'Finished'].map(label => h('th', { scope: 'col' }, label))));
+  return [...since, h('div', { class: 'table-wrap' }, h('table', { class: 'files', id: 'file-runs' }, head, h('tbody', null, rows)))];
 }
 
 function chart(durations) {

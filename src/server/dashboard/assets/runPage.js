@@ -46,7 +46,8 @@ export function showRun(main, { runKey, buildId, key, file }) {
   let frame = 0;
   let timer = 0;
   let lastRender = 0;
-  const showSelected = () => showFile(el.file, model, selected, `${base}/files/${encodeURIComponent(selected)}${query}`);
+  const runHref = other => `#/runs/${encodeURIComponent(runKey)}/${encodeURIComponent(other)}${key === null ? '' : `?key=${encodeURIComponent(key)}`}`;
+  const showSelected = () => showFile(el.file, model, selected, `${base}/files/${encodeURIComponent(selected)}${query}`, runHref);
   const select = id => {
     selected = id;
     // In the address without a hashchange (which would load the page again): a reload or a shared link shows it.
