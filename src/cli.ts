@@ -37,6 +37,8 @@ const NUMERIC_FLAGS: ReadonlyArray<{ flag: string; option: Exclude<NumericOption
   { flag: '--max-unsent-bytes', option: 'maxUnsentBytes', unit: 'count', max: 2 ** 31 - 1, help: "cut a socket with this much unsent (a client that stopped reading)" },
   { flag: '--max-report-bytes-per-run', option: 'maxReportBytesPerRun', unit: 'count', max: Number.MAX_SAFE_INTEGER, help: 'whole-run reports (results, coverage) one run may hold' },
   { flag: '--max-report-bytes-per-node', option: 'maxReportBytesPerNode', unit: 'count', max: Number.MAX_SAFE_INTEGER, help: 'whole-run reports one node of a run may send' },
+  { flag: '--test-history-runs', option: 'testHistoryRuns', unit: 'count', max: 1_000, help: "outcomes kept per test (flaky tests)" },
+  { flag: '--test-history-days', option: 'testHistoryDays', unit: 'count', max: 3_650, help: "days a test's outcome is kept" },
   { flag: '--max-report-memory-bytes', option: 'maxReportMemoryBytes', unit: 'count', max: Number.MAX_SAFE_INTEGER, help: 'whole-run reports held in memory, without --data-dir' },
 ];
 

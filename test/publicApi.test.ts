@@ -13,7 +13,7 @@ import type { FrameRecord, NodeSnapshot, OrchestratorServer, RunMeta, RunSnapsho
 
 it('exports the same values from each entry point', () => {
   expect(Object.keys(root).sort()).toEqual(['ErrorCodes', 'FastCiError', 'FastCiRunner', 'default', 'withFastCi']);
-  expect(Object.keys(reporter).sort()).toEqual(['FastCiReporter', 'default', 'formatNodeReport']);
+  expect(Object.keys(reporter).sort()).toEqual(['FastCiReporter', 'default', 'formatNodeReport', 'originOf']);
   expect(Object.keys(server).sort()).toEqual(['SERVER_DEFAULTS', 'startServer']);
   expect(root.default).toBe(root.FastCiRunner);
   expect(reporter.default).toBe(reporter.FastCiReporter);

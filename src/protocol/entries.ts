@@ -121,6 +121,19 @@ export function toFileEntry(result: JestFileResult): FileEntry {
   return build(status, cases, counters, runtime);
 }
 
+/** Groups of cases nest (the reference clients' RSpec example groups); deeper than this is not a real suite. */
+const MAX_CASE_DEPTH = 32;
+
+/** The cases under an entry's numbered keys, groups walked in order. */
+export function* casesOf(node: object, depth = 0): Generator<CaseEntry> {
+  if (depth > MAX_CASE_DEPTH) return;
+  for (const [key, value] of Object.entries(node)) {
+    if (!/^\d+$/.test(key) || value === null || typeof value !== 'object') continue;
+    if (typeof (value as { status?: unknown }).status === 'string') yield value as CaseEntry;
+    else yield* casesOf(value as object, depth + 1);
+  }
+}
+
 /** Builds the entry for a file this node could not run at all (no Jest result). */
 export function failedEntry(message: string): FileEntry {
   const failure = clip(message);

@@ -28,10 +28,12 @@ export type { OrchestratorServer, RunSnapshot, NodeSnapshot, FrameRecord, RunMet
  */
 export async function startServer(options: ServerOptions): Promise<OrchestratorServer> {
   const resolved = resolveServerOptions(options);
+  const testWindow = { runs: resolved.testHistoryRuns, days: resolved.testHistoryDays };
   const stores: Stores =
     resolved.redis === undefined
-      ? new LocalStores(resolved)
+      ? new LocalStores({ ...resolved, testWindow })
       : await RedisStores.connect({
+          testWindow,
           url: resolved.redis,
           prefix: resolved.redisPrefix,
           ttlMs: resolved.finishedRunTtlMs,

@@ -122,6 +122,10 @@ export interface ServerOptions {
   logFormat?: 'json';
   /** Where JSON log lines go. Default: process.stderr. */
   logLine?: (line: string) => void;
+  /** Outcomes kept per test in the test history (flaky tests, docs/flaky.md). @default 30 */
+  testHistoryRuns?: number;
+  /** Days a test's outcome is kept in the test history. @default 30 */
+  testHistoryDays?: number;
 }
 
 export interface ResolvedServerOptions {
@@ -161,6 +165,8 @@ export interface ResolvedServerOptions {
   readonly metricsHost: string;
   readonly metricsToken: string | undefined;
   readonly logLine: ((line: string) => void) | undefined;
+  readonly testHistoryRuns: number;
+  readonly testHistoryDays: number;
 }
 
 export const DEFAULTS = {
@@ -187,6 +193,8 @@ export const DEFAULTS = {
   maxReportBytesPerRun: 512 * 1024 * 1024,
   maxReportBytesPerNode: 128 * 1024 * 1024,
   maxReportMemoryBytes: 1024 * 1024 * 1024,
+  testHistoryRuns: 30,
+  testHistoryDays: 30,
 } as const;
 
 /** Shortest view token: it opens every key's runs. */
@@ -293,6 +301,8 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     metricsHost: options.metricsHost ?? '127.0.0.1',
     metricsToken,
     logLine,
+    testHistoryRuns: positiveInt('testHistoryRuns', options.testHistoryRuns ?? DEFAULTS.testHistoryRuns, 1_000),
+    testHistoryDays: positiveInt('testHistoryDays', options.testHistoryDays ?? DEFAULTS.testHistoryDays, 3_650),
   });
 }
 

@@ -108,6 +108,20 @@ it('keeps the selected file in the address: a reload shows it again, with its hi
   expect(await page.textContent('#file .since.failing')).toContain(`Failing since ${FAILED}`);
 });
 
+it("lists a test that failed on one node and passed on its retry as flaky, reached from the run's page", async () => {
+  const page = await open(`#/runs/jest/${FAILED}`);
+  await page.click('#flaky-link');
+  const row = page.locator('#flaky tr[data-test="works on the second try"]');
+  await row.waitFor();
+  expect(await row.getAttribute('data-file')).toBe('test/flaky.test.js');
+  expect(await row.locator('td').nth(1).textContent()).toMatch(/^1 \/ 1/);
+  // Its recent outcomes in this run: the failure, then the pass of its retry, each linking to the run.
+  expect(await row.locator('.strip .sq').evaluateAll(squares => squares.map(sq => sq.className))).toEqual(['sq failed', 'sq passed']);
+  expect(await row.locator('.strip .sq').first().getAttribute('href')).toBe(`#/runs/jest/${FAILED}`);
+  // The test that fails every time is not flaky.
+  expect(await page.locator('#flaky tr[data-test="totals the cart"]').count()).toBe(0);
+});
+
 it('says a run that does not exist is not found, instead of loading for ever', async () => {
   const page = await open(`#/runs/jest/no-such-build-${randomUUID()}`);
   await page.waitForSelector('#not-found h1:text-is("Run not found")');

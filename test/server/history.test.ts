@@ -48,3 +48,48 @@ it("keeps each finished run's outcome of a file, and says since when it fails, o
   expect(view.failingSince).toMatchObject({ buildId: 'h3' });
   expect(view.durations).toHaveLength(4);
 });
+
+/** A file of two tests: `flips` failing or passing, `steady` passing. */
+function twoTests(flips: 'passed' | 'failed'): FileEntry {
+  const failedCount = flips === 'failed' ? 1 : 0;
+  return {
+    file_status: flips,
+    test_count: 2,
+    test_counters: { passed: 2 - failedCount, failed: failedCount, pending: 0 },
+    run_time: 1,
+    '1': { status: flips, run_time: 0.5, description: 'cart flips', ...(flips === 'failed' ? { failure_message: 'boom' } : {}) },
+    '2': { status: 'passed', run_time: 0.5, description: 'cart steady' },
+  };
+}
+
+it('enters a test that failed on one node and passed on its retry on another as a flake, on every store', async () => {
+  const server = await startTestServer();
+  for (const buildId of ['f1', 'f2']) {
+    const a = (await Node.join(server, { buildId, nodeId: 'a', workers: 1, params: { commit: `sha-${buildId}`, branch: 'main' } })).node;
+    const b = (await Node.join(server, { buildId, nodeId: 'b', workers: 1, params: { commit: `sha-${buildId}`, branch: 'main' } })).node;
+    expect((await a.push('enq', { tests: pendingTests(1), retry: 1 })).status).toBe('ok');
+    expect((await a.deq()).response.tests).toEqual(['file-0.test.ts']);
+    // b waits for work; a's failure is not final: the file goes to b, and a's deq is held to the end.
+    const bWaits = b.deq();
+    const aReply = a.deq({ 'file-0.test.ts': twoTests('failed') });
+    expect((await bWaits).response.tests).toEqual(['file-0.test.ts']);
+    expect((await b.deq({ 'file-0.test.ts': twoTests('passed') })).response.summary).toMatchObject({ files: 1, failed: 0, flaky: ['file-0.test.ts'] });
+    expect((await aReply).response.retry).toEqual(['file-0.test.ts']);
+  }
+  let view: { tests: Array<{ file: string; name: string; runs: number; flakes: number; failures: number; branches: string[]; recent: Array<{ status: string; attempt: number; node: string }> }>; total: number } | undefined;
+  for (const deadline = Date.now() + 5_000; view?.tests[0]?.runs !== 2; ) {
+    if (Date.now() > deadline) throw new Error(`the test history never had both runs: ${JSON.stringify(view)}`);
+    const res = await fetch(`${server.dashboardUrl}api/flaky/jest`, { headers: { authorization: `Bearer ${KEY}` }, signal: AbortSignal.timeout(5_000) });
+    expect(res.status).toBe(200);
+    view = (await res.json()) as typeof view;
+  }
+  // Only the test that flipped: the steady one passed every time.
+  expect(view!.total).toBe(1);
+  expect(view!.tests[0]).toMatchObject({ file: 'file-0.test.ts', name: 'cart flips', runs: 2, failures: 2, flakes: 2, branches: ['main'] });
+  expect(view!.tests[0]!.recent.map(o => [o.status, o.attempt, o.node])).toEqual([
+    ['failed', 1, 'node 0'],
+    ['passed', 2, 'node 1'],
+    ['failed', 1, 'node 0'],
+    ['passed', 2, 'node 1'],
+  ]);
+});

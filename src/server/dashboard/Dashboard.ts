@@ -19,7 +19,8 @@ import debug from 'debug';
 import { buildIdProblem, runKeyProblem } from '../../protocol/topic';
 import type { KeyRing } from '../host/KeyRing';
 import { runId } from '../run/runIdentity';
-import type { HistoryStore } from '../store/types';
+import type { HistoryStore, TestHistoryStore, TestWindow } from '../store/types';
+import { flakyView } from './flakyView';
 import { Credentials, isBehindHttps, scopeOfRequest, sessionCookie, sessionIdOf } from './Credentials';
 import { EventStream } from './EventStream';
 import { isCrossSite, readForm, redirect, SECURITY_HEADERS, sendBody, sendError, sendJson } from './http';
@@ -45,6 +46,9 @@ export interface DashboardSettings {
   readonly viewToken?: string;
   /** Files' recent durations. */
   readonly history: HistoryStore;
+  /** Each test's outcomes across runs (the flaky tests view), and what it keeps. */
+  readonly tests: TestHistoryStore;
+  readonly testWindow: TestWindow;
   readonly maxStreams?: number;
 }
 
@@ -57,7 +61,10 @@ export class Dashboard {
   readonly #maxStreams: number;
   readonly #hasViewToken: boolean;
 
+  readonly #settings: DashboardSettings;
+
   constructor(settings: DashboardSettings) {
+    this.#settings = settings;
     this.#runs = new LiveRuns({ source: settings.source, history: settings.history });
     this.#credentials = new Credentials(settings.keys, settings.viewToken);
     this.#maxStreams = settings.maxStreams ?? MAX_STREAMS;
@@ -113,6 +120,7 @@ export class Dashboard {
     const parts = apiParts(url);
     if (parts === undefined) return sendError(res, 400, 'the path is not valid percent-encoding');
     if (parts.length === 1 && parts[0] === 'session') return sendJson(res, 200, { scope: scope.kind, viewToken: this.#hasViewToken });
+    if (parts[0] === 'flaky' && parts.length === 2) return this.#flaky(res, url, scope, parts[1]!);
     if (parts[0] !== 'runs') return sendError(res, 404, 'not found');
     if (parts.length === 1) return sendJson(res, 200, { now: Date.now(), runs: this.#runs.list(scope) });
     if (parts.length === 2 && parts[1] === 'events') return this.#listEvents(res, scope);
@@ -135,6 +143,23 @@ export class Dashboard {
       );
     }
     return sendError(res, 404, 'not found');
+  }
+
+  /** `GET /api/flaky/<run_key>[?key=<n>]`: the flaky tests of the signed-in key's run key (the view token names the key by position). */
+  #flaky(res: ServerResponse, url: URL, scope: Scope, runKey: string): void {
+    const bad = runKeyProblem(runKey);
+    if (bad !== undefined) return sendError(res, 400, bad);
+    const key = url.searchParams.get('key') ?? '0';
+    const keyHash = scope.kind === 'key' ? scope.keyHash : /^\d+$/.test(key) ? this.#settings.keys.hashAt(Number(key)) : undefined;
+    if (keyHash === undefined) return sendError(res, 404, `no key #${key} on this server`);
+    const now = Date.now();
+    void this.#settings.tests.all({ keyHash, runKey, buildId: '' }, now).then(
+      tests => sendJson(res, 200, flakyView(runKey, tests, this.#settings.testWindow, now)),
+      (error: Error) => {
+        log('flaky tests failed: %s', error.message);
+        sendError(res, 500, 'could not read the test history');
+      },
+    );
   }
 
   /**

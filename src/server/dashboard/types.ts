@@ -131,3 +131,34 @@ export interface FileHistoryView {
   /** The oldest run in which it was flaky, among those kept; null when it was not. */
   flakySince: { buildId: string; at: number } | null;
 }
+
+/** A flaky test of a key and run key: it failed and passed on one commit (docs/flaky.md). */
+export interface FlakyTestView {
+  file: string;
+  /** Its full name (describe blocks and title). */
+  name: string;
+  /** Runs it ran in, failed in, and flaked in (failed while it passed on the same commit), within the window. */
+  runs: number;
+  failures: number;
+  flakes: number;
+  /** flakes / runs. */
+  rate: number;
+  since: { buildId: string; at: number } | null;
+  last: { buildId: string; at: number } | null;
+  /** Branches it flaked on. */
+  branches: string[];
+  /** Its last 20 outcomes, oldest first: a retry in a run is a second outcome of that run (`attempt` 2). */
+  recent: Array<{ status: 'passed' | 'failed'; buildId: string; at: number; node: string; attempt: number; commit: string | null }>;
+}
+
+/** The flaky tests of a key and run key, most flakes first. */
+export interface FlakyView {
+  runKey: string;
+  now: number;
+  /** What the test history keeps: each test's last `runs` outcomes, none older than `days`. */
+  window: { runs: number; days: number };
+  /** At most 500. */
+  tests: FlakyTestView[];
+  /** Flaky tests in all. */
+  total: number;
+}

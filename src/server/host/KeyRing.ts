@@ -41,6 +41,11 @@ export class KeyRing {
     return this.#digests.findIndex(known => known.toString('hex') === hash);
   }
 
+  /** The hash of the key at this position (the view token names a key by position), or undefined. */
+  hashAt(index: number): string | undefined {
+    return this.#digests[index]?.toString('hex');
+  }
+
   #digest(value: string): Buffer {
     return createHmac('sha256', this.#secret).update(value, 'utf8').digest();
   }

@@ -11,7 +11,8 @@ import { RunHost, type HostHooks, type HostSettings } from './RunHost';
 import type { EarlierAttempt } from '../run/runMachine';
 import type { RunEvent } from '../run/runEvents';
 import { openEvent, runId, type RunIdentity } from '../run/runIdentity';
-import { historyResults, nodesOfAttempt, summaryOf } from '../run/runState';
+import { entriesRan, historyResults, nodesOfAttempt, summaryOf } from '../run/runState';
+import { testOutcomesOf } from '../store/testHistory';
 import type { Stores } from '../store/types';
 import type { RunMeta, RunSnapshot } from '../types';
 
@@ -247,6 +248,11 @@ export class RunRegistry {
       void this.#stores.history
         .record(host.identity, historyResults(state), nodesOfAttempt(state), run)
         .catch((error: Error) => this.#settings.warn(`could not save the duration history of ${host.label}: ${error.message}`));
+      // Each test's outcomes, its failed attempts before a retry included: a test that failed and passed on one commit is flaky.
+      const outcomes = testOutcomesOf(entriesRan(state), { ...run, branch: state.meta.branch });
+      void this.#stores.tests
+        .record(host.identity, outcomes, run.at)
+        .catch((error: Error) => this.#settings.warn(`could not save the test history of ${host.label}: ${error.message}`));
     }
     const { buildId, runKey } = host.identity;
     this.#waiters = this.#waiters.filter(w => {

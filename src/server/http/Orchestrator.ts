@@ -111,6 +111,8 @@ export class Orchestrator implements OrchestratorServer {
           keys: this.#keys,
           viewToken: options.viewToken,
           history: stores.history,
+          tests: stores.tests,
+          testWindow: { runs: options.testHistoryRuns, days: options.testHistoryDays },
         })
       : undefined;
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes, clientTracking: false });

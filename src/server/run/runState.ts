@@ -5,6 +5,7 @@
  * restart, or written by another server on the same Redis. Pure: no I/O,
  * no clock, no timers; time comes in the events.
  */
+import { nodeLabel } from '../../protocol/nodeLabel';
 import { crashedEntry } from '../../protocol/entries';
 import { mergePartEntries, type PartSpec } from '../../protocol/parts';
 import { fileSetDigest, idMap } from '../../protocol/fileSet';
@@ -474,6 +475,22 @@ export function historyResults(state: RunState): Map<string, { entry: FileEntry 
     const speed = speeds.get(r.nodeIndex);
     const seconds = r.entry.run_time;
     out.set(id, { entry: speed === undefined || seconds === undefined ? r.entry : { ...r.entry, run_time: Math.round((seconds / speed) * 1000) / 1000 } });
+  }
+  return out;
+}
+
+/**
+ * Every entry this attempt's files finished with, with the node that ran it
+ * and which run of the file it was: each failed attempt before a retry
+ * (1, 2, …), then the result (the test history's input).
+ */
+export function entriesRan(state: RunState): Array<{ file: string; entry: FileEntry; node: string; attempt: number }> {
+  const name = (index: number): string => nodeLabel(index, state.nodes[index]?.shard);
+  const out: Array<{ file: string; entry: FileEntry; node: string; attempt: number }> = [];
+  for (const [file, result] of resultsOfThisAttempt(state)) {
+    const failed = state.failedAttempts.get(file) ?? [];
+    failed.forEach((attempt, i) => out.push({ file, entry: attempt.entry, node: name(attempt.node), attempt: i + 1 }));
+    out.push({ file, entry: result.entry, node: name(result.nodeIndex), attempt: failed.length + 1 });
   }
   return out;
 }

@@ -4,11 +4,12 @@
  * MAX_HISTORIES_PER_KEY per key, the least recently used going first; in
  * memory without one, at most MAX_MEMORY_HISTORIES in all.
  */
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { existsSync, mkdirSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import type { KnownTest } from '../../protocol/types';
 import type { RunIdentity } from '../run/runIdentity';
 import { DurationHistory } from './DurationHistory';
+import { evictOldest } from './evictOldest';
 import { hashOf } from './hashOf';
 import { lessonOf, MAX_HISTORIES_PER_KEY, MAX_HISTORY_FILES, NODES_ID, type FileRecord, type FinishedRun } from './history';
 import type { HistoryStore } from './types';
@@ -88,15 +89,10 @@ export class LocalHistory implements HistoryStore {
     return history;
   }
 
-  /** Keeps a key's histories within MAX_HISTORIES_PER_KEY - 1 before a new one is made: a key cannot fill the disk with run keys. */
+  /** Keeps a key's histories within MAX_HISTORIES_PER_KEY - 1 before a new one is made. */
   #evictHistories(dir: string): void {
-    const files = readdirSync(dir)
-      .filter(name => name.endsWith('.json'))
-      .map(name => ({ file: path.join(dir, name), mtime: statSync(path.join(dir, name)).mtimeMs }))
-      .sort((a, b) => a.mtime - b.mtime);
-    for (const { file } of files.slice(0, Math.max(0, files.length - (MAX_HISTORIES_PER_KEY - 1)))) {
-      rmSync(file, { force: true });
+    evictOldest(dir, MAX_HISTORIES_PER_KEY - 1, file => {
       for (const [id, history] of this.#histories) if (history.path === file) this.#histories.delete(id);
-    }
+    });
   }
 }

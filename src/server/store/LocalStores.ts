@@ -9,15 +9,19 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { LocalHistory } from './LocalHistory';
+import { LocalTestHistory } from './LocalTestHistory';
+import { DEFAULT_TEST_HISTORY_DAYS, DEFAULT_TEST_HISTORY_RUNS } from './testHistory';
 import { LocalReportStorage, type ReportLimits } from './LocalReportStorage';
 import { LocalRunLog } from './LocalRunLog';
-import type { Liveness, Stores } from './types';
+import type { Liveness, Stores, TestWindow } from './types';
 
 export interface LocalStoresOptions extends ReportLimits {
   /** Where runs, histories and reports persist; none keeps everything in memory. */
   readonly dataDir?: string;
   /** Where an operator is told about what could not be restored or written. */
   readonly warn?: (message: string) => void;
+  /** How much of each test's past to keep. @default 30 runs, 30 days */
+  readonly testWindow?: TestWindow;
 }
 
 /** This process is the only server: channels of an earlier one (restored from its journal) are gone since this one started. */
@@ -31,6 +35,7 @@ export class LocalStores implements Stores {
   readonly runs: LocalRunLog;
   readonly liveness = localLiveness();
   readonly history: LocalHistory;
+  readonly tests: LocalTestHistory;
   readonly reports: LocalReportStorage;
   readonly #dataDir: string | undefined;
 
@@ -40,6 +45,7 @@ export class LocalStores implements Stores {
     // Report files of runs not restored are deleted.
     this.runs = new LocalRunLog({ dataDir: options.dataDir, warn: options.warn, onRestored: ids => this.reports.restore(ids) });
     this.history = new LocalHistory({ dataDir: options.dataDir });
+    this.tests = new LocalTestHistory(options.testWindow ?? { runs: DEFAULT_TEST_HISTORY_RUNS, days: DEFAULT_TEST_HISTORY_DAYS }, options.dataDir);
   }
 
   /** Created on first use, readable by the owner only; without a data dir nothing outlives the process, so a fresh one will do. */

@@ -76,4 +76,11 @@ export class RedisKeys {
     const history = historyPrefix + runKeyTag;
     return { history, tests: `${history}:tests`, histories: `${this.prefix}histories:${keyTag}`, runKeyTag, historyPrefix };
   }
+
+  /** Each test's outcomes of a key and run key (a hash: test → outcomes). */
+  testHistory(identity: RunIdentity): string {
+    const keyTag = sha(identity.keyHash).slice(0, 32);
+    const runKeyTag = sha(JSON.stringify([identity.keyHash, identity.runKey])).slice(0, 32);
+    return `${this.prefix}test-history:${keyTag}:${runKeyTag}`;
+  }
 }

@@ -9,12 +9,14 @@ import { randomBytes } from 'node:crypto';
 import debug from 'debug';
 import type { Redis as RedisClient } from 'ioredis';
 import { RedisHistory } from './RedisHistory';
+import { RedisTestHistory } from './RedisTestHistory';
+import { DEFAULT_TEST_HISTORY_DAYS, DEFAULT_TEST_HISTORY_RUNS } from './testHistory';
 import { RedisKeys } from './RedisKeys';
 import { RedisLiveness } from './RedisLiveness';
 import { RedisReportStorage } from './RedisReportStorage';
 import { RedisRunLog } from './RedisRunLog';
 import { defineScripts, type RedisCommands } from './redisScripts';
-import type { Stores } from './types';
+import type { Stores, TestWindow } from './types';
 
 const log = debug('jest-fast-ci:server:redis');
 
@@ -30,12 +32,15 @@ export interface RedisStoresOptions {
   /** A server not heard from for this long is dead: its nodes' grace starts. @default 5 s */
   readonly deadAfterMs?: number;
   readonly warn?: (message: string) => void;
+  /** How much of each test's past to keep. @default 30 runs, 30 days */
+  readonly testWindow?: TestWindow;
 }
 
 export class RedisStores implements Stores {
   readonly runs: RedisRunLog;
   readonly liveness: RedisLiveness;
   readonly history: RedisHistory;
+  readonly tests: RedisTestHistory;
   readonly reports: RedisReportStorage;
   readonly #redis: RedisCommands;
   readonly #subscriber: RedisClient;
@@ -50,6 +55,7 @@ export class RedisStores implements Stores {
     this.liveness = new RedisLiveness(this.#redis, this.#keys, options.deadAfterMs ?? 5_000);
     this.runs = new RedisRunLog(this.#redis, subscriber, this.#keys, { ttlMs: options.ttlMs, instance: this.liveness.instance });
     this.history = new RedisHistory(this.#redis, this.#keys);
+    this.tests = new RedisTestHistory(this.#redis, this.#keys, options.testWindow ?? { runs: DEFAULT_TEST_HISTORY_RUNS, days: DEFAULT_TEST_HISTORY_DAYS });
     this.reports = new RedisReportStorage(this.#redis, this.#keys, { ttlMs: options.ttlMs, maxReportBytesPerRun: options.maxReportBytesPerRun, maxReportBytesPerNode: options.maxReportBytesPerNode });
   }
 

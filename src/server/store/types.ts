@@ -19,6 +19,7 @@ import type { RunEvent } from '../run/runEvents';
 import type { RunIdentity } from '../run/runIdentity';
 import type { RecordedResult } from '../run/runState';
 import type { FileRecord, FinishedRun } from './history';
+import type { TestOutcome } from './testHistory';
 
 export interface RunLock {
   /** Events in the run's log now: the caller brings its state up to this first. */
@@ -106,6 +107,20 @@ export interface HistoryStore {
   record(identity: RunIdentity, results: ReadonlyMap<string, Pick<RecordedResult, 'entry'>>, nodes?: number, run?: FinishedRun): Promise<void>;
 }
 
+/** How much of each test's past a test history keeps: its last `runs` outcomes, none older than `days`. */
+export interface TestWindow {
+  readonly runs: number;
+  readonly days: number;
+}
+
+/** Each test's outcomes across runs, per key and run key: which tests are flaky, and how. */
+export interface TestHistoryStore {
+  /** Lays a finished run's test outcomes (testHistory.testOutcomesOf, keyed by testKey) over the history. */
+  record(identity: RunIdentity, outcomes: ReadonlyArray<readonly [string, TestOutcome]>, now: number): Promise<void>;
+  /** Every test's outcomes within the window, oldest first, by testKey. */
+  all(identity: RunIdentity, now: number): Promise<Map<string, TestOutcome[]>>;
+}
+
 /** Whole-run reports as bytes the server never parses. */
 export interface ReportStorage {
   /** Why this record cannot be kept (a limit), or undefined once it is. */
@@ -123,6 +138,7 @@ export interface Stores {
   readonly runs: RunLog;
   readonly liveness: Liveness;
   readonly history: HistoryStore;
+  readonly tests: TestHistoryStore;
   readonly reports: ReportStorage;
   /** The secret that keys the hashes of the secret keys: the same for every server on the store, across restarts. */
   keySecret(): Promise<Buffer>;

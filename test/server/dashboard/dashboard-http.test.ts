@@ -191,8 +191,16 @@ it('answers one run: nodes, results with the first lines of each failure, times 
   await finishedBuild(server, 'b-1');
   const view = await getJson(server, '/api/runs/jest/b-1', bearer(KEY));
   expect(view).toMatchObject({ runKey: 'jest', buildId: 'b-1', state: 'finished', total: 3, done: 3, failed: 1, nodeCount: 1, queued: 0, leased: {}, timed: true });
-  expect(view.nodes).toEqual([{ index: 0, connected: true, left: false, lost: false, waiting: false, workers: 4, filesReported: 3 }]);
-  expect(view.results['file-1.test.ts']).toEqual({ node: 0, status: 'failed', runTime: 0.3, tests: 1, failedTests: 1, failure: 'sum adds\nExpected: 3\nReceived: 2' });
+  expect(view.nodes).toEqual([{ index: 0, label: 'node 0', connected: true, left: false, lost: false, waiting: false, workers: 4, filesReported: 3 }]);
+  expect(view.results['file-1.test.ts']).toEqual({
+    node: 0,
+    status: 'failed',
+    runTime: 0.3,
+    tests: 1,
+    failedTests: 1,
+    failure: 'sum adds\nExpected: 3\nReceived: 2',
+    failures: [{ test: 'sum adds', text: 'Expected: 3\nReceived: 2' }],
+  });
   expect(view.results['file-0.test.ts']).toEqual({ node: 0, status: 'passed', runTime: 0.2, tests: 1, failedTests: 0 });
   expect(view.summary).toMatchObject({ files: 3, passed: 2, failed: 1 });
   expect(view.startedAt).toBeLessThanOrEqual(view.finishedAt);
@@ -203,10 +211,10 @@ it('answers one run: nodes, results with the first lines of each failure, times 
   }
   expect(view.spans.map((s: { outcome: string }) => s.outcome).sort()).toEqual(['failed', 'passed', 'passed']);
 
-  expect(await getJson(server, '/api/runs/jest/b-1/files/file-0.test.ts', bearer(KEY))).toEqual({ id: 'file-0.test.ts', durations: [0.2], thisRun: 0.2 });
+  expect(await getJson(server, '/api/runs/jest/b-1/files/file-0.test.ts', bearer(KEY))).toMatchObject({ id: 'file-0.test.ts', durations: [0.2], thisRun: 0.2, runs: [{ status: 'passed', buildId: 'b-1' }] });
   await finishedBuild(server, 'b-2');
-  expect(await getJson(server, '/api/runs/jest/b-2/files/file-0.test.ts', bearer(KEY))).toEqual({ id: 'file-0.test.ts', durations: [0.2, 0.2], thisRun: 0.2 });
-  expect(await getJson(server, `/api/runs/jest/b-2/files/${encodeURIComponent('test/x.test.ts')}`, bearer(KEY))).toEqual({ id: 'test/x.test.ts', durations: [], thisRun: null });
+  expect(await getJson(server, '/api/runs/jest/b-2/files/file-0.test.ts', bearer(KEY))).toMatchObject({ id: 'file-0.test.ts', durations: [0.2, 0.2], thisRun: 0.2, runs: [{ buildId: 'b-1' }, { buildId: 'b-2' }] });
+  expect(await getJson(server, `/api/runs/jest/b-2/files/${encodeURIComponent('test/x.test.ts')}`, bearer(KEY))).toEqual({ id: 'test/x.test.ts', durations: [], thisRun: null, runs: [], failingSince: null, flakySince: null });
   // Other attempts of a build: same key, run key and commit, <id>-<n>.
   expect((await getJson(server, '/api/runs/jest/b-2', bearer(KEY))).attempts.map((a: { buildId: string }) => a.buildId)).toEqual(['b-1']);
 });
@@ -218,7 +226,14 @@ it('reads file durations from the data directory, across restarts', async () => 
     await finishedBuild(first, 'b-1');
     await first.close();
     const second = await startTestServer({ dataDir });
-    expect(await getJson(second, '/api/runs/jest/b-1/files/file-2.test.ts', bearer(KEY))).toEqual({ id: 'file-2.test.ts', durations: [0.2], thisRun: 0.2 });
+    expect(await getJson(second, '/api/runs/jest/b-1/files/file-2.test.ts', bearer(KEY))).toEqual({
+      id: 'file-2.test.ts',
+      durations: [0.2],
+      thisRun: 0.2,
+      runs: [{ status: 'passed', buildId: 'b-1', at: expect.any(Number), commit: null }],
+      failingSince: null,
+      flakySince: null,
+    });
     // A restored run keeps its times: they are in its journal's events.
     const view = await getJson(second, '/api/runs/jest/b-1', bearer(KEY));
     expect(view).toMatchObject({ state: 'finished', done: 3, failed: 1, timed: true, startedAt: expect.any(Number), finishedAt: expect.any(Number) });

@@ -19,11 +19,12 @@ const failed = (message: string) => ({
 describe('runDelta', () => {
   it('carries what the page shows, not the bulk of the record', () => {
     expect(runDelta({ t: 'enq', tests: pendingTests(3) }, 10)).toEqual({ t: 'enq', at: 10, total: 3 });
-    expect(runDelta({ t: 'join', index: 2, nodeId: 'n', workers: 4 }, 11)).toEqual({ t: 'join', at: 11, node: 2, workers: 4 });
-    expect(runDelta({ t: 'join', index: 0 }, 11)).toEqual({ t: 'join', at: 11, node: 0, workers: null });
+    expect(runDelta({ t: 'join', index: 2, nodeId: 'n', workers: 4 }, 11)).toEqual({ t: 'join', at: 11, node: 2, label: 'node 2', workers: 4 });
+    expect(runDelta({ t: 'join', index: 0, shard: 3 }, 11)).toEqual({ t: 'join', at: 11, node: 0, label: 'node 3', workers: null });
     expect(runDelta({ t: 'lease', node: 1, ids: ['a', 'b'] }, 12)).toEqual({ t: 'lease', at: 12, node: 1, ids: ['a', 'b'] });
     expect(runDelta({ t: 'requeue', ids: ['a'] }, 13)).toEqual({ t: 'requeue', at: 13, ids: ['a'] });
     expect(runDelta({ t: 'retry', node: 1, id: 'a' }, 14)).toEqual({ t: 'retry', at: 14, node: 1, id: 'a' });
+    expect(runDelta({ t: 'warn', message: 'retrying a' }, 14)).toEqual({ t: 'warn', at: 14, message: 'retrying a' });
     expect(runDelta({ t: 'leave', node: 1 }, 15)).toEqual({ t: 'leave', at: 15, node: 1 });
     expect(runDelta({ t: 'lost', node: 1, suspects: ['a'] }, 16)).toEqual({ t: 'lost', at: 16, node: 1 });
     expect(runDelta({ t: 'open', ...identity, meta: {}, at: 1 }, 17)).toBeUndefined();
@@ -43,6 +44,7 @@ describe('runDelta', () => {
         tests: 1,
         failedTests: 1,
         failure: 'adds\nexpect(received).toBe(expected)\n\nExpected: 3\nReceived: 2\n    at frame 0\n    at frame 1\n    at frame 2\n    at frame 3\n    at frame 4\n    at frame 5\n    at frame 6\n…',
+        failures: [{ test: 'adds', text: `expect(received).toBe(expected)\n\nExpected: 3\nReceived: 2\n${Array.from({ length: 30 }, (_, i) => `    at frame ${i}`).join('\n')}` }],
       },
     });
     expect(runDelta({ t: 'result', node: 0, id: 'ok', entry: passed(0.25) }, 21)).toEqual({
@@ -51,6 +53,12 @@ describe('runDelta', () => {
       id: 'ok',
       result: { node: 0, status: 'passed', runTime: 0.25, tests: 1, failedTests: 0 },
     });
+  });
+
+  it("lists every failing test's whole text, with frames in node_modules and Node's internals left out and counted", () => {
+    const text = 'boom\n    at Object.<anonymous> (test/a.test.js:3:9)\n    at callAsyncCircusFn (/ci/node_modules/jest-circus/build/utils.js:1:1)\n    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)';
+    const delta = runDelta({ t: 'result', node: 0, id: 'a', entry: failed(text) }, 22);
+    expect(delta?.t === 'result' && delta.result.failures).toEqual([{ test: 'adds', text: 'boom\n    at Object.<anonymous> (test/a.test.js:3:9)\n(2 frames in node_modules or Node\'s internals left out)' }]);
   });
 
   it('shows a crashed file as a failed result on the last node it took down', () => {

@@ -1,10 +1,12 @@
-// The dashboard page: who is signed in, then the runs list (#/) or one run
-// (#/runs/<run key>/<build id>[?key=<n>][&file=<test id>]). Each view follows its event
+// The dashboard page: who is signed in, then the runs list (#/), one run
+// (#/runs/<run key>/<build id>[?key=<n>][&file=<test id>]) or the flaky
+// tests of a run key (#/flaky/<run key>[?key=<n>]). Each view follows its event
 // stream and is stopped when the address changes.
 import { getJson, SignedOut } from './api.js';
 import { fill, h } from './dom.js';
 import { showRun } from './runPage.js';
 import { showRuns } from './runsPage.js';
+import { showFlaky } from './flakyPage.js';
 
 const main = document.getElementById('main');
 const crumbs = document.getElementById('crumbs');
@@ -14,7 +16,12 @@ function route() {
   stop();
   const hash = location.hash.replace(/^#/, '') || '/';
   const run = /^\/runs\/([^/?]+)\/([^/?]+)(?:\?(.*))?$/.exec(hash);
-  if (run) {
+  const flaky = /^\/flaky\/([^/?]+)(?:\?(.*))?$/.exec(hash);
+  if (flaky) {
+    const runKey = decodeURIComponent(flaky[1]);
+    fill(crumbs, h('span', null, h('a', { href: '#/' }, 'Runs')), h('span', null, `flaky tests of ${runKey}`));
+    stop = showFlaky(main, { runKey, key: new URLSearchParams(flaky[2] ?? '').get('key') });
+  } else if (run) {
     const runKey = decodeURIComponent(run[1]);
     const buildId = decodeURIComponent(run[2]);
     const params = new URLSearchParams(run[3] ?? '');

@@ -159,7 +159,13 @@ function renderHead(section, model, live) {
       h(
         'div',
         null,
-        h('h1', null, model.buildId, h('span', { class: `badge ${badge}`, id: 'run-state' }, badge), h('span', { class: 'muted small' }, model.runKey, model.keyIndex === undefined ? '' : ` · key #${model.keyIndex}`)),
+        h(
+          'h1',
+          null,
+          model.buildId,
+          h('span', { class: `badge ${badge}`, id: 'run-state' }, badge),
+          h('span', { class: 'muted small' }, model.runKey, model.keyIndex === undefined ? '' : ` · key #${model.keyIndex}`, ' · ', h('a', { href: `#/flaky/${encodeURIComponent(model.runKey)}${model.keyIndex === undefined ? '' : `?key=${model.keyIndex}`}`, id: 'flaky-link' }, 'flaky tests')),
+        ),
         h(
           'div',
           { class: 'meta' },
