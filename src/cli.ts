@@ -13,9 +13,11 @@ import * as path from 'node:path';
 import { ErrorCodes, FastCiError } from './errors';
 import { blobFiles, MERGE_BLOBS_ENV } from './runner/blobs';
 import { startServer, SERVER_DEFAULTS, type ServerOptions } from './server';
+import { parseServerUrl } from './config';
+import { RUN_KEY } from './protocol/constants';
 import { MIN_VIEW_TOKEN_LENGTH } from './server/options';
 
-type NumericOption = Exclude<{ [K in keyof ServerOptions]-?: NonNullable<ServerOptions[K]> extends number ? K : never }[keyof ServerOptions], 'metricsPort'>;
+type NumericOption = Exclude<{ [K in keyof ServerOptions]-?: NonNullable<ServerOptions[K]> extends number ? K : never }[keyof ServerOptions], 'metricsPort' | 'autoQuarantine'>;
 
 /** Numeric server options as flags: seconds (converted to ms) or plain counts. */
 const NUMERIC_FLAGS: ReadonlyArray<{ flag: string; option: Exclude<NumericOption, 'port'>; unit: 's' | 'count'; max: number; help: string }> = [
@@ -39,6 +41,9 @@ const NUMERIC_FLAGS: ReadonlyArray<{ flag: string; option: Exclude<NumericOption
   { flag: '--max-report-bytes-per-node', option: 'maxReportBytesPerNode', unit: 'count', max: Number.MAX_SAFE_INTEGER, help: 'whole-run reports one node of a run may send' },
   { flag: '--test-history-runs', option: 'testHistoryRuns', unit: 'count', max: 1_000, help: "outcomes kept per test (flaky tests)" },
   { flag: '--test-history-days', option: 'testHistoryDays', unit: 'count', max: 3_650, help: "days a test's outcome is kept" },
+  { flag: '--quarantine-days', option: 'quarantineDays', unit: 'count', max: 3_650, help: 'days an automatic quarantine lasts' },
+  { flag: '--quarantine-clean-runs', option: 'quarantineCleanRuns', unit: 'count', max: 1_000, help: 'clean runs in a row that end an automatic quarantine' },
+  { flag: '--quarantine-cap', option: 'quarantineCapPercent', unit: 'count', max: 100, help: "most of a run's tests that may be quarantined, in percent" },
   { flag: '--max-report-memory-bytes', option: 'maxReportMemoryBytes', unit: 'count', max: Number.MAX_SAFE_INTEGER, help: 'whole-run reports held in memory, without --data-dir' },
 ];
 
@@ -49,8 +54,14 @@ function defaultOf(entry: (typeof NUMERIC_FLAGS)[number]): string {
 
 const USAGE = `Usage: jest-fast-ci serve [options]
        jest-fast-ci merge <blob dir or files>... [<jest arguments>]
+       jest-fast-ci quarantine list [--run-key K]
+       jest-fast-ci quarantine add <test file> <full test name> --reason WHY [--days N] [--clean-runs N] [--run-key K]
+       jest-fast-ci quarantine remove <test file> <full test name> --reason WHY [--run-key K]
 
 serve: runs a FastCI-compatible test orchestrator.
+quarantine: lists, adds or removes a quarantined test on the orchestrator that
+  FAST_CI_SERVER names, with FAST_CI_SECRET_KEY (the view token cannot): its
+  failures then do not fail a build (docs/flaky.md).
 merge: replays the nodes' blob files (FAST_CI_BLOB_DIR) through this project's
   Jest and its reporters (coverage and thresholds, JUnit, the summary), with
   plain Jest's exit code for the whole run. Run it in the project's directory.
@@ -68,6 +79,7 @@ Options:
   --metrics-port PORT            serve /metrics (Prometheus) with no credential on a listener of its own
   --metrics-host HOST            interface of that listener (default 127.0.0.1)
   --log-format json              one JSON object per line on stderr for what happens to runs (never the key)
+  --auto-quarantine K            quarantine a test by itself after K flakes in its history (docs/flaky.md)
 ${NUMERIC_FLAGS.map(e => `  ${`${e.flag} ${e.unit === 's' ? 'SECONDS' : 'N'}`.padEnd(31)}${e.help} (default ${defaultOf(e)})`).join('\n')}
   -h, --help                     show this help
 
@@ -81,6 +93,8 @@ Environment:
 
 export type CliCommand =
   | { kind: 'help' }
+  /** The run key's quarantine on the server FAST_CI_SERVER names, with FAST_CI_SECRET_KEY (docs/flaky.md). */
+  | { kind: 'quarantine'; action: 'list' | 'add' | 'remove'; server: string; key: string; runKey: string; file?: string; name?: string; reason?: string; days?: number; cleanRuns?: number }
   | { kind: 'serve'; options: ServerOptions }
   /** Replay blob files through the project's Jest (`jest-fast-ci merge <dir or files> [-- jest args]`). */
   | { kind: 'merge'; paths: string[]; jestArgs: string[] };
@@ -113,14 +127,49 @@ function parseMerge(args: readonly string[]): CliCommand {
   return { kind: 'merge', paths, jestArgs };
 }
 
+/** `quarantine list|add|remove [file name] [flags]`, with the server and key from the environment, as the runner finds them. */
+function parseQuarantine(args: readonly string[], env: NodeJS.ProcessEnv): CliCommand {
+  const [action, ...rest] = args;
+  if (action !== 'list' && action !== 'add' && action !== 'remove') throw configError('quarantine needs list, add or remove: jest-fast-ci quarantine add <test file> <full test name> --reason WHY.');
+  const positional: string[] = [];
+  const flags: Record<string, string> = {};
+  for (let i = 0; i < rest.length; i += 1) {
+    const arg = rest[i]!;
+    if (!arg.startsWith('--')) {
+      positional.push(arg);
+      continue;
+    }
+    const [flag, inline] = arg.includes('=') ? (arg.split(/=(.*)/s, 2) as [string, string]) : [arg, undefined];
+    if (!['--reason', '--days', '--clean-runs', '--run-key'].includes(flag)) throw configError(`Unknown option ${JSON.stringify(flag)} for quarantine.`);
+    const value = inline ?? rest[++i];
+    if (value === undefined || value === '') throw configError(`${flag} needs a value.`);
+    flags[flag] = value;
+  }
+  const server = env.FAST_CI_SERVER?.trim();
+  const key = env.FAST_CI_SECRET_KEY?.trim();
+  if (!server) throw configError('quarantine needs the orchestrator: set FAST_CI_SERVER (ws://host:port or wss://host:443), as for the runner.');
+  if (!key) throw configError('quarantine needs the secret key of the run key: set FAST_CI_SECRET_KEY (the view token cannot change a quarantine).');
+  const base = { kind: 'quarantine' as const, action: action as 'list' | 'add' | 'remove', server: parseServerUrl(server, 'FAST_CI_SERVER'), key, runKey: flags['--run-key'] ?? RUN_KEY };
+  if (action === 'list') {
+    if (positional.length > 0) throw configError('quarantine list takes no test; it lists them all.');
+    return base;
+  }
+  if (positional.length !== 2) throw configError(`quarantine ${action} needs the test file and the test's full name: jest-fast-ci quarantine ${action} test/cart.test.ts "cart totals" --reason WHY.`);
+  if (flags['--reason'] === undefined) throw configError(`quarantine ${action} needs --reason: every change is kept in the audit with why.`);
+  const days = flags['--days'] === undefined ? undefined : integer('--days', flags['--days'], 1, 3_650);
+  const cleanRuns = flags['--clean-runs'] === undefined ? undefined : integer('--clean-runs', flags['--clean-runs'], 1, 1_000);
+  return { ...base, file: positional[0], name: positional[1], reason: flags['--reason'], ...(days === undefined ? {} : { days }), ...(cleanRuns === undefined ? {} : { cleanRuns }) };
+}
+
 /** Parses argv (without node and script) and the environment. Throws FastCiError(FASTCI_ERR_CONFIG). */
 export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliCommand {
   if (argv[0] === 'merge') return parseMerge(argv.slice(1));
+  if (argv[0] === 'quarantine') return parseQuarantine(argv.slice(1), env);
   const dashes = argv.indexOf('--');
   const own = dashes === -1 ? argv : argv.slice(0, dashes);
   if (own.length === 0 || own.includes('--help') || own.includes('-h')) return { kind: 'help' };
   const [command, ...rest] = own;
-  if (command !== 'serve') throw configError(`Unknown command ${JSON.stringify(command)}; the commands are "serve" and "merge".`);
+  if (command !== 'serve') throw configError(`Unknown command ${JSON.stringify(command)}; the commands are "serve", "merge" and "quarantine".`);
 
   const options: ServerOptions = { secretKeys: [] };
   const keys: string[] = [];
@@ -158,6 +207,9 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliCo
         break;
       case '--metrics-port':
         options.metricsPort = integer('--metrics-port', value(), 0, 65_535);
+        break;
+      case '--auto-quarantine':
+        options.autoQuarantine = integer('--auto-quarantine', value(), 1, 1_000);
         break;
       case '--metrics-host':
         options.metricsHost = value();
@@ -213,6 +265,7 @@ async function main(): Promise<void> {
     return;
   }
   if (command.kind === 'merge') return merge(command.paths, command.jestArgs);
+  if (command.kind === 'quarantine') return quarantine(command);
 
   // With --log-format json every line on stderr is a JSON object (FAST_CI_SERVER= stays on stdout, for scripts).
   const json = command.options.logFormat === 'json';
@@ -244,6 +297,33 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+/** Lists, adds or removes a quarantined test over the server's API; exits 1 with the server's reason when refused. */
+async function quarantine(command: Extract<CliCommand, { kind: 'quarantine' }>): Promise<void> {
+  const http = command.server.replace(/^ws/, 'http');
+  const url = `${http}/api/quarantine/${encodeURIComponent(command.runKey)}`;
+  const body = command.action === 'list' ? undefined : JSON.stringify({ file: command.file, name: command.name, reason: command.reason, by: 'cli', days: command.days, cleanRuns: command.cleanRuns });
+  const method = command.action === 'list' ? 'GET' : command.action === 'add' ? 'POST' : 'DELETE';
+  let res: Response;
+  try {
+    res = await fetch(url, { method, body, headers: { authorization: `Bearer ${command.key}`, 'content-type': 'application/json' }, signal: AbortSignal.timeout(15_000) });
+  } catch (error) {
+    process.stderr.write(`jest-fast-ci quarantine: could not reach ${http}: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+  const answer = (await res.json().catch(() => ({}))) as { error?: string; tests?: Array<{ file: string; name: string; by: string; reason: string; expiresAt: number | null; cleanRuns: number | null; clean: number }> };
+  if (!res.ok) {
+    process.stderr.write(`jest-fast-ci quarantine: ${res.status} ${answer.error ?? res.statusText}\n`);
+    process.exit(1);
+  }
+  const tests = answer.tests ?? [];
+  if (command.action !== 'list') process.stdout.write(`${command.action === 'add' ? 'quarantined' : 'released'}: ${command.file} › ${command.name}\n`);
+  process.stdout.write(tests.length === 0 ? `no test of run key ${command.runKey} is quarantined\n` : `${tests.length} quarantined test${tests.length === 1 ? '' : 's'} of run key ${command.runKey}:\n`);
+  for (const t of tests) {
+    const until = [t.expiresAt === null ? '' : `until ${new Date(t.expiresAt).toISOString().slice(0, 10)}`, t.cleanRuns === null ? '' : `or ${t.cleanRuns} clean runs (${t.clean} so far)`].filter(Boolean).join(' ');
+    process.stdout.write(`  ${t.file} › ${t.name} (by ${t.by}${until === '' ? '' : `, ${until}`}): ${t.reason}\n`);
+  }
 }
 
 /**

@@ -18,6 +18,8 @@ export interface NodeRun {
   label?: string;
   /** The run's page, when the server gave one (`serve --public-url`). */
   runUrl?: string;
+  /** The run key's quarantine as the server gave it (its size), and what FAST_CI_QUARANTINE says to do. */
+  quarantine?: { readonly tests: number; readonly mode: 'on' | 'report' | 'off' };
   buildId?: string;
   /** Redacted. */
   server?: string;

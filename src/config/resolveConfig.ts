@@ -58,12 +58,14 @@ export interface FastCiOptions {
   retryRun?: 'failed' | 'all';
   /** `on`: keep a record of the files run here in Jest's cacheDirectory and ask for them first next time (their transforms are cached). Default `on`. */
   cacheRecord?: 'on' | 'off';
+  /** What a quarantined test's failure does (FAST_CI_QUARANTINE): `on` it does not fail the node, `report` it is named and still fails, `off` quarantine is ignored. @default 'on' */
+  quarantine?: 'on' | 'report' | 'off';
 }
 
 const OPTION_NAMES: ReadonlySet<string> = new Set([
   'server', 'buildId', 'commit', 'branch', 'connectTimeout', 'reconnectTimeout', 'heartbeatInterval', 'fallback', 'nodeIndex', 'nodeTotal', 'retry',
   'backups', 'split', 'noSplit', 'report', 'reportTimeout', 'blobDir',
-  'timingsFile', 'retryRun', 'cacheRecord',
+  'timingsFile', 'retryRun', 'cacheRecord', 'quarantine',
 ]);
 
 /** Most retries: more would hide a broken file behind reruns (the server enforces the same cap). */
@@ -118,6 +120,8 @@ export interface FastCiConfig {
   readonly retryRun: 'failed' | 'all';
   /** Keep a record of the files run here in Jest's cacheDirectory, and send it in the join (FAST_CI_CACHE_RECORD). */
   readonly cacheRecord: boolean;
+  /** What a quarantined test's failure does here (FAST_CI_QUARANTINE). */
+  readonly quarantine: 'on' | 'report' | 'off';
   /** What the CI says about this job being a retry (ciEnv); earlier build ids only when the build id is the CI's. */
   readonly ciRetry: { readonly attempt?: number; readonly again?: boolean; readonly earlierBuildIds: readonly string[] };
 }
@@ -264,6 +268,12 @@ export function resolveConfig(input: ResolveInput = {}): FastCiConfig {
       `FAST_CI_RETRY_RUN must be "failed" (a retried CI job re-runs what failed in the earlier attempt) or "all" (it runs every file again), got "${retryRun}".`,
     );
   }
+  const quarantine = nonEmpty(env.FAST_CI_QUARANTINE) ?? options.quarantine ?? 'on';
+  if (quarantine !== 'on' && quarantine !== 'report' && quarantine !== 'off') {
+    throw configError(
+      `FAST_CI_QUARANTINE must be "on" (a quarantined test's failure does not fail the node), "report" (it is named and still fails) or "off" (quarantine is ignored), got "${quarantine}".`,
+    );
+  }
   const cacheRecord = nonEmpty(env.FAST_CI_CACHE_RECORD) ?? options.cacheRecord ?? 'on';
   if (cacheRecord !== 'on' && cacheRecord !== 'off') {
     throw configError(
@@ -306,6 +316,7 @@ export function resolveConfig(input: ResolveInput = {}): FastCiConfig {
     provider: ci.provider,
     retryRun,
     cacheRecord: cacheRecord === 'on',
+    quarantine,
     ciRetry: Object.freeze({
       ...(ci.retry?.attempt === undefined ? {} : { attempt: ci.retry.attempt }),
       ...(ci.retry?.again === undefined ? {} : { again: ci.retry.again }),

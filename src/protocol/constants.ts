@@ -123,6 +123,8 @@ export const Extensions = {
   shard: 'shard',
   /** `run_url` in the join reply: the run's page, when the server knows its public address (`serve --public-url`). */
   runUrl: 'run_url',
+  /** `quarantine` in the join reply: the run key's quarantined tests (file id and full name); their failures do not fail a node (FAST_CI_QUARANTINE). */
+  quarantine: 'quarantine',
 } as const;
 
 export type Extension = (typeof Extensions)[keyof typeof Extensions];

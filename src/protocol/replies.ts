@@ -42,6 +42,8 @@ export interface Joined {
   readonly retryRun?: RetryRunReply;
   /** The run's page (the server's public address and the run's route). */
   readonly runUrl?: string;
+  /** The run key's quarantined tests: [file id, full name]. */
+  readonly quarantine?: ReadonlyArray<readonly [string, string]>;
 }
 
 /** Reasons the server refuses with, in one place. */
@@ -104,6 +106,7 @@ export function joinResponseOf(joined: Joined): JoinResponse {
   response.extensions = Object.values(Extensions);
   if (joined.retryRun !== undefined) response.retry_run = joined.retryRun;
   if (joined.runUrl !== undefined) response.run_url = joined.runUrl;
+  if (joined.quarantine !== undefined && joined.quarantine.length > 0) response.quarantine = joined.quarantine.map(([file, name]) => [file, name]);
   return response;
 }
 
@@ -134,6 +137,9 @@ function protocolError(what: string, value: unknown): FastCiError {
   return new FastCiError(ErrorCodes.PROTOCOL, `The orchestrator sent a ${what} this client does not understand: ${JSON.stringify(value)?.slice(0, 200)}`);
 }
 
+/** Most quarantined tests a join reply may list. */
+export const MAX_QUARANTINED_TESTS = 10_000;
+
 export function parseJoinResponse(value: unknown): JoinResponse {
   const r = value as (Omit<Partial<JoinResponse>, 'leases' | 'extensions' | 'retry_run'> & { leases?: unknown; extensions?: unknown }) | undefined;
   if (!r || typeof r.node_index !== 'number' || !Number.isInteger(r.node_index) || r.node_index < 0) {
@@ -152,6 +158,13 @@ export function parseJoinResponse(value: unknown): JoinResponse {
   if (retryRun !== undefined) response.retry_run = retryRun;
   const runUrl = (value as { run_url?: unknown }).run_url;
   if (response.extensions?.includes(Extensions.runUrl) && typeof runUrl === 'string' && /^https?:\/\//.test(runUrl) && runUrl.length <= 2048) response.run_url = runUrl;
+  const quarantine = (value as { quarantine?: unknown }).quarantine;
+  if (response.extensions?.includes(Extensions.quarantine) && Array.isArray(quarantine)) {
+    if (quarantine.length > MAX_QUARANTINED_TESTS || !quarantine.every(t => Array.isArray(t) && t.length === 2 && typeof t[0] === 'string' && typeof t[1] === 'string')) {
+      throw protocolError('join reply (its quarantine)', quarantine);
+    }
+    response.quarantine = quarantine as Array<[string, string]>;
+  }
   return response;
 }
 

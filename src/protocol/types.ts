@@ -154,6 +154,8 @@ export interface JoinResponse {
   retry_run?: RetryRunReply;
   /** Extension (`run_url`): the run's page, from the server's public address (`serve --public-url`). */
   run_url?: string;
+  /** Extension (`quarantine`): the run key's quarantined tests, as [file id, full name]. */
+  quarantine?: Array<[string, string]>;
 }
 
 /** Whole-run figures, sent with the final (empty) `deq` reply. Extension. */

@@ -12,6 +12,8 @@ import { appendFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { originOf } from '../origin';
 import { jobSummary, type SummaryFile } from './jobSummary';
+import { quarantinedOf, type QuarantinedFailure } from '../runner/quarantine';
+import { formatQuarantined } from './format';
 import { projectUse, usesOurRunner, type ProjectLike } from './projects';
 
 export interface ReporterOptions {
@@ -25,6 +27,8 @@ export default class FastCiReporter {
   #error: Error | undefined;
   /** Every file Jest was handed here (this node's and, with whole-run reporting, the others'), for the job summary. */
   readonly #files: SummaryFile[] = [];
+  /** Quarantined tests that failed, on any node (every node names them). */
+  readonly #quarantined: Array<QuarantinedFailure & { file: string; node: string }> = [];
 
   constructor(_globalConfig?: unknown, options?: ReporterOptions) {
     this.#write = options?.write ?? (text => process.stderr.write(text));
@@ -35,6 +39,9 @@ export default class FastCiReporter {
     // other nodes' files (whole-run reporting) ran elsewhere: neither is this node's share.
     if (test.context !== undefined && !usesOurRunner(test.context)) return;
     if (process.env.GITHUB_STEP_SUMMARY) this.#files.push(summaryFile(test, result));
+    for (const failure of quarantinedOf(result)) {
+      this.#quarantined.push({ file: path.relative(process.cwd(), test.path ?? '').split(path.sep).join('/'), node: originOf(test)?.node ?? getNodeRun()?.label ?? 'this node', ...failure });
+    }
     if (originOf(test) !== undefined || (test.path !== undefined && getNodeRun()?.replayedPaths?.has(test.path))) return;
     const entry = toFileEntry(result);
     this.#tally.files += 1;
@@ -53,6 +60,7 @@ export default class FastCiReporter {
     // The runner takes the key out of the environment; still there, the runner never ran.
     const keySet = process.env.FAST_CI_SECRET_KEY !== undefined;
     this.#write(`\n${formatNodeReport(run, this.#tally, projectUse(contexts ?? []), keySet).join('\n')}\n`);
+    if (this.#quarantined.length > 0) this.#write(`${formatQuarantined(this.#quarantined).join('\n')}\n`);
     this.#writeJobSummary();
     // Whole-run reporting was wanted but could not be had: this node's Jest
     // saw only its own files. When the server's summary says the run failed,

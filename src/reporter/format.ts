@@ -147,3 +147,16 @@ export function formatRetryRun(retry: RetryRunReply, when: 'start' | 'done'): st
     }
   }
 }
+
+/**
+ * The quarantined tests that failed in the run: named on every node, apart
+ * from Jest's count, with whether they failed the run.
+ */
+export function formatQuarantined(failures: ReadonlyArray<{ file: string; name: string; message: string; node: string; masked: boolean }>): string[] {
+  const masked = failures.filter(f => f.masked).length;
+  const head =
+    masked === failures.length
+      ? `${plural(failures.length, 'quarantined test')} failed and did not fail the run (FAST_CI_QUARANTINE=on; JUnit and --json keep ${failures.length === 1 ? 'its' : 'their'} failed status):`
+      : `${plural(failures.length, 'quarantined test')} failed; FAST_CI_QUARANTINE=${masked === 0 ? 'report' : 'on'} still fails the run for ${plural(failures.length - masked, 'test')}:`;
+  return [`jest-fast-ci ▸ ${head}`, ...failures.map(f => `  ● ${f.file} › ${f.name} (${f.node}): ${f.message}`)];
+}

@@ -4,7 +4,8 @@
  * it hands everything to Jest's own runner, so the project behaves like
  * plain Jest.
  */
-import type { Test, TestEvents } from '@jest/test-result';
+import type { Test, TestEvents, TestResult } from '@jest/test-result';
+import { applyQuarantine } from './quarantine';
 import type { Config } from '@jest/types';
 import type { TestRunnerContext, TestRunnerOptions, TestWatcher } from 'jest-runner';
 import { OrchestratorClient } from '../client';
@@ -68,7 +69,12 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
   constructor(globalConfig: Config.GlobalConfig, context: TestRunnerContext, options?: unknown) {
     super(globalConfig, context);
     this.#options = options;
+    // First of the listeners, so Jest's reporters see a quarantined failure as the quarantine says (the entry and the report upload were made from the result before).
+    this.#emitter.on('test-file-success', ([test, result]) => this.#quarantine?.(test, result));
   }
+
+  /** Set once joined, from the run key's quarantine: applies it to a file's result before Jest's reporters see it. */
+  #quarantine: ((test: Test, result: TestResult) => void) | undefined;
 
   on<Name extends keyof TestEvents>(name: Name, listener: (args: TestEvents[Name]) => void | Promise<void>): () => void {
     return this.#emitter.on(name, listener);
@@ -149,10 +155,19 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
     // Workers boot while the node connects and joins: their start-up would
     // otherwise come on top of the handshake (measured: 3 s on a loaded 2-core box).
     executor.warmUp();
+    const quarantine = (apply: (test: Test, result: TestResult) => void): void => {
+      this.#quarantine = apply;
+    };
     const session = new NodeSession(client, queue, ids, rootDir, {
       onJoined(join, enqueued) {
         run.nodeIndex = join.node_index;
         run.label = nodeLabel(join.node_index, config.nodeIndex);
+        if (join.quarantine !== undefined && config.quarantine !== 'off' && run.quarantine === undefined) {
+          const byFile = new Map<string, Set<string>>();
+          for (const [file, name] of join.quarantine) byFile.set(file, (byFile.get(file) ?? new Set()).add(name));
+          run.quarantine = { tests: join.quarantine.length, mode: config.quarantine };
+          quarantine((test, result) => void applyQuarantine(result, byFile.get(ids.id(test)), config.quarantine));
+        }
         if (join.run_url !== undefined && run.runUrl === undefined) {
           run.runUrl = join.run_url;
           process.stderr.write(`jest-fast-ci: ${run.label} of the run at ${join.run_url}\n`);

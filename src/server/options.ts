@@ -126,6 +126,14 @@ export interface ServerOptions {
   testHistoryRuns?: number;
   /** Days a test's outcome is kept in the test history. @default 30 */
   testHistoryDays?: number;
+  /** A test enters quarantine by itself after this many flakes in the test history; none by default (docs/flaky.md). */
+  autoQuarantine?: number;
+  /** Days an automatic quarantine (or a hand one without its own expiry) lasts. @default 14 */
+  quarantineDays?: number;
+  /** Clean runs in a row after which an automatic quarantine ends. @default 10 */
+  quarantineCleanRuns?: number;
+  /** Most of a run's tests that may be quarantined, in percent (at least one test). @default 5 */
+  quarantineCapPercent?: number;
 }
 
 export interface ResolvedServerOptions {
@@ -167,6 +175,10 @@ export interface ResolvedServerOptions {
   readonly logLine: ((line: string) => void) | undefined;
   readonly testHistoryRuns: number;
   readonly testHistoryDays: number;
+  readonly autoQuarantine: number | undefined;
+  readonly quarantineDays: number;
+  readonly quarantineCleanRuns: number;
+  readonly quarantineCapPercent: number;
 }
 
 export const DEFAULTS = {
@@ -195,6 +207,9 @@ export const DEFAULTS = {
   maxReportMemoryBytes: 1024 * 1024 * 1024,
   testHistoryRuns: 30,
   testHistoryDays: 30,
+  quarantineDays: 14,
+  quarantineCleanRuns: 10,
+  quarantineCapPercent: 5,
 } as const;
 
 /** Shortest view token: it opens every key's runs. */
@@ -303,6 +318,10 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     logLine,
     testHistoryRuns: positiveInt('testHistoryRuns', options.testHistoryRuns ?? DEFAULTS.testHistoryRuns, 1_000),
     testHistoryDays: positiveInt('testHistoryDays', options.testHistoryDays ?? DEFAULTS.testHistoryDays, 3_650),
+    autoQuarantine: options.autoQuarantine === undefined ? undefined : positiveInt('autoQuarantine', options.autoQuarantine, 1_000),
+    quarantineDays: positiveInt('quarantineDays', options.quarantineDays ?? DEFAULTS.quarantineDays, 3_650),
+    quarantineCleanRuns: positiveInt('quarantineCleanRuns', options.quarantineCleanRuns ?? DEFAULTS.quarantineCleanRuns, 1_000),
+    quarantineCapPercent: positiveInt('quarantineCapPercent', options.quarantineCapPercent ?? DEFAULTS.quarantineCapPercent, 100),
   });
 }
 

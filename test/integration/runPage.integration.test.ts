@@ -122,6 +122,28 @@ it("lists a test that failed on one node and passed on its retry as flaky, reach
   expect(await page.locator('#flaky tr[data-test="totals the cart"]').count()).toBe(0);
 });
 
+it("quarantines a flaky test from its row, with a reason for the audit, and marks a quarantined test's failure on the run's page", async () => {
+  const page = await open(`#/flaky/jest`);
+  const row = page.locator('#flaky tr[data-test="works on the second try"]');
+  page.once('dialog', dialog => void dialog.accept('timing race, #9'));
+  await row.locator('button:text-is("Quarantine")').click();
+  await row.locator('.quarantined').waitFor();
+  expect(await row.locator('.quarantined').textContent()).toMatch(/^quarantined by page until .*: timing race, #9$/);
+  await row.locator('button:text-is("Release")').waitFor();
+  // A test put in quarantine through the API (the key) is marked where it failed.
+  const res = await page.evaluate(
+    body => fetch('api/quarantine/jest', { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(r => r.status),
+    JSON.stringify({ file: 'test/broken.test.js', name: 'totals the cart', reason: 'known, #10' }),
+  );
+  expect(res).toBe(200);
+  await page.evaluate(to => (location.hash = to), `#/runs/jest/${FAILED}`);
+  await page.locator('.failure[data-file="test/broken.test.js"] .tag.quarantined').waitFor();
+  page.once('dialog', dialog => void dialog.accept('not flaky after all'));
+  await page.evaluate(to => (location.hash = to), '#/flaky/jest');
+  await page.locator('#flaky tr[data-test="works on the second try"] button:text-is("Release")').click();
+  await page.locator('#flaky tr[data-test="works on the second try"] button:text-is("Quarantine")').waitFor();
+});
+
 it('says a run that does not exist is not found, instead of loading for ever', async () => {
   const page = await open(`#/runs/jest/no-such-build-${randomUUID()}`);
   await page.waitForSelector('#not-found h1:text-is("Run not found")');

@@ -25,7 +25,7 @@ const registries: Array<{ registry: RunRegistry; store: LocalStores }> = [];
 function registry(dataDir?: string): { registry: RunRegistry; store: LocalStores } {
   const store = new LocalStores({ dataDir, maxReportBytesPerRun: 1 << 20, maxReportBytesPerNode: 1 << 20, maxReportMemoryBytes: 1 << 20 });
   const settings = { leaseTimeoutMs: 60_000, reconnectGraceMs: 60_000, handoffAfterMs: 60_000, stragglerSlackMs: 60_000, maxFilesPerRun: 10, maxNodesPerRun: 10, maxCrashesPerFile: 2, splitMinSeconds: 10, recordFrames: false };
-  const r = new RunRegistry({ maxRunsPerKey: 10, finishedRunTtlMs: TTL, maxFinishedRuns: 100, run: settings, warn: message => console.warn(message) }, keys, store);
+  const r = new RunRegistry({ maxRunsPerKey: 10, finishedRunTtlMs: TTL, maxFinishedRuns: 100, run: settings, warn: message => console.warn(message), quarantine: { autoAfter: undefined, days: 14, cleanRuns: 10, cap: 0.05 } }, keys, store);
   registries.push({ registry: r, store });
   return { registry: r, store };
 }

@@ -93,3 +93,60 @@ it('enters a test that failed on one node and passed on its retry on another as 
     ['passed', 2, 'node 1'],
   ]);
 });
+
+const VIEW = 'history-view-token-0123';
+
+async function api(server: { dashboardUrl: string | undefined }, method: string, path: string, token: string, body?: object): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(`${server.dashboardUrl}api/${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(5_000),
+  });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+it('quarantines a test by hand through the API with the key, never the view token, and tells joining nodes; every change is audited', async () => {
+  const server = await startTestServer({ viewToken: VIEW });
+  const change = { file: 'file-0.test.ts', name: 'cart flips', reason: 'timer race, #412' };
+  expect(await api(server, 'POST', 'quarantine/jest', VIEW, change)).toMatchObject({ status: 403, json: { error: expect.stringContaining('the view token') } });
+  expect((await api(server, 'POST', 'quarantine/jest', KEY, { ...change, reason: '' })).status).toBe(400);
+  const added = await api(server, 'POST', 'quarantine/jest', KEY, { ...change, days: 3 });
+  expect(added.status).toBe(200);
+  expect(added.json.tests).toEqual([expect.objectContaining({ file: 'file-0.test.ts', name: 'cart flips', by: 'api', reason: 'timer race, #412', expiresAt: expect.any(Number) })]);
+  // The view token may read it.
+  expect((await api(server, 'GET', 'quarantine/jest', VIEW)).json.tests).toHaveLength(1);
+  // A node joining a run of the run key is told.
+  const { reply } = await Node.join(server, { buildId: 'q1', workers: 1 });
+  expect(reply.response.quarantine).toEqual([['file-0.test.ts', 'cart flips']]);
+  const removed = await api(server, 'DELETE', 'quarantine/jest', KEY, { ...change, reason: 'fixed' });
+  expect(removed.json.tests).toEqual([]);
+  expect((removed.json.audit as Array<{ action: string; why: string }>).map(a => [a.action, a.why])).toEqual([['add', 'timer race, #412'], ['remove', 'fixed']]);
+  expect((await api(server, 'DELETE', 'quarantine/jest', KEY, { ...change, reason: 'again' })).status).toBe(404);
+});
+
+it('quarantines a test by itself after K flakes (--auto-quarantine), on every store, and the next run is told', async () => {
+  const server = await startTestServer({ autoQuarantine: 2 });
+  for (const buildId of ['a1', 'a2']) {
+    const a = (await Node.join(server, { buildId, nodeId: 'a', workers: 1, params: { commit: `sha-${buildId}` } })).node;
+    const b = (await Node.join(server, { buildId, nodeId: 'b', workers: 1, params: { commit: `sha-${buildId}` } })).node;
+    expect((await a.push('enq', { tests: pendingTests(1), retry: 1 })).status).toBe('ok');
+    await a.deq();
+    const bWaits = b.deq();
+    const aReply = a.deq({ 'file-0.test.ts': twoTests('failed') });
+    await bWaits;
+    await b.deq({ 'file-0.test.ts': twoTests('passed') });
+    await aReply;
+  }
+  for (const deadline = Date.now() + 5_000; ((await api(server, 'GET', 'quarantine/jest', KEY)).json.tests as unknown[]).length === 0; ) {
+    if (Date.now() > deadline) throw new Error('the test never entered quarantine');
+    await new Promise(resolve => setTimeout(resolve, 20));
+  }
+  const q = await api(server, 'GET', 'quarantine/jest', KEY);
+  expect(q.json.tests).toEqual([expect.objectContaining({ file: 'file-0.test.ts', name: 'cart flips', by: 'auto', cleanRuns: 10 })]);
+  const { reply } = await Node.join(server, { buildId: 'a3', workers: 1 });
+  expect(reply.response.quarantine).toEqual([['file-0.test.ts', 'cart flips']]);
+  // The flaky view marks it.
+  const flaky = await api(server, 'GET', 'flaky/jest', KEY);
+  expect((flaky.json.tests as Array<{ quarantine: unknown }>)[0]!.quarantine).toMatchObject({ by: 'auto' });
+});

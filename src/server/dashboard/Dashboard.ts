@@ -19,11 +19,14 @@ import debug from 'debug';
 import { buildIdProblem, runKeyProblem } from '../../protocol/topic';
 import type { KeyRing } from '../host/KeyRing';
 import { runId } from '../run/runIdentity';
-import type { HistoryStore, TestHistoryStore, TestWindow } from '../store/types';
+import type { HistoryStore, QuarantineStore, TestHistoryStore, TestWindow } from '../store/types';
+import { addTest, MAX_QUARANTINED, removeTest, type QuarantinePolicy } from '../store/quarantine';
+import { testKey } from '../store/testHistory';
+import { parseQuarantineChange, quarantineView } from './quarantineView';
 import { flakyView } from './flakyView';
 import { Credentials, isBehindHttps, scopeOfRequest, sessionCookie, sessionIdOf } from './Credentials';
 import { EventStream } from './EventStream';
-import { isCrossSite, readForm, redirect, SECURITY_HEADERS, sendBody, sendError, sendJson } from './http';
+import { isCrossSite, readBody, readForm, redirect, SECURITY_HEADERS, sendBody, sendError, sendJson } from './http';
 import { LiveRuns } from './LiveRuns';
 import type { HeldRun, RunSource } from './runSource';
 import { Sessions } from './Sessions';
@@ -36,6 +39,7 @@ const log = debug('jest-fast-ci:server:dashboard');
 /** Open event streams at most (pages watching); past it new ones get 503. */
 export const MAX_STREAMS = 256;
 const API = '/api/';
+const QUARANTINE = '/api/quarantine/';
 const ASSETS = '/assets/';
 const UNAUTHORIZED = { 'www-authenticate': 'Bearer realm="jest-fast-ci"' };
 
@@ -49,6 +53,9 @@ export interface DashboardSettings {
   /** Each test's outcomes across runs (the flaky tests view), and what it keeps. */
   readonly tests: TestHistoryStore;
   readonly testWindow: TestWindow;
+  /** The run keys' quarantines, and how long a hand entry lasts by default. */
+  readonly quarantine: QuarantineStore;
+  readonly quarantinePolicy: QuarantinePolicy;
   readonly maxStreams?: number;
 }
 
@@ -89,6 +96,7 @@ export class Dashboard {
       });
     }
     if (req.method === 'POST' && path.startsWith(API) && path.endsWith('/cancel')) return this.#cancel(req, res, url);
+    if ((req.method === 'POST' || req.method === 'DELETE') && path.startsWith(QUARANTINE)) return void this.#changeQuarantine(req, res, url);
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, 'the dashboard answers GET only (and POST …/cancel)');
     if (path.startsWith(ASSETS)) return this.#asset(res, path.slice(ASSETS.length));
     const scope = scopeOfRequest(req, this.#credentials, this.#sessions);
@@ -121,6 +129,7 @@ export class Dashboard {
     if (parts === undefined) return sendError(res, 400, 'the path is not valid percent-encoding');
     if (parts.length === 1 && parts[0] === 'session') return sendJson(res, 200, { scope: scope.kind, viewToken: this.#hasViewToken });
     if (parts[0] === 'flaky' && parts.length === 2) return this.#flaky(res, url, scope, parts[1]!);
+    if (parts[0] === 'quarantine' && parts.length === 2) return this.#quarantine(res, url, scope, parts[1]!);
     if (parts[0] !== 'runs') return sendError(res, 404, 'not found');
     if (parts.length === 1) return sendJson(res, 200, { now: Date.now(), runs: this.#runs.list(scope) });
     if (parts.length === 2 && parts[1] === 'events') return this.#listEvents(res, scope);
@@ -145,16 +154,85 @@ export class Dashboard {
     return sendError(res, 404, 'not found');
   }
 
-  /** `GET /api/flaky/<run_key>[?key=<n>]`: the flaky tests of the signed-in key's run key (the view token names the key by position). */
-  #flaky(res: ServerResponse, url: URL, scope: Scope, runKey: string): void {
+  /** The identity of a run key's histories for this scope (the view token names the key by position), or why there is none. */
+  #runKeyOf(url: URL, scope: Scope, runKey: string): { identity: { keyHash: string; runKey: string; buildId: string } } | { status: number; error: string } {
     const bad = runKeyProblem(runKey);
-    if (bad !== undefined) return sendError(res, 400, bad);
+    if (bad !== undefined) return { status: 400, error: bad };
     const key = url.searchParams.get('key') ?? '0';
     const keyHash = scope.kind === 'key' ? scope.keyHash : /^\d+$/.test(key) ? this.#settings.keys.hashAt(Number(key)) : undefined;
-    if (keyHash === undefined) return sendError(res, 404, `no key #${key} on this server`);
+    if (keyHash === undefined) return { status: 404, error: `no key #${key} on this server` };
+    return { identity: { keyHash, runKey, buildId: '' } };
+  }
+
+  /** `GET /api/quarantine/<run_key>[?key=<n>]`: the run key's quarantined tests and the audit of changes (docs/flaky.md). */
+  #quarantine(res: ServerResponse, url: URL, scope: Scope, runKey: string): void {
+    const found = this.#runKeyOf(url, scope, runKey);
+    if ('error' in found) return sendError(res, found.status, found.error);
+    void this.#settings.quarantine.get(found.identity).then(
+      q => sendJson(res, 200, quarantineView(runKey, q)),
+      (error: Error) => {
+        log('quarantine failed: %s', error.message);
+        sendError(res, 500, 'could not read the quarantine');
+      },
+    );
+  }
+
+  /**
+   * `POST /api/quarantine/<run_key>` (add) and `DELETE` (remove), a JSON
+   * body `{file, name, reason, days?, cleanRuns?, by?}`: for the run key's
+   * own secret key only, never the view token; each change is in the audit.
+   */
+  async #changeQuarantine(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    if (isCrossSite(req)) return sendError(res, 403, 'a quarantine change from another site is refused');
+    if (this.#throttled(req, res)) return;
+    const scope = scopeOfRequest(req, this.#credentials, this.#sessions);
+    if (scope === undefined) {
+      this.#throttle.failed(addressOf(req));
+      return sendError(res, 401, 'changing the quarantine needs the secret key, as "Authorization: Bearer <key>"', UNAUTHORIZED);
+    }
+    if (scope.kind !== 'key') return sendError(res, 403, "the view token sees every run but cannot change a quarantine: use the run key's secret key");
+    const parts = apiParts(url);
+    if (parts === undefined || parts.length !== 2) return sendError(res, 404, 'not found: POST or DELETE /api/quarantine/<run key>');
+    const found = this.#runKeyOf(url, scope, parts[1]!);
+    if ('error' in found) return sendError(res, found.status, found.error);
+    let body: ReturnType<typeof parseQuarantineChange>;
+    try {
+      body = parseQuarantineChange(await readBody(req));
+    } catch (error) {
+      return sendError(res, 400, (error as Error).message);
+    }
+    if ('error' in body) return sendError(res, 400, body.error);
+    const test = testKey(body.file, body.name);
     const now = Date.now();
-    void this.#settings.tests.all({ keyHash, runKey, buildId: '' }, now).then(
-      tests => sendJson(res, 200, flakyView(runKey, tests, this.#settings.testWindow, now)),
+    let outcome: { added?: boolean; why?: string; removed?: boolean } = {};
+    try {
+      const q = await this.#settings.quarantine.update(found.identity, current => {
+        if (req.method === 'DELETE') {
+          const removed = removeTest(current, test, { by: body.by, why: body.reason, at: now });
+          outcome = { removed: removed.removed };
+          return removed.quarantine;
+        }
+        const expiresAt = now + (body.days ?? this.#settings.quarantinePolicy.days) * 86_400_000;
+        const added = addTest(current, test, { by: body.by, reason: body.reason, at: now, expiresAt, cleanRuns: body.cleanRuns ?? null }, MAX_QUARANTINED);
+        outcome = { added: added.added, why: added.why };
+        return added.quarantine;
+      });
+      if (req.method === 'DELETE' && outcome.removed !== true) return sendError(res, 404, `${body.name} in ${body.file} is not quarantined`);
+      if (req.method === 'POST' && outcome.added !== true) return sendError(res, 409, outcome.why ?? 'not added');
+      sendJson(res, 200, quarantineView(parts[1]!, q));
+    } catch (error) {
+      log('quarantine change failed: %s', (error as Error).message);
+      sendError(res, 500, 'could not change the quarantine');
+    }
+  }
+
+  /** `GET /api/flaky/<run_key>[?key=<n>]`: the flaky tests of the signed-in key's run key (the view token names the key by position). */
+  #flaky(res: ServerResponse, url: URL, scope: Scope, runKey: string): void {
+    const found = this.#runKeyOf(url, scope, runKey);
+    if ('error' in found) return sendError(res, found.status, found.error);
+    const now = Date.now();
+    void Promise.all([this.#settings.tests.all(found.identity, now), this.#settings.quarantine.get(found.identity)]).then(
+      ([tests, q]) => sendJson(res, 200, flakyView(runKey, tests, this.#settings.testWindow, now, q)),
       (error: Error) => {
         log('flaky tests failed: %s', error.message);
         sendError(res, 500, 'could not read the test history');

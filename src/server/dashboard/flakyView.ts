@@ -6,12 +6,14 @@
  */
 import { flakeStats, RECENT_SHOWN, splitTestKey, type TestOutcome } from '../store/testHistory';
 import type { TestWindow } from '../store/types';
+import { EMPTY_QUARANTINE, type Quarantine } from '../store/quarantine';
 import type { FlakyTestView, FlakyView } from './types';
 
 /** Tests a view lists: the flakiest. */
 export const MAX_FLAKY_SHOWN = 500;
 
-export function flakyView(runKey: string, tests: ReadonlyMap<string, readonly TestOutcome[]>, window: TestWindow, now: number): FlakyView {
+export function flakyView(runKey: string, tests: ReadonlyMap<string, readonly TestOutcome[]>, window: TestWindow, now: number, quarantine: Quarantine = EMPTY_QUARANTINE): FlakyView {
+  const quarantined = new Map(quarantine.tests.map(t => [t.test, { by: t.by, reason: t.reason, at: t.at, expiresAt: t.expiresAt }]));
   const flaky: FlakyTestView[] = [];
   for (const [key, outcomes] of tests) {
     const stats = flakeStats(outcomes);
@@ -27,6 +29,7 @@ export function flakyView(runKey: string, tests: ReadonlyMap<string, readonly Te
       since: stats.since,
       last: stats.last,
       branches: stats.branches,
+      quarantine: quarantined.get(key) ?? null,
       recent: outcomes.slice(-RECENT_SHOWN).map(o => ({ status: o.status, buildId: o.buildId, at: o.at, node: o.node, attempt: o.attempt, commit: o.commit })),
     });
   }

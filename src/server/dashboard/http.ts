@@ -64,6 +64,11 @@ export function isCrossSite(req: IncomingMessage): boolean {
 
 /** Reads an `application/x-www-form-urlencoded` body of at most MAX_FORM_BYTES; rejects past it. */
 export function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+  return readBody(req).then(body => new URLSearchParams(body));
+}
+
+/** A request's body as text, at most MAX_FORM_BYTES (a form, or the JSON of a quarantine change). */
+export function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -76,7 +81,7 @@ export function readForm(req: IncomingMessage): Promise<URLSearchParams> {
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(new URLSearchParams(Buffer.concat(chunks).toString('utf8'))));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
 }

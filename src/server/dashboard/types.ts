@@ -147,6 +147,8 @@ export interface FlakyTestView {
   last: { buildId: string; at: number } | null;
   /** Branches it flaked on. */
   branches: string[];
+  /** Its quarantine, if it is quarantined. */
+  quarantine: { by: string; reason: string; at: number; expiresAt: number | null } | null;
   /** Its last 20 outcomes, oldest first: a retry in a run is a second outcome of that run (`attempt` 2). */
   recent: Array<{ status: 'passed' | 'failed'; buildId: string; at: number; node: string; attempt: number; commit: string | null }>;
 }
@@ -161,4 +163,12 @@ export interface FlakyView {
   tests: FlakyTestView[];
   /** Flaky tests in all. */
   total: number;
+}
+
+/** A run key's quarantined tests and the audit of changes (docs/flaky.md). */
+export interface QuarantineView {
+  runKey: string;
+  tests: Array<{ file: string; name: string; by: string; reason: string; at: number; expiresAt: number | null; cleanRuns: number | null; clean: number }>;
+  /** Newest last: who or what changed the quarantine, and why. */
+  audit: Array<{ at: number; action: 'add' | 'remove' | 'expire' | 'release' | 'refuse'; file: string; name: string; by: string; why: string }>;
 }

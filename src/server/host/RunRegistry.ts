@@ -12,7 +12,8 @@ import type { EarlierAttempt } from '../run/runMachine';
 import type { RunEvent } from '../run/runEvents';
 import { openEvent, runId, type RunIdentity } from '../run/runIdentity';
 import { entriesRan, historyResults, nodesOfAttempt, summaryOf } from '../run/runState';
-import { testOutcomesOf } from '../store/testHistory';
+import { splitTestKey, testOutcomesOf, type TestOutcome } from '../store/testHistory';
+import { afterRun, type QuarantinePolicy } from '../store/quarantine';
 import type { Stores } from '../store/types';
 import type { RunMeta, RunSnapshot } from '../types';
 
@@ -25,6 +26,8 @@ export interface RegistrySettings {
   readonly run: HostSettings;
   /** Where an operator is told what the store could not do. */
   readonly warn: (message: string) => void;
+  /** When tests enter and leave quarantine by themselves. */
+  readonly quarantine: QuarantinePolicy;
 }
 
 interface Waiter {
@@ -239,6 +242,27 @@ export class RunRegistry {
     return host;
   }
 
+  /** The run key's quarantined tests, as nodes are told them: [file id, full name]. */
+  async quarantined(identity: RunIdentity): Promise<Array<[string, string]>> {
+    const q = await this.#stores.quarantine.get(identity);
+    return q.tests.map(t => {
+      const { file, name } = splitTestKey(t.test);
+      return [file, name];
+    });
+  }
+
+  /** The test history learns a finished run's outcomes; then its quarantine changes (expiry, clean runs, automatic entries). */
+  async #learnTests(host: RunHost, outcomes: ReadonlyArray<readonly [string, TestOutcome]>, at: number): Promise<void> {
+    const { tests, quarantine } = this.#stores;
+    await tests.record(host.identity, outcomes, at);
+    const policy = this.#settings.quarantine;
+    if (policy.autoAfter === undefined && (await quarantine.get(host.identity)).tests.length === 0) return;
+    const byTest = new Map<string, TestOutcome[]>();
+    for (const [test, outcome] of outcomes) byTest.set(test, [...(byTest.get(test) ?? []), outcome]);
+    const history = policy.autoAfter === undefined ? new Map<string, TestOutcome[]>() : await tests.all(host.identity, at);
+    await quarantine.update(host.identity, q => afterRun(q, { at, outcomes: byTest, tests: byTest.size }, history, policy));
+  }
+
   #onFinish(host: RunHost, committedHere: boolean): void {
     const snapshot = this.#snapshot(host);
     // Once per run, by the server that finished it: the history learns its durations (those of this attempt: a result kept from an earlier one was learnt then).
@@ -250,9 +274,7 @@ export class RunRegistry {
         .catch((error: Error) => this.#settings.warn(`could not save the duration history of ${host.label}: ${error.message}`));
       // Each test's outcomes, its failed attempts before a retry included: a test that failed and passed on one commit is flaky.
       const outcomes = testOutcomesOf(entriesRan(state), { ...run, branch: state.meta.branch });
-      void this.#stores.tests
-        .record(host.identity, outcomes, run.at)
-        .catch((error: Error) => this.#settings.warn(`could not save the test history of ${host.label}: ${error.message}`));
+      void this.#learnTests(host, outcomes, run.at).catch((error: Error) => this.#settings.warn(`could not save the test history or quarantine of ${host.label}: ${error.message}`));
     }
     const { buildId, runKey } = host.identity;
     this.#waiters = this.#waiters.filter(w => {

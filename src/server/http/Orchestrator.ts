@@ -21,6 +21,7 @@ import type { Stores } from '../store/types';
 import type { OrchestratorServer, RunSnapshot, ServerStats } from '../types';
 import { checkUpgrade, redactUrl } from './upgrade';
 import { ServerMetrics, type HeldCounts } from '../metrics';
+import type { QuarantinePolicy } from '../store/quarantine';
 import { JsonLog } from './JsonLog';
 import { bearerMatches } from '../dashboard/Credentials';
 
@@ -96,6 +97,7 @@ export class Orchestrator implements OrchestratorServer {
         maxFinishedRuns: options.maxFinishedRuns,
         run: { ...options, timings },
         warn: options.warn,
+        quarantine: quarantinePolicy(options),
       },
       this.#keys,
       stores,
@@ -113,6 +115,8 @@ export class Orchestrator implements OrchestratorServer {
           history: stores.history,
           tests: stores.tests,
           testWindow: { runs: options.testHistoryRuns, days: options.testHistoryDays },
+          quarantine: stores.quarantine,
+          quarantinePolicy: quarantinePolicy(options),
         })
       : undefined;
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes, clientTracking: false });
@@ -361,4 +365,9 @@ function heldCounts(registry: RunRegistry): HeldCounts {
     leased += state.leases.size;
   }
   return { runs, nodes, queued, leased };
+}
+
+/** The server's quarantine settings, as the pure rules take them. */
+function quarantinePolicy(options: ResolvedServerOptions): QuarantinePolicy {
+  return { autoAfter: options.autoQuarantine, days: options.quarantineDays, cleanRuns: options.quarantineCleanRuns, cap: options.quarantineCapPercent / 100 };
 }

@@ -10,6 +10,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { LocalHistory } from './LocalHistory';
 import { LocalTestHistory } from './LocalTestHistory';
+import { LocalQuarantine } from './LocalQuarantine';
 import { DEFAULT_TEST_HISTORY_DAYS, DEFAULT_TEST_HISTORY_RUNS } from './testHistory';
 import { LocalReportStorage, type ReportLimits } from './LocalReportStorage';
 import { LocalRunLog } from './LocalRunLog';
@@ -36,6 +37,7 @@ export class LocalStores implements Stores {
   readonly liveness = localLiveness();
   readonly history: LocalHistory;
   readonly tests: LocalTestHistory;
+  readonly quarantine: LocalQuarantine;
   readonly reports: LocalReportStorage;
   readonly #dataDir: string | undefined;
 
@@ -45,6 +47,7 @@ export class LocalStores implements Stores {
     // Report files of runs not restored are deleted.
     this.runs = new LocalRunLog({ dataDir: options.dataDir, warn: options.warn, onRestored: ids => this.reports.restore(ids) });
     this.history = new LocalHistory({ dataDir: options.dataDir });
+    this.quarantine = new LocalQuarantine(options.dataDir);
     this.tests = new LocalTestHistory(options.testWindow ?? { runs: DEFAULT_TEST_HISTORY_RUNS, days: DEFAULT_TEST_HISTORY_DAYS }, options.dataDir);
   }
 

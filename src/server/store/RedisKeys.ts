@@ -77,6 +77,13 @@ export class RedisKeys {
     return { history, tests: `${history}:tests`, histories: `${this.prefix}histories:${keyTag}`, runKeyTag, historyPrefix };
   }
 
+  /** The quarantine of a key and run key (one JSON value). */
+  quarantine(identity: RunIdentity): string {
+    const keyTag = sha(identity.keyHash).slice(0, 32);
+    const runKeyTag = sha(JSON.stringify([identity.keyHash, identity.runKey])).slice(0, 32);
+    return `${this.prefix}quarantine:${keyTag}:${runKeyTag}`;
+  }
+
   /** Each test's outcomes of a key and run key (a hash: test → outcomes). */
   testHistory(identity: RunIdentity): string {
     const keyTag = sha(identity.keyHash).slice(0, 32);

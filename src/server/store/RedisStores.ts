@@ -10,6 +10,7 @@ import debug from 'debug';
 import type { Redis as RedisClient } from 'ioredis';
 import { RedisHistory } from './RedisHistory';
 import { RedisTestHistory } from './RedisTestHistory';
+import { RedisQuarantine } from './RedisQuarantine';
 import { DEFAULT_TEST_HISTORY_DAYS, DEFAULT_TEST_HISTORY_RUNS } from './testHistory';
 import { RedisKeys } from './RedisKeys';
 import { RedisLiveness } from './RedisLiveness';
@@ -41,6 +42,7 @@ export class RedisStores implements Stores {
   readonly liveness: RedisLiveness;
   readonly history: RedisHistory;
   readonly tests: RedisTestHistory;
+  readonly quarantine: RedisQuarantine;
   readonly reports: RedisReportStorage;
   readonly #redis: RedisCommands;
   readonly #subscriber: RedisClient;
@@ -55,6 +57,7 @@ export class RedisStores implements Stores {
     this.liveness = new RedisLiveness(this.#redis, this.#keys, options.deadAfterMs ?? 5_000);
     this.runs = new RedisRunLog(this.#redis, subscriber, this.#keys, { ttlMs: options.ttlMs, instance: this.liveness.instance });
     this.history = new RedisHistory(this.#redis, this.#keys);
+    this.quarantine = new RedisQuarantine(this.#redis, this.#keys);
     this.tests = new RedisTestHistory(this.#redis, this.#keys, options.testWindow ?? { runs: DEFAULT_TEST_HISTORY_RUNS, days: DEFAULT_TEST_HISTORY_DAYS });
     this.reports = new RedisReportStorage(this.#redis, this.#keys, { ttlMs: options.ttlMs, maxReportBytesPerRun: options.maxReportBytesPerRun, maxReportBytesPerNode: options.maxReportBytesPerNode });
   }

@@ -20,6 +20,7 @@ import type { RunIdentity } from '../run/runIdentity';
 import type { RecordedResult } from '../run/runState';
 import type { FileRecord, FinishedRun } from './history';
 import type { TestOutcome } from './testHistory';
+import type { Quarantine } from './quarantine';
 
 export interface RunLock {
   /** Events in the run's log now: the caller brings its state up to this first. */
@@ -121,6 +122,13 @@ export interface TestHistoryStore {
   all(identity: RunIdentity, now: number): Promise<Map<string, TestOutcome[]>>;
 }
 
+/** The tests of a key and run key whose failures do not fail a build, and the audit of changes (quarantine.ts). */
+export interface QuarantineStore {
+  get(identity: RunIdentity): Promise<Quarantine>;
+  /** Applies `change` to the quarantine and keeps the result. */
+  update(identity: RunIdentity, change: (q: Quarantine) => Quarantine): Promise<Quarantine>;
+}
+
 /** Whole-run reports as bytes the server never parses. */
 export interface ReportStorage {
   /** Why this record cannot be kept (a limit), or undefined once it is. */
@@ -139,6 +147,7 @@ export interface Stores {
   readonly liveness: Liveness;
   readonly history: HistoryStore;
   readonly tests: TestHistoryStore;
+  readonly quarantine: QuarantineStore;
   readonly reports: ReportStorage;
   /** The secret that keys the hashes of the secret keys: the same for every server on the store, across restarts. */
   keySecret(): Promise<Buffer>;

@@ -5,7 +5,7 @@
 // per frame (once a second for runs past LARGE_RUN files), and every second
 // while running. The selected file is in the address (`file=`), so a reload
 // or a shared link shows it.
-import { follow } from './api.js';
+import { follow, getJson } from './api.js';
 import { ago, authorName, clock, duration, fill, firstLine, h, runBadge, runHref, secs, shortCommit } from './dom.js';
 import { showFile } from './filePanel.js';
 import { RunModel } from './runModel.js';
@@ -41,6 +41,22 @@ export function showRun(main, { runKey, buildId, key, file }) {
   const live = h('span', { class: 'live off' }, 'connecting');
 
   let model;
+  // The run key's quarantined and flaky tests (file → names), read once: failures of those tests are marked.
+  const marks = { quarantined: new Map(), flaky: new Map() };
+  const query2 = key === null ? '' : `?key=${encodeURIComponent(key)}`;
+  const byFile = tests => {
+    const map = new Map();
+    for (const t of tests) map.set(t.file, (map.get(t.file) ?? new Set()).add(t.name));
+    return map;
+  };
+  Promise.all([getJson(`api/quarantine/${encodeURIComponent(runKey)}${query2}`), getJson(`api/flaky/${encodeURIComponent(runKey)}${query2}`)]).then(
+    ([q, f]) => {
+      marks.quarantined = byFile(q.tests);
+      marks.flaky = byFile(f.tests);
+      later();
+    },
+    () => undefined,
+  );
   let selected = file ?? undefined;
   let boxes = [];
   let frame = 0;
@@ -74,7 +90,7 @@ export function showRun(main, { runKey, buildId, key, file }) {
     renderTimeline(el.timeline, canvas, timelineList, model);
     boxes = draw(canvas, model, selected);
     if (timelineList.open) renderTimelineList(timelineList, model);
-    renderFailures(el.failures, model, fileLink);
+    renderFailures(el.failures, model, fileLink, marks);
     renderSlowest(el.slowest, model, fileLink);
     renderRetried(el.retried, model, fileLink);
     renderAttempts(el.attempts, model);
@@ -303,14 +319,14 @@ function renderTimeline(section, canvas, list, model) {
   );
 }
 
-function renderFailures(section, model, fileLink) {
+function renderFailures(section, model, fileLink, marks) {
   const failures = model.failures();
   const items = failures.slice(0, MAX_FAILURES).map(([id, result]) =>
     h(
       'article',
       { class: 'failure', dataset: { file: id } },
       h('header', null, h('h3', null, fileLink(id)), h('span', { class: 'muted small' }, `${model.nodeName(result.node)} · ${result.failedTests || 1} failed · ${secs(result.runTime)}`)),
-      result.failures?.length ? result.failures.map(failureBlock) : h('pre', null, result.failure ?? 'No message was sent.'),
+      result.failures?.length ? result.failures.map(f => failureBlock(f, tagsOf(marks, id, f.test))) : h('pre', null, result.failure ?? 'No message was sent.'),
       result.failedTests > (result.failures?.length ?? 0) && result.failures?.length ? h('p', { class: 'muted small' }, `… and ${result.failedTests - result.failures.length} more failing tests (the API has the entry).`) : null,
     ),
   );
@@ -322,15 +338,23 @@ function renderFailures(section, model, fileLink) {
   );
 }
 
-/** One failing test: its name, its message and code frame, the stack and whole text a click away. */
-function failureBlock({ test, text }) {
+/** A failing test's marks: quarantined (its failure does not fail the build) and flaky (it has failed and passed on one commit). */
+function tagsOf(marks, file, test) {
+  return [
+    marks.quarantined.get(file)?.has(test) ? h('span', { class: 'tag quarantined', title: 'quarantined: its failure does not fail the build (FAST_CI_QUARANTINE=on)' }, 'quarantined') : null,
+    marks.flaky.get(file)?.has(test) ? h('span', { class: 'tag flaky', title: 'it has failed and passed on one commit (see the flaky tests)' }, 'flaky') : null,
+  ];
+}
+
+/** One failing test: its name (and its marks), its message and code frame, the stack and whole text a click away. */
+function failureBlock({ test, text }, tags = []) {
   const lines = text.split('\n');
   const stackAt = lines.findIndex(line => /^\s*at /.test(line));
   const head = (stackAt === -1 ? lines : lines.slice(0, stackAt)).join('\n').trimEnd();
   return h(
     'div',
     { class: 'failed-test' },
-    h('h4', { class: 'test-name' }, test),
+    h('h4', null, h('span', { class: 'test-name' }, test), ' ', tags),
     h('pre', { class: 'frame' }, head || '(no message)'),
     stackAt === -1 ? null : h('details', null, h('summary', null, 'Stack and whole text'), h('pre', null, text)),
   );
