@@ -73,6 +73,37 @@ describe('parseCli', () => {
 });
 
 
+describe('parseCli quarantine', () => {
+  const env = { FAST_CI_SERVER: 'wss://q.example.com:443', FAST_CI_SECRET_KEY: 'k-12345678' };
+
+  it('reads the action, the test, the reason and the limits; the server and key as the runner finds them', () => {
+    expect(parseCli(['quarantine', 'add', 'test/a.test.ts', 'cart totals', '--reason', 'race', '--days=3', '--clean-runs', '5', '--run-key', 'unit'], env)).toEqual({
+      kind: 'quarantine',
+      action: 'add',
+      server: 'wss://q.example.com:443',
+      key: 'k-12345678',
+      runKey: 'unit',
+      file: 'test/a.test.ts',
+      name: 'cart totals',
+      reason: 'race',
+      days: 3,
+      cleanRuns: 5,
+    });
+    expect(parseCli(['quarantine', 'list'], env)).toMatchObject({ kind: 'quarantine', action: 'list', runKey: 'jest' });
+  });
+
+  it.each([
+    [['quarantine'], {}, /quarantine needs list, add or remove/],
+    [['quarantine', 'list'], { FAST_CI_SECRET_KEY: 'k' }, /set FAST_CI_SERVER/],
+    [['quarantine', 'list'], { FAST_CI_SERVER: 'ws://127.0.0.1:4000' }, /set FAST_CI_SECRET_KEY/],
+    [['quarantine', 'add', 'test/a.test.ts'], { FAST_CI_SERVER: 'ws://127.0.0.1:4000', FAST_CI_SECRET_KEY: 'k' }, /needs the test file and the test's full name/],
+    [['quarantine', 'remove', 'test/a.test.ts', 'a'], { FAST_CI_SERVER: 'ws://127.0.0.1:4000', FAST_CI_SECRET_KEY: 'k' }, /needs --reason/],
+    [['quarantine', 'list', '--nope', 'x'], { FAST_CI_SERVER: 'ws://127.0.0.1:4000', FAST_CI_SECRET_KEY: 'k' }, /Unknown option "--nope"/],
+  ])('rejects %j with a config error', (argv, env, message) => {
+    expect(() => parseCli(argv, env)).toThrow(expect.objectContaining({ code: ErrorCodes.CONFIG, message: expect.stringMatching(message) }));
+  });
+});
+
 describe('parseCli merge', () => {
   it("takes Jest's arguments after the blob paths, with or without --, as people type them", () => {
     const expected = { kind: 'merge', paths: ['blobs/', 'more.ndjson'], jestArgs: ['--config', 'jest.ci.config.js', '--ci'] };
