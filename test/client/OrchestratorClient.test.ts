@@ -51,7 +51,7 @@ describe('connect and join', () => {
     const server = await startTestServer();
     const buildId = randomUUID();
     const join = await client(server.url, buildId, {}, { workers: 3 }).connect();
-    expect(join).toEqual({ event: 'join', node_index: 0, state: 'waiting', extensions: ['files', 'running', 'reports', 'backups', 'parts', 'retry_run', 'cancel', 'bail', 'warm', 'shard', 'run_url'] });
+    expect(join).toEqual({ event: 'join', node_index: 0, state: 'waiting', extensions: ['files', 'running', 'reports', 'backups', 'parts', 'retry_run', 'cancel', 'bail', 'warm', 'shard', 'run_url', 'quarantine'] });
     expect(server.run(buildId)!.nodes[0]).toMatchObject({ workers: 3, connected: true });
   });
 
@@ -158,7 +158,7 @@ describe('a lost connection', () => {
     const { c, buildId } = await enqueued(server, p.url);
     const rejoined = new Promise(resolve => c.onRejoin(resolve));
     p.cut(200);
-    expect(await rejoined).toEqual({ event: 'join', node_index: 0, state: 'running', leases: [], extensions: ['files', 'running', 'reports', 'backups', 'parts', 'retry_run', 'cancel', 'bail', 'warm', 'shard', 'run_url'] });
+    expect(await rejoined).toEqual({ event: 'join', node_index: 0, state: 'running', leases: [], extensions: ['files', 'running', 'reports', 'backups', 'parts', 'retry_run', 'cancel', 'bail', 'warm', 'shard', 'run_url', 'quarantine'] });
     expect(server.run(buildId)!.nodes).toHaveLength(1);
   });
 

@@ -12,7 +12,7 @@ describe('Phoenix channel semantics', () => {
     expect(await raw.nextFrame()).toEqual({
       topic: TOPIC,
       event: 'phx_reply',
-      payload: { status: 'ok', response: { event: 'join', node_index: 0, state: 'waiting', extensions: ['files', 'running', 'reports', 'backups', 'parts', 'retry_run', 'cancel', 'bail', 'warm', 'shard', 'run_url'] } },
+      payload: { status: 'ok', response: { event: 'join', node_index: 0, state: 'waiting', extensions: ['files', 'running', 'reports', 'backups', 'parts', 'retry_run', 'cancel', 'bail', 'warm', 'shard', 'run_url', 'quarantine'] } },
       ref: 1,
     });
     raw.send({ topic: 'phoenix', event: 'heartbeat', payload: {}, ref: 7 });
@@ -37,7 +37,7 @@ describe('Phoenix channel semantics', () => {
     await raw.nextFrame();
     raw.send(['5', '5', TOPIC, 'phx_join', { node_id: 'n' }]);
     expect(await raw.nextFrame()).toEqual(['1', '1', TOPIC, 'phx_close', {}]);
-    expect(await raw.nextFrame()).toEqual(['5', '5', TOPIC, 'phx_reply', { status: 'ok', response: { event: 'join', node_index: 0, state: 'waiting', leases: [], extensions: ['files', 'running', 'reports', 'backups', 'parts', 'retry_run', 'cancel', 'bail', 'warm', 'shard', 'run_url'] } }]);
+    expect(await raw.nextFrame()).toEqual(['5', '5', TOPIC, 'phx_reply', { status: 'ok', response: { event: 'join', node_index: 0, state: 'waiting', leases: [], extensions: ['files', 'running', 'reports', 'backups', 'parts', 'retry_run', 'cancel', 'bail', 'warm', 'shard', 'run_url', 'quarantine'] } }]);
     expect(server.run('b1')?.nodes).toHaveLength(1);
     raw.close();
   });

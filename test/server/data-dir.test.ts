@@ -65,7 +65,7 @@ it('restores an unfinished run after a restart: the node rejoins by node_id and 
 
   const after = await Node.join(second, { nodeId: 'n0', buildId: 'resume' });
   // It still holds `two` (leased before the restart, journaled) and is told so.
-  expect(after.reply.response).toEqual({ event: 'join', node_index: 0, state: 'running', leases: [two], extensions: ['files', 'running', 'reports', 'backups', 'parts', 'retry_run', 'cancel', 'bail', 'warm', 'shard', 'run_url'] });
+  expect(after.reply.response).toEqual({ event: 'join', node_index: 0, state: 'running', leases: [two], extensions: ['files', 'running', 'reports', 'backups', 'parts', 'retry_run', 'cancel', 'bail', 'warm', 'shard', 'run_url', 'quarantine'] });
   const [three] = (await after.node.deq(resultsFor([two]))).response.tests;
   expect([one, two]).not.toContain(three);
   const done = await after.node.deq(resultsFor([three]));

@@ -314,7 +314,7 @@ it(`survives thousands of hostile frames while a real run completes (FUZZ_SEED=$
     // Still serving: health, a fresh join on a new run, a late join of the finished run.
     expect(await health(server)).toBe(200);
     const fresh = await Node.join(server, { key: FRESH_KEY, buildId: 'after-fuzz' });
-    expect(fresh.reply).toEqual({ status: 'ok', response: { event: 'join', node_index: 0, state: 'waiting', extensions: ['files', 'running', 'reports', 'backups', 'parts', 'retry_run', 'cancel', 'bail', 'warm', 'shard', 'run_url'] } });
+    expect(fresh.reply).toEqual({ status: 'ok', response: { event: 'join', node_index: 0, state: 'waiting', extensions: ['files', 'running', 'reports', 'backups', 'parts', 'retry_run', 'cancel', 'bail', 'warm', 'shard', 'run_url', 'quarantine'] } });
     expect((await fresh.node.enq(pendingTests(1))).status).toBe('ok');
     const batch = await fresh.node.deq();
     expect((await fresh.node.deq(resultsFor(batch.response.tests))).response.summary).toMatchObject({ files: 1, passed: 1 });

@@ -66,7 +66,7 @@ it('gives a node that rejoins with its node_id its index and leases back', async
   await until(() => server.run('build-1')?.nodes[1].connected === false, 'b disconnected');
   const again = await Node.join(server, { nodeId: 'node-b' });
   // The rejoin reply lists what the node holds, in case a deq reply was lost with the connection.
-  expect(again.reply.response).toEqual({ event: 'join', node_index: 1, state: 'running', leases: [bFile], extensions: ['files', 'running', 'reports', 'backups', 'parts', 'retry_run', 'cancel', 'bail', 'warm', 'shard', 'run_url'] });
+  expect(again.reply.response).toEqual({ event: 'join', node_index: 1, state: 'running', leases: [bFile], extensions: ['files', 'running', 'reports', 'backups', 'parts', 'retry_run', 'cancel', 'bail', 'warm', 'shard', 'run_url', 'quarantine'] });
   expect(server.run('build-1')?.leased).toEqual({ [bFile]: 1 });
   const done = await again.node.deq(resultsFor([bFile]));
   expect(done.response.summary).toMatchObject({ files: 2, files_by_node: { '0': 1, '1': 1 } });

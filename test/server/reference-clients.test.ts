@@ -57,7 +57,7 @@ it('echoes the reference client\'s integer refs as integers, from the heartbeat\
   expect(replies[1]).toEqual({
     topic: 'test_orchestrator:ex_unit-0891fba',
     event: 'phx_reply',
-    payload: { status: 'ok', response: { event: 'join', node_index: 0, state: 'waiting', extensions: ['files', 'running', 'reports', 'backups', 'parts', 'retry_run', 'cancel', 'bail', 'warm', 'shard', 'run_url'] } },
+    payload: { status: 'ok', response: { event: 'join', node_index: 0, state: 'waiting', extensions: ['files', 'running', 'reports', 'backups', 'parts', 'retry_run', 'cancel', 'bail', 'warm', 'shard', 'run_url', 'quarantine'] } },
     ref: 1,
   });
   // No join_ref on anything sent back: the client never sent one.

@@ -7,7 +7,7 @@ describe.each(['1.0.0', '2.0.0'] as const)('a run over vsn %s', vsn => {
     const server = await startTestServer();
     const a = await Node.join(server, { vsn });
     const b = await Node.join(server, { vsn });
-    expect(a.reply).toEqual({ status: 'ok', response: { event: 'join', node_index: 0, state: 'waiting', extensions: ['files', 'running', 'reports', 'backups', 'parts', 'retry_run', 'cancel', 'bail', 'warm', 'shard', 'run_url'] } });
+    expect(a.reply).toEqual({ status: 'ok', response: { event: 'join', node_index: 0, state: 'waiting', extensions: ['files', 'running', 'reports', 'backups', 'parts', 'retry_run', 'cancel', 'bail', 'warm', 'shard', 'run_url', 'quarantine'] } });
     expect(b.reply.response).toMatchObject({ node_index: 1, state: 'waiting' });
     expect((await a.node.enq(pendingTests(2))).status).toBe('ok');
     const c = await Node.join(server, { vsn });
@@ -95,7 +95,7 @@ it('gives a late joiner [] and the summary at once', async () => {
   await node.deq(resultsFor(batch.response.tests));
   const late = await Node.join(server);
   // `finished` (extension) tells our client it joined a run that is over.
-  expect(late.reply.response).toEqual({ event: 'join', node_index: 1, state: 'running', finished: true, extensions: ['files', 'running', 'reports', 'backups', 'parts', 'retry_run', 'cancel', 'bail', 'warm', 'shard', 'run_url'] });
+  expect(late.reply.response).toEqual({ event: 'join', node_index: 1, state: 'running', finished: true, extensions: ['files', 'running', 'reports', 'backups', 'parts', 'retry_run', 'cancel', 'bail', 'warm', 'shard', 'run_url', 'quarantine'] });
   const reply = await late.node.deq();
   expect(reply.response).toEqual({ event: 'deq', tests: [], summary: expect.objectContaining({ files: 1, passed: 1 }) });
 });
