@@ -14,6 +14,7 @@ import { originOf } from '../origin';
 import { jobSummary, type SummaryFile } from './jobSummary';
 import { quarantinedOf, type QuarantinedFailure } from '../runner/quarantine';
 import { formatQuarantined } from './format';
+import { failureHead } from '../runner/failureHead';
 import { projectUse, usesOurRunner, type ProjectLike } from './projects';
 
 export interface ReporterOptions {
@@ -110,8 +111,8 @@ function summaryFile(test: { readonly path?: string }, result: JestFileResult): 
   const absolute = test.path ?? '';
   const failures = result.testResults
     .filter(t => t.status === 'failed')
-    .map(t => ({ test: t.fullName ?? t.title ?? '', message: firstLine(t.failureMessages?.[0] ?? '') }));
-  if (result.testExecError != null) failures.push({ test: '(the file failed to run)', message: firstLine(result.testExecError.message) });
+    .map(t => ({ test: t.fullName ?? t.title ?? '', message: failureHead(t.failureMessages?.[0] ?? '') }));
+  if (result.testExecError != null) failures.push({ test: '(the file failed to run)', message: failureHead(result.testExecError.message) });
   const { runtime, start, end } = result.perfStats;
   const ms = runtime ?? (end > start ? end - start : undefined);
   return {
@@ -121,16 +122,4 @@ function summaryFile(test: { readonly path?: string }, result: JestFileResult): 
     seconds: ms === undefined ? undefined : ms / 1000,
     failures,
   };
-}
-
-/** The first line of a failure that says something (Jest's start with a blank line or the test's name). */
-function firstLine(text: string): string {
-  return (
-    text
-      .replace(/\u001b\[[0-9;]*m/g, '')
-      .split('\n')
-      .map(line => line.trim())
-      .find(line => line !== '' && !line.startsWith('●'))
-      ?.replace(/^Error: /, '') ?? ''
-  );
 }

@@ -1,5 +1,6 @@
 import type { Test } from '@jest/test-result';
 import type { Outcome } from './types';
+import { failureHead } from './failureHead';
 
 type Announce = (id: string, test: Test, outcome: Outcome) => Promise<void>;
 
@@ -67,9 +68,9 @@ function retriedNotice(id: string, outcome: Outcome): string {
   // The worker's raw result: Jest formats `failureMessage` only later, so build it from the cases.
   const failures = outcome.ok
     ? outcome.result.testExecError != null
-      ? [`the file failed to run: ${headOf(outcome.result.testExecError.message)}`]
-      : outcome.result.testResults.filter(t => t.status === 'failed').map(t => `${t.fullName}: ${headOf(t.failureMessages[0] ?? '')}`)
-    : [`the file failed to run: ${headOf(outcome.error.message)}`];
+      ? [`the file failed to run: ${failureHead(outcome.result.testExecError.message)}`]
+      : outcome.result.testResults.filter(t => t.status === 'failed').map(t => `${t.fullName}: ${failureHead(t.failureMessages[0] ?? '')}`)
+    : [`the file failed to run: ${failureHead(outcome.error.message)}`];
   const shown = failures.slice(0, MAX_NOTICE_TESTS).map(line => `  ● ${line}`);
   if (failures.length > shown.length) shown.push(`  … and ${failures.length - shown.length} more`);
   return `\njest-fast-ci: ${id} failed on this node and will run again on another node (FAST_CI_RETRY); it is not counted here:\n${shown.join('\n')}\n\n`;
@@ -77,14 +78,3 @@ function retriedNotice(id: string, outcome: Outcome): string {
 
 /** Failing tests a retry notice names. */
 const MAX_NOTICE_TESTS = 5;
-
-/** A message's first line that says something, without Jest's "Error: " and colour codes. */
-function headOf(message: string): string {
-  const line = message
-    .replace(/\u001b\[[0-9;]*m/g, '')
-    .split('\n')
-    .map(l => l.trim())
-    .find(l => l !== '');
-  const head = (line ?? '').replace(/^Error: /, '');
-  return head.length > 200 ? `${head.slice(0, 199)}…` : head;
-}

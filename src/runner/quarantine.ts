@@ -9,6 +9,7 @@
  * hook).
  */
 import type { TestResult } from '@jest/test-result';
+import { failureHead } from './failureHead';
 
 const QUARANTINED = Symbol.for('jest-fast-ci.quarantined');
 
@@ -25,16 +26,6 @@ export type QuarantineMode = 'on' | 'report' | 'off';
 
 const NOTE = '[quarantined: jest-fast-ci does not fail the run for this test] ';
 
-function firstLine(message: string): string {
-  return (
-    message
-      .replace(/\u001b\[[0-9;]*m/g, '')
-      .split('\n')
-      .map(line => line.trim())
-      .find(line => line !== '') ?? ''
-  ).replace(/^Error: /, '');
-}
-
 /** Applies the quarantine to a file's result in place (before Jest's reporters see it); returns the quarantined failures. */
 export function applyQuarantine(result: TestResult, names: ReadonlySet<string> | undefined, mode: QuarantineMode): QuarantinedFailure[] {
   if (mode === 'off' || names === undefined || names.size === 0 || result.testExecError != null) return [];
@@ -42,10 +33,10 @@ export function applyQuarantine(result: TestResult, names: ReadonlySet<string> |
   const quarantined = failing.filter(t => names.has(t.fullName));
   if (quarantined.length === 0) return [];
   // Every test failed with one message: a hook or the file's set-up, not the quarantined test.
-  const heads = new Set(failing.map(t => firstLine(t.failureMessages[0] ?? '')));
+  const heads = new Set(failing.map(t => failureHead(t.failureMessages[0] ?? '')));
   if (result.testResults.length >= 2 && failing.length === result.testResults.length && heads.size === 1) return [];
   const masked = mode === 'on';
-  const out = quarantined.map(t => ({ name: t.fullName, message: firstLine(t.failureMessages[0] ?? ''), masked }));
+  const out = quarantined.map(t => ({ name: t.fullName, message: failureHead(t.failureMessages[0] ?? ''), masked }));
   for (const t of quarantined) t.failureMessages = t.failureMessages.map((m, i) => (i === 0 ? `${NOTE}${m}` : m));
   if (masked) result.numFailingTests = Math.max(0, result.numFailingTests - quarantined.length);
   Object.defineProperty(result, QUARANTINED, { value: out, enumerable: false, configurable: true });

@@ -154,6 +154,23 @@ export class Dashboard {
     return sendError(res, 404, 'not found');
   }
 
+  /**
+   * The scope of a change that only a secret key may make (`what`: "cancel
+   * a run"), or undefined once the request is answered: from another site
+   * 403, throttled 429, no credential 401, the view token 403.
+   */
+  #keyOnly(req: IncomingMessage, res: ServerResponse, what: string): Extract<Scope, { kind: 'key' }> | undefined {
+    if (isCrossSite(req)) return void sendError(res, 403, `a request to ${what} from another site is refused`);
+    if (this.#throttled(req, res)) return undefined;
+    const scope = scopeOfRequest(req, this.#credentials, this.#sessions);
+    if (scope === undefined) {
+      this.#throttle.failed(addressOf(req));
+      return void sendError(res, 401, `to ${what} takes its secret key, as "Authorization: Bearer <key>"`, UNAUTHORIZED);
+    }
+    if (scope.kind !== 'key') return void sendError(res, 403, `the view token sees every run but cannot ${what}: use the run key's secret key`);
+    return scope;
+  }
+
   /** The identity of a run key's histories for this scope (the view token names the key by position), or why there is none. */
   #runKeyOf(url: URL, scope: Scope, runKey: string): { identity: { keyHash: string; runKey: string; buildId: string } } | { status: number; error: string } {
     const bad = runKeyProblem(runKey);
@@ -183,14 +200,8 @@ export class Dashboard {
    * own secret key only, never the view token; each change is in the audit.
    */
   async #changeQuarantine(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    if (isCrossSite(req)) return sendError(res, 403, 'a quarantine change from another site is refused');
-    if (this.#throttled(req, res)) return;
-    const scope = scopeOfRequest(req, this.#credentials, this.#sessions);
-    if (scope === undefined) {
-      this.#throttle.failed(addressOf(req));
-      return sendError(res, 401, 'changing the quarantine needs the secret key, as "Authorization: Bearer <key>"', UNAUTHORIZED);
-    }
-    if (scope.kind !== 'key') return sendError(res, 403, "the view token sees every run but cannot change a quarantine: use the run key's secret key");
+    const scope = this.#keyOnly(req, res, 'change the quarantine');
+    if (scope === undefined) return;
     const parts = apiParts(url);
     if (parts === undefined || parts.length !== 2) return sendError(res, 404, 'not found: POST or DELETE /api/quarantine/<run key>');
     const found = this.#runKeyOf(url, scope, parts[1]!);
@@ -246,14 +257,8 @@ export class Dashboard {
    * they hold, the run finishes as cancelled, every node exits 1.
    */
   #cancel(req: IncomingMessage, res: ServerResponse, url: URL): void {
-    if (isCrossSite(req)) return sendError(res, 403, 'a cancel from another site is refused');
-    if (this.#throttled(req, res)) return;
-    const scope = scopeOfRequest(req, this.#credentials, this.#sessions);
-    if (scope === undefined) {
-      this.#throttle.failed(addressOf(req));
-      return sendError(res, 401, 'cancelling a run needs its secret key, as "Authorization: Bearer <key>"', UNAUTHORIZED);
-    }
-    if (scope.kind !== 'key') return sendError(res, 403, 'the view token sees every run but cannot cancel one: use the run\'s secret key');
+    const scope = this.#keyOnly(req, res, 'cancel a run');
+    if (scope === undefined) return;
     const parts = apiParts(url);
     if (parts === undefined) return sendError(res, 400, 'the path is not valid percent-encoding');
     const [runs, runKey, buildId, what] = parts;
