@@ -5,8 +5,8 @@
  * every reporter (JUnit, `--json`), its message says it is quarantined, and
  * only the file's count of failing tests, which Jest's exit code and
  * summary read, leaves it out. A suite-level failure is never masked: a
- * file that failed to run, or whose every test failed with one message (a
- * hook).
+ * file that failed to run, or whose every test failed with the same text,
+ * stack and all (a hook).
  */
 import type { TestResult } from '@jest/test-result';
 import { failureHead } from './failureHead';
@@ -32,9 +32,10 @@ export function applyQuarantine(result: TestResult, names: ReadonlySet<string> |
   const failing = result.testResults.filter(t => t.status === 'failed');
   const quarantined = failing.filter(t => names.has(t.fullName));
   if (quarantined.length === 0) return [];
-  // Every test failed with one message: a hook or the file's set-up, not the quarantined test.
-  const heads = new Set(failing.map(t => failureHead(t.failureMessages[0] ?? '')));
-  if (result.testResults.length >= 2 && failing.length === result.testResults.length && heads.size === 1) return [];
+  // Every test failed with the very same text, stack included: a hook or the file's set-up failed, not the quarantined test
+  // (failing assertions differ at least in their line).
+  const texts = new Set(failing.map(t => t.failureMessages.join('\n')));
+  if (result.testResults.length >= 2 && failing.length === result.testResults.length && texts.size === 1) return [];
   const masked = mode === 'on';
   const out = quarantined.map(t => ({ name: t.fullName, message: failureHead(t.failureMessages[0] ?? ''), masked }));
   for (const t of quarantined) t.failureMessages = t.failureMessages.map((m, i) => (i === 0 ? `${NOTE}${m}` : m));

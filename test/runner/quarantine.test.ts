@@ -32,9 +32,13 @@ it('only names it with FAST_CI_QUARANTINE=report, and ignores the quarantine wit
 it('never masks a file that failed to run, nor a hook that failed every test of the file with one message', () => {
   const crashed = result([], { testExecError: { message: 'Cannot find module' } as TestResult['testExecError'] });
   expect(applyQuarantine(crashed, new Set(['cart flips']), 'on')).toEqual([]);
-  const hook = result([['cart flips', 'failed', 'beforeAll: db down'], ['cart steady', 'failed', 'beforeAll: db down']]);
+  const hook = result([['cart flips', 'failed', 'Error: db down\n    at beforeAll (test/cart.test.js:3:9)'], ['cart steady', 'failed', 'Error: db down\n    at beforeAll (test/cart.test.js:3:9)']]);
   expect(applyQuarantine(hook, new Set(['cart flips']), 'on')).toEqual([]);
   expect(hook.numFailingTests).toBe(2);
+  // Every test failing its own assertion (the same kind of message, another line) is no hook: the quarantined one is masked.
+  const assertions = result([['cart flips', 'failed', 'expect(received).toBe(expected)\n    at test/cart.test.js:4:5'], ['cart steady', 'failed', 'expect(received).toBe(expected)\n    at test/cart.test.js:9:5']]);
+  applyQuarantine(assertions, new Set(['cart flips']), 'on');
+  expect(assertions.numFailingTests).toBe(1);
   // A test of its own that fails with the others passing is masked; one that is not quarantined still fails the file.
   const mixed = result([['cart flips', 'failed', 'a'], ['cart other', 'failed', 'b']]);
   applyQuarantine(mixed, new Set(['cart flips']), 'on');
