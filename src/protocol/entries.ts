@@ -66,7 +66,9 @@ export function formattedFailures(failureMessage: string | null | undefined): Ma
   let lines: string[] = [];
   const close = (): void => {
     if (title === undefined) return;
-    const indent = Math.min(...lines.filter(l => l.trim() !== '').map(l => /^ */.exec(l)![0].length));
+    // A loop, not Math.min(...): a block may have more lines than a call takes arguments.
+    let indent = Number.POSITIVE_INFINITY;
+    for (const l of lines) if (l.trim() !== '') indent = Math.min(indent, /^ */.exec(l)![0].length);
     blocks.set(title, lines.map(l => l.slice(Number.isFinite(indent) ? indent : 0)).join('\n').trim());
   };
   for (const line of failureMessage.replace(ANSI, '').split('\n')) {

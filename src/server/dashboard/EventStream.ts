@@ -8,6 +8,8 @@ import type { ServerResponse } from 'node:http';
 
 /** Unread bytes a client may have before it is cut. */
 export const MAX_BUFFERED_BYTES = 1024 * 1024;
+/** The most a snapshot may raise what one reader may hold unread: past it the stream is cut (the run is too big for a page). */
+export const MAX_SNAPSHOT_ALLOWANCE = 64 * 1024 * 1024;
 /** How long the browser waits before reconnecting a cut stream (the `retry` field). */
 const RECONNECT_MS = 2_000;
 
@@ -57,7 +59,7 @@ export class EventStream {
    */
   sendSnapshot(event: string, data: string): boolean {
     const chunk = `event: ${event}\ndata: ${data}\n\n`;
-    this.#allowance = Math.max(this.#allowance, this.#res.writableLength + Buffer.byteLength(chunk) + this.#maxBufferedBytes);
+    this.#allowance = Math.min(MAX_SNAPSHOT_ALLOWANCE, Math.max(this.#allowance, this.#res.writableLength + Buffer.byteLength(chunk) + this.#maxBufferedBytes));
     return this.#write(chunk);
   }
 

@@ -64,18 +64,18 @@ export function isCrossSite(req: IncomingMessage): boolean {
 
 /** Reads an `application/x-www-form-urlencoded` body of at most MAX_FORM_BYTES; rejects past it. */
 export function readForm(req: IncomingMessage): Promise<URLSearchParams> {
-  return readBody(req).then(body => new URLSearchParams(body));
+  return readBody(req, MAX_FORM_BYTES).then(body => new URLSearchParams(body));
 }
 
-/** A request's body as text, at most MAX_FORM_BYTES (a form, or the JSON of a quarantine change). */
-export function readBody(req: IncomingMessage): Promise<string> {
+/** A request's body as text, at most `max` bytes (a form; the JSON of a quarantine change, whose fields take up to 9 KiB). */
+export function readBody(req: IncomingMessage, max = 16 * 1024): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_FORM_BYTES) {
-        reject(new RangeError(`the form is larger than ${MAX_FORM_BYTES} bytes`));
+      if (size > max) {
+        reject(new RangeError(`the request body is larger than ${max} bytes`));
         req.destroy();
         return;
       }

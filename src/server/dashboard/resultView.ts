@@ -36,13 +36,17 @@ export function firstFailure(entry: FileEntry): string | undefined {
 
 /** Failing tests a view lists in full for one file (the count says how many failed in all). */
 export const MAX_FAILURES_SHOWN = 20;
+/** Characters of one failing test's text a view carries: a view of a run of many failures stays small (the API's entry has the rest). */
+export const MAX_FAILURE_TEXT = 4_000;
 
 /** A stack's frames in node_modules (the test framework, libraries) say nothing about the failure: left out, and counted. */
 export function withoutLibraryFrames(text: string): string {
   const lines = text.replace(ANSI, '').split('\n');
   const kept = lines.filter(line => !/^\s*at .*node_modules[\\/]/.test(line) && !/^\s*at .*\(node:internal/.test(line));
   const dropped = lines.length - kept.length;
-  return `${kept.join('\n').trimEnd()}${dropped > 0 ? `\n(${dropped} frame${dropped === 1 ? '' : 's'} in node_modules or Node's internals left out)` : ''}`;
+  const whole = kept.join('\n').trimEnd();
+  const clipped = whole.length > MAX_FAILURE_TEXT ? `${whole.slice(0, MAX_FAILURE_TEXT - 1)}…` : whole;
+  return `${clipped}${dropped > 0 ? `\n(${dropped} frame${dropped === 1 ? '' : 's'} in node_modules or Node's internals left out)` : ''}`;
 }
 
 /** Every failing test of the entry (at most MAX_FAILURES_SHOWN): its full name and its whole text (message, code frame, stack without library frames). */

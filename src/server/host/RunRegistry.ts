@@ -245,7 +245,9 @@ export class RunRegistry {
   /** The run key's quarantined tests, as nodes are told them: [file id, full name]. */
   async quarantined(identity: RunIdentity): Promise<Array<[string, string]>> {
     const q = await this.#stores.quarantine.get(identity);
-    return q.tests.map(t => {
+    // Past its expiry an entry no longer counts, though it leaves the list only when a run of the run key finishes.
+    const now = Date.now();
+    return q.tests.filter(t => t.expiresAt === null || t.expiresAt > now).map(t => {
       const { file, name } = splitTestKey(t.test);
       return [file, name];
     });

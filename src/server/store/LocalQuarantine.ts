@@ -12,6 +12,9 @@ import { MAX_HISTORIES_PER_KEY } from './history';
 import { EMPTY_QUARANTINE, parseQuarantine, type Quarantine } from './quarantine';
 import type { QuarantineStore } from './types';
 
+/** Quarantines held in memory (with a data dir, the others are read from their files again). */
+const MAX_HELD = 1_000;
+
 export class LocalQuarantine implements QuarantineStore {
   readonly #dir: string | undefined;
   readonly #held = new Map<string, Quarantine>();
@@ -21,15 +24,19 @@ export class LocalQuarantine implements QuarantineStore {
     if (this.#dir !== undefined) mkdirSync(this.#dir, { recursive: true });
   }
 
+  /** A run key with no quarantine reads as empty, and is not kept: reading any name costs nothing. */
   async get(identity: RunIdentity): Promise<Quarantine> {
     return this.#load(identity);
   }
 
   async update(identity: RunIdentity, change: (q: Quarantine) => Quarantine): Promise<Quarantine> {
-    const next = change(this.#load(identity));
+    const before = this.#load(identity);
+    const next = change(before);
+    if (JSON.stringify(next) === JSON.stringify(before)) return before;
     const id = hashOf([identity.keyHash, identity.runKey]);
+    if (!this.#held.has(id) && this.#held.size >= MAX_HELD) this.#held.delete(this.#held.keys().next().value!);
     this.#held.set(id, next);
-    const file = this.#fileOf(identity);
+    const file = this.#fileOf(identity, true);
     if (file !== undefined) {
       if (!existsSync(file)) evictOldest(path.dirname(file), MAX_HISTORIES_PER_KEY - 1);
       writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify(next));
@@ -38,27 +45,24 @@ export class LocalQuarantine implements QuarantineStore {
     return next;
   }
 
-  #fileOf(identity: RunIdentity): string | undefined {
+  /** Its file (the directory made only to write). */
+  #fileOf(identity: RunIdentity, make = false): string | undefined {
     if (this.#dir === undefined) return undefined;
     const dir = path.join(this.#dir, hashOf([identity.keyHash]).slice(0, 32));
-    mkdirSync(dir, { recursive: true });
+    if (make) mkdirSync(dir, { recursive: true });
     return path.join(dir, `${hashOf([identity.keyHash, identity.runKey])}.json`);
   }
 
   #load(identity: RunIdentity): Quarantine {
-    const id = hashOf([identity.keyHash, identity.runKey]);
-    const held = this.#held.get(id);
+    const held = this.#held.get(hashOf([identity.keyHash, identity.runKey]));
     if (held !== undefined) return held;
     const file = this.#fileOf(identity);
-    let q = EMPTY_QUARANTINE;
-    if (file !== undefined && existsSync(file)) {
-      try {
-        q = parseQuarantine(JSON.parse(readFileSync(file, 'utf8')));
-      } catch {
-        // Unreadable: as if empty (the next change writes it whole).
-      }
+    if (file === undefined || !existsSync(file)) return EMPTY_QUARANTINE;
+    try {
+      return parseQuarantine(JSON.parse(readFileSync(file, 'utf8')));
+    } catch {
+      // Unreadable: as if empty (the next change writes it whole).
+      return EMPTY_QUARANTINE;
     }
-    this.#held.set(id, q);
-    return q;
   }
 }

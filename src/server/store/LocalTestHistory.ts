@@ -14,7 +14,7 @@ import { MAX_HISTORIES_PER_KEY } from './history';
 import { MAX_HISTORY_TESTS, parseOutcomes, storedOutcomes, withOutcomes, type TestOutcome } from './testHistory';
 import type { TestHistoryStore, TestWindow } from './types';
 
-/** Histories kept in memory by a server without a data dir. */
+/** Histories held in memory: all of them without a data dir, the most recent with one. */
 const MAX_MEMORY_HISTORIES = 256;
 
 interface Held {
@@ -53,22 +53,32 @@ export class LocalTestHistory implements TestHistoryStore {
     renameSync(temp, held.file);
   }
 
+  /** A run key with no history reads as empty, and nothing is made or evicted for it: reading any name costs nothing. */
   async all(identity: RunIdentity, now: number): Promise<Map<string, TestOutcome[]>> {
     const since = now - this.#window.days * 86_400_000;
     const out = new Map<string, TestOutcome[]>();
-    for (const [key, list] of this.#historyFor(identity).tests) {
+    const held = this.#held.get(hashOf([identity.keyHash, identity.runKey])) ?? this.#saved(identity);
+    for (const [key, list] of held?.tests ?? []) {
       const recent = list.filter(o => o.at >= since);
       if (recent.length > 0) out.set(key, recent);
     }
     return out;
   }
 
+  /** A saved history not held now (with a data dir), read; undefined when there is none. */
+  #saved(identity: RunIdentity): Held | undefined {
+    if (this.#dir === undefined) return undefined;
+    const file = path.join(this.#dir, hashOf([identity.keyHash]).slice(0, 32), `${hashOf([identity.keyHash, identity.runKey])}.json`);
+    return existsSync(file) ? { file, tests: load(file) } : undefined;
+  }
+
   #historyFor(identity: RunIdentity): Held {
     const id = hashOf([identity.keyHash, identity.runKey]);
     let held = this.#held.get(id);
     if (held !== undefined) return held;
+    // The least recently made go first (with a data dir they stay on disk, read again when needed).
+    if (this.#held.size >= MAX_MEMORY_HISTORIES) this.#held.delete(this.#held.keys().next().value!);
     if (this.#dir === undefined) {
-      if (this.#held.size >= MAX_MEMORY_HISTORIES) this.#held.delete(this.#held.keys().next().value!);
       held = { file: undefined, tests: new Map() };
     } else {
       const dir = path.join(this.#dir, hashOf([identity.keyHash]).slice(0, 32));

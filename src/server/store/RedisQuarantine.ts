@@ -32,7 +32,9 @@ export class RedisQuarantine implements QuarantineStore {
   }
 
   async update(identity: RunIdentity, change: (q: Quarantine) => Quarantine): Promise<Quarantine> {
-    const next = change(await this.get(identity));
+    const before = await this.get(identity);
+    const next = change(before);
+    if (JSON.stringify(next) === JSON.stringify(before)) return before;
     await this.#redis.set(this.#keys.quarantine(identity), JSON.stringify(next), 'PX', TTL_MS);
     return next;
   }

@@ -74,6 +74,9 @@ export function addTest(
   const others = q.tests.filter(t => t.test !== test);
   if (others.length >= cap) {
     const why = `the quarantine holds ${others.length} tests, its cap for this run key (a share of its tests): remove one, or raise --quarantine-cap`;
+    // Refused again run after run: said once, so refusals cannot push the real changes out of the audit.
+    const last = [...q.audit].reverse().find(a => a.test === test);
+    if (last?.action === 'refuse') return { quarantine: q, added: false, why };
     return { quarantine: { tests: q.tests, audit: audited(q, { at: change.at, action: 'refuse', test, by: change.by, why }) }, added: false, why };
   }
   const entry: QuarantineEntry = { test, by: change.by, reason: change.reason, at: change.at, expiresAt: change.expiresAt, cleanRuns: change.cleanRuns, clean: 0 };
@@ -117,8 +120,11 @@ export function afterRun(
   if (policy.autoAfter === undefined) return next;
   const cap = capOf(policy, run.tests);
   const quarantined = new Set(tests.map(t => t.test));
+  // A test that left (by hand, expiry or clean runs) comes back only for flakes after it left, not for those that put it there.
+  const left = new Map<string, number>();
+  for (const a of next.audit) if (a.action === 'remove' || a.action === 'expire' || a.action === 'release') left.set(a.test, a.at);
   const candidates = [...history]
-    .map(([test, outcomes]) => ({ test, flakes: flakeStats(outcomes).flakes }))
+    .map(([test, outcomes]) => ({ test, flakes: flakeStats(outcomes.filter(o => o.at > (left.get(test) ?? -Infinity))).flakes }))
     .filter(c => c.flakes >= policy.autoAfter! && !quarantined.has(c.test))
     .sort((a, b) => b.flakes - a.flakes || a.test.localeCompare(b.test));
   for (const { test, flakes } of candidates) {

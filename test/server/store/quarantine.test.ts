@@ -49,3 +49,20 @@ it('records who removed a test and why, and reads back what it stores', () => {
   expect(parseQuarantine(JSON.parse(JSON.stringify(added)))).toEqual(added);
   expect(parseQuarantine({ tests: [{ nope: 1 }], audit: 'x' })).toEqual(EMPTY_QUARANTINE);
 });
+
+it('does not put back a test that left (released, expired or removed) for the flakes that put it there, only for new ones', () => {
+  const history = new Map([[A, flaky(2).map(x => ({ ...x, at: 10 }))]]);
+  let q = afterRun(EMPTY_QUARANTINE, { at: 20, outcomes: new Map(), tests: 20 }, history, policy);
+  q = removeTest(q, A, { by: 'cli', why: 'fixed', at: 30 }).quarantine;
+  q = afterRun(q, { at: 40, outcomes: new Map(), tests: 20 }, history, policy);
+  expect(q.tests).toEqual([]);
+  const later = new Map([[A, [...history.get(A)!, ...flaky(2).map(x => ({ ...x, buildId: `n${x.buildId}`, commit: `n${x.commit}`, at: 50 }))]]]);
+  expect(afterRun(q, { at: 60, outcomes: new Map(), tests: 20 }, later, policy).tests.map(t => t.test)).toEqual([A]);
+});
+
+it('audits a refusal for the cap once, not again at every run', () => {
+  const history = new Map([[A, flaky(3)], [B, flaky(2)]]);
+  let q = EMPTY_QUARANTINE;
+  for (let run = 0; run < 5; run += 1) q = afterRun(q, { at: 100 + run, outcomes: new Map(), tests: 10 }, history, policy);
+  expect(q.audit.map(a => [a.action, a.test])).toEqual([['add', A], ['refuse', B]]);
+});

@@ -43,13 +43,12 @@ export function showRun(main, { runKey, buildId, key, file }) {
   let model;
   // The run key's quarantined and flaky tests (file → names), read once: failures of those tests are marked.
   const marks = { quarantined: new Map(), flaky: new Map() };
-  const query2 = key === null ? '' : `?key=${encodeURIComponent(key)}`;
   const byFile = tests => {
     const map = new Map();
     for (const t of tests) map.set(t.file, (map.get(t.file) ?? new Set()).add(t.name));
     return map;
   };
-  Promise.all([getJson(`api/quarantine/${encodeURIComponent(runKey)}${query2}`), getJson(`api/flaky/${encodeURIComponent(runKey)}${query2}`)]).then(
+  Promise.all([getJson(`api/quarantine/${encodeURIComponent(runKey)}${query}`), getJson(`api/flaky/${encodeURIComponent(runKey)}${query}`)]).then(
     ([q, f]) => {
       marks.quarantined = byFile(q.tests);
       marks.flaky = byFile(f.tests);
@@ -62,8 +61,8 @@ export function showRun(main, { runKey, buildId, key, file }) {
   let frame = 0;
   let timer = 0;
   let lastRender = 0;
-  const runHref = other => `#/runs/${encodeURIComponent(runKey)}/${encodeURIComponent(other)}${key === null ? '' : `?key=${encodeURIComponent(key)}`}`;
-  const showSelected = () => showFile(el.file, model, selected, `${base}/files/${encodeURIComponent(selected)}${query}`, runHref);
+  const otherRun = other => `#/runs/${encodeURIComponent(runKey)}/${encodeURIComponent(other)}${query}`;
+  const showSelected = () => showFile(el.file, model, selected, `${base}/files/${encodeURIComponent(selected)}${query}`, otherRun);
   const select = id => {
     selected = id;
     // In the address without a hashchange (which would load the page again): a reload or a shared link shows it.
