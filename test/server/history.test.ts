@@ -150,3 +150,26 @@ it('quarantines a test by itself after K flakes (--auto-quarantine), on every st
   const flaky = await api(server, 'GET', 'flaky/jest', KEY);
   expect((flaky.json.tests as Array<{ quarantine: unknown }>)[0]!.quarantine).toMatchObject({ by: 'auto' });
 });
+
+it('lets a quarantined test go after its clean runs in a row, and the next run is not told of it', async () => {
+  const server = await startTestServer();
+  const added = await api(server, 'POST', 'quarantine/jest', KEY, { file: 'file-0.test.ts', name: 'cart flips', reason: 'watch it', cleanRuns: 2 });
+  expect(added.status).toBe(200);
+  for (const [i, buildId] of ['c1', 'c2'].entries()) {
+    const { node, reply } = await Node.join(server, { buildId, workers: 1 });
+    expect(reply.response.quarantine).toEqual([['file-0.test.ts', 'cart flips']]);
+    expect((await node.push('enq', { tests: pendingTests(1) })).status).toBe('ok');
+    await node.deq();
+    await node.deq({ 'file-0.test.ts': twoTests('passed') });
+    for (const deadline = Date.now() + 5_000; ; ) {
+      const q = (await api(server, 'GET', 'quarantine/jest', KEY)).json as { tests: Array<{ clean: number }> };
+      if (i === 0 ? q.tests[0]?.clean === 1 : q.tests.length === 0) break;
+      if (Date.now() > deadline) throw new Error(`run ${buildId} never counted: ${JSON.stringify(q)}`);
+      await new Promise(resolve => setTimeout(resolve, 20));
+    }
+  }
+  const q = (await api(server, 'GET', 'quarantine/jest', KEY)).json as { audit: Array<{ action: string; why: string }> };
+  expect(q.audit.map(a => [a.action, a.why])).toEqual([['add', 'watch it'], ['release', '2 clean runs in a row']]);
+  const { reply } = await Node.join(server, { buildId: 'c3', workers: 1 });
+  expect(reply.response.quarantine).toBeUndefined();
+});
