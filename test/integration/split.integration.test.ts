@@ -130,6 +130,24 @@ it('fails the file, on every node, when a test of one part fails', async () => {
   expect(snapshot.summary).toMatchObject({ files: 7, failed: 1 });
 });
 
+it('does not fail the run for a quarantined test of a split file: its part fails, and every node names it', async () => {
+  // Jest's full name of the test the fixture fails (describe blocks and title, joined by spaces).
+  const change = { file: HEAVY, name: 'odd (names) [here] ten | eleven', reason: 'fails on purpose in this test' };
+  const res = await fetch(`${server.dashboardUrl}api/quarantine/jest`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(change), signal: AbortSignal.timeout(5_000) });
+  expect(res.status).toBe(200);
+  try {
+    const run = await runNodes(2, 'quarantined', { FAIL_TEST: 'ten | eleven' });
+    expect(Object.keys(server.run(run.buildId)!.parts ?? {}).length).toBeGreaterThan(1);
+    for (const outcome of run) {
+      expect(outcome).toExitWith(0);
+      expect(outcome.output).toContain('jest-fast-ci ▸ 1 quarantined test failed and did not fail the run');
+      expect(outcome.output).toContain('● test/heavy.test.js › odd (names) [here] ten | eleven');
+    }
+  } finally {
+    await fetch(`${server.dashboardUrl}api/quarantine/jest`, { method: 'DELETE', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ ...change, reason: 'done' }), signal: AbortSignal.timeout(5_000) });
+  }
+});
+
 it('runs every file whole with FAST_CI_SPLIT=off; with FAST_CI_REPORT=node a node reports its parts as one file, and jest-fast-ci merge the whole file', async () => {
   const whole = await runNodes(2, 'off', { FAST_CI_SPLIT: 'off' });
   for (const outcome of whole) expect(outcome).toExitWith(0);
