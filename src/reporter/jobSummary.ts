@@ -6,7 +6,7 @@
  * started with (index 0); every other node writes its own line.
  */
 import type { NodeRun } from '../nodeRun';
-import { formatTiming } from './format';
+import { formatTiming, plural } from './format';
 
 /** One file of the run as the summary shows it. */
 export interface SummaryFile {
@@ -35,8 +35,6 @@ function cell(text: string, max = 160): string {
   const line = text.replace(/\u001b\[[0-9;]*m/g, '').replace(/\s+/g, ' ').trim();
   return (line.length > max ? `${line.slice(0, max - 1)}…` : line).replace(/\|/g, '\\|');
 }
-
-const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** The node's own line: what it ran and where its time went. */
 function nodeLine(run: NodeRun, filesHere: number): string {
