@@ -126,6 +126,15 @@ export interface FastCiConfig {
   readonly ciRetry: { readonly attempt?: number; readonly again?: boolean; readonly earlierBuildIds: readonly string[] };
 }
 
+/** FAST_CI_QUARANTINE's value (default `on`), as the runner and `jest-fast-ci merge` read it. */
+export function quarantineMode(value: string | undefined): 'on' | 'report' | 'off' {
+  const mode = nonEmpty(value) ?? 'on';
+  if (mode === 'on' || mode === 'report' || mode === 'off') return mode;
+  throw configError(
+    `FAST_CI_QUARANTINE must be "on" (a quarantined test's failure does not fail the node), "report" (it is named and still fails) or "off" (quarantine is ignored), got "${mode}".`,
+  );
+}
+
 function configError(message: string): FastCiError {
   return new FastCiError(ErrorCodes.CONFIG, message);
 }
@@ -268,12 +277,7 @@ export function resolveConfig(input: ResolveInput = {}): FastCiConfig {
       `FAST_CI_RETRY_RUN must be "failed" (a retried CI job re-runs what failed in the earlier attempt) or "all" (it runs every file again), got "${retryRun}".`,
     );
   }
-  const quarantine = nonEmpty(env.FAST_CI_QUARANTINE) ?? options.quarantine ?? 'on';
-  if (quarantine !== 'on' && quarantine !== 'report' && quarantine !== 'off') {
-    throw configError(
-      `FAST_CI_QUARANTINE must be "on" (a quarantined test's failure does not fail the node), "report" (it is named and still fails) or "off" (quarantine is ignored), got "${quarantine}".`,
-    );
-  }
+  const quarantine = quarantineMode(nonEmpty(env.FAST_CI_QUARANTINE) ?? options.quarantine);
   const cacheRecord = nonEmpty(env.FAST_CI_CACHE_RECORD) ?? options.cacheRecord ?? 'on';
   if (cacheRecord !== 'on' && cacheRecord !== 'off') {
     throw configError(

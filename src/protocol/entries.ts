@@ -25,9 +25,14 @@ function roundSeconds(ms: number | null | undefined): number {
   return Math.round(ms) / 1000;
 }
 
+/** Ends a failure text clipped at its limit. */
+export const TRUNCATED = '\n… (truncated)';
+/** A failing test's text once its file's failure text is over its limit. */
+export const NOT_SENT = '… (not sent: this file\'s failure text is over its limit)';
+
 function clip(message: string, limit = MAX_FAILURE_MESSAGE): string {
   const plain = message.replace(ANSI, '');
-  return plain.length > limit ? `${plain.slice(0, limit)}\n… (truncated)` : plain;
+  return plain.length > limit ? `${plain.slice(0, limit)}${TRUNCATED}` : plain;
 }
 
 /**
@@ -100,7 +105,7 @@ export function toFileEntry(result: JestFileResult): FileEntry {
     };
     if (status === 'failed' && assertion.failureMessages.length > 0) {
       const text = formatted.get([...assertion.ancestorTitles, assertion.title].join(' › ')) ?? assertion.failureMessages.join('\n');
-      entry.failure_message = budget > 0 ? clip(text, Math.min(MAX_FAILURE_MESSAGE, budget)) : '… (not sent: this file\'s failure text is over its limit)';
+      entry.failure_message = budget > 0 ? clip(text, Math.min(MAX_FAILURE_MESSAGE, budget)) : NOT_SENT;
       budget -= entry.failure_message.length;
     }
     return entry;

@@ -10,6 +10,7 @@ import { ErrorCodes, FastCiError } from '../errors';
 import { isPartMap } from './parts';
 import { Extensions, PhxEvents, ReplyEvents, RunStates } from './constants';
 import { parseRetryRunReply } from './retryRun';
+import { isQuarantineList } from './quarantine';
 import type { DeqResponse, FilesResponse, JoinResponse, Message, PartSpec, RetryRunReply, RunSummary } from './types';
 
 // ---- Server side: answers and their wire shape. ---------------------------
@@ -160,10 +161,10 @@ export function parseJoinResponse(value: unknown): JoinResponse {
   if (response.extensions?.includes(Extensions.runUrl) && typeof runUrl === 'string' && /^https?:\/\//.test(runUrl) && runUrl.length <= 2048) response.run_url = runUrl;
   const quarantine = (value as { quarantine?: unknown }).quarantine;
   if (response.extensions?.includes(Extensions.quarantine) && Array.isArray(quarantine)) {
-    if (quarantine.length > MAX_QUARANTINED_TESTS || !quarantine.every(t => Array.isArray(t) && t.length === 2 && typeof t[0] === 'string' && typeof t[1] === 'string')) {
+    if (quarantine.length > MAX_QUARANTINED_TESTS || !isQuarantineList(quarantine)) {
       throw protocolError('join reply (its quarantine)', quarantine);
     }
-    response.quarantine = quarantine as Array<[string, string]>;
+    response.quarantine = quarantine;
   }
   return response;
 }

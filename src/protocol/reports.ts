@@ -43,6 +43,8 @@ export interface BlobHeader {
   readonly build: string;
   readonly node: number | null;
   readonly root: string;
+  /** The run's quarantined tests as the node joined ([file id, full name]): `jest-fast-ci merge` applies them as the node did. */
+  readonly quarantine?: Array<[string, string]>;
 }
 
 /* The report endpoint's refusals past a byte budget (413): each names the setting to raise. */

@@ -172,6 +172,8 @@ export interface RunSummary {
   flaky?: string[];
   /** Extension: files recorded as failed because the nodes that ran them died (a crash, process.exit, out of memory). Absent when none. */
   crashed?: string[];
+  /** Extension (`quarantine`): files that failed in the run's quarantined tests only; counted in `files`, not in `failed` (they do not fail the run). Absent when none. */
+  quarantined?: string[];
   /** Extension (`retry_run`): files whose result stands from an earlier attempt (not counted in files_by_node). Absent when none. */
   kept?: number;
   /** Extension (`bail`): the run stopped before every file ran: `bail` (its --bail count of failed files was reached) or `cancelled` (by its key, through the API). Absent when it ran to the end. */

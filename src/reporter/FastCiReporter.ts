@@ -109,8 +109,11 @@ export default class FastCiReporter {
 function summaryFile(test: { readonly path?: string }, result: JestFileResult): SummaryFile {
   const run = getNodeRun();
   const absolute = test.path ?? '';
+  // A quarantined failure that did not fail the run is listed apart.
+  const quarantined = quarantinedOf(result).filter(q => q.masked);
+  const masked = new Set(quarantined.map(q => q.name));
   const failures = result.testResults
-    .filter(t => t.status === 'failed')
+    .filter(t => t.status === 'failed' && !masked.has(t.fullName))
     .map(t => ({ test: t.fullName ?? t.title ?? '', message: failureHead(t.failureMessages?.[0] ?? '') }));
   if (result.testExecError != null) failures.push({ test: '(the file failed to run)', message: failureHead(result.testExecError.message) });
   const { runtime, start, end } = result.perfStats;
@@ -118,7 +121,8 @@ function summaryFile(test: { readonly path?: string }, result: JestFileResult): 
   return {
     file: path.relative(process.cwd(), absolute).split(path.sep).join('/'),
     node: originOf(test)?.node ?? run?.label ?? 'this node',
-    failed: failures.length > 0 || result.failureMessage != null,
+    failed: failures.length > 0 || (result.failureMessage != null && masked.size === 0),
+    quarantined: quarantined.map(q => ({ test: q.name, message: q.message })),
     seconds: ms === undefined ? undefined : ms / 1000,
     failures,
   };

@@ -102,7 +102,7 @@ export function formatNodeReport(run: NodeRun | undefined, here: Tally, projects
   const s = run.summary;
   if (s) {
     const outcome = s.failed > 0 ? `${s.failed} failed, ${s.passed} passed` : `${s.passed} passed`;
-    const pending = s.pending > 0 ? `, ${s.pending} skipped` : '';
+    const pending = `${s.quarantined !== undefined && s.quarantined.length > 0 ? `, ${s.quarantined.length} failed in quarantined tests only` : ''}${s.pending > 0 ? `, ${s.pending} skipped` : ''}`;
     const kept = s.kept !== undefined && s.kept > 0 ? `, ${s.kept} of the files from an earlier attempt` : '';
     lines.push(`${prefix} whole run: ${plural(s.files, 'file')} on ${plural(s.nodes, 'node')}: ${outcome}${pending} (${plural(s.tests, 'test')})${kept}`);
     if (s.flaky && s.flaky.length > 0) {

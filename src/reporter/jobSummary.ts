@@ -19,6 +19,8 @@ export interface SummaryFile {
   readonly seconds: number | undefined;
   /** Each failing test's full name and its message's first line (a file that failed to run: its error). */
   readonly failures: ReadonlyArray<{ readonly test: string; readonly message: string }>;
+  /** Its quarantined tests that failed without failing the run (FAST_CI_QUARANTINE=on), the same way. */
+  readonly quarantined?: ReadonlyArray<{ readonly test: string; readonly message: string }>;
 }
 
 const esc = (value: string, extra: RegExp): string =>
@@ -60,9 +62,16 @@ export function jobSummary(run: NodeRun, files: readonly SummaryFile[], filesHer
   const s = run.summary;
   const failedFiles = files.filter(f => f.failed);
   const outcome = s === undefined ? 'no summary from the orchestrator' : s.failed > 0 || s.stopped !== undefined ? 'failed' : 'passed';
-  const counts = s === undefined ? '' : `: ${plural(s.files, 'file')} on ${plural(s.nodes, 'node')}, ${s.failed} failed, ${s.passed} passed${s.pending > 0 ? `, ${s.pending} skipped` : ''} (${plural(s.tests, 'test')})`;
+  const quarantine = s?.quarantined !== undefined && s.quarantined.length > 0 ? `, ${s.quarantined.length} failed in quarantined tests only` : '';
+  const counts =
+    s === undefined ? '' : `: ${plural(s.files, 'file')} on ${plural(s.nodes, 'node')}, ${s.failed} failed, ${s.passed} passed${quarantine}${s.pending > 0 ? `, ${s.pending} skipped` : ''} (${plural(s.tests, 'test')})`;
   const lines = [`## jest-fast-ci: the run ${outcome}${counts}`, '', `Build ${run.buildId ?? '?'}${link}`];
   if (failedFiles.length > 0) lines.push('', `### Failures (${failedFiles.length})`, '', ...failureTable(failedFiles));
+  const quarantined = files.filter(f => f.quarantined !== undefined && f.quarantined.length > 0).map(f => ({ ...f, failures: f.quarantined! }));
+  if (quarantined.length > 0) {
+    const tests = quarantined.reduce((n, f) => n + f.failures.length, 0);
+    lines.push('', `### Quarantined (${tests}): failed, and did not fail the run`, '', ...failureTable(quarantined));
+  }
   const flaky = s?.flaky ?? [];
   if (flaky.length > 0) lines.push('', `### Flaky (${flaky.length}): failed, then passed when run again on another node`, '', ...flaky.map(id => `- \`${cell(id)}\``));
   if (s?.crashed !== undefined && s.crashed.length > 0) lines.push('', `### Crashed (${s.crashed.length}): took down every node that ran them`, '', ...s.crashed.map(id => `- \`${cell(id)}\``));

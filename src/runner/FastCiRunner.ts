@@ -6,6 +6,7 @@
  */
 import type { Test, TestEvents, TestResult } from '@jest/test-result';
 import { applyQuarantine } from './quarantine';
+import { quarantineByFile } from '../protocol/quarantine';
 import type { Config } from '@jest/types';
 import type { TestRunnerContext, TestRunnerOptions, TestWatcher } from 'jest-runner';
 import { OrchestratorClient } from '../client';
@@ -69,11 +70,12 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
   constructor(globalConfig: Config.GlobalConfig, context: TestRunnerContext, options?: unknown) {
     super(globalConfig, context);
     this.#options = options;
-    // First of the listeners, so Jest's reporters see a quarantined failure as the quarantine says (the entry and the report upload were made from the result before).
+    // First of the listeners, so Jest's reporters see a quarantined failure as the quarantine says: other nodes' files
+    // (this node's own had it applied by the queue, before --bail counted them). The entry and the upload are the unmasked result.
     this.#emitter.on('test-file-success', ([test, result]) => this.#quarantine?.(test, result));
   }
 
-  /** Set once joined, from the run key's quarantine: applies it to a file's result before Jest's reporters see it. */
+  /** Set once joined, from the run's quarantine: applies it to a file's result (once) before Jest's reporters see it. */
   #quarantine: ((test: Test, result: TestResult) => void) | undefined;
 
   on<Name extends keyof TestEvents>(name: Name, listener: (args: TestEvents[Name]) => void | Promise<void>): () => void {
@@ -133,6 +135,7 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
         blob?.add(id, outcome);
       },
       isReported: id => wholeRun?.has(id) ?? false,
+      quarantine: (test, result) => this.#quarantine?.(test, result),
     });
     // A part runs as a testNamePattern: a node given one of its own (`jest -t`) must not have it replaced, so it runs files whole.
     const client = new OrchestratorClient(config, {
@@ -163,8 +166,7 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
         run.nodeIndex = join.node_index;
         run.label = nodeLabel(join.node_index, config.nodeIndex);
         if (join.quarantine !== undefined && config.quarantine !== 'off' && run.quarantine === undefined) {
-          const byFile = new Map<string, Set<string>>();
-          for (const [file, name] of join.quarantine) byFile.set(file, (byFile.get(file) ?? new Set()).add(name));
+          const byFile = quarantineByFile(join.quarantine);
           run.quarantine = { tests: join.quarantine.length, mode: config.quarantine };
           quarantine((test, result) => void applyQuarantine(result, byFile.get(ids.id(test)), config.quarantine));
         }
@@ -190,6 +192,8 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
         if (wholeRun && !client.supports(Extensions.reports)) wholeRun.disable(NO_REPORTS);
         wholeRun?.follow(replayTarget, config.reportTimeoutMs);
         if (blob) blob.node = join.node_index;
+        // The run's quarantine goes in the blob's header: `jest-fast-ci merge` applies it as the nodes did.
+        if (blob && join.quarantine !== undefined) blob.quarantine = join.quarantine;
       },
     });
     try {

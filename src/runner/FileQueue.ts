@@ -3,7 +3,7 @@
  * worker is free. Each finished file becomes a result entry, kept until the
  * next `deq` takes it, and is then announced to Jest's reporters.
  */
-import type { Test } from '@jest/test-result';
+import type { Test, TestResult } from '@jest/test-result';
 import { failedEntry, toFileEntry } from '../protocol/entries';
 import { idMap } from '../protocol/fileSet';
 import { partPattern, type PartSpec } from '../protocol/parts';
@@ -50,6 +50,8 @@ export interface FileQueueOptions {
   onAnnounce?: (id: string, outcome: Outcome) => void;
   /** Jest already has this file's outcome from another node (a copy both ran): this one still goes to the server, not to Jest. */
   isReported?: (id: string) => boolean;
+  /** Applies the run's quarantine to a result before Jest sees it (and before --bail counts its failures). */
+  quarantine?: (test: Test, result: TestResult) => void;
   /** Where outcomes of parts of files wait, to reach Jest once per file (parts extension). */
   parts?: PartAssembler;
 }
@@ -79,6 +81,7 @@ export class FileQueue {
   readonly #bail: BailCounter;
   readonly #onAnnounce: (id: string, outcome: Outcome) => void;
   readonly #isReported: (id: string) => boolean;
+  readonly #quarantine: (test: Test, result: TestResult) => void;
   #onRunning: (ids: readonly string[]) => void = () => undefined;
   readonly #clock = new BusyClock();
 
@@ -91,6 +94,7 @@ export class FileQueue {
     this.#bail = new BailCounter(options.bail ?? 0);
     this.#onAnnounce = options.onAnnounce ?? (() => undefined);
     this.#isReported = options.isReported ?? (() => false);
+    this.#quarantine = options.quarantine ?? (() => undefined);
     this.#parts = new NodeParts(options.parts);
   }
 
@@ -346,6 +350,8 @@ export class FileQueue {
     // A part waits for the file's other parts: Jest sees each file once.
     if (this.#parts.has(id)) return this.#parts.hold(id, test, outcome);
     if (!outcome.ok) return this.#emitter.emit('test-file-failure', [test, outcome.error]);
+    // A masked failure is not one Jest bails on.
+    this.#quarantine(test, outcome.result);
     const bail = this.#bail.count(outcome.result.numFailingTests ?? 0);
     if (bail) {
       this.stop();

@@ -23,6 +23,9 @@ import { COVERAGE_ID } from '../protocol/reports';
 import type { Outcome } from './types';
 import { toError } from '../errors';
 import { TestIds } from './TestIds';
+import { applyQuarantine } from './quarantine';
+import { quarantineMode } from '../config/resolveConfig';
+import { quarantineByFile } from '../protocol/quarantine';
 
 const peers = loadJestPeers();
 
@@ -63,7 +66,11 @@ export default class MergeRunner extends peers.jestRunner.EmittingTestRunner {
     let duplicates = 0;
     // Each node's coverage, merged on the node: Jest gets them all once, with the first result.
     const coverage: CoverageBody[] = [];
-    for (const record of (await Promise.all(files.map(readBlob))).flat()) {
+    const blobs = await Promise.all(files.map(readBlob));
+    // Every node of a run was told the same quarantine; merged, it is applied as each node applied it.
+    const quarantine = quarantineByFile(blobs.flatMap(b => b.header.quarantine ?? []));
+    const mode = quarantineMode(process.env.FAST_CI_QUARANTINE);
+    for (const record of blobs.flatMap(b => b.records)) {
       if (record.header.id === COVERAGE_ID) {
         try {
           coverage.push(unpackCoverage(record.header, record.body, root, mapsDir));
@@ -104,6 +111,7 @@ export default class MergeRunner extends peers.jestRunner.EmittingTestRunner {
       }
       if (outcome.ok) {
         if (coverage.length > 0) carryCoverage(outcome.result, coverage.splice(0));
+        applyQuarantine(outcome.result, quarantine.get(id), mode);
         await this.#emitter.emit('test-file-success', [test, outcome.result]);
       } else await this.#emitter.emit('test-file-failure', [test, outcome.error]);
     }

@@ -9,6 +9,7 @@
 import { createReadStream, createWriteStream, mkdirSync, readdirSync, statSync, type WriteStream } from 'node:fs';
 import * as path from 'node:path';
 import { checkReportHeader, LineSplitter, type BlobHeader, type ReportHeader } from '../protocol/reports';
+import { isQuarantineList } from '../protocol/quarantine';
 import type { Outcome } from './types';
 import { packCoverage, packOutcome } from './remoteOutcome';
 import type { NodeCoverage } from './NodeCoverage';
@@ -19,9 +20,12 @@ export const MERGE_BLOBS_ENV = 'FAST_CI_MERGE_BLOBS';
 export class BlobWriter {
   readonly path: string;
   readonly #root: string;
-  readonly #stream: WriteStream;
+  readonly #build: string;
+  /** Opened with the first record, once the node has joined: its header then says the node and the run's quarantine. */
+  #stream: WriteStream | undefined;
   readonly #coverage: NodeCoverage;
   #node = 0;
+  #quarantine: Array<[string, string]> = [];
 
   /** `coverage`: this node's, filled by the runner; written once, last. */
   constructor(dir: string, buildId: string, nodeId: string, root: string, coverage: NodeCoverage) {
@@ -29,22 +33,34 @@ export class BlobWriter {
     mkdirSync(dir, { recursive: true });
     this.path = path.join(dir, `jest-fast-ci-${buildId.replace(/[^\w.-]/g, '_')}-${nodeId.replace(/[^\w.-]/g, '_')}.ndjson`);
     this.#root = root;
-    this.#stream = createWriteStream(this.path);
-    const header: BlobHeader = { blob: 1, build: buildId, node: null, root };
-    this.#stream.write(`${JSON.stringify(header)}\n`);
+    this.#build = buildId;
   }
 
   set node(index: number) {
     this.#node = index;
   }
 
+  /** The run's quarantined tests, as the join said. */
+  set quarantine(tests: ReadonlyArray<readonly [string, string]>) {
+    this.#quarantine = tests.map(([file, name]) => [file, name]);
+  }
+
   add(id: string, outcome: Outcome): void {
-    this.#stream.write(packOutcome(id, this.#node, this.#root, outcome));
+    this.#open().write(packOutcome(id, this.#node, this.#root, outcome));
   }
 
   close(): Promise<void> {
-    if (!this.#coverage.isEmpty) this.#stream.write(packCoverage(this.#node, this.#root, this.#coverage));
-    return new Promise((resolve, reject) => this.#stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
+    const stream = this.#open();
+    if (!this.#coverage.isEmpty) stream.write(packCoverage(this.#node, this.#root, this.#coverage));
+    return new Promise((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  }
+
+  #open(): WriteStream {
+    if (this.#stream !== undefined) return this.#stream;
+    this.#stream = createWriteStream(this.path);
+    const header: BlobHeader = { blob: 1, build: this.#build, node: null, root: this.#root, ...(this.#quarantine.length > 0 ? { quarantine: this.#quarantine } : {}) };
+    this.#stream.write(`${JSON.stringify(header)}\n`);
+    return this.#stream;
   }
 }
 
@@ -75,7 +91,7 @@ export const MAX_BLOB_LINE_BYTES = 64 * 1024 * 1024;
  * line) when it is not one: not JSON, a header that is not a record's, a
  * line over MAX_BLOB_LINE_BYTES (read no further than that).
  */
-export async function readBlob(file: string): Promise<BlobRecord[]> {
+export async function readBlob(file: string): Promise<{ header: BlobHeader; records: BlobRecord[] }> {
   const splitter = new LineSplitter();
   const records: BlobRecord[] = [];
   let blob: BlobHeader | undefined;
@@ -96,6 +112,9 @@ export async function readBlob(file: string): Promise<BlobRecord[]> {
       if (blob === undefined) {
         const value = parse(line) as Partial<BlobHeader> | null;
         if (value?.blob !== 1) throw new Error(`${file} is not a jest-fast-ci blob file (its first line is not a blob header)`);
+        if (value.quarantine !== undefined && !isQuarantineList(value.quarantine)) {
+          throw fail('is a blob header whose quarantine is not a list of [file, test name] pairs');
+        }
         blob = value as BlobHeader;
       } else if (header === undefined) {
         const value = parse(line);
@@ -113,5 +132,5 @@ export async function readBlob(file: string): Promise<BlobRecord[]> {
     }
   }
   if (blob === undefined) throw new Error(`${file} is empty: not a jest-fast-ci blob file`);
-  return records;
+  return { header: blob, records };
 }

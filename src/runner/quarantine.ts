@@ -6,9 +6,11 @@
  * only the file's count of failing tests, which Jest's exit code and
  * summary read, leaves it out. A suite-level failure is never masked: a
  * file that failed to run, or whose every test failed with the same text,
- * stack and all (a hook).
+ * stack and all (a hook): protocol/quarantine.ts.
  */
 import type { TestResult } from '@jest/test-result';
+import { toFileEntry } from '../protocol/entries';
+import { maskedFailures } from '../protocol/quarantine';
 import { failureHead } from './failureHead';
 
 const QUARANTINED = Symbol.for('jest-fast-ci.quarantined');
@@ -26,20 +28,25 @@ export type QuarantineMode = 'on' | 'report' | 'off';
 
 const NOTE = '[quarantined: jest-fast-ci does not fail the run for this test] ';
 
-/** Applies the quarantine to a file's result in place (before Jest's reporters see it); returns the quarantined failures. */
-export function applyQuarantine(result: TestResult, names: ReadonlySet<string> | undefined, mode: QuarantineMode): QuarantinedFailure[] {
+/**
+ * Applies the quarantine to a file's result in place (before Jest's
+ * reporters see it); returns the quarantined failures. Which failures are
+ * quarantined is the protocol's rule on the file's entry, the one the
+ * server counts the run by. Applied once: a result seen again keeps what
+ * was decided.
+ */
+export function applyQuarantine(result: TestResult, names: ReadonlySet<string> | undefined, mode: QuarantineMode): readonly QuarantinedFailure[] {
+  if (Object.hasOwn(result, QUARANTINED)) return quarantinedOf(result);
   if (mode === 'off' || names === undefined || names.size === 0 || result.testExecError != null) return [];
-  const failing = result.testResults.filter(t => t.status === 'failed');
-  const quarantined = failing.filter(t => names.has(t.fullName));
+  // The entry is built only for a file with a quarantined test among its failures.
+  if (!result.testResults.some(t => t.status === 'failed' && names.has(t.fullName))) return [];
+  const masked = new Set(maskedFailures(toFileEntry(result), names));
+  const quarantined = result.testResults.filter(t => t.status === 'failed' && masked.has(t.fullName || [...t.ancestorTitles, t.title].join(' ')));
   if (quarantined.length === 0) return [];
-  // Every test failed with the very same text, stack included: a hook or the file's set-up failed, not the quarantined test
-  // (failing assertions differ at least in their line).
-  const texts = new Set(failing.map(t => t.failureMessages.join('\n')));
-  if (result.testResults.length >= 2 && failing.length === result.testResults.length && texts.size === 1) return [];
-  const masked = mode === 'on';
-  const out = quarantined.map(t => ({ name: t.fullName, message: failureHead(t.failureMessages[0] ?? ''), masked }));
+  const hide = mode === 'on';
+  const out = quarantined.map(t => ({ name: t.fullName, message: failureHead(t.failureMessages[0] ?? ''), masked: hide }));
   for (const t of quarantined) t.failureMessages = t.failureMessages.map((m, i) => (i === 0 ? `${NOTE}${m}` : m));
-  if (masked) result.numFailingTests = Math.max(0, result.numFailingTests - quarantined.length);
+  if (hide) result.numFailingTests = Math.max(0, result.numFailingTests - quarantined.length);
   Object.defineProperty(result, QUARANTINED, { value: out, enumerable: false, configurable: true });
   return out;
 }

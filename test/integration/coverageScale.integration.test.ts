@@ -112,7 +112,7 @@ describe('whole-run reporting on a project of 120 source modules, coverage on', 
     const files = blobFiles([blobs]);
     expect(files).toHaveLength(NODES);
     for (const file of files) {
-      const record = (await readBlob(file)).find(r => r.header.id === COVERAGE_ID)!;
+      const record = (await readBlob(file)).records.find(r => r.header.id === COVERAGE_ID)!;
       const own = (JSON.parse(record.body.toString('utf8')) as { babel: CoverageMapData }).babel;
       expect(linesPct(own)).toBeLessThan(threshold);
     }

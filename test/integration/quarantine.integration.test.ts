@@ -35,8 +35,7 @@ function cli(args: string[], key = KEY) {
   return startChild(process.execPath, [CLI, 'quarantine', ...args], { cwd: REPO, env: { PATH: process.env.PATH ?? '', FAST_CI_SERVER: server.url, FAST_CI_SECRET_KEY: key } }).done;
 }
 
-function nodes(files: string[], env: Record<string, string> = {}, args: string[] = []) {
-  const buildId = randomUUID();
+function nodes(files: string[], env: Record<string, string> = {}, args: string[] = [], buildId = randomUUID()) {
   const base = { FAST_CI_SECRET_KEY: KEY, FAST_CI_SERVER: server.url, FAST_CI_BUILD_ID: buildId, ...env };
   return Promise.all([0, 1].map(i => runJestNode({ cwd: fixture('quarantine'), env: base, args: [...files, ...args.map(a => a.replace('{i}', String(i)))] })));
 }
@@ -70,6 +69,25 @@ it("does not fail the run for a quarantined test's failure, names it on every no
   const flips = json.testResults.flatMap(f => f.assertionResults).find(a => a.fullName === 'cart flips')!;
   expect(flips.status).toBe('failed');
   expect(flips.failureMessages[0]).toContain('[quarantined: jest-fast-ci does not fail the run for this test]');
+});
+
+it("counts it apart on the server: nodes without the whole run pass on its summary, --bail does not stop for it, and the nodes' blob files merge green", async () => {
+  const buildId = randomUUID();
+  const blobs = path.join(dir, 'blobs');
+  const outcomes = await nodes(['test/cart', 'test/ok'], { FAST_CI_REPORT: 'node', FAST_CI_BLOB_DIR: blobs }, ['--bail'], buildId);
+  for (const outcome of outcomes) {
+    expect(outcome).toExitWith(0);
+    expect(outcome.output).toContain('failed in quarantined tests only');
+  }
+  const run = await server.waitForRun(buildId);
+  expect(run.summary).toMatchObject({ files: 2, failed: 0, quarantined: ['test/cart.test.js'] });
+  expect(run.summary.stopped).toBeUndefined();
+  expect(run.results['test/cart.test.js']!.entry.file_status).toBe('failed');
+  const merged = await startChild(process.execPath, [CLI, 'merge', blobs, '--', 'test/cart', 'test/ok'], { cwd: fixture('quarantine'), env: { PATH: process.env.PATH ?? '', FORCE_COLOR: '0' } }).done;
+  expect(merged).toExitWith(0);
+  expect(merged.output).toContain('1 quarantined test failed and did not fail the run');
+  const strict = await startChild(process.execPath, [CLI, 'merge', blobs, '--', 'test/cart', 'test/ok'], { cwd: fixture('quarantine'), env: { PATH: process.env.PATH ?? '', FORCE_COLOR: '0', FAST_CI_QUARANTINE: 'off' } }).done;
+  expect(strict).toExitWith(1);
 });
 
 it('still fails the run with FAST_CI_QUARANTINE=report, naming the test', async () => {

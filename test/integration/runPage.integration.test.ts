@@ -3,7 +3,8 @@
  * playwright-core), as a user opening a failed run sees it: the failure on
  * the first screen with its code frame, a flaky file's failed attempt, the
  * selected file kept in the address across a reload, a run that does not
- * exist, a phone's width, and a run of 10,000 files (whose first snapshot
+ * exist, a phone's width, a run whose only failure is a quarantined test's,
+ * and a run of 10,000 files (whose first snapshot
  * is several MiB). Two real jest nodes make the failed run; the 10,000-file
  * run is made over the protocol by the official phoenix client.
  */
@@ -136,8 +137,18 @@ it("quarantines a flaky test from its row, with a reason for the audit, and mark
     JSON.stringify({ file: 'test/broken.test.js', name: 'totals the cart', reason: 'known, #10' }),
   );
   expect(res).toBe(200);
-  await page.evaluate(to => (location.hash = to), `#/runs/jest/${FAILED}`);
-  await page.locator('.failure[data-file="test/broken.test.js"] .tag.quarantined').waitFor();
+  // The next run takes the quarantine as it opens: its node passes, and its page shows the file apart, marked.
+  const build = `page-quarantined-${process.pid}`;
+  const node = startJestNode({ cwd: fixture('ci-output'), env: { FAST_CI_SECRET_KEY: KEY, FAST_CI_SERVER: server.url, FAST_CI_BUILD_ID: build, FAST_CI_REPORT: 'node' }, args: ['test/broken'] });
+  expect(await node.done).toExitWith(0);
+  await page.evaluate(to => (location.hash = to), `#/runs/jest/${build}`);
+  const failure = page.locator('.failure.quarantined[data-file="test/broken.test.js"]');
+  await failure.locator('header .tag.quarantined').waitFor();
+  expect(await failure.locator('header .tag.quarantined').textContent()).toBe('does not fail the run');
+  // The test itself is marked where its failure is shown.
+  expect(await failure.locator('.tag.quarantined:text-is("quarantined")').count()).toBe(1);
+  expect(await page.textContent('#failures h2')).toBe('Failures (0, and 1 in quarantined tests only)');
+  expect(await page.textContent('#summary')).toContain('quarantined');
   page.once('dialog', dialog => void dialog.accept('not flaky after all'));
   await page.evaluate(to => (location.hash = to), '#/flaky/jest');
   await page.locator('#flaky tr[data-test="works on the second try"] button:text-is("Release")').click();

@@ -34,6 +34,15 @@ describe('jobSummary', () => {
     expect(md.indexOf('| `test/a.test.ts` | 1.5 | node 0 |')).toBeLessThan(md.indexOf('| `test/b\\|c.test.ts` | 0.2 | node 1 |'));
   });
 
+  it('passes a run whose only failure is a quarantined test, listing the test apart from the failures', () => {
+    const quarantined: NodeRun = { ...run, summary: { ...run.summary!, failed: 0, flaky: undefined, quarantined: ['test/q.test.ts'] } };
+    const md = jobSummary(quarantined, [{ file: 'test/q.test.ts', node: 'node 1', failed: false, seconds: 0.3, failures: [], quarantined: [{ test: 'cart flips', message: 'timing' }] }], 2, true);
+    expect(md).toContain('## jest-fast-ci: the run passed: 3 files on 2 nodes, 0 failed, 2 passed, 1 failed in quarantined tests only (5 tests)');
+    expect(md).not.toContain('### Failures');
+    expect(md).toContain('### Quarantined (1): failed, and did not fail the run');
+    expect(md).toContain('| `test/q.test.ts` | cart flips | timing | node 1 |');
+  });
+
   it("writes one line from another node, and its own failures only when node 0 could not have the whole run", () => {
     const other: NodeRun = { ...run, label: 'node 1', nodeIndex: 1 };
     expect(jobSummary(other, files, 1, false)).toBe("### jest-fast-ci · node 1\n\n**node 1** ran 1 of 3 files. The whole run is in node 0's job summary · [the run's page](https://q.example.com/#/runs/jest/b1).\n");

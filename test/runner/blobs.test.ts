@@ -21,7 +21,7 @@ function blob(lines: string[]): string {
 }
 
 it('reads the records of a blob file', async () => {
-  const records = await readBlob(blob([blobHeader, recordHeader, '{"testResults":[]}']));
+  const { records } = await readBlob(blob([blobHeader, recordHeader, '{"testResults":[]}']));
   expect(records).toHaveLength(1);
   expect(records[0]!.header).toEqual(JSON.parse(recordHeader));
 });

@@ -116,12 +116,27 @@ it('quarantines a test by hand through the API with the key, never the view toke
   expect(added.json.tests).toEqual([expect.objectContaining({ file: 'file-0.test.ts', name: 'cart flips', by: 'api', reason: 'timer race, #412', expiresAt: expect.any(Number) })]);
   // The view token may read it.
   expect((await api(server, 'GET', 'quarantine/jest', VIEW)).json.tests).toHaveLength(1);
-  // A node joining a run of the run key is told.
-  const { reply } = await Node.join(server, { buildId: 'q1', workers: 1 });
+  // A node joining a run of the run key is told; its failure counts apart in the run's summary.
+  const { node, reply } = await Node.join(server, { buildId: 'q1', workers: 1 });
   expect(reply.response.quarantine).toEqual([['file-0.test.ts', 'cart flips']]);
+  expect((await node.push('enq', { tests: pendingTests(1), bail: 1 })).status).toBe('ok');
+  await node.deq();
+  // Taken out while the run goes: the run keeps the list it opened with, so a node joining now is told the same.
+  expect((await api(server, 'DELETE', 'quarantine/jest', KEY, { ...change, reason: 'mid-run' })).status).toBe(200);
+  const late = await Node.join(server, { buildId: 'q1', nodeId: 'late', workers: 1 });
+  expect(late.reply.response.quarantine).toEqual([['file-0.test.ts', 'cart flips']]);
+  const done = await node.deq({ 'file-0.test.ts': twoTests('failed') });
+  expect(done.response.summary).toMatchObject({ files: 1, passed: 0, failed: 0, quarantined: ['file-0.test.ts'] });
+  expect(done.response.summary!.stopped).toBeUndefined();
+  expect((await api(server, 'POST', 'quarantine/jest', KEY, change)).status).toBe(200);
   const removed = await api(server, 'DELETE', 'quarantine/jest', KEY, { ...change, reason: 'fixed' });
   expect(removed.json.tests).toEqual([]);
-  expect((removed.json.audit as Array<{ action: string; why: string }>).map(a => [a.action, a.why])).toEqual([['add', 'timer race, #412'], ['remove', 'fixed']]);
+  expect((removed.json.audit as Array<{ action: string; why: string }>).map(a => [a.action, a.why])).toEqual([
+    ['add', 'timer race, #412'],
+    ['remove', 'mid-run'],
+    ['add', 'timer race, #412'],
+    ['remove', 'fixed'],
+  ]);
   expect((await api(server, 'DELETE', 'quarantine/jest', KEY, { ...change, reason: 'again' })).status).toBe(404);
 });
 
@@ -149,6 +164,40 @@ it('quarantines a test by itself after K flakes (--auto-quarantine), on every st
   // The flaky view marks it.
   const flaky = await api(server, 'GET', 'flaky/jest', KEY);
   expect((flaky.json.tests as Array<{ quarantine: unknown }>)[0]!.quarantine).toMatchObject({ by: 'auto' });
+});
+
+it("holds the cap: a bad day's flakes quarantine at most the cap's share of a run's tests, the refusal audited", async () => {
+  // 50 % of a run of 2 tests: one test.
+  const server = await startTestServer({ autoQuarantine: 1, quarantineCapPercent: 50 });
+  const bothFlip: FileEntry = {
+    ...twoTests('failed'),
+    test_counters: { failed: 2, passed: 0, pending: 0 },
+    '2': { status: 'failed', run_time: 0.5, description: 'cart steady', failure_message: 'bang' },
+  };
+  for (const buildId of ['cap1', 'cap2']) {
+    const a = (await Node.join(server, { buildId, nodeId: 'a', workers: 1, params: { commit: `sha-${buildId}` } })).node;
+    const b = (await Node.join(server, { buildId, nodeId: 'b', workers: 1, params: { commit: `sha-${buildId}` } })).node;
+    expect((await a.push('enq', { tests: pendingTests(1), retry: 1 })).status).toBe('ok');
+    await a.deq();
+    const bWaits = b.deq();
+    const aReply = a.deq({ 'file-0.test.ts': bothFlip });
+    await bWaits;
+    await b.deq({ 'file-0.test.ts': twoTests('passed') });
+    await aReply;
+  }
+  for (const deadline = Date.now() + 5_000; ; ) {
+    const q = (await api(server, 'GET', 'quarantine/jest', KEY)).json as { audit: unknown[] };
+    if (q.audit.length >= 2) break;
+    if (Date.now() > deadline) throw new Error(`the runs never changed the quarantine: ${JSON.stringify(q)}`);
+    await new Promise(resolve => setTimeout(resolve, 20));
+  }
+  // Both tests flaked; one entered, the other was refused for the cap.
+  const q = (await api(server, 'GET', 'quarantine/jest', KEY)).json as { tests: Array<{ name: string }>; audit: Array<{ action: string; name: string; why: string }> };
+  expect(q.tests).toHaveLength(1);
+  expect(q.audit.map(a => a.action).sort()).toEqual(['add', 'refuse']);
+  expect(q.audit.find(a => a.action === 'refuse')!.why).toContain('--quarantine-cap');
+  const { reply } = await Node.join(server, { buildId: 'cap3', workers: 1 });
+  expect(reply.response.quarantine).toEqual([['file-0.test.ts', q.tests[0]!.name]]);
 });
 
 it('lets a quarantined test go after its clean runs in a row, and the next run is not told of it', async () => {

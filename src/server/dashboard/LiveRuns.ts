@@ -101,7 +101,7 @@ export class LiveRuns {
     // The time the record carries (when the run decided it), else now.
     const at = 'at' in record && typeof record.at === 'number' ? record.at : this.#now();
     if (this.hub.isWatched(id)) {
-      const delta = record.t === 'finish' ? { t: 'finish' as const, at, summary: run.summary() } : runDelta(record, at);
+      const delta = record.t === 'finish' ? { t: 'finish' as const, at, summary: run.summary() } : runDelta(record, at, file => run.quarantineOf(file));
       if (delta !== undefined) this.hub.publish(id, delta);
     }
     if (changesListItem(record) && this.hub.isListWatched) this.hub.listChanged(id, { keyHash: run.identity.keyHash, item: listItem(run, run.keyIndex) });

@@ -12,9 +12,10 @@ import type { RunDelta } from './types';
 /**
  * The delta for `record`, seen at `at` (server ms); undefined for records the
  * page has no use for (`open`). `finish` is left to the caller, which adds
- * the summary once the run has computed it.
+ * the summary once the run has computed it. `quarantine`: the run's
+ * quarantined tests of a file.
  */
-export function runDelta(record: RunRecord, at: number): RunDelta | undefined {
+export function runDelta(record: RunRecord, at: number, quarantine?: (file: string) => ReadonlySet<string> | undefined): RunDelta | undefined {
   switch (record.t) {
     case 'join':
       return { t: 'join', at, node: record.index, label: nodeLabel(record.index, record.shard), workers: record.workers ?? null };
@@ -23,7 +24,7 @@ export function runDelta(record: RunRecord, at: number): RunDelta | undefined {
     case 'lease':
       return { t: 'lease', at, node: record.node, ids: [...record.ids] };
     case 'result':
-      return { t: 'result', at, id: record.id, result: resultView(record.entry, record.node) };
+      return { t: 'result', at, id: record.id, result: resultView(record.entry, record.node, quarantine?.(record.id)) };
     case 'crashed':
       return { t: 'result', at, id: record.id, result: resultView(crashedEntry(record.nodes), record.nodes[record.nodes.length - 1]!), crashed: true };
     case 'retry':

@@ -3,6 +3,7 @@
  * the first lines of its first failure (pure).
  */
 import { casesOf } from '../../protocol/entries';
+import { failsOnlyInQuarantine } from '../../protocol/quarantine';
 import type { FileEntry } from '../../protocol/types';
 import type { FailureView, ResultView } from './types';
 
@@ -62,7 +63,8 @@ export function failuresOf(entry: FileEntry): FailureView[] {
   return failures;
 }
 
-export function resultView(entry: FileEntry, node: number): ResultView {
+/** `quarantine`: the run's quarantined tests of the file (its failure in only those does not fail the run). */
+export function resultView(entry: FileEntry, node: number, quarantine?: ReadonlySet<string>): ResultView {
   const view: ResultView = {
     node,
     status: entry.file_status,
@@ -74,6 +76,7 @@ export function resultView(entry: FileEntry, node: number): ResultView {
     const failure = firstFailure(entry);
     if (failure !== undefined) view.failure = failure;
     view.failures = failuresOf(entry);
+    if (failsOnlyInQuarantine(entry, quarantine)) view.quarantined = true;
   }
   return view;
 }

@@ -7,6 +7,7 @@
  * those some node of which reached it.)
  */
 import type { FileEntry, RunSummary } from '../../protocol/types';
+import type { QuarantineList } from '../../protocol/quarantine';
 import type { KeyRing } from '../host/KeyRing';
 import type { RunHost } from '../host/RunHost';
 import type { RunRegistry } from '../host/RunRegistry';
@@ -32,6 +33,9 @@ export interface HeldRun {
   snapshot(): RunSnapshot;
   /** The recorded result of one file. */
   resultOf(id: string): FileEntry | undefined;
+  /** The run's quarantined tests (as it opened, or its retried job began): [file id, full name], and a file's by name. */
+  quarantine(): QuarantineList;
+  quarantineOf(file: string): ReadonlySet<string> | undefined;
   /** Stops the run (its key asked): nodes drop what they hold and are told it is done. */
   cancel(): Promise<void>;
 }
@@ -61,6 +65,8 @@ export function registrySource(registry: RunRegistry, keys: KeyRing): RunSource 
       summary: () => (isFinished(host.state) ? summaryOf(host.state) : null),
       snapshot: () => host.snapshot(keyIndex),
       resultOf: id => fileResultOf(host.state, id)?.entry,
+      quarantine: () => host.state.quarantine,
+      quarantineOf: file => host.state.quarantineByFile.get(file),
       cancel: () => host.cancel(),
     };
   };

@@ -56,7 +56,7 @@ export interface RunViewParts {
 export function runView({ run, keyIndex, attempts, now }: RunViewParts): RunView {
   const snapshot = run.snapshot();
   const results: Record<string, ResultView> = {};
-  for (const [id, { entry, nodeIndex }] of Object.entries(snapshot.results)) results[id] = resultView(entry, nodeIndex);
+  for (const [id, { entry, nodeIndex }] of Object.entries(snapshot.results)) results[id] = resultView(entry, nodeIndex, run.quarantineOf(id));
   const nodes: NodeView[] = snapshot.nodes.map(node => ({
     index: node.index,
     label: node.label,
@@ -71,6 +71,7 @@ export function runView({ run, keyIndex, attempts, now }: RunViewParts): RunView
   return {
     ...listItem(run, keyIndex),
     now,
+    quarantine: run.quarantine().map(([file, name]) => [file, name]),
     timed,
     nodes,
     results,

@@ -44,6 +44,8 @@ export interface ResultView {
   failure?: string;
   /** Every failing test (at most 20), in full. */
   failures?: FailureView[];
+  /** It failed in the run's quarantined tests only: it does not fail the run. */
+  quarantined?: true;
 }
 
 /** One failing test: its full name and its whole text (Jest's message, the code frame, the stack without node_modules frames). */
@@ -79,6 +81,8 @@ export interface NodeView {
 export interface RunView extends RunListItem {
   /** Server time of this view (ms): the page measures the growth of files in hand from it. */
   now: number;
+  /** The run's quarantined tests, as it opened (or its retried job began): [file id, full name]. */
+  quarantine: Array<[string, string]>;
   /** Lease and result times are known for the whole run (false for a run journaled before its events carried times, or one past its span cap: order without times). */
   timed: boolean;
   nodes: NodeView[];

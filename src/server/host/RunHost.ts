@@ -144,21 +144,25 @@ export class RunHost {
     link: NodeLink,
     reply: (result: { member: Member; joined: Joined } | { refused: string }) => void,
     findEarlier?: (buildIds: readonly string[]) => Promise<machine.EarlierAttempt>,
+    readQuarantine?: () => Promise<Array<[string, string]>>,
   ): Promise<void> {
     let undo = (): void => undefined;
     /** The node's channel before this join (kept from the first decision if the batch is decided again). */
     let before: { link?: { generation: number; link: NodeLink } } | undefined;
     let earlier: machine.EarlierAttempt | undefined;
+    let quarantine: Array<[string, string]> | undefined;
     return this.#enqueue({
-      // A retry run of another build takes over that build's run: read it before the lock (the attempt event carries it).
+      // What a retried job takes over is read before the lock (the attempt event carries it):
+      // a retry run of another build, that build's run; the same build again, the quarantine as it is now.
       prepare: async () => {
         const named = payload.retry_run?.mode === 'failed' ? (payload.retry_run.earlier ?? []) : [];
         if (named.length > 0 && findEarlier !== undefined && !isEnqueued(this.#state) && this.#state.retryOf === undefined) earlier = await findEarlier(named);
+        if (payload.retry_run !== undefined && payload.retry_run.again !== false && readQuarantine !== undefined && this.isFinished) quarantine = await readQuarantine().catch(() => undefined);
       },
       decide: (tr, held) => {
         const refused = machine.refuseJoin(tr.state, payload, this.#settings);
         if (refused !== undefined) return () => reply({ refused });
-        const result = machine.join(tr, payload, earlier);
+        const result = machine.join(tr, payload, earlier, quarantine);
         const { index, generation } = result.member;
         // Deqs held for the node's old channel can no longer be answered on it.
         held.takeNode(index);

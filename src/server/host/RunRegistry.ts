@@ -12,8 +12,8 @@ import type { EarlierAttempt } from '../run/runMachine';
 import type { RunEvent } from '../run/runEvents';
 import { openEvent, runId, type RunIdentity } from '../run/runIdentity';
 import { entriesRan, historyResults, nodesOfAttempt, summaryOf } from '../run/runState';
-import { splitTestKey, testOutcomesOf, type TestOutcome } from '../store/testHistory';
-import { afterRun, type QuarantinePolicy } from '../store/quarantine';
+import { testOutcomesOf, type TestOutcome } from '../store/testHistory';
+import { activeTests, afterRun, type QuarantinePolicy } from '../store/quarantine';
 import type { Stores } from '../store/types';
 import type { RunMeta, RunSnapshot } from '../types';
 
@@ -92,7 +92,12 @@ export class RunRegistry {
     const held = this.#hosts.get(id);
     if (held !== undefined) return Promise.resolve({ ok: true, host: held });
     return this.#once(`open ${id}`, async () => {
-      const events = await this.#stores.runs.open(id, openEvent(identity, meta, Date.now()), this.#settings.maxRunsPerKey);
+      // The run keeps the quarantine it opened with: every node of it is told the same, and its summary counts by it.
+      const quarantine = await this.quarantined(identity).catch((error: Error) => {
+        this.#settings.warn(`could not read the quarantine of run key ${JSON.stringify(identity.runKey)}, so this run has none: ${error.message}`);
+        return [];
+      });
+      const events = await this.#stores.runs.open(id, openEvent(identity, meta, Date.now(), quarantine), this.#settings.maxRunsPerKey);
       if (events === 'limit') return undefined;
       const host = this.#host(id, events);
       log('%s: %s', host.label, events.length === 1 ? 'opened' : 'loaded');
@@ -242,15 +247,9 @@ export class RunRegistry {
     return host;
   }
 
-  /** The run key's quarantined tests, as nodes are told them: [file id, full name]. */
+  /** The run key's quarantined tests now, as a run opening takes them: [file id, full name]. */
   async quarantined(identity: RunIdentity): Promise<Array<[string, string]>> {
-    const q = await this.#stores.quarantine.get(identity);
-    // Past its expiry an entry no longer counts, though it leaves the list only when a run of the run key finishes.
-    const now = Date.now();
-    return q.tests.filter(t => t.expiresAt === null || t.expiresAt > now).map(t => {
-      const { file, name } = splitTestKey(t.test);
-      return [file, name];
-    });
+    return activeTests(await this.#stores.quarantine.get(identity), Date.now());
   }
 
   /** The test history learns a finished run's outcomes; then its quarantine changes (expiry, clean runs, automatic entries). */

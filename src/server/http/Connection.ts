@@ -212,8 +212,6 @@ export class Connection {
         if (isCurrent()) this.#closeChannel(topic, channel!);
       },
     };
-    // The run key's quarantine goes with the join: a node decides its exit code from it. A store that cannot say means none.
-    const quarantine = await this.#ctx.registry.quarantined(identity).catch(() => []);
     await host.join(payload.value, link, result => {
       if ('refused' in result) return this.#reply(message, refused(result.refused));
       // The socket closed while the join was decided: the node is not there after all.
@@ -223,8 +221,8 @@ export class Connection {
       host.record(result.member.index, this.#ctx.params.query, message);
       const { publicUrl } = this.#ctx;
       const runUrl = publicUrl === undefined ? undefined : runPageUrl(publicUrl, identity.runKey, identity.buildId, this.#ctx.params.key.index);
-      this.#send(replyMessage(message, joinReplyOf({ ...result.joined, ...(runUrl === undefined ? {} : { runUrl }), quarantine })));
-    }, buildIds => this.#ctx.registry.earlierAttempt(identity, buildIds));
+      this.#send(replyMessage(message, joinReplyOf({ ...result.joined, ...(runUrl === undefined ? {} : { runUrl }) })));
+    }, buildIds => this.#ctx.registry.earlierAttempt(identity, buildIds), () => this.#ctx.registry.quarantined(identity));
   }
 
   /** Sends phx_close for the channel (with its join_ref, as Phoenix does) and forgets it. */

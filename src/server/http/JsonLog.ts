@@ -62,7 +62,7 @@ export class JsonLog {
           break;
         case 'finish': {
           const s = summaryOf(state);
-          this.write('run.finished', { ...run, outcome: s.failed > 0 || s.stopped !== undefined ? 'failed' : 'passed', files: s.files, passed: s.passed, failed: s.failed, nodes: s.nodes, flaky: s.flaky?.length ?? 0 });
+          this.write('run.finished', { ...run, outcome: s.failed > 0 || s.stopped !== undefined ? 'failed' : 'passed', files: s.files, passed: s.passed, failed: s.failed, quarantined: s.quarantined?.length ?? 0, nodes: s.nodes, flaky: s.flaky?.length ?? 0 });
           break;
         }
         default:

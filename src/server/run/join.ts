@@ -22,12 +22,14 @@ export function refuseJoin(state: RunState, payload: JoinPayload, settings: Mach
  * A channel joins: a new node (a join without node_id, or an unknown one)
  * or an old one back (its node_id). Returns the member the channel speaks
  * as, and the reply. When nobody has been asked to enqueue, this node is.
+ * `earlier` and `quarantine`: what a retried job takes over, read by the
+ * host before deciding.
  */
-export function join(tr: Transition, payload: JoinPayload, earlier?: EarlierAttempt): { member: Member; joined: Joined } {
+export function join(tr: Transition, payload: JoinPayload, earlier?: EarlierAttempt, quarantine?: Array<[string, string]>): { member: Member; joined: Joined } {
   const { state, ctx } = tr;
   // A rejoin (a known node_id) is a node of the run coming back, never a retried job.
   const retryRun = payload.node_id !== undefined && state.byNodeId.has(payload.node_id) ? undefined : payload.retry_run;
-  if (retryRun !== undefined) retrySameRun(tr, retryRun);
+  if (retryRun !== undefined) retrySameRun(tr, retryRun, quarantine);
   let node = payload.node_id === undefined ? undefined : state.byNodeId.get(payload.node_id);
   const rejoin = node !== undefined;
   if (node === undefined) {
@@ -51,6 +53,8 @@ export function join(tr: Transition, payload: JoinPayload, earlier?: EarlierAtte
     ...(held === undefined ? {} : { parts: held }),
     ...(isFinished(state) ? { finished: true } : {}),
     ...(retry === undefined ? {} : { retryRun: retry }),
+    // The quarantine the run opened with: the same for every node, whenever it joins.
+    ...(state.quarantine.length > 0 ? { quarantine: state.quarantine } : {}),
   };
   if (!isEnqueued(state) && needsEnqueuer(state, node, ctx)) tr.emit({ t: 'enqRequest', node: node.index });
   return { member: { index: node.index, generation: node.generation }, joined };

@@ -21,17 +21,18 @@ export type EarlierAttempt = { of: string; attempt: number; seed: AttemptSeed } 
  *   that finished with failures (or at all, with `mode: 'all'`) queues its
  *   failed files (or all) again, unless the CI said this job is a first
  *   attempt (`again: false`: a late node of the run, which must not turn it
- *   green by re-running);
+ *   green by re-running); the attempt takes the run key's quarantine as
+ *   it is now (read by the host before deciding), when it was read;
  * - a new build id naming earlier ones (GitHub's `<run_id>-<attempt>`): the
  *   first join, before anything is enqueued, takes over the newest earlier
  *   attempt the host found, or records that none was found (every file
  *   then runs, and every node says why).
  */
-export function retrySameRun(tr: Transition, request: RetryRunRequest): void {
+export function retrySameRun(tr: Transition, request: RetryRunRequest, quarantine?: Array<[string, string]>): void {
   const { state, ctx } = tr;
   if (!isFinished(state) || request.again === false) return;
   if (request.mode === 'failed' && summaryOf(state).failed === 0) return;
-  tr.emit({ t: 'attempt', attempt: state.attempt + 1, of: state.identity.buildId, mode: request.mode, at: ctx.now });
+  tr.emit({ t: 'attempt', attempt: state.attempt + 1, of: state.identity.buildId, mode: request.mode, ...(quarantine === undefined ? {} : { quarantine }), at: ctx.now });
 }
 
 /** The second case above, once the joining node is a node of the run (so a run complete at once counts it). */

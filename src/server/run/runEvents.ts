@@ -7,6 +7,7 @@
  */
 import { checkEntry } from '../../protocol/entries';
 import { isPartMap, type PartSpec } from '../../protocol/parts';
+import { isQuarantineList } from '../../protocol/quarantine';
 import type { EntryMap, FileEntry, RetryRunMode } from '../../protocol/types';
 import type { RunMeta } from '../types';
 
@@ -26,7 +27,8 @@ export interface AttemptSeed {
 }
 
 export type RunEvent =
-  | { t: 'open'; keyHash: string; runKey: string; buildId: string; meta: RunMeta; at: number }
+  /** `quarantine`: the run key's quarantined tests as the run opened, [file id, full name]: every node of the run is told the same, and the summary counts by it. */
+  | { t: 'open'; keyHash: string; runKey: string; buildId: string; meta: RunMeta; quarantine?: Array<[string, string]>; at: number }
   /** A node joined for the first time; it gets the next index. */
   | { t: 'join'; index: number; nodeId?: string; workers?: number; shard?: number; at?: number }
   /** A node's channel joined on `instance` (a first join or a rejoin by node_id): the node is connected. `warm`: the files its Jest cache is warm for (the `warm` extension). */
@@ -68,8 +70,11 @@ export type RunEvent =
    * all of them queued anew. With `seed`: this new run continues another
    * build's. `missing`: the earlier attempt is not known here, so this run
    * is a new one of every file (the reason is kept to tell every node).
+   * `quarantine`: the run key's quarantine as this attempt began, in place
+   * of the one the run opened with (a test quarantined after a red build
+   * counts in its retried job).
    */
-  | { t: 'attempt'; attempt: number; of: string; mode: RetryRunMode; seed?: AttemptSeed; missing?: string; at: number };
+  | { t: 'attempt'; attempt: number; of: string; mode: RetryRunMode; seed?: AttemptSeed; missing?: string; quarantine?: Array<[string, string]>; at: number };
 
 /** Checks that a parsed event (a journal line, a Redis entry) has the shape of its type; returns the problem, or undefined. */
 export function checkEvent(value: unknown): string | undefined {
@@ -83,7 +88,14 @@ export function checkEvent(value: unknown): string | undefined {
   const need = (ok: boolean, what: string): string | undefined => (ok ? undefined : `a "${String(r.t)}" record needs ${what}`);
   switch (r.t) {
     case 'open':
-      return need(typeof r.keyHash === 'string' && typeof r.runKey === 'string' && typeof r.buildId === 'string' && isObject(r.meta), 'keyHash, runKey, buildId and meta');
+      return need(
+        typeof r.keyHash === 'string' &&
+          typeof r.runKey === 'string' &&
+          typeof r.buildId === 'string' &&
+          isObject(r.meta) &&
+          (r.quarantine === undefined || isQuarantineList(r.quarantine)),
+        'keyHash, runKey, buildId and meta (and a quarantine of [file, name] pairs)',
+      );
     case 'join':
       return need(isIndex(r.index) && (r.nodeId === undefined || typeof r.nodeId === 'string') && (r.workers === undefined || isIndex(r.workers)) && (r.shard === undefined || isIndex(r.shard)), 'a node index');
     case 'attach':
@@ -132,7 +144,8 @@ export function checkEvent(value: unknown): string | undefined {
           (r.mode === 'failed' || r.mode === 'all') &&
           isTime(r.at) &&
           (r.missing === undefined || typeof r.missing === 'string') &&
-          (r.seed === undefined || checkSeed(r.seed)),
+          (r.seed === undefined || checkSeed(r.seed)) &&
+          (r.quarantine === undefined || isQuarantineList(r.quarantine)),
         'an attempt, the earlier build, a mode and a time (and a valid seed)',
       );
     default:

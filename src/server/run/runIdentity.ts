@@ -13,7 +13,7 @@ export function runId({ keyHash, runKey, buildId }: RunIdentity): string {
   return JSON.stringify([keyHash, runKey, buildId]);
 }
 
-/** What a new run's `open` event says. */
-export function openEvent(identity: RunIdentity, meta: RunMeta, at: number): Extract<RunEvent, { t: 'open' }> {
-  return { t: 'open', keyHash: identity.keyHash, runKey: identity.runKey, buildId: identity.buildId, meta, at };
+/** What a new run's `open` event says: who, and the run key's quarantine as the run opens. */
+export function openEvent(identity: RunIdentity, meta: RunMeta, at: number, quarantine: Array<[string, string]> = []): Extract<RunEvent, { t: 'open' }> {
+  return { t: 'open', keyHash: identity.keyHash, runKey: identity.runKey, buildId: identity.buildId, meta, ...(quarantine.length > 0 ? { quarantine } : {}), at };
 }

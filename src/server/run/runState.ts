@@ -9,6 +9,7 @@ import { nodeLabel } from '../../protocol/nodeLabel';
 import { crashedEntry } from '../../protocol/entries';
 import { mergePartEntries, type PartSpec } from '../../protocol/parts';
 import { fileSetDigest, idMap } from '../../protocol/fileSet';
+import { failsOnlyInQuarantine, quarantineByFile, type QuarantineList } from '../../protocol/quarantine';
 import type { EntryMap, FileEntry, RetryRunMode, RunSummary } from '../../protocol/types';
 import { LeaseTable } from './LeaseTable';
 import type { AttemptSeed, RunEvent } from './runEvents';
@@ -70,6 +71,9 @@ export interface RunState {
   readonly identity: RunIdentity;
   readonly meta: RunMeta;
   readonly openedAt: number;
+  /** The run key's quarantined tests as the run opened (every node is told these), and the same by file id. */
+  quarantine: QuarantineList;
+  quarantineByFile: ReadonlyMap<string, ReadonlySet<string>>;
   readonly nodes: NodeState[];
   readonly byNodeId: Map<string, NodeState>;
   enqueued: EntryMap | undefined;
@@ -91,8 +95,10 @@ export interface RunState {
   readonly leases: LeaseTable;
   /** Results by file id; a split file's once all its parts have one (merged). Changed through putResult and dropResult only. */
   readonly results: Map<string, RecordedResult>;
-  /** How many of `results` failed. */
+  /** How many of `results` failed (those that failed only in quarantined tests not counted: they do not fail the run). */
   failedFiles: number;
+  /** Files of `results` that failed in quarantined tests only (protocol/quarantine.ts). */
+  readonly quarantinedFiles: Set<string>;
   /** Each unit's time on each node. */
   readonly timeline: Timeline;
   /** Parts of split files, by part id, and each split file's part ids in order. */
@@ -133,6 +139,8 @@ export function createRunState(open: Extract<RunEvent, { t: 'open' }>): RunState
     identity: { keyHash: open.keyHash, runKey: open.runKey, buildId: open.buildId },
     meta: open.meta,
     openedAt: open.at,
+    quarantine: open.quarantine ?? [],
+    quarantineByFile: quarantineByFile(open.quarantine ?? []),
     nodes: [],
     byNodeId: new Map(),
     enqueued: undefined,
@@ -147,6 +155,7 @@ export function createRunState(open: Extract<RunEvent, { t: 'open' }>): RunState
     leases: new LeaseTable(),
     results: new Map(),
     failedFiles: 0,
+    quarantinedFiles: new Set(),
     timeline: new Timeline(),
     parts: new Map(),
     partsOf: new Map(),
@@ -346,18 +355,21 @@ function record(state: RunState, id: string, result: RecordedResult): void {
   putResult(state, spec.file, { entry: mergePartEntries(results.map(r => r.entry)), nodeIndex: results[0]!.nodeIndex, ...attempt });
 }
 
-/** Sets a file's result, keeping the count of failed ones. */
+/** Sets a file's result, keeping the count of failed ones (a file that failed only in quarantined tests apart). */
 function putResult(state: RunState, id: string, result: RecordedResult): void {
   dropResult(state, id);
   state.results.set(id, result);
-  if (result.entry.file_status === 'failed') state.failedFiles += 1;
+  if (result.entry.file_status !== 'failed') return;
+  if (failsOnlyInQuarantine(result.entry, state.quarantineByFile.get(id))) state.quarantinedFiles.add(id);
+  else state.failedFiles += 1;
 }
 
 function dropResult(state: RunState, id: string): void {
   const had = state.results.get(id);
   if (had === undefined) return;
   state.results.delete(id);
-  if (had.entry.file_status === 'failed') state.failedFiles -= 1;
+  if (had.entry.file_status !== 'failed') return;
+  if (!state.quarantinedFiles.delete(id)) state.failedFiles -= 1;
 }
 
 /** What the queue hands out for these files: each file, or the parts of a split one. */
@@ -374,6 +386,11 @@ function unitsOf(state: RunState, files: readonly string[]): string[] {
 function startAttempt(state: RunState, event: Extract<RunEvent, { t: 'attempt' }>): void {
   state.retryOf = { of: event.of, mode: event.mode, ...(event.missing === undefined ? {} : { missing: event.missing }) };
   state.lastEventAt = event.at;
+  if (event.quarantine !== undefined) {
+    // Before any result is dropped or kept: what stands is counted by it.
+    state.quarantine = event.quarantine;
+    state.quarantineByFile = quarantineByFile(event.quarantine);
+  }
   if (event.missing !== undefined) return;
   state.attempt = event.attempt;
   if (event.seed !== undefined) {
@@ -553,7 +570,7 @@ export function summaryOf(state: RunState): RunSummary {
     const file = state.parts.get(id)?.file ?? id;
     failedOn.set(file, [...(failedOn.get(file) ?? []), ...nodes]);
   }
-  const summary = summarize(state.results.entries(), state.nodes.length - state.attemptFirstNode, failedOn, state.attempt);
+  const summary = summarize(state.results.entries(), state.nodes.length - state.attemptFirstNode, failedOn, state.attempt, state.quarantinedFiles);
   if (state.crashed.size > 0) summary.crashed = [...state.crashed].sort();
   if (state.stopped !== undefined) {
     summary.stopped = state.stopped;

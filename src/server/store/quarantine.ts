@@ -55,6 +55,16 @@ export interface QuarantinePolicy {
   readonly cap: number;
 }
 
+/** The tests that count now, as a run takes them: [file id, full name]. Past its expiry an entry no longer counts, though it leaves the list only when a run of the run key finishes. */
+export function activeTests(q: Quarantine, now: number): Array<[string, string]> {
+  return q.tests
+    .filter(t => t.expiresAt === null || t.expiresAt > now)
+    .map(t => {
+      const { file, name } = splitTestKey(t.test);
+      return [file, name];
+    });
+}
+
 function audited(q: Quarantine, ...entries: AuditEntry[]): AuditEntry[] {
   return [...q.audit, ...entries].slice(-MAX_AUDIT);
 }

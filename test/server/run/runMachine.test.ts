@@ -29,8 +29,8 @@ class Run {
   now = 0;
   readonly dead = new Map<string, number>();
 
-  constructor(buildId = 'b') {
-    const open = openEvent({ keyHash: 'k', runKey: 'jest', buildId }, {}, 0);
+  constructor(buildId = 'b', quarantine: Array<[string, string]> = []) {
+    const open = openEvent({ keyHash: 'k', runKey: 'jest', buildId }, {}, 0, quarantine);
     this.state = createRunState(open);
     this.log = [open];
   }
@@ -596,6 +596,70 @@ describe('a run that stops before every file ran', () => {
     run.step(tr => machine.stopRun(tr, 'cancelled'));
     expect(run.events('cancel')).toEqual([{ t: 'cancel', node: a.index, ids: held, at: run.now }]);
     expect(summaryOf(run.state)).toMatchObject({ stopped: 'cancelled', not_run: 2 });
+  });
+});
+
+describe("the run's quarantine", () => {
+  /** A file with two tests: `flips` and `steady`, each failing with its own text when named. */
+  const entry = (failing: Record<string, string>): FileEntry => {
+    const test = (name: string) => (name in failing ? { status: 'failed' as const, run_time: 0.1, description: name, failure_message: failing[name] } : { status: 'passed' as const, run_time: 0.1, description: name });
+    const failed = Object.keys(failing).length;
+    return { file_status: failed > 0 ? 'failed' : 'passed', test_count: 2, test_counters: { failed, passed: 2 - failed, pending: 0 }, run_time: 0.2, '1': test('cart flips'), '2': test('cart steady') };
+  };
+
+  it('tells every node the list it opened with, and counts a file that failed only in quarantined tests apart: not failed, not a --bail', () => {
+    const run = new Run('b', [['file-0.test.ts', 'cart flips']]);
+    const a = run.joinReply({ node_id: 'a', workers: 1 });
+    const b = run.joinReply({ node_id: 'b', workers: 1 });
+    expect(a.response.quarantine).toEqual([['file-0.test.ts', 'cart flips']]);
+    expect(b.response.quarantine).toEqual(a.response.quarantine);
+    run.step(tr => machine.enq(tr, a.member, { tests: pendingTests(3), bail: 1 }, NO_HISTORY));
+    const results: Record<string, FileEntry> = {
+      'file-0.test.ts': entry({ 'cart flips': 'Error: timing\n    at t (cart.test.js:4:5)' }),
+      'file-1.test.ts': passed(),
+      'file-2.test.ts': passed(),
+    };
+    let batch = tests(run.deq(a.member).reply);
+    let reply: Reply | undefined;
+    while (batch.length > 0) {
+      reply = run.deq(a.member, Object.fromEntries(batch.map(id => [id, results[id]!]))).reply;
+      batch = tests(reply);
+    }
+    expect(run.events('stop')).toEqual([]);
+    const summary = (reply!.response as { summary: Record<string, unknown> }).summary;
+    expect(summary).toMatchObject({ files: 3, passed: 2, failed: 0, quarantined: ['file-0.test.ts'] });
+    expect(summaryOf(replay(run.log))).toEqual(summaryOf(run.state));
+    // The file's real status stands in its record.
+    expect(run.state.results.get('file-0.test.ts')!.entry.file_status).toBe('failed');
+  });
+
+  it('fails the run for a quarantined test in a file whose other tests fail too, or whose every test failed with one text (a hook)', () => {
+    const hook = 'Error: db down\n    at beforeEach (cart.test.js:3:9)';
+    for (const failing of [{ 'cart flips': 'a', 'cart steady': 'b' }, { 'cart flips': hook, 'cart steady': hook }]) {
+      const run = new Run('b', [['file-0.test.ts', 'cart flips']]);
+      const a = run.join({ node_id: 'a', workers: 1 });
+      run.step(tr => machine.enq(tr, a, { tests: pendingTests(1), bail: 1 }, NO_HISTORY));
+      const done = run.deq(a, { [tests(run.deq(a).reply)[0]!]: entry(failing) }).reply!;
+      expect((done.response as { summary: Record<string, unknown> }).summary).toMatchObject({ failed: 1, stopped: 'bail' });
+      expect(summaryOf(run.state).quarantined).toBeUndefined();
+    }
+  });
+
+  it('takes the quarantine as it is now when a retried job of the same build begins a new attempt', () => {
+    const run = new Run('b');
+    const a = run.join({ node_id: 'a', workers: 1 });
+    run.step(tr => machine.enq(tr, a, { tests: pendingTests(1) }, NO_HISTORY));
+    const first = run.deq(a, { [tests(run.deq(a).reply)[0]!]: entry({ 'cart flips': 'Error: timing' }) }).reply!;
+    expect((first.response as { summary: Record<string, unknown> }).summary).toMatchObject({ failed: 1 });
+    // The test was quarantined after the red build; its job is retried.
+    const now: Array<[string, string]> = [['file-0.test.ts', 'cart flips']];
+    const retried = run.step(tr => machine.join(tr, { node_id: 'again', retry_run: { mode: 'failed' } }, undefined, now));
+    expect(joinResponseOf(retried.joined).quarantine).toEqual(now);
+    expect(run.events('attempt')).toEqual([expect.objectContaining({ attempt: 2, quarantine: now })]);
+    const done = run.deq(retried.member, { [tests(run.deq(retried.member).reply)[0]!]: entry({ 'cart flips': 'Error: timing' }) }).reply!;
+    expect((done.response as { summary: Record<string, unknown> }).summary).toMatchObject({ failed: 0, quarantined: ['file-0.test.ts'] });
+    for (const event of run.log) expect(checkEvent(JSON.parse(JSON.stringify(event)))).toBeUndefined();
+    expect(summaryOf(replay(run.log))).toEqual(summaryOf(run.state));
   });
 });
 

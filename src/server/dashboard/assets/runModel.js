@@ -18,7 +18,9 @@ export class RunModel {
     this.failedAttempts = new Map(Object.entries(view.failedAttempts ?? {}));
     this.open = new Map();
     for (const span of this.spans) if (span.to === null) this.open.set(span.id, span);
-    this.failed = [...this.results.values()].filter(r => r.status === 'failed').length;
+    // A file that failed only in the run's quarantined tests does not fail the run: counted apart.
+    this.failed = [...this.results.values()].filter(r => r.status === 'failed' && !r.quarantined).length;
+    this.quarantined = [...this.results.values()].filter(r => r.status === 'failed' && r.quarantined).length;
   }
 
   now() {
@@ -63,7 +65,7 @@ export class RunModel {
       case 'result': {
         if (this.results.has(delta.id)) return true;
         this.results.set(delta.id, delta.result);
-        if (delta.result.status === 'failed') this.failed += 1;
+        if (delta.result.status === 'failed') this[delta.result.quarantined ? 'quarantined' : 'failed'] += 1;
         const node = this.nodes.get(delta.result.node);
         if (node && !delta.crashed) node.filesReported += 1;
         this.leased.delete(delta.id);
@@ -103,9 +105,10 @@ export class RunModel {
     }
   }
 
-  /** Failed files, in the order their results came. */
+  /** Failed files, in the order their results came; those that failed only in quarantined tests last. */
   failures() {
-    return [...this.results].filter(([, r]) => r.status === 'failed');
+    const failed = [...this.results].filter(([, r]) => r.status === 'failed');
+    return [...failed.filter(([, r]) => !r.quarantined), ...failed.filter(([, r]) => r.quarantined)];
   }
 
   /** The `n` files that took longest. */

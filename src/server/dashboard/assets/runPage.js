@@ -41,16 +41,15 @@ export function showRun(main, { runKey, buildId, key, file }) {
   const live = h('span', { class: 'live off' }, 'connecting');
 
   let model;
-  // The run key's quarantined and flaky tests (file → names), read once: failures of those tests are marked.
+  // The run's quarantined tests (from its view) and the run key's flaky ones (read once), file → names: failures of those tests are marked.
   const marks = { quarantined: new Map(), flaky: new Map() };
   const byFile = tests => {
     const map = new Map();
     for (const t of tests) map.set(t.file, (map.get(t.file) ?? new Set()).add(t.name));
     return map;
   };
-  Promise.all([getJson(`api/quarantine/${encodeURIComponent(runKey)}${query}`), getJson(`api/flaky/${encodeURIComponent(runKey)}${query}`)]).then(
-    ([q, f]) => {
-      marks.quarantined = byFile(q.tests);
+  getJson(`api/flaky/${encodeURIComponent(runKey)}${query}`).then(
+    f => {
       marks.flaky = byFile(f.tests);
       later();
     },
@@ -119,6 +118,7 @@ export function showRun(main, { runKey, buildId, key, file }) {
       snapshot: view => {
         const first = model === undefined;
         model = new RunModel(view);
+        marks.quarantined = byFile((view.quarantine ?? []).map(([file, name]) => ({ file, name })));
         if (selected) showSelected();
         if (selected && first) el.file.scrollIntoView({ block: 'nearest' });
         later();
@@ -203,7 +203,7 @@ function renderHead(section, model, live) {
 }
 
 function renderProgress(section, model) {
-  const passed = [...model.results.values()].filter(r => r.status !== 'failed').length;
+  const passed = [...model.results.values()].filter(r => r.status !== 'failed' || r.quarantined).length;
   const share = n => (model.total > 0 ? `${(100 * n) / model.total}%` : '0');
   const bar = h('div', { class: 'bar big' }, h('span', { class: 'passed' }), h('span', { class: 'failed' }), h('span', { class: 'running' }));
   bar.children[0].style.width = share(passed);
@@ -221,6 +221,7 @@ function renderProgress(section, model) {
       h('span', { id: 'progress-text', 'aria-live': 'polite' }, h('b', null, text)),
       h('span', null, h('i', { class: 'dot passed' }), h('b', null, String(passed)), ' passed'),
       h('span', { id: 'failed-count' }, h('i', { class: 'dot failed' }), h('b', null, String(model.failed)), ' failed'),
+      model.quarantined > 0 ? h('span', { id: 'quarantined-count', title: 'failed in quarantined tests only: they do not fail the run' }, h('b', null, String(model.quarantined)), ' quarantined') : null,
       h('span', null, h('i', { class: 'dot running' }), h('b', null, String(model.inHand)), ' in hand'),
       h('span', null, h('i', { class: 'dot queued' }), h('b', null, String(model.queued)), ' queued'),
       h('span', null, h('b', null, String(model.nodes.size)), ` node${model.nodes.size === 1 ? '' : 's'}`),
@@ -253,6 +254,7 @@ function renderSummary(section, model) {
       stat('nodes', s.nodes),
       stat('flaky', s.flaky?.length ?? 0, s.flaky?.length ? 'warn' : ''),
       stat('crashed', s.crashed?.length ?? 0, s.crashed?.length ? 'bad' : ''),
+      ...(s.quarantined?.length ? [stat('quarantined', s.quarantined.length, 'warn')] : []),
       ...(s.stopped ? [stat('not run', s.not_run ?? 0, 'bad')] : []),
     ),
   );
@@ -323,15 +325,21 @@ function renderFailures(section, model, fileLink, marks) {
   const items = failures.slice(0, MAX_FAILURES).map(([id, result]) =>
     h(
       'article',
-      { class: 'failure', dataset: { file: id } },
-      h('header', null, h('h3', null, fileLink(id)), h('span', { class: 'muted small' }, `${model.nodeName(result.node)} · ${result.failedTests || 1} failed · ${secs(result.runTime)}`)),
+      { class: result.quarantined ? 'failure quarantined' : 'failure', dataset: { file: id } },
+      h(
+        'header',
+        null,
+        h('h3', null, fileLink(id)),
+        result.quarantined ? h('span', { class: 'tag quarantined', title: 'every failure is a quarantined test\'s: this file does not fail the run' }, 'does not fail the run') : null,
+        h('span', { class: 'muted small' }, `${model.nodeName(result.node)} · ${result.failedTests || 1} failed · ${secs(result.runTime)}`),
+      ),
       result.failures?.length ? result.failures.map(f => failureBlock(f, tagsOf(marks, id, f.test))) : h('pre', null, result.failure ?? 'No message was sent.'),
       result.failedTests > (result.failures?.length ?? 0) && result.failures?.length ? h('p', { class: 'muted small' }, `… and ${result.failedTests - result.failures.length} more failing tests (the API has the entry).`) : null,
     ),
   );
   fill(
     section,
-    h('h2', null, `Failures (${failures.length})`),
+    h('h2', null, `Failures (${model.failed}${model.quarantined > 0 ? `, and ${model.quarantined} in quarantined tests only` : ''})`),
     items.length === 0 ? h('p', { class: 'muted' }, model.state === 'finished' ? 'No failures.' : 'No failures so far.') : items,
     failures.length > MAX_FAILURES ? h('p', { class: 'muted' }, `… and ${failures.length - MAX_FAILURES} more (see the API).`) : null,
   );
