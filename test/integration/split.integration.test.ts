@@ -143,6 +143,8 @@ it('does not fail the run for a quarantined test of a split file: its part fails
       expect(outcome.output).toContain('jest-fast-ci ▸ 1 quarantined test failed and did not fail the run');
       expect(outcome.output).toContain('● test/heavy.test.js › odd (names) [here] ten | eleven');
     }
+    // The server merged the parts' entries and counts the file apart, by the same rule.
+    expect(server.run(run.buildId)!.summary).toMatchObject({ files: 7, failed: 0, quarantined: [HEAVY] });
   } finally {
     await fetch(`${server.dashboardUrl}api/quarantine/jest`, { method: 'DELETE', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ ...change, reason: 'done' }), signal: AbortSignal.timeout(5_000) });
   }

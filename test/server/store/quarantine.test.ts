@@ -1,5 +1,5 @@
 /** Quarantine's rules (pure): entries by hand and by flakes, the cap, expiry, clean runs, and the audit of each change. */
-import { addTest, afterRun, EMPTY_QUARANTINE, parseQuarantine, removeTest, type QuarantinePolicy } from '../../../src/server/store/quarantine';
+import { activeTests, addTest, afterRun, EMPTY_QUARANTINE, parseQuarantine, removeTest, type QuarantinePolicy } from '../../../src/server/store/quarantine';
 import { testKey, type TestOutcome } from '../../../src/server/store/testHistory';
 
 const day = 86_400_000;
@@ -38,6 +38,10 @@ it('lets a test go at its expiry, or after its clean runs in a row (a failure st
   expect(q.audit.at(-1)).toMatchObject({ action: 'release', test: A, why: '2 clean runs in a row' });
   const expiring = addTest(EMPTY_QUARANTINE, B, { by: 'api', reason: 'r', at: 0, expiresAt: 5, cleanRuns: null }, 100).quarantine;
   expect(afterRun(expiring, { at: 5, outcomes: new Map(), tests: 5 }, new Map(), policy).audit.at(-1)).toMatchObject({ action: 'expire', test: B });
+  // Past its expiry, before a run takes it off the list, an entry is no longer given to a run that opens.
+  const both = addTest(expiring, A, { by: 'api', reason: 'r', at: 0, expiresAt: null, cleanRuns: null }, 100).quarantine;
+  expect(activeTests(both, 4)).toEqual([['test/b.test.ts', 'b flips'], ['test/a.test.ts', 'a flips']]);
+  expect(activeTests(both, 5)).toEqual([['test/a.test.ts', 'a flips']]);
 });
 
 it('records who removed a test and why, and reads back what it stores', () => {
