@@ -86,6 +86,10 @@ async function main() {
     const again = await runNodes(server.url, 'quarantined', writeConfig('wrapped', true));
     const named = again.map(o => Number((/jest-fast-ci ▸ (\d+) quarantined tests? failed/.exec(o.output) || [0, 0])[1]));
     console.log(`3. quarantined ${own.length} failing tests (${tests.length - own.length} files failed to load: never masked); the run again: ${named[0]} named as quarantined failures on every node (${named.join(', ')}); Jest's line: ${(/Tests: .*/.exec(again[0].output) || [''])[0].replace(/\s+/g, ' ')}; exits ${again.map(o => o.code).join(',')}`);
+    // The server counts by the same rule: the files it leaves out of `failed` are those Jest's summary on a node does not fail.
+    const s = (await server.waitForRun('quarantined')).summary;
+    const suites = (/Test Suites: (\d+) failed/.exec(again[0].output) || [0, 0])[1];
+    console.log(`   server summary: ${s.failed} failed, ${(s.quarantined || []).length} failed in quarantined tests only, ${s.passed} passed of ${s.files}; Jest's failed suites on node 0: ${suites}`);
   } finally {
     await server.close();
   }
