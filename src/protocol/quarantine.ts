@@ -7,7 +7,7 @@
  * or every test failed with the same text (a hook, or the file's set-up).
  */
 import { NOT_SENT, TRUNCATED, casesOf } from './entries';
-import type { FileEntry } from './types';
+import type { FileEntry, RunSummary } from './types';
 
 /** A run's quarantined tests: [file id, full name], as the join reply carries them. */
 export type QuarantineList = ReadonlyArray<readonly [string, string]>;
@@ -43,6 +43,15 @@ export function maskedFailures(entry: FileEntry, names: ReadonlySet<string> | un
 export function failsOnlyInQuarantine(entry: FileEntry, names: ReadonlySet<string> | undefined): boolean {
   const masked = maskedFailures(entry, names);
   return masked.length > 0 && masked.length === [...casesOf(entry)].filter(c => c.status === 'failed').length;
+}
+
+/**
+ * The files of a finished run that fail it, as a node in this
+ * FAST_CI_QUARANTINE mode counts them: with `on`, a file that failed only in
+ * quarantined tests does not; with `report` or `off` it does.
+ */
+export function failingFiles(summary: RunSummary, mode: 'on' | 'report' | 'off'): number {
+  return summary.failed + (mode === 'on' ? 0 : (summary.quarantined?.length ?? 0));
 }
 
 /**

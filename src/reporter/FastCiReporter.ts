@@ -7,6 +7,7 @@
 import type { JestFileResult, JestRunResult } from '../jestShapes';
 import { getNodeRun } from '../nodeRun';
 import { toFileEntry } from '../protocol/entries';
+import { failingFiles } from '../protocol/quarantine';
 import { formatNodeReport, type Tally } from './format';
 import { appendFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -77,8 +78,9 @@ export default class FastCiReporter {
         stopped === 'bail' ? `the run stopped after ${failed} failed file${failed === 1 ? '' : 's'} (--bail); ${notRunText}` : `the run was cancelled; ${notRunText}`,
       );
       this.#write(`jest-fast-ci: exiting 1: ${this.#error.message}.\n`);
-    } else if (summary !== undefined && summary.failed > 0) {
-      this.#error = new Error(`the whole run failed (${summary.failed} of ${summary.files} files), and this node could not report the whole run`);
+    } else if (summary !== undefined && failingFiles(summary, run?.quarantine?.mode ?? 'on') > 0) {
+      const failed = failingFiles(summary, run?.quarantine?.mode ?? 'on');
+      this.#error = new Error(`the whole run failed (${failed} of ${summary.files} files), and this node could not report the whole run`);
       this.#write(`jest-fast-ci: exiting 1: ${this.#error.message}.\n`);
     }
   }

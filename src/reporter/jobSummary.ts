@@ -7,6 +7,7 @@
  */
 import type { NodeRun } from '../nodeRun';
 import { formatTiming, plural } from './format';
+import { failingFiles } from '../protocol/quarantine';
 
 /** One file of the run as the summary shows it. */
 export interface SummaryFile {
@@ -61,7 +62,7 @@ export function jobSummary(run: NodeRun, files: readonly SummaryFile[], filesHer
   }
   const s = run.summary;
   const failedFiles = files.filter(f => f.failed);
-  const outcome = s === undefined ? 'no summary from the orchestrator' : s.failed > 0 || s.stopped !== undefined ? 'failed' : 'passed';
+  const outcome = s === undefined ? 'no summary from the orchestrator' : failingFiles(s, run.quarantine?.mode ?? 'on') > 0 || s.stopped !== undefined ? 'failed' : 'passed';
   const quarantine = s?.quarantined !== undefined && s.quarantined.length > 0 ? `, ${s.quarantined.length} failed in quarantined tests only` : '';
   const counts =
     s === undefined ? '' : `: ${plural(s.files, 'file')} on ${plural(s.nodes, 'node')}, ${s.failed} failed, ${s.passed} passed${quarantine}${s.pending > 0 ? `, ${s.pending} skipped` : ''} (${plural(s.tests, 'test')})`;

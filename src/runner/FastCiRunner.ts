@@ -162,13 +162,15 @@ export default class FastCiRunner extends peers.jestRunner.EmittingTestRunner {
       this.#quarantine = apply;
     };
     const session = new NodeSession(client, queue, ids, rootDir, {
+      quarantine: config.quarantine,
       onJoined(join, enqueued) {
         run.nodeIndex = join.node_index;
         run.label = nodeLabel(join.node_index, config.nodeIndex);
-        if (join.quarantine !== undefined && config.quarantine !== 'off' && run.quarantine === undefined) {
-          const byFile = quarantineByFile(join.quarantine);
-          run.quarantine = { tests: join.quarantine.length, mode: config.quarantine };
-          quarantine((test, result) => void applyQuarantine(result, byFile.get(ids.id(test)), config.quarantine));
+        if (run.quarantine === undefined) {
+          // The mode is known to the reporter whatever the list: with `report` or `off` a file the run counts apart still fails this node.
+          run.quarantine = { tests: join.quarantine?.length ?? 0, mode: config.quarantine };
+          const byFile = quarantineByFile(join.quarantine ?? []);
+          if (byFile.size > 0 && config.quarantine !== 'off') quarantine((test, result) => void applyQuarantine(result, byFile.get(ids.id(test)), config.quarantine));
         }
         if (join.run_url !== undefined && run.runUrl === undefined) {
           run.runUrl = join.run_url;

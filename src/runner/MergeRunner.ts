@@ -67,8 +67,10 @@ export default class MergeRunner extends peers.jestRunner.EmittingTestRunner {
     // Each node's coverage, merged on the node: Jest gets them all once, with the first result.
     const coverage: CoverageBody[] = [];
     const blobs = await Promise.all(files.map(readBlob));
-    // Every node of a run was told the same quarantine; merged, it is applied as each node applied it.
-    const quarantine = quarantineByFile(blobs.flatMap(b => b.header.quarantine ?? []));
+    // Each outcome with the quarantine its node was told (its blob's header; a retried job's may differ from the first
+    // attempt's); a split file's parts may come from several blobs, so it takes theirs together.
+    const quarantineOf = new Map(files.map((file, i) => [file, quarantineByFile(blobs[i]!.header.quarantine ?? [])]));
+    const anyBlob = quarantineByFile(blobs.flatMap(b => b.header.quarantine ?? []));
     const mode = quarantineMode(process.env.FAST_CI_QUARANTINE);
     for (const record of blobs.flatMap(b => b.records)) {
       if (record.header.id === COVERAGE_ID) {
@@ -111,7 +113,7 @@ export default class MergeRunner extends peers.jestRunner.EmittingTestRunner {
       }
       if (outcome.ok) {
         if (coverage.length > 0) carryCoverage(outcome.result, coverage.splice(0));
-        applyQuarantine(outcome.result, quarantine.get(id), mode);
+        applyQuarantine(outcome.result, (record === undefined ? anyBlob : quarantineOf.get(record.file)!).get(id), mode);
         await this.#emitter.emit('test-file-success', [test, outcome.result]);
       } else await this.#emitter.emit('test-file-failure', [test, outcome.error]);
     }

@@ -19,6 +19,7 @@ import { pendingEntry } from '../protocol/entries';
 import { Events, Extensions } from '../protocol/constants';
 import { fileSetDigest, idMap } from '../protocol/fileSet';
 import type { PartSpec } from '../protocol/parts';
+import { failingFiles } from '../protocol/quarantine';
 import type { EntryMap, JoinResponse, RunSummary } from '../protocol/types';
 import { batchProblem, fileSetMismatch } from './fileSetCheck';
 import type { FileQueue } from './FileQueue';
@@ -33,6 +34,8 @@ export interface SessionResult {
 export interface SessionHooks {
   /** Called once joined, so the reporter knows the node index early. */
   onJoined?(join: JoinResponse, enqueued: number | undefined): void;
+  /** How this node counts a file that failed only in the run's quarantined tests (FAST_CI_QUARANTINE; default `on`). */
+  readonly quarantine?: 'on' | 'report' | 'off';
 }
 
 export class NodeSession {
@@ -113,7 +116,8 @@ export class NodeSession {
       }
       const summary = await this.#loop(fatal);
       // Joining a run that had already failed runs nothing: never a green job without tests.
-      if (join.finished === true && summary !== undefined && summary.failed > 0) throw runFinishedError(this.#client.topic, summary.failed);
+      const failing = summary === undefined ? 0 : failingFiles(summary, this.#hooks.quarantine ?? 'on');
+      if (join.finished === true && failing > 0) throw runFinishedError(this.#client.topic, failing);
       await this.#checkCount(summary);
       return { nodeIndex: join.node_index, summary, enqueued: this.#enqueued && join.node_index === 0 ? this.#ids.size : undefined };
     } catch (error) {

@@ -157,5 +157,7 @@ export function resultFromEntry(entry: FileEntry, testFilePath: string): TestRes
     testFilePath,
     testResults,
     failureMessage: entry.file_status === 'failed' ? failure ?? 'failed (no message)' : null,
+    // The entry's own failure_message: the file failed as a whole (it did not load, a hook outside tests), never a test's failure to mask.
+    ...(entry.failure_message === undefined ? {} : { testExecError: { message: entry.failure_message, stack: '' } }),
   } as unknown as TestResult;
 }

@@ -71,7 +71,7 @@ it("does not fail the run for a quarantined test's failure, names it on every no
   expect(flips.failureMessages[0]).toContain('[quarantined: jest-fast-ci does not fail the run for this test]');
 });
 
-it("counts it apart on the server: nodes without the whole run pass on its summary, --bail does not stop for it, and the nodes' blob files merge green", async () => {
+it("counts it apart on the server, nodes reporting their own files pass, --bail does not stop for it, and the nodes' blob files merge green", async () => {
   const buildId = randomUUID();
   const blobs = path.join(dir, 'blobs');
   const outcomes = await nodes(['test/cart', 'test/ok'], { FAST_CI_REPORT: 'node', FAST_CI_BLOB_DIR: blobs }, ['--bail'], buildId);
@@ -95,6 +95,11 @@ it('still fails the run with FAST_CI_QUARANTINE=report, naming the test', async 
     expect(outcome).toExitWith(1);
     expect(outcome.output).toContain('FAST_CI_QUARANTINE=report still fails the run for 1 test');
   }
+  // Each node reporting its own files: the one that ran the file fails, though the server counts the file apart.
+  const own = await nodes(['test/cart', 'test/ok'], { FAST_CI_QUARANTINE: 'report', FAST_CI_REPORT: 'node' });
+  const ranCart = own.filter(o => /test\/cart\.test\.js/.test(o.output));
+  expect(ranCart).toHaveLength(1);
+  expect(ranCart[0]).toExitWith(1);
 });
 
 it('fails the run when a quarantined test is in a file that fails to load: a suite-level error is never masked', async () => {

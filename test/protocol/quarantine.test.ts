@@ -1,6 +1,6 @@
 /** The rule the node and the server share: which failures of a file's entry its run's quarantine masks. */
 import { MAX_ENTRY_FAILURE_TEXT, NOT_SENT, casesOf, toFileEntry } from '../../src/protocol/entries';
-import { failsOnlyInQuarantine, maskedFailures, quarantineByFile } from '../../src/protocol/quarantine';
+import { failingFiles, failsOnlyInQuarantine, maskedFailures, quarantineByFile } from '../../src/protocol/quarantine';
 import type { JestFileResult } from '../../src/jestShapes';
 
 function entryOf(tests: Array<[string, 'passed' | 'failed', string?]>, extra: Partial<JestFileResult> = {}) {
@@ -46,6 +46,14 @@ it('sees a hook in an entry whose failure text was clipped or not sent (a file o
   // The same tests with texts that differ early (each its own assertion) are no hook.
   const own = entryOf(many.map(([name, status], i) => [name, status, `Error: ${i}\n${text}`]));
   expect(maskedFailures(own, flips)).toEqual(['cart flips']);
+});
+
+it('counts the files that fail a run as a node in each FAST_CI_QUARANTINE mode does', () => {
+  const summary = { files: 4, passed: 2, failed: 1, pending: 0, tests: 9, nodes: 2, files_by_node: {}, quarantined: ['q.test.js'] };
+  expect(failingFiles(summary, 'on')).toBe(1);
+  expect(failingFiles(summary, 'report')).toBe(2);
+  expect(failingFiles(summary, 'off')).toBe(2);
+  expect(failingFiles({ ...summary, quarantined: undefined }, 'report')).toBe(1);
 });
 
 it('groups a run quarantine by file', () => {

@@ -3,6 +3,7 @@ import { failedEntry, toFileEntry } from '../../src/protocol/entries';
 import { NodeCoverage } from '../../src/runner/NodeCoverage';
 import { packCoverage, packOutcome, resultFromEntry, unpackCoverage, unpackOutcome } from '../../src/runner/remoteOutcome';
 import { caseResult } from '../helpers/executors';
+import { applyQuarantine } from '../../src/runner/quarantine';
 
 const test = { path: '/home/b/app/test/x.test.js', duration: undefined, context: {} } as unknown as Test;
 
@@ -23,6 +24,11 @@ it('builds a Jest result from the orchestrator\'s entry when the node that ran t
   expect(result.testResults).toEqual([expect.objectContaining({ status: 'failed', fullName: 'it works', failureMessages: ['boom'] })]);
   // A file that could not run at all: one failed case carries the message.
   expect(resultFromEntry(failedEntry('it crashed'), '/p').testResults).toEqual([expect.objectContaining({ status: 'failed', failureMessages: ['it crashed'] })]);
+  // It failed as a whole: the quarantine must never mask a test of it, rebuilt or not.
+  const whole = resultFromEntry({ ...entry, failure_message: 'afterAll: db down' }, '/p');
+  expect(whole.testExecError).toMatchObject({ message: 'afterAll: db down' });
+  expect(applyQuarantine(whole, new Set(['it works']), 'on')).toEqual([]);
+  expect(whole.numFailingTests).toBe(1);
 });
 
 it('a file\'s record carries no coverage: the node\'s coverage travels once, in its own record', () => {

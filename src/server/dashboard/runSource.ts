@@ -35,7 +35,7 @@ export interface HeldRun {
   resultOf(id: string): FileEntry | undefined;
   /** The run's quarantined tests (as it opened, or its retried job began): [file id, full name], and a file's by name. */
   quarantine(): QuarantineList;
-  quarantineOf(file: string): ReadonlySet<string> | undefined;
+  quarantineOf(id: string): ReadonlySet<string> | undefined;
   /** Stops the run (its key asked): nodes drop what they hold and are told it is done. */
   cancel(): Promise<void>;
 }
@@ -66,7 +66,8 @@ export function registrySource(registry: RunRegistry, keys: KeyRing): RunSource 
       snapshot: () => host.snapshot(keyIndex),
       resultOf: id => fileResultOf(host.state, id)?.entry,
       quarantine: () => host.state.quarantine,
-      quarantineOf: file => host.state.quarantineByFile.get(file),
+      // A part's result (live, before its file's is merged) by its file's quarantine.
+      quarantineOf: id => host.state.quarantineByFile.get(host.state.parts.get(id)?.file ?? id),
       cancel: () => host.cancel(),
     };
   };

@@ -157,7 +157,8 @@ export class RunHost {
       prepare: async () => {
         const named = payload.retry_run?.mode === 'failed' ? (payload.retry_run.earlier ?? []) : [];
         if (named.length > 0 && findEarlier !== undefined && !isEnqueued(this.#state) && this.#state.retryOf === undefined) earlier = await findEarlier(named);
-        if (payload.retry_run !== undefined && payload.retry_run.again !== false && readQuarantine !== undefined && this.isFinished) quarantine = await readQuarantine().catch(() => undefined);
+        // Whether the run finished is known only after the lock (another server may have finished it): read for every retried job.
+        if (payload.retry_run !== undefined && payload.retry_run.again !== false && readQuarantine !== undefined) quarantine = await readQuarantine().catch(() => undefined);
       },
       decide: (tr, held) => {
         const refused = machine.refuseJoin(tr.state, payload, this.#settings);

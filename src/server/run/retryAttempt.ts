@@ -2,6 +2,7 @@
  * A retried CI job (the `retry_run` extension): when a join makes the run a
  * new attempt of its build, and what the run's nodes are told of it (pure).
  */
+import { failingFiles } from '../../protocol/quarantine';
 import type { RetryRunReply, RetryRunRequest } from '../../protocol/types';
 import type { AttemptSeed } from './runEvents';
 import { enqueuedCount, isEnqueued, isFinished, isKept, summaryOf, type RunState } from './runState';
@@ -31,7 +32,8 @@ export type EarlierAttempt = { of: string; attempt: number; seed: AttemptSeed } 
 export function retrySameRun(tr: Transition, request: RetryRunRequest, quarantine?: Array<[string, string]>): void {
   const { state, ctx } = tr;
   if (!isFinished(state) || request.again === false) return;
-  if (request.mode === 'failed' && summaryOf(state).failed === 0) return;
+  // A file that failed only in quarantined tests runs again too: a node with FAST_CI_QUARANTINE=report fails on it.
+  if (request.mode === 'failed' && failingFiles(summaryOf(state), 'report') === 0) return;
   tr.emit({ t: 'attempt', attempt: state.attempt + 1, of: state.identity.buildId, mode: request.mode, ...(quarantine === undefined ? {} : { quarantine }), at: ctx.now });
 }
 
@@ -67,7 +69,7 @@ export function retryReply(state: RunState): RetryRunReply | undefined {
 
 /** A job the CI says is a retry joined a run that finished without failures: nothing to re-run, and it says so. */
 export function nothingToRetry(state: RunState): RetryRunReply | undefined {
-  if (!isFinished(state) || summaryOf(state).failed > 0) return undefined;
+  if (!isFinished(state) || failingFiles(summaryOf(state), 'report') > 0) return undefined;
   const files = enqueuedCount(state);
   return { status: 'retry', of: state.identity.buildId, attempt: state.attempt + 1, rerun: 0, kept: files, files };
 }

@@ -660,6 +660,9 @@ describe("the run's quarantine", () => {
     expect((done.response as { summary: Record<string, unknown> }).summary).toMatchObject({ failed: 0, quarantined: ['file-0.test.ts'] });
     for (const event of run.log) expect(checkEvent(JSON.parse(JSON.stringify(event)))).toBeUndefined();
     expect(summaryOf(replay(run.log))).toEqual(summaryOf(run.state));
+    // Green, but a file failed in a quarantined test: a job retried again runs it again (a node with FAST_CI_QUARANTINE=report fails on it).
+    const third = run.step(tr => machine.join(tr, { node_id: 'third', retry_run: { mode: 'failed' } }, undefined, now));
+    expect(joinResponseOf(third.joined).retry_run).toMatchObject({ status: 'retry', attempt: 3, rerun: 1 });
   });
 });
 
