@@ -242,7 +242,7 @@ export class Dashboard {
     const found = this.#runKeyOf(url, scope, runKey);
     if ('error' in found) return sendError(res, found.status, found.error);
     const now = Date.now();
-    void Promise.all([this.#settings.tests.all(found.identity, now), this.#settings.quarantine.get(found.identity)]).then(
+    void Promise.all([this.#settings.tests.withFailures(found.identity, now), this.#settings.quarantine.get(found.identity)]).then(
       ([tests, q]) => sendJson(res, 200, flakyView(runKey, tests, this.#settings.testWindow, now, q)),
       (error: Error) => {
         log('flaky tests failed: %s', error.message);

@@ -260,7 +260,7 @@ export class RunRegistry {
     if (policy.autoAfter === undefined && (await quarantine.get(host.identity)).tests.length === 0) return;
     const byTest = new Map<string, TestOutcome[]>();
     for (const [test, outcome] of outcomes) byTest.set(test, [...(byTest.get(test) ?? []), outcome]);
-    const history = policy.autoAfter === undefined ? new Map<string, TestOutcome[]>() : await tests.all(host.identity, at);
+    const history = policy.autoAfter === undefined ? new Map<string, TestOutcome[]>() : await tests.withFailures(host.identity, at);
     await quarantine.update(host.identity, q => afterRun(q, { at, outcomes: byTest, tests: byTest.size }, history, policy));
   }
 

@@ -90,4 +90,9 @@ export class RedisKeys {
     const runKeyTag = sha(JSON.stringify([identity.keyHash, identity.runKey])).slice(0, 32);
     return `${this.prefix}test-history:${keyTag}:${runKeyTag}`;
   }
+
+  /** The runs a test history's outcomes name (testHistory.ts). */
+  testRuns(identity: RunIdentity): string {
+    return `${this.testHistory(identity)}:runs`;
+  }
 }

@@ -75,33 +75,104 @@ export function testOutcomesOf(ran: Iterable<RanEntry>, run: TestRun): Array<[st
   return out;
 }
 
-/** `recent` with `added` laid over it: oldest first, at most `runs`, none older than `days` before `now`. */
-export function withOutcomes(recent: readonly TestOutcome[] | undefined, added: readonly TestOutcome[], runs: number, days: number, now: number): TestOutcome[] {
-  const since = now - days * 86_400_000;
-  return [...(recent ?? []), ...added].filter(o => o.at >= since).slice(-runs);
+/** A run as every outcome of it shares it: kept once, in the history's table of runs. */
+export interface RunRow {
+  readonly buildId: string;
+  readonly commit: string | null;
+  readonly branch: string | null;
+  readonly at: number;
 }
 
-/** Stored form: `[status, build id, commit, branch, at, node, attempt, seconds]` per outcome (short: a suite has thousands of tests). */
-export function storedOutcomes(outcomes: readonly TestOutcome[]): unknown {
-  return outcomes.map(o => [o.status === 'passed' ? 'p' : 'f', o.buildId, o.commit, o.branch, o.at, o.node, o.attempt, o.seconds]);
+/** The run an outcome belongs to, as the table keeps it. */
+export function runRowOf(o: TestOutcome): RunRow {
+  return { buildId: o.buildId, commit: o.commit, branch: o.branch, at: o.at };
 }
 
-/** Outcomes as a store kept them; what is not one is dropped. */
-export function parseOutcomes(value: unknown): TestOutcome[] {
-  if (!Array.isArray(value)) return [];
-  return value.flatMap((o): TestOutcome[] => {
-    if (!Array.isArray(o) || (o[0] !== 'p' && o[0] !== 'f') || typeof o[1] !== 'string' || typeof o[4] !== 'number' || typeof o[5] !== 'string' || typeof o[6] !== 'number') return [];
-    return [{
-      status: o[0] === 'p' ? 'passed' : 'failed',
-      buildId: o[1],
-      commit: typeof o[2] === 'string' ? o[2] : null,
-      branch: typeof o[3] === 'string' ? o[3] : null,
-      at: o[4],
-      node: o[5],
-      attempt: o[6],
-      seconds: typeof o[7] === 'number' ? o[7] : 0,
-    }];
-  });
+/** A run's stored form, `[build id, commit, branch, at]`, and back (undefined for what is not one). */
+export function storedRun(row: RunRow): unknown {
+  return [row.buildId, row.commit, row.branch, row.at];
+}
+
+export function parseRun(value: unknown): RunRow | undefined {
+  if (!Array.isArray(value) || typeof value[0] !== 'string' || typeof value[3] !== 'number') return undefined;
+  return { buildId: value[0], commit: typeof value[1] === 'string' ? value[1] : null, branch: typeof value[2] === 'string' ? value[2] : null, at: value[3] };
+}
+
+const TOKEN = /^(\d+)([pf])(\d+)\.([^.\s]*)\.(\d+)$/;
+
+/**
+ * One outcome's stored form: `<run id><p|f><attempt>.<node>.<milliseconds>`
+ * ("17f1.3.250"; the node's number, for "node 3"). A suite has tens of
+ * thousands of tests, each with a window of outcomes: what the outcomes of
+ * a run share is kept once, in the table of runs.
+ */
+export function encodeOutcome(runId: number, o: TestOutcome): string {
+  const node = /^node (\d+)$/.exec(o.node)?.[1] ?? encodeURIComponent(o.node).replace(/\./g, '%2E');
+  return `${runId}${o.status === 'passed' ? 'p' : 'f'}${o.attempt}.${node}.${Math.max(0, Math.round(o.seconds * 1000))}`;
+}
+
+/** A test's stored outcomes, oldest first; those of runs the table no longer has (past the window) and what is not one are dropped. */
+export function decodeOutcomes(value: string, runs: ReadonlyMap<number, RunRow>): TestOutcome[] {
+  const out: TestOutcome[] = [];
+  for (const token of value.split(' ')) {
+    const m = TOKEN.exec(token);
+    const run = m === null ? undefined : runs.get(Number(m[1]));
+    if (m === null || run === undefined) continue;
+    let node = `node ${m[4]}`;
+    if (!/^\d+$/.test(m[4]!)) {
+      try {
+        node = decodeURIComponent(m[4]!);
+      } catch {
+        continue;
+      }
+    }
+    out.push({ status: m[2] === 'p' ? 'passed' : 'failed', ...run, node, attempt: Number(m[3]), seconds: Number(m[5]) / 1000 });
+  }
+  return out;
+}
+
+/** `value` with `tokens` laid over it: the last `keep`, none of a run the table no longer has. */
+export function appendOutcomes(value: string | undefined, tokens: readonly string[], keep: number, runs: ReadonlyMap<number, unknown>): string {
+  const all = value === undefined || value === '' ? [...tokens] : [...value.split(' '), ...tokens];
+  return all
+    .filter(token => runs.has(Number.parseInt(token, 10)))
+    .slice(-keep)
+    .join(' ');
+}
+
+/** The runs of these outcomes, each once (a finished run's outcomes share one). */
+export function runsOf(outcomes: ReadonlyArray<readonly [string, TestOutcome]>): RunRow[] {
+  const rows = new Map<string, RunRow>();
+  for (const [, o] of outcomes) {
+    const row = runRowOf(o);
+    const key = rowKey(row);
+    if (!rows.has(key)) rows.set(key, row);
+  }
+  return [...rows.values()];
+}
+
+/** A run's identity in the table: the same row gets the same id within one record. */
+export function rowKey(row: RunRow): string {
+  return JSON.stringify(storedRun(row));
+}
+
+/** A finished run's outcomes as each test's new tokens, `ids` giving each run's id in the table (by rowKey). */
+export function tokensByTest(outcomes: ReadonlyArray<readonly [string, TestOutcome]>, ids: ReadonlyMap<string, number>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [test, o] of outcomes) out.set(test, [...(out.get(test) ?? []), encodeOutcome(ids.get(rowKey(runRowOf(o)))!, o)]);
+  return out;
+}
+
+/** The stored outcomes hold a failure: only such a test can be flaky. */
+export function hasFailure(value: string): boolean {
+  return /\df/.test(value);
+}
+
+/** The run of a test's last stored outcome, or undefined when it holds none. */
+export function lastRunOf(value: string): number | undefined {
+  const at = value.lastIndexOf(' ');
+  const run = Number.parseInt(value.slice(at + 1), 10);
+  return Number.isNaN(run) ? undefined : run;
 }
 
 /** What a test's outcomes say about it. */

@@ -118,8 +118,8 @@ export interface TestWindow {
 export interface TestHistoryStore {
   /** Lays a finished run's test outcomes (testHistory.testOutcomesOf, keyed by testKey) over the history. */
   record(identity: RunIdentity, outcomes: ReadonlyArray<readonly [string, TestOutcome]>, now: number): Promise<void>;
-  /** Every test's outcomes within the window, oldest first, by testKey. */
-  all(identity: RunIdentity, now: number): Promise<Map<string, TestOutcome[]>>;
+  /** Every test that failed within the window, with its outcomes there, oldest first, by testKey: only such a test can be flaky. */
+  withFailures(identity: RunIdentity, now: number): Promise<Map<string, TestOutcome[]>>;
 }
 
 /** The tests of a key and run key whose failures do not fail a build, and the audit of changes (quarantine.ts). */
