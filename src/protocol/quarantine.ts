@@ -29,20 +29,24 @@ export function quarantineByFile(list: QuarantineList): Map<string, Set<string>>
  * failures may be masked; none when the file failed as a whole.
  */
 export function maskedFailures(entry: FileEntry, names: ReadonlySet<string> | undefined): string[] {
-  if (names === undefined || names.size === 0 || entry.file_status !== 'failed' || entry.failure_message !== undefined) return [];
-  const cases = [...casesOf(entry)];
-  const failing = cases.filter(c => c.status === 'failed');
-  const masked = failing.filter(c => c.description !== undefined && names.has(c.description)).map(c => c.description!);
-  if (masked.length === 0) return [];
-  // Failing assertions differ at least in their line; a hook's failure is the same text for every test.
-  if (cases.length >= 2 && failing.length === cases.length && failing.every(c => sameFailure(c.failure_message, failing[0]!.failure_message))) return [];
-  return masked;
+  return judge(entry, names).masked;
 }
 
 /** The file failed in quarantined tests only: its failure does not fail the run. */
 export function failsOnlyInQuarantine(entry: FileEntry, names: ReadonlySet<string> | undefined): boolean {
-  const masked = maskedFailures(entry, names);
-  return masked.length > 0 && masked.length === [...casesOf(entry)].filter(c => c.status === 'failed').length;
+  const { masked, failing } = judge(entry, names);
+  return masked.length > 0 && masked.length === failing;
+}
+
+/** The entry's maskable quarantined failures, and how many of its tests failed, from one walk of its cases. */
+function judge(entry: FileEntry, names: ReadonlySet<string> | undefined): { masked: string[]; failing: number } {
+  if (names === undefined || names.size === 0 || entry.file_status !== 'failed' || entry.failure_message !== undefined) return { masked: [], failing: 0 };
+  const cases = [...casesOf(entry)];
+  const failing = cases.filter(c => c.status === 'failed');
+  const masked = failing.filter(c => c.description !== undefined && names.has(c.description)).map(c => c.description!);
+  // Failing assertions differ at least in their line; a hook's failure is the same text for every test.
+  const hook = masked.length > 0 && cases.length >= 2 && failing.length === cases.length && failing.every(c => sameFailure(c.failure_message, failing[0]!.failure_message));
+  return { masked: hook ? [] : masked, failing: failing.length };
 }
 
 /**

@@ -69,6 +69,7 @@ export default class FastCiReporter {
     // the node must not exit 0 on its own files' word.
     const stopped = run?.mode === 'orchestrated' ? run.summary?.stopped : undefined;
     const summary = run?.wholeRun?.unavailable === undefined ? undefined : run.summary;
+    const failing = summary === undefined ? 0 : failingFiles(summary, run?.quarantine?.mode ?? 'on');
     if (stopped !== undefined) {
       // The run did not run every file: never a green job, whatever ran here.
       const notRun = run!.summary!.not_run ?? 0;
@@ -78,9 +79,8 @@ export default class FastCiReporter {
         stopped === 'bail' ? `the run stopped after ${failed} failed file${failed === 1 ? '' : 's'} (--bail); ${notRunText}` : `the run was cancelled; ${notRunText}`,
       );
       this.#write(`jest-fast-ci: exiting 1: ${this.#error.message}.\n`);
-    } else if (summary !== undefined && failingFiles(summary, run?.quarantine?.mode ?? 'on') > 0) {
-      const failed = failingFiles(summary, run?.quarantine?.mode ?? 'on');
-      this.#error = new Error(`the whole run failed (${failed} of ${summary.files} files), and this node could not report the whole run`);
+    } else if (summary !== undefined && failing > 0) {
+      this.#error = new Error(`the whole run failed (${failing} of ${summary.files} files), and this node could not report the whole run`);
       this.#write(`jest-fast-ci: exiting 1: ${this.#error.message}.\n`);
     }
   }

@@ -1,6 +1,6 @@
 /** The reporter's lines, as pure functions of what the node and the run did. */
 import type { NodeRun } from '../nodeRun';
-import type { RetryRunReply, TestCounters } from '../protocol/types';
+import type { RetryRunReply, RunSummary, TestCounters } from '../protocol/types';
 import type { ProjectUse } from './projects';
 
 export interface Tally {
@@ -102,7 +102,7 @@ export function formatNodeReport(run: NodeRun | undefined, here: Tally, projects
   const s = run.summary;
   if (s) {
     const outcome = s.failed > 0 ? `${s.failed} failed, ${s.passed} passed` : `${s.passed} passed`;
-    const pending = `${s.quarantined !== undefined && s.quarantined.length > 0 ? `, ${s.quarantined.length} failed in quarantined tests only` : ''}${s.pending > 0 ? `, ${s.pending} skipped` : ''}`;
+    const pending = `${quarantinedPart(s)}${s.pending > 0 ? `, ${s.pending} skipped` : ''}`;
     const kept = s.kept !== undefined && s.kept > 0 ? `, ${s.kept} of the files from an earlier attempt` : '';
     lines.push(`${prefix} whole run: ${plural(s.files, 'file')} on ${plural(s.nodes, 'node')}: ${outcome}${pending} (${plural(s.tests, 'test')})${kept}`);
     if (s.flaky && s.flaky.length > 0) {
@@ -119,6 +119,11 @@ export function formatNodeReport(run: NodeRun | undefined, here: Tally, projects
   }
   if (run.runUrl !== undefined) lines.push(`${prefix} the run's page: ${run.runUrl}`);
   return [...lines, ...partial];
+}
+
+/** The summary's files that failed only in quarantined tests, as a part of a counts line (`, 2 failed in quarantined tests only`); empty when none. */
+export function quarantinedPart(s: RunSummary): string {
+  return s.quarantined !== undefined && s.quarantined.length > 0 ? `, ${s.quarantined.length} failed in quarantined tests only` : '';
 }
 
 const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;

@@ -6,7 +6,7 @@
  * started with (index 0); every other node writes its own line.
  */
 import type { NodeRun } from '../nodeRun';
-import { formatTiming, plural } from './format';
+import { formatTiming, plural, quarantinedPart } from './format';
 import { failingFiles } from '../protocol/quarantine';
 
 /** One file of the run as the summary shows it. */
@@ -63,9 +63,8 @@ export function jobSummary(run: NodeRun, files: readonly SummaryFile[], filesHer
   const s = run.summary;
   const failedFiles = files.filter(f => f.failed);
   const outcome = s === undefined ? 'no summary from the orchestrator' : failingFiles(s, run.quarantine?.mode ?? 'on') > 0 || s.stopped !== undefined ? 'failed' : 'passed';
-  const quarantine = s?.quarantined !== undefined && s.quarantined.length > 0 ? `, ${s.quarantined.length} failed in quarantined tests only` : '';
   const counts =
-    s === undefined ? '' : `: ${plural(s.files, 'file')} on ${plural(s.nodes, 'node')}, ${s.failed} failed, ${s.passed} passed${quarantine}${s.pending > 0 ? `, ${s.pending} skipped` : ''} (${plural(s.tests, 'test')})`;
+    s === undefined ? '' : `: ${plural(s.files, 'file')} on ${plural(s.nodes, 'node')}, ${s.failed} failed, ${s.passed} passed${quarantinedPart(s)}${s.pending > 0 ? `, ${s.pending} skipped` : ''} (${plural(s.tests, 'test')})`;
   const lines = [`## jest-fast-ci: the run ${outcome}${counts}`, '', `Build ${run.buildId ?? '?'}${link}`];
   if (failedFiles.length > 0) lines.push('', `### Failures (${failedFiles.length})`, '', ...failureTable(failedFiles));
   const quarantined = files.filter(f => f.quarantined !== undefined && f.quarantined.length > 0).map(f => ({ ...f, failures: f.quarantined! }));

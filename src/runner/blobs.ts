@@ -21,7 +21,7 @@ export class BlobWriter {
   readonly path: string;
   readonly #root: string;
   readonly #build: string;
-  /** Opened with the first record, once the node has joined: its header then says the node and the run's quarantine. */
+  /** Opened with the first record, once the node has joined: its header then carries the run's quarantine. */
   #stream: WriteStream | undefined;
   readonly #coverage: NodeCoverage;
   #node = 0;
